@@ -1,0 +1,253 @@
+//! What changes when an estate replaces the stored one: the basis of `apply`'s report and of
+//! the change log. Entries are matched by key (component id, subservice id, responsibility
+//! domain), so reordering an estate file changes nothing.
+
+use crate::component::Component;
+use crate::estate::{Estate, ResponsibilityStatement, SubserviceOrganisation};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What kind of entry changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// Organisation or service name.
+    Setting,
+    /// A subservice organisation.
+    SubserviceOrganisation,
+    /// A shared responsibility statement.
+    Responsibility,
+    /// A component.
+    Component,
+}
+
+impl EntityKind {
+    /// Stable name, as stored in the change log.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Setting => "setting",
+            EntityKind::SubserviceOrganisation => "subservice_organisation",
+            EntityKind::Responsibility => "responsibility",
+            EntityKind::Component => "component",
+        }
+    }
+}
+
+/// Added, changed or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// New entry.
+    Added,
+    /// Entry with the same key but different content.
+    Changed,
+    /// Entry no longer present.
+    Removed,
+}
+
+impl Action {
+    /// Stable name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Action::Added => "added",
+            Action::Changed => "changed",
+            Action::Removed => "removed",
+        }
+    }
+}
+
+/// The content of an entry before or after a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Entity {
+    /// A setting's value.
+    Setting(String),
+    /// A subservice organisation.
+    SubserviceOrganisation(SubserviceOrganisation),
+    /// A responsibility statement.
+    Responsibility(ResponsibilityStatement),
+    /// A component.
+    Component(Box<Component>),
+}
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Kind of entry.
+    pub entity: EntityKind,
+    /// Its key.
+    pub key: String,
+    /// Added, changed or removed.
+    pub action: Action,
+    /// For `changed`: the top-level fields that differ.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// Content before (changed, removed).
+    pub before: Option<Entity>,
+    /// Content after (added, changed).
+    pub after: Option<Entity>,
+}
+
+/// Changes that turn `old` into `new`, ordered by entity kind, then key.
+pub fn diff(old: &Estate, new: &Estate) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for (key, before, after) in [
+        ("organisation", &old.organisation, &new.organisation),
+        ("service", &old.service, &new.service),
+    ] {
+        if before != after {
+            changes.push(Change {
+                entity: EntityKind::Setting,
+                key: key.to_string(),
+                action: if before.is_empty() {
+                    Action::Added
+                } else {
+                    Action::Changed
+                },
+                fields: Vec::new(),
+                before: (!before.is_empty()).then(|| Entity::Setting(before.clone())),
+                after: Some(Entity::Setting(after.clone())),
+            });
+        }
+    }
+    keyed(
+        &mut changes,
+        EntityKind::SubserviceOrganisation,
+        &old.subservice_organisations,
+        &new.subservice_organisations,
+        |s| s.id.clone(),
+        |s| Entity::SubserviceOrganisation(s.clone()),
+    );
+    keyed(
+        &mut changes,
+        EntityKind::Responsibility,
+        &old.responsibilities,
+        &new.responsibilities,
+        |s| s.domain.as_str().to_string(),
+        |s| Entity::Responsibility(s.clone()),
+    );
+    keyed(
+        &mut changes,
+        EntityKind::Component,
+        &old.components,
+        &new.components,
+        |c| c.id.clone(),
+        |c| Entity::Component(Box::new(c.clone())),
+    );
+    changes
+}
+
+fn keyed<T: PartialEq + Serialize>(
+    changes: &mut Vec<Change>,
+    entity: EntityKind,
+    old: &[T],
+    new: &[T],
+    key: impl Fn(&T) -> String,
+    wrap: impl Fn(&T) -> Entity,
+) {
+    let old: BTreeMap<String, &T> = old.iter().map(|t| (key(t), t)).collect();
+    let new: BTreeMap<String, &T> = new.iter().map(|t| (key(t), t)).collect();
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        let (action, fields) = match (old.get(k), new.get(k)) {
+            (None, Some(_)) => (Action::Added, Vec::new()),
+            (Some(_), None) => (Action::Removed, Vec::new()),
+            (Some(a), Some(b)) if a != b => (Action::Changed, changed_fields(*a, *b)),
+            _ => continue,
+        };
+        changes.push(Change {
+            entity,
+            key: k.clone(),
+            action,
+            fields,
+            before: old.get(k).map(|t| wrap(t)),
+            after: new.get(k).map(|t| wrap(t)),
+        });
+    }
+}
+
+/// Names of the top-level fields whose serialised values differ.
+fn changed_fields<T: Serialize>(a: &T, b: &T) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(a), serde_json::to_value(b))
+    else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = a.keys().chain(b.keys()).cloned().collect();
+    names.sort();
+    names.dedup();
+    names.retain(|n| a.get(n) != b.get(n));
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::{Fact, Facts, Kind, Operator, Site, Zone};
+
+    fn component(id: &str) -> Component {
+        Component {
+            id: id.into(),
+            name: id.into(),
+            kind: Kind::Dcim,
+            operated_by: Operator::Us,
+            site: Site::OurFacility,
+            zone: Zone::Ot,
+            declared_scope: None,
+            facts: Facts::NONE,
+            subservice: None,
+            description: None,
+            owner: None,
+        }
+    }
+
+    #[test]
+    fn reordering_changes_nothing() {
+        let a = Estate {
+            components: vec![component("a"), component("b")],
+            ..Estate::default()
+        };
+        let b = Estate {
+            components: vec![component("b"), component("a")],
+            ..Estate::default()
+        };
+        assert!(diff(&a, &b).is_empty());
+    }
+
+    #[test]
+    fn added_changed_removed_with_changed_fields() {
+        let old = Estate {
+            organisation: "Org".into(),
+            components: vec![component("a"), component("b")],
+            ..Estate::default()
+        };
+        let mut changed = component("b");
+        changed.facts = Facts::of(&[Fact::AffectsAvailability]);
+        let new = Estate {
+            organisation: "Org".into(),
+            service: "Colo".into(),
+            components: vec![changed, component("c")],
+            ..Estate::default()
+        };
+        let summary: Vec<(EntityKind, String, Action, Vec<String>)> = diff(&old, &new)
+            .into_iter()
+            .map(|c| (c.entity, c.key, c.action, c.fields))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (EntityKind::Setting, "service".into(), Action::Added, vec![]),
+                (EntityKind::Component, "a".into(), Action::Removed, vec![]),
+                (
+                    EntityKind::Component,
+                    "b".into(),
+                    Action::Changed,
+                    vec!["facts".to_string()]
+                ),
+                (EntityKind::Component, "c".into(), Action::Added, vec![]),
+            ]
+        );
+    }
+}

@@ -1,0 +1,390 @@
+//! Scope findings: the common scoping mistakes of seeds 000 and 004, detected from the estate
+//! and its scope decisions.
+//!
+//! Each finding rule is a row of [`FINDING_RULES`] with a check function over the whole
+//! assessment. Checks only use set-like facts about the estate (is there any in-scope access
+//! governance? which statements cover which component?) so the result does not depend on the
+//! order of components; [`sort_findings`] fixes the output order.
+
+use crate::component::{closed_enum, Component, Fact, Kind, Scope, Zone};
+use crate::estate::{Estate, SubserviceMethod};
+use crate::scope::triggers::Trigger;
+use crate::scope::ScopeDecision;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+closed_enum! {
+    /// How much a finding matters. Ordered: info < low < medium < high < critical.
+    Severity {
+        /// Worth knowing.
+        Info = "info",
+        /// Minor.
+        Low = "low",
+        /// Should be fixed before the audit.
+        Medium = "medium",
+        /// Likely to be raised by an auditor or a customer.
+        High = "high",
+        /// Undermines the report.
+        Critical = "critical",
+    }
+}
+
+/// A problem with the scope, tied to a component or a subservice organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The finding rule id.
+    pub rule: &'static str,
+    /// How much it matters.
+    pub severity: Severity,
+    /// The component concerned, if any.
+    pub component: Option<String>,
+    /// The subservice organisation concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subservice: Option<String>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// What a finding check can see.
+#[derive(Debug)]
+pub struct FindingContext<'a> {
+    /// The estate.
+    pub estate: &'a Estate,
+    /// Decisions, parallel to `estate.components`.
+    pub decisions: &'a [ScopeDecision],
+}
+
+impl<'a> FindingContext<'a> {
+    fn components(&self) -> impl Iterator<Item = (&'a Component, &'a ScopeDecision)> + 'a {
+        self.estate.components.iter().zip(self.decisions.iter())
+    }
+
+    /// In-scope components that can govern privileged access, by id.
+    fn access_governance(&self) -> BTreeSet<&'a str> {
+        self.components()
+            .filter(|(c, d)| {
+                d.scope == Scope::In
+                    && c.kind.governs_privileged_access()
+                    && c.has(Fact::EnforcesAccessControl)
+            })
+            .map(|(c, _)| c.id.as_str())
+            .collect()
+    }
+}
+
+/// One row of the finding rule table.
+#[derive(Debug)]
+pub struct FindingRule {
+    /// Stable identifier.
+    pub id: &'static str,
+    /// What the rule looks for.
+    pub title: &'static str,
+    /// Appends the rule's findings.
+    pub check: fn(&FindingContext<'_>, &mut Vec<Finding>),
+}
+
+/// The finding rules.
+pub const FINDING_RULES: &[FindingRule] = &[
+    FindingRule {
+        id: "ot-availability-declared-out",
+        title: "OT that affects availability is declared out of scope although we are responsible for it",
+        check: ot_availability_declared_out,
+    },
+    FindingRule {
+        id: "declared-scope-narrower",
+        title: "The current report declares a narrower scope than responsibility requires",
+        check: declared_scope_narrower,
+    },
+    FindingRule {
+        id: "declared-scope-broader",
+        title: "The current report declares a broader scope than we are responsible for",
+        check: declared_scope_broader,
+    },
+    FindingRule {
+        id: "device-without-shared-responsibility",
+        title: "A field device is shared or out of scope but no shared responsibility statement covers it",
+        check: device_without_shared_responsibility,
+    },
+    FindingRule {
+        id: "shared-credentials",
+        title: "Several devices or people share one credential",
+        check: shared_credentials,
+    },
+    FindingRule {
+        id: "support-access-ungoverned",
+        title: "Support can access or operate devices or OT, but no in-scope system governs privileged access",
+        check: support_access_ungoverned,
+    },
+    FindingRule {
+        id: "carve-out-without-csocs",
+        title: "A carved-out subservice organisation has no complementary controls listed",
+        check: carve_out_without_csocs,
+    },
+    FindingRule {
+        id: "facility-plant-availability-unstated",
+        title: "Facility plant or physical access control is not marked as affecting availability",
+        check: facility_plant_availability_unstated,
+    },
+    FindingRule {
+        id: "subservice-unused",
+        title: "A subservice organisation is defined but no component uses it",
+        check: subservice_unused,
+    },
+];
+
+/// Runs every finding rule and returns the findings in canonical order.
+pub fn find(context: &FindingContext<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in FINDING_RULES {
+        (rule.check)(context, &mut findings);
+    }
+    sort_findings(&mut findings);
+    findings
+}
+
+/// Canonical order: most severe first, then rule id, then component or subservice id.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.component.cmp(&b.component))
+            .then_with(|| a.subservice.cmp(&b.subservice))
+    });
+}
+
+fn component_finding(
+    rule: &'static str,
+    severity: Severity,
+    c: &Component,
+    message: String,
+) -> Finding {
+    Finding {
+        rule,
+        severity,
+        component: Some(c.id.clone()),
+        subservice: None,
+        message,
+    }
+}
+
+fn is_ot(c: &Component) -> bool {
+    c.kind.is_ot() || matches!(c.zone, Zone::Ot | Zone::Field)
+}
+
+/// The seed 000 pattern: the BMS that keeps customers' equipment cool is not in the report.
+fn flags_ot_availability(c: &Component, d: &ScopeDecision) -> bool {
+    is_ot(c)
+        && c.has(Fact::AffectsAvailability)
+        && c.declared_scope == Some(Scope::Out)
+        && d.scope != Scope::Out
+}
+
+fn ot_availability_declared_out(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    for (c, d) in cx.components().filter(|(c, d)| flags_ot_availability(c, d)) {
+        let severity = if c.kind.is_critical_ot() {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        out.push(component_finding(
+            "ot-availability-declared-out",
+            severity,
+            c,
+            format!(
+                "{} ({}) affects availability and is {} by responsibility, but the current report declares it out of scope; name it in scope for Availability and document the controls that exist, even where some are not yet implemented",
+                c.name, c.kind, scope_words(d.scope)
+            ),
+        ));
+    }
+}
+
+fn declared_scope_narrower(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    for (c, d) in cx.components() {
+        let Some(declared) = c.declared_scope else {
+            continue;
+        };
+        if declared.breadth() < d.scope.breadth() && !flags_ot_availability(c, d) {
+            out.push(component_finding(
+                "declared-scope-narrower",
+                Severity::Medium,
+                c,
+                format!(
+                    "{} is declared {} but responsibility makes it {}; widen the declared scope or change the facts that pull it in",
+                    c.name,
+                    scope_words(declared),
+                    scope_words(d.scope)
+                ),
+            ));
+        }
+    }
+}
+
+fn declared_scope_broader(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    for (c, d) in cx.components() {
+        let Some(declared) = c.declared_scope else {
+            continue;
+        };
+        if declared.breadth() > d.scope.breadth() {
+            out.push(component_finding(
+                "declared-scope-broader",
+                Severity::Info,
+                c,
+                format!(
+                    "{} is declared {} but responsibility makes it only {}; the audit may test controls you do not operate — state the customer's share instead",
+                    c.name,
+                    scope_words(declared),
+                    scope_words(d.scope)
+                ),
+            ));
+        }
+    }
+}
+
+fn device_without_shared_responsibility(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    for (c, d) in cx.components() {
+        let field_device =
+            matches!(c.kind, Kind::FieldDevice | Kind::EdgeGateway) || c.zone == Zone::Field;
+        if !field_device || d.scope == Scope::In {
+            continue;
+        }
+        if cx.estate.responsibilities.iter().any(|s| s.covers(c)) {
+            continue;
+        }
+        let severity = if d.scope == Scope::Shared {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        out.push(component_finding(
+            "device-without-shared-responsibility",
+            severity,
+            c,
+            format!(
+                "{} is {} but no shared responsibility statement covers it; add a `responsibilities` entry (for example domain physical_access or device_identity) with applies_to: [{}] or [{}] saying what the customer does",
+                c.name,
+                scope_words(d.scope),
+                c.id,
+                c.kind
+            ),
+        ));
+    }
+}
+
+fn shared_credentials(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    for (c, d) in cx.components() {
+        if !c.has(Fact::UsesSharedCredentials) || d.scope == Scope::Out {
+            continue;
+        }
+        let device = c.kind.is_device() || d.triggers.contains(Trigger::DeviceIdentity as usize);
+        let severity = if device {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        out.push(component_finding(
+            "shared-credentials",
+            severity,
+            c,
+            format!(
+                "{} uses shared credentials; one leaked secret then opens every {} — issue unique per-{} credentials and show rotation and revocation",
+                c.name,
+                if device { "device" } else { "account" },
+                if device { "device" } else { "person" }
+            ),
+        ));
+    }
+}
+
+fn support_access_ungoverned(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    if !cx.access_governance().is_empty() {
+        return;
+    }
+    for (c, d) in cx.components() {
+        if c.has(Fact::SupportCanAccessOrOperate)
+            && d.scope != Scope::Out
+            && (c.kind.is_device() || is_ot(c))
+        {
+            out.push(component_finding(
+                "support-access-ungoverned",
+                Severity::High,
+                c,
+                format!(
+                    "support can access or operate {} but no in-scope admin_tooling, identity_provider or remote_access_gateway with enforces_access_control governs that access; bring the support access path into scope with approvals, time limits and logged sessions",
+                    c.name
+                ),
+            ));
+        }
+    }
+}
+
+fn carve_out_without_csocs(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    for org in &cx.estate.subservice_organisations {
+        if org.method == SubserviceMethod::CarveOut && org.complementary_controls.is_empty() {
+            out.push(Finding {
+                rule: "carve-out-without-csocs",
+                severity: Severity::Medium,
+                component: None,
+                subservice: Some(org.id.clone()),
+                message: format!(
+                    "{} is carved out but lists no complementary subservice organisation controls; list the controls you rely on it to operate (complementary_controls)",
+                    org.name
+                ),
+            });
+        }
+    }
+}
+
+fn facility_plant_availability_unstated(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    for (c, _) in cx.components() {
+        let plant = c.kind.is_facility_plant() || c.kind == Kind::Pacs;
+        if plant
+            && !c.has(Fact::AffectsAvailability)
+            && c.operated_by != crate::component::Operator::Customer
+        {
+            out.push(component_finding(
+                "facility-plant-availability-unstated",
+                Severity::Low,
+                c,
+                format!(
+                    "{} is a {} but affects_availability is not set; facility plant usually keeps customers' equipment running — confirm the fact",
+                    c.name, c.kind
+                ),
+            ));
+        }
+    }
+}
+
+fn subservice_unused(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    let used: BTreeSet<&str> = cx
+        .estate
+        .components
+        .iter()
+        .filter_map(|c| c.subservice.as_deref())
+        .collect();
+    for org in &cx.estate.subservice_organisations {
+        if !used.contains(org.id.as_str()) {
+            out.push(Finding {
+                rule: "subservice-unused",
+                severity: Severity::Low,
+                component: None,
+                subservice: Some(org.id.clone()),
+                message: format!(
+                    "{} is defined but no component names it in `subservice`; link the components it operates or remove it",
+                    org.name
+                ),
+            });
+        }
+    }
+}
+
+fn scope_words(scope: Scope) -> &'static str {
+    match scope {
+        Scope::In => "in scope",
+        Scope::Shared => "shared",
+        Scope::Out => "out of scope",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,23 @@
+//! The pure core of fieldproof: the estate model, the scope engine ("scope follows
+//! responsibility"), scope findings and the shared responsibility matrix.
+//!
+//! Nothing here reads files, the clock or the environment: the same estate always gives the
+//! same assessment, whatever the order of its components. Loading lives in `fieldproof-estate`,
+//! rendering in `fieldproof-report`, persistence in `fieldproof-store`.
+
+pub mod assessment;
+pub mod component;
+pub mod diff;
+pub mod estate;
+pub mod findings;
+pub mod responsibility;
+pub mod scope;
+
+pub use assessment::{assess, Assessment};
+pub use component::{Component, Fact, Facts, Kind, Operator, Scope, Site, Zone};
+pub use estate::{
+    Domain, Estate, ResponsibilityStatement, SubserviceMethod, SubserviceOrganisation,
+};
+pub use findings::{Finding, Severity};
+pub use scope::triggers::{Trigger, TscCategory};
+pub use scope::ScopeDecision;
