@@ -1,0 +1,218 @@
+//! YAML estate files. Parsed with `marked_yaml` so that every entry keeps its line and column,
+//! which lets cross-entry problems (duplicate ids, unknown references) point at the right line.
+
+use crate::csv_inventory;
+use crate::error::{LoadError, Location, Problem};
+use crate::record::ComponentRecord;
+use crate::{Loaded, Origin};
+use fieldproof_core::estate::{Estate, ResponsibilityStatement, SubserviceOrganisation};
+use marked_yaml::{FromYamlError, LoaderOptions, Marker, Spanned};
+use serde::Deserialize;
+use std::path::Path;
+
+/// The top level of an estate file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EstateDocument {
+    organisation: String,
+    service: String,
+    #[serde(default)]
+    inventory: Vec<Spanned<String>>,
+    #[serde(default)]
+    subservice_organisations: Vec<Spanned<SubserviceOrganisation>>,
+    #[serde(default)]
+    responsibilities: Vec<Spanned<ResponsibilityStatement>>,
+    #[serde(default)]
+    components: Vec<Spanned<ComponentRecord>>,
+}
+
+fn origin_of<T>(spanned: &Spanned<T>, file: u32) -> Origin {
+    let start = spanned.span().start();
+    Origin {
+        file,
+        line: start.map_or(0, |m| m.line() as u32),
+        column: start.map_or(0, |m| m.column() as u32),
+    }
+}
+
+/// Parses an estate from YAML text; `path` names it in errors and anchors relative inventory paths.
+pub fn parse(
+    path: &Path,
+    text: &str,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Loaded, LoadError> {
+    let options = LoaderOptions::default().error_on_duplicate_keys(true);
+    let document: EstateDocument = marked_yaml::from_yaml_with_options(0, text, options)
+        .map_err(|e| yaml_error(path, text, e))?;
+    let mut loaded = Loaded::new(path.to_path_buf());
+    let file = 0;
+    let mut estate = Estate {
+        organisation: document.organisation,
+        service: document.service,
+        ..Estate::default()
+    };
+    for org in document.subservice_organisations {
+        loaded
+            .sources
+            .subservice_organisations
+            .push(origin_of(&org, file));
+        estate.subservice_organisations.push((*org).clone());
+    }
+    for statement in document.responsibilities {
+        loaded
+            .sources
+            .responsibilities
+            .push(origin_of(&statement, file));
+        estate.responsibilities.push((*statement).clone());
+    }
+    for record in document.components {
+        loaded.sources.components.push(origin_of(&record, file));
+        estate.components.push((*record).clone().into_component());
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    for inventory in &document.inventory {
+        let csv_path = base.join(inventory.as_str());
+        let index = loaded.files.len() as u32;
+        loaded.files.push(csv_path.clone());
+        let reader = std::fs::File::open(&csv_path).map_err(|source| {
+            let start = inventory.span().start();
+            LoadError::at(
+                Location {
+                    file: path.to_path_buf(),
+                    line: start.map(|m| m.line()),
+                    column: start.map(|m| m.column()),
+                    field: Some("inventory".to_string()),
+                },
+                format!("cannot open inventory '{}': {source}", csv_path.display()),
+            )
+        })?;
+        let total = reader.metadata().map(|m| m.len()).unwrap_or(0);
+        csv_inventory::read_into(
+            &csv_path,
+            index,
+            reader,
+            total,
+            &mut estate.components,
+            &mut loaded.sources.components,
+            progress,
+        )?;
+    }
+    loaded.estate = estate;
+    Ok(loaded)
+}
+
+fn yaml_error(path: &Path, text: &str, error: FromYamlError) -> LoadError {
+    let (marker, field, message) = match error {
+        FromYamlError::ParseYaml(e) => {
+            let marker = load_error_marker(&e);
+            (marker, None, yaml_syntax_message(&e))
+        }
+        FromYamlError::FromNode(e) => {
+            let field = e
+                .path()
+                .filter(|p| !p.is_empty() && *p != ".")
+                .map(str::to_string);
+            let unknown_field = matches!(&*e, marked_yaml::Error::UnknownFieldError(..));
+            // marked_yaml marks the enclosing mapping; walk the path to the field itself.
+            let marker = field
+                .as_deref()
+                .and_then(|path| locate(text, path, unknown_field))
+                .or_else(|| e.start_mark());
+            (marker, field, serde_message(&e.into_inner().to_string()))
+        }
+    };
+    // marked_yaml reports an empty document as a bad top level at 0:0.
+    let message = if text.trim().is_empty() {
+        "the file is empty; an estate needs at least `organisation`, `service` and `components`"
+            .to_string()
+    } else {
+        message
+    };
+    LoadError::Invalid {
+        problems: vec![Problem {
+            location: Location {
+                file: path.to_path_buf(),
+                line: marker.map(|m| m.line()).filter(|l| *l > 0),
+                column: marker
+                    .map(|m| m.column())
+                    .filter(|_| marker.is_some_and(|m| m.line() > 0)),
+                field,
+            },
+            message,
+        }],
+    }
+}
+
+/// The position of `path` (`components[2].kind`) in the document: the key when `at_key`
+/// (an unknown field), else the value.
+pub(crate) fn locate(text: &str, path: &str, at_key: bool) -> Option<Marker> {
+    let mut node = marked_yaml::parse_yaml(0, text).ok()?;
+    let mut found = *node.span().start()?;
+    for segment in path.split('.') {
+        let (name, index) = match segment.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        if !name.is_empty() {
+            let mapping = node.as_mapping()?;
+            let (key, value) = mapping.iter().find(|(k, _)| k.as_str() == name)?;
+            found = *(if at_key { key.span() } else { value.span() })
+                .start()
+                .unwrap_or(&found);
+            node = value.clone();
+        }
+        if let Some(index) = index {
+            let item = node.as_sequence()?.get_node(index)?.clone();
+            found = *item.span().start().unwrap_or(&found);
+            node = item;
+        }
+    }
+    Some(found)
+}
+
+#[allow(unreachable_patterns)] // LoadError may grow variants
+fn load_error_marker(error: &marked_yaml::LoadError) -> Option<Marker> {
+    use marked_yaml::LoadError as E;
+    match error {
+        E::TopLevelMustBeMapping(m)
+        | E::TopLevelMustBeSequence(m)
+        | E::UnexpectedAnchor(m)
+        | E::MappingKeyMustBeScalar(m)
+        | E::UnexpectedTag(m)
+        | E::ScanError(m, _) => Some(*m),
+        E::DuplicateKey(inner) => inner.key.span().start().copied(),
+    }
+}
+
+fn yaml_syntax_message(error: &marked_yaml::LoadError) -> String {
+    use marked_yaml::LoadError as E;
+    match error {
+        E::TopLevelMustBeMapping(_) => {
+            "the top level must be a mapping (organisation:, service:, components: ...)".into()
+        }
+        E::UnexpectedAnchor(_) => {
+            "YAML anchors and aliases are not supported in estate files; write entries out".into()
+        }
+        E::MappingKeyMustBeScalar(_) => "mapping keys must be plain names".into(),
+        E::UnexpectedTag(_) => "YAML tags (!tag) are not supported in estate files".into(),
+        E::ScanError(_, scan) => format!("invalid YAML: {scan}"),
+        E::DuplicateKey(inner) => format!(
+            "key `{}` appears twice in the same mapping; keep one",
+            inner.key.as_str()
+        ),
+        other => format!("invalid YAML: {other}"),
+    }
+}
+
+/// Makes serde's wording friendlier: says what to do for the common mistakes.
+fn serde_message(message: &str) -> String {
+    if message.starts_with("unknown variant") {
+        format!("{message} (see docs/estate.md for the meaning of each value)")
+    } else if message.starts_with("Unknown field") {
+        format!("{message}; remove or rename it (field names are case-sensitive)")
+    } else if message == "Value was not a boolean" {
+        "expected true or false".to_string()
+    } else {
+        message.to_string()
+    }
+}
