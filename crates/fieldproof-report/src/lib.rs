@@ -1,1 +1,11 @@
-//! placeholder
+//! Renders fieldproof results for people and machines: scope JSON, tables and Markdown, the
+//! `--explain` text, the system boundary statement (Markdown, HTML) and the shared
+//! responsibility matrix (Markdown, CSV, HTML).
+//!
+//! Renderers are pure functions of an assessment: no clock, no environment, so the same estate
+//! always gives byte-identical documents (the examples' outputs are golden-tested).
+
+pub mod boundary;
+pub mod matrix;
+pub mod scope;
+pub mod text;

@@ -1,0 +1,91 @@
+//! Escaping and small formatting helpers shared by the renderers.
+
+use fieldproof_core::{Scope, TscCategory};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for a Markdown table cell (pipes, newlines).
+pub fn md_cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// Category titles joined by ", ".
+pub fn categories(list: &[TscCategory]) -> String {
+    list.iter()
+        .map(|c| c.title())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `In scope`, `Shared`, `Out of scope`.
+pub const fn scope_title(scope: Scope) -> &'static str {
+    match scope {
+        Scope::In => "In scope",
+        Scope::Shared => "Shared",
+        Scope::Out => "Out of scope",
+    }
+}
+
+/// At most `shown` ids, then "and N more".
+pub fn id_list(ids: &[String], shown: usize) -> String {
+    let mut text = ids
+        .iter()
+        .take(shown)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > shown {
+        text.push_str(&format!(" and {} more", ids.len() - shown));
+    }
+    text
+}
+
+/// The page frame every HTML report shares: self-contained, printable, no scripts.
+pub fn html_page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
+        html(title),
+        STYLE,
+        body
+    )
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1b1f24;line-height:1.45}
+h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #d0d7de}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;vertical-align:top;text-align:left}
+th{background:#f6f8fa}code{font-size:.9em}.why{color:#57606a;font-size:.92em}
+.scope-in{color:#1a7f37}.scope-shared{color:#9a6700}.scope-out{color:#6e7781}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            html("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        assert_eq!(md_cell("a|b\nc"), "a\\|b c");
+        let ids: Vec<String> = (0..5).map(|i| format!("c{i}")).collect();
+        assert_eq!(id_list(&ids, 2), "c0, c1 and 3 more");
+    }
+}
