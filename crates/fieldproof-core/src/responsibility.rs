@@ -86,7 +86,14 @@ pub const CLAUSES: &[Clause] = &[
         domain: Domain::PhysicalAccess,
         basis: "components in our facilities",
         selects: |c, d| inside(d) && c.site == Site::OurFacility && (c.kind.is_ot() || c.kind == Kind::Network),
-        vendor: "Control, log and review physical access to our facilities and to customer areas within them.",
+        vendor: "Control, log and review physical access to our facilities and the systems in them.",
+        customer: "",
+    },
+    Clause {
+        domain: Domain::PhysicalAccess,
+        basis: "customer equipment in our facilities",
+        selects: |c, _| c.site == Site::OurFacility && c.operated_by == crate::component::Operator::Customer,
+        vendor: "Restrict each customer's cage or area to the people that customer has authorised.",
         customer: "Keep the list of people authorised to enter their cages or areas current and remove leavers promptly.",
     },
     Clause {
@@ -109,7 +116,19 @@ pub const CLAUSES: &[Clause] = &[
         selects: |c, d| {
             inside(d) && c.has(Fact::EnforcesAccessControl) && !matches!(c.kind, Kind::Pacs | Kind::Cctv)
         },
-        vendor: "Authenticate users (MFA for privileged access), enforce least privilege and review access.",
+        vendor: "Authenticate our staff and integrators (MFA for privileged and remote access), enforce least privilege and review access.",
+        customer: "",
+    },
+    Clause {
+        domain: Domain::LogicalAccess,
+        basis: "customer-facing cloud services",
+        selects: |c, d| {
+            inside(d)
+                && c.kind == Kind::CloudService
+                && c.has(Fact::EnforcesAccessControl)
+                && (c.has(Fact::ProcessesCustomerData) || c.has(Fact::ProcessesPersonalData))
+        },
+        vendor: "Offer customers MFA and role-based access to the service.",
         customer: "Administer their own users' accounts, remove leavers, and review their users' access.",
     },
     Clause {
@@ -206,7 +225,9 @@ pub fn derive(assessment: &Assessment<'_>) -> ResponsibilityMatrix {
             if any || components.len() > before {
                 basis.push(clause.basis.to_string());
                 vendor.push(clause.vendor);
-                customer.push(clause.customer);
+                if !clause.customer.is_empty() {
+                    customer.push(clause.customer);
+                }
             }
         }
         let statement = estate.responsibilities.iter().find(|s| s.domain == *domain);

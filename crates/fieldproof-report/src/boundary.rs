@@ -128,10 +128,10 @@ fn statement(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix) -> Stat
             categories(&cats)
         },
         soc1: if soc1.is_empty() {
-            "No component in scope feeds customers' financial reporting.".to_string()
+            "No component inside the boundary feeds customers' financial reporting.".to_string()
         } else {
             format!(
-                "{} component(s) in scope feed customers' financial reporting and need SOC 1 / ISAE 3402 control objectives: {}.",
+                "{} component(s) inside the boundary (in scope or shared) feed customers' financial reporting and need SOC 1 / ISAE 3402 control objectives: {}.",
                 soc1.len(),
                 id_list(&soc1, 12)
             )

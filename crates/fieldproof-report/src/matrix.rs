@@ -12,6 +12,14 @@ const SHOWN_IDS: usize = 12;
 
 const INTRO: &str = "Who does what for each domain of the service. The customer column lists the complementary user entity controls (CUECs) the service relies on; rows marked as stated use wording agreed in the estate, the others are derived from the components and the device triggers they fire.";
 
+fn customer_cell(text: &str) -> &str {
+    if text.trim().is_empty() {
+        "No customer duty"
+    } else {
+        text
+    }
+}
+
 fn vendor_heading(assessment: &Assessment<'_>) -> String {
     format!(
         "{} (vendor)",
@@ -44,7 +52,7 @@ pub fn markdown(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix) -> S
                 "| {} | {} | {} | {} | {} |",
                 domain_title(r.domain),
                 md_cell(&r.vendor),
-                md_cell(&r.customer),
+                md_cell(customer_cell(&r.customer)),
                 md_cell(&id_list(&r.components, SHOWN_IDS)),
                 md_cell(&r.basis.join("; "))
             );
@@ -129,7 +137,7 @@ pub fn html_document(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix)
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"why\">{}</td></tr>",
                 html(domain_title(r.domain)),
                 html(&r.vendor),
-                html(&r.customer),
+                html(customer_cell(&r.customer)),
                 html(&id_list(&r.components, SHOWN_IDS)),
                 html(&r.basis.join("; "))
             );
