@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 /// fieldproof: SOC 2 and SOC 1 scope, controls and evidence for operational technology.
 #[derive(Debug, Parser)]
-#[command(name = "fieldproof", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "fieldproof", version, max_term_width = 100)]
 pub struct Cli {
     /// Workspace directory (holding .fieldproof/). Default: the current directory or the
     /// nearest parent that has one.

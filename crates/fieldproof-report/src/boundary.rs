@@ -22,6 +22,9 @@ struct Row {
     customer_part: String,
 }
 
+/// The cells of a row between the component and the reason, per section.
+type RowCells = fn(&Row) -> Vec<String>;
+
 /// Everything the statement says, computed once and rendered as Markdown or HTML.
 struct Statement {
     organisation: String,
@@ -297,7 +300,7 @@ pub fn html_document(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix)
             let _ = writeln!(b, "<p>None.</p>");
             continue;
         }
-        let (heads, cells): (&[&str], fn(&Row) -> Vec<String>) = match scope {
+        let (heads, cells): (&[&str], RowCells) = match scope {
             Scope::In => (
                 &["Component", "Kind", "Zone", "Site", "Categories", "Why"],
                 |r| {

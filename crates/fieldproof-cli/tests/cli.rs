@@ -1,0 +1,504 @@
+//! End-to-end tests of the real `fieldproof` binary, each in its own temporary directory.
+//!
+//! Golden files live in `tests/golden/<example>/`; after an intended change to an output,
+//! regenerate them with `FIELDPROOF_BLESS=1 cargo test -p fieldproof-cli --test cli` and review
+//! the diff.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+const EXAMPLES: &[&str] = &["colocation-dc", "manufacturer", "hardware-saas"];
+const OUTPUTS: &[&str] = &[
+    "boundary.md",
+    "boundary.html",
+    "responsibility.md",
+    "responsibility.csv",
+    "responsibility.html",
+    "scope.json",
+    "scope.md",
+];
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example(name: &str) -> PathBuf {
+    repo().join("examples").join(name).join("estate.yaml")
+}
+
+/// The binary, run in `dir` with a pinned clock and actor and no inherited workspace.
+fn fieldproof(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("fieldproof").expect("binary built");
+    cmd.current_dir(dir)
+        .env("FIELDPROOF_NOW", "2026-03-01T09:00:00Z")
+        .env("FIELDPROOF_ACTOR", "test-runner")
+        .env_remove("FIELDPROOF_WORKSPACE");
+    cmd
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("runs");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn examples_match_their_golden_outputs() {
+    let bless = std::env::var_os("FIELDPROOF_BLESS").is_some();
+    for name in EXAMPLES {
+        let dir = temp();
+        fieldproof(dir.path())
+            .args([
+                "assess",
+                example(name).to_str().unwrap_or_default(),
+                "--out",
+                "out",
+            ])
+            .assert()
+            .success();
+        for file in OUTPUTS {
+            let actual =
+                std::fs::read_to_string(dir.path().join("out").join(file)).expect("output written");
+            let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/golden")
+                .join(name)
+                .join(file);
+            if bless {
+                std::fs::create_dir_all(golden.parent().expect("parent")).expect("mkdir");
+                std::fs::write(&golden, &actual).expect("bless");
+                continue;
+            }
+            let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+                panic!(
+                    "missing golden file {}; run with FIELDPROOF_BLESS=1",
+                    golden.display()
+                )
+            });
+            assert!(
+                actual == expected,
+                "{name}/{file} differs from {}; if the change is intended, re-bless with FIELDPROOF_BLESS=1",
+                golden.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn outputs_are_byte_identical_across_runs_and_component_order() {
+    let dir = temp();
+    let original = example("manufacturer");
+    // The same estate with its components in reverse order.
+    let text = std::fs::read_to_string(&original).expect("read example");
+    let (head, components) = text
+        .split_once("components:\n")
+        .expect("components section");
+    let mut entries: Vec<String> = Vec::new();
+    for line in components.lines() {
+        if line.starts_with("  - ") {
+            entries.push(String::new());
+        }
+        if let Some(last) = entries.last_mut() {
+            last.push_str(line);
+            last.push('\n');
+        }
+    }
+    entries.reverse();
+    let reversed = dir.path().join("reversed.yaml");
+    std::fs::write(
+        &reversed,
+        format!("{head}components:\n{}", entries.concat()),
+    )
+    .expect("write");
+
+    for (input, out) in [(&original, "a"), (&original, "b"), (&reversed, "c")] {
+        fieldproof(dir.path())
+            .args(["assess", input.to_str().unwrap_or_default(), "--out", out])
+            .assert()
+            .success();
+    }
+    for file in OUTPUTS {
+        let a = std::fs::read(dir.path().join("a").join(file)).expect("a");
+        assert_eq!(
+            a,
+            std::fs::read(dir.path().join("b").join(file)).expect("b"),
+            "{file} run twice"
+        );
+        assert_eq!(
+            a,
+            std::fs::read(dir.path().join("c").join(file)).expect("c"),
+            "{file} reordered"
+        );
+    }
+}
+
+#[test]
+fn scope_json_honours_the_cli_contract() {
+    let dir = temp();
+    let text = stdout_of(fieldproof(dir.path()).args([
+        "scope",
+        "--estate",
+        example("hardware-saas").to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let components = json["components"].as_array().expect("components");
+    assert_eq!(components.len(), 14);
+    for c in components {
+        for key in [
+            "id",
+            "scope",
+            "triggers",
+            "tsc_categories",
+            "soc1_relevant",
+            "reasons",
+        ] {
+            assert!(c.get(key).is_some(), "component lacks {key}: {c}");
+        }
+        assert!(["in", "shared", "out"].contains(&c["scope"].as_str().unwrap_or_default()));
+    }
+    let meter = components
+        .iter()
+        .find(|c| c["id"] == "meter-vm3")
+        .expect("meter-vm3");
+    assert_eq!(meter["scope"], "shared");
+    assert_eq!(meter["reasons"][0]["rule"], "customer-operated-triggered");
+    assert_eq!(meter["reasons"][0]["decisive"], true);
+    for f in json["findings"].as_array().expect("findings") {
+        for key in ["rule", "severity", "component", "message"] {
+            assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+        }
+    }
+    let ids: Vec<&str> = components.iter().filter_map(|c| c["id"].as_str()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted, "components are listed in id order");
+}
+
+#[test]
+fn fail_on_sets_exit_code_one_only_at_or_above_the_threshold() {
+    let dir = temp();
+    let estate = example("colocation-dc");
+    let estate = estate.to_str().unwrap_or_default();
+    fieldproof(dir.path())
+        .args(["scope", "-e", estate, "--fail-on", "high"])
+        .assert()
+        .code(1);
+    fieldproof(dir.path())
+        .args(["scope", "-e", estate, "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    fieldproof(dir.path())
+        .args(["scope", "-e", estate])
+        .assert()
+        .code(0);
+    fieldproof(dir.path())
+        .args(["scope", "-e", estate, "--fail-on", "severe"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "expected one of: info, low, medium, high, critical",
+        ));
+}
+
+#[test]
+fn explain_lists_every_matching_rule_with_its_facts() {
+    let dir = temp();
+    let estate = example("hardware-saas");
+    fieldproof(dir.path())
+        .args([
+            "scope",
+            "-e",
+            estate.to_str().unwrap_or_default(),
+            "--explain",
+            "gateway-managed",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "* ours-at-customer-site -> shared",
+        ))
+        .stdout(predicate::str::contains("operated-by-us -> in"))
+        .stdout(predicate::str::contains(
+            "managed_service=true (we operate it)",
+        ))
+        .stdout(predicate::str::contains(
+            "brings into scope: issuing identities",
+        ));
+    fieldproof(dir.path())
+        .args([
+            "scope",
+            "-e",
+            estate.to_str().unwrap_or_default(),
+            "--explain",
+            "nope",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no component with id 'nope'"));
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    std::fs::write(dir.join(name), text).expect("write");
+    name.to_string()
+}
+
+const MINIMAL: &str = "organisation: Org\nservice: Svc\ncomponents:\n  - id: bms\n    name: BMS\n    kind: bms\n    operated_by: us\n    site: our_facility\n    zone: ot\n    affects_availability: true\n";
+
+#[test]
+fn bad_input_names_file_line_and_field_and_exits_two() {
+    let dir = temp();
+    let cases = [
+        (
+            "malformed.yaml",
+            "organisation: X\nservice: [oops\n",
+            "malformed.yaml:",
+            "invalid YAML",
+        ),
+        (
+            "kind.yaml",
+            &MINIMAL.replace("kind: bms", "kind: boiler"),
+            "kind.yaml:6:11: field `components[0].kind`",
+            "unknown variant `boiler`",
+        ),
+        (
+            "dup.yaml",
+            &format!(
+                "{MINIMAL}{}",
+                &MINIMAL[MINIMAL.find("  - id").unwrap_or(0)..]
+            ),
+            "dup.yaml:11:9: field `components[1].id`",
+            "duplicate component id 'bms'",
+        ),
+        (
+            "header.csv",
+            "id,name,type,operated_by,site,zone\n",
+            "header.csv:1:3: field `type`",
+            "unknown column 'type'",
+        ),
+        ("empty.yaml", "", "empty.yaml", "the file is empty"),
+    ];
+    for (name, text, location, message) in cases {
+        let file = write(dir.path(), name, text);
+        for command in ["validate", "scope"] {
+            let mut cmd = fieldproof(dir.path());
+            if command == "validate" {
+                cmd.args(["validate", &file]);
+            } else {
+                cmd.args(["scope", "--estate", &file]);
+            }
+            cmd.assert()
+                .code(2)
+                .stdout(predicate::str::is_empty())
+                .stderr(predicate::str::contains(location).and(predicate::str::contains(message)));
+        }
+    }
+    fieldproof(dir.path())
+        .args(["validate", "missing.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "missing.yaml: cannot read the estate file",
+        ));
+    fieldproof(dir.path())
+        .args(["validate", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("directory"));
+}
+
+#[test]
+fn validate_json_lists_problems_for_scripts() {
+    let dir = temp();
+    let file = write(
+        dir.path(),
+        "kind.yaml",
+        &MINIMAL.replace("kind: bms", "kind: boiler"),
+    );
+    let out = fieldproof(dir.path())
+        .args(["validate", &file, "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["problems"][0]["line"], 6);
+    assert_eq!(json["problems"][0]["field"], "components[0].kind");
+    let good = write(dir.path(), "good.yaml", MINIMAL);
+    fieldproof(dir.path())
+        .args(["validate", &good])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "good.yaml: valid — 1 components (1 in scope",
+        ));
+}
+
+#[test]
+fn csv_inventory_is_scoped_without_a_database() {
+    let dir = temp();
+    let file = write(
+        dir.path(),
+        "inventory.csv",
+        "id,name,kind,operated_by,site,zone,affects_availability,device_authenticates_to_our_cloud\n\
+         plc-1,Filler PLC,plc,us,our_facility,ot,yes,no\n\
+         meter-1,Meter,field_device,customer,customer_site,field,no,yes\n",
+    );
+    let text =
+        stdout_of(fieldproof(dir.path()).args(["scope", "--estate", &file, "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(json["components"][0]["id"], "meter-1");
+    assert_eq!(json["components"][0]["scope"], "shared");
+    assert_eq!(json["components"][1]["scope"], "in");
+    assert!(
+        !dir.path().join(".fieldproof").exists(),
+        "no workspace is created"
+    );
+}
+
+#[test]
+fn workspace_story_apply_is_idempotent_audited_and_loses_nothing_on_bad_input() {
+    let dir = temp();
+    fieldproof(dir.path())
+        .arg("init")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Created a fieldproof workspace"));
+    fieldproof(dir.path())
+        .arg("init")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+
+    let estate = write(dir.path(), "estate.yaml", MINIMAL);
+    fieldproof(dir.path())
+        .args(["apply", &estate])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("+ component bms"))
+        .stdout(predicate::str::contains(
+            "3 added, 0 changed, 0 removed (change set #1, by test-runner at 2026-03-01T09:00:00Z)",
+        ));
+    fieldproof(dir.path())
+        .args(["apply", &estate])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("No changes"));
+
+    // A bad file is rejected before the store is touched.
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        &MINIMAL.replace("zone: ot", "zone: plant"),
+    );
+    fieldproof(dir.path())
+        .args(["apply", &bad])
+        .assert()
+        .code(2);
+
+    let changed = MINIMAL.replace("    affects_availability: true\n", "    affects_availability: true\n    declared_scope: out\n")
+        + "  - id: dcim\n    name: DCIM\n    kind: dcim\n    operated_by: us\n    site: our_facility\n    zone: ot\n";
+    write(dir.path(), "estate.yaml", &changed);
+    fieldproof(dir.path())
+        .args(["apply", &estate, "--actor", "alice"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("~ component bms (declared_scope)"))
+        .stdout(predicate::str::contains("+ component dcim"));
+
+    // The stored estate drives scope, boundary and responsibility without --estate.
+    fieldproof(dir.path())
+        .args(["scope", "--fail-on", "high"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("ot-availability-declared-out bms"));
+    fieldproof(dir.path())
+        .arg("boundary")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("# System boundary statement: Svc"));
+
+    let log = stdout_of(fieldproof(dir.path()).args(["log", "--format", "json"]));
+    let sets: serde_json::Value = serde_json::from_str(&log).expect("JSON");
+    assert_eq!(sets.as_array().map(Vec::len), Some(2));
+    assert_eq!(sets[0]["actor"], "alice");
+    assert_eq!(sets[0]["source_sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(sets[1]["actor"], "test-runner");
+
+    // Commands find the workspace from a subdirectory, and --workspace points elsewhere.
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).expect("mkdir");
+    fieldproof(&sub)
+        .arg("log")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("#2"));
+    let elsewhere = temp();
+    fieldproof(elsewhere.path())
+        .args([
+            "scope",
+            "--workspace",
+            dir.path().to_str().unwrap_or_default(),
+        ])
+        .assert()
+        .success();
+    fieldproof(elsewhere.path())
+        .arg("scope")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no fieldproof workspace"));
+}
+
+#[test]
+fn boundary_and_responsibility_write_files_in_every_format() {
+    let dir = temp();
+    let estate = example("colocation-dc");
+    let estate = estate.to_str().unwrap_or_default();
+    for (command, format, file, needle) in [
+        ("boundary", "md", "b.md", "## Out of scope"),
+        (
+            "boundary",
+            "html",
+            "b.html",
+            "<h2 class=\"scope-out\">Out of scope</h2>",
+        ),
+        ("responsibility", "md", "r.md", "CUEC-01"),
+        (
+            "responsibility",
+            "csv",
+            "r.csv",
+            "domain,title,vendor,customer,components,basis,stated",
+        ),
+        (
+            "responsibility",
+            "html",
+            "r.html",
+            "<h2>Complementary subservice organisation controls (CSOCs)</h2>",
+        ),
+    ] {
+        fieldproof(dir.path())
+            .args([command, "-e", estate, "--format", format, "-o", file])
+            .assert()
+            .success()
+            .stdout(predicate::str::is_empty());
+        let text = std::fs::read_to_string(dir.path().join(file)).expect("written");
+        assert!(text.contains(needle), "{command} {format} lacks {needle}");
+    }
+}
+
+#[test]
+fn rules_lists_the_tables() {
+    let dir = temp();
+    fieldproof(dir.path())
+        .arg("rules")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("carved-out-subservice"))
+        .stdout(predicate::str::contains(
+            "device-without-shared-responsibility",
+        ));
+}
