@@ -8,7 +8,7 @@
 
 use crate::component::{closed_enum, is_valid_id, Component, Kind, Operator};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 closed_enum! {
@@ -190,7 +190,7 @@ impl Estate {
             }
         }
 
-        let mut component_ids: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut component_ids: HashMap<&str, usize> = HashMap::with_capacity(self.components.len());
         for (index, component) in self.components.iter().enumerate() {
             if !is_valid_id(&component.id) {
                 problem(

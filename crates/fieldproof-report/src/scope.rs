@@ -3,6 +3,7 @@
 
 use crate::text::{categories, md_cell};
 use fieldproof_core::assessment::Assessment;
+use fieldproof_core::scope::rules::SCOPE_RULES;
 use fieldproof_core::scope::Reason;
 use fieldproof_core::{Component, Finding, ScopeDecision};
 use serde::Serialize;
@@ -14,7 +15,6 @@ struct ReasonJson<'a> {
     outcome: &'static str,
     decisive: bool,
     because: &'a [String],
-    text: String,
 }
 
 #[derive(Serialize)]
@@ -41,13 +41,13 @@ fn reasons_json(reasons: &[Reason]) -> Vec<ReasonJson<'_>> {
             outcome: r.outcome.as_str(),
             decisive: r.decisive,
             because: &r.because,
-            text: r.sentence(),
         })
         .collect()
 }
 
-/// Writes the scope JSON document: `organisation`, `service`, `summary`, `components` (id
-/// order) and `findings`. Components are streamed one by one, so memory stays flat.
+/// Writes the scope JSON document: `organisation`, `service`, `summary`, `scope_rules` (the
+/// meaning of each rule id used in reasons), `components` (id order) and `findings`.
+/// Components are streamed one by one, so memory stays flat however large the estate.
 pub fn write_json(assessment: &Assessment<'_>, out: &mut dyn Write) -> io::Result<()> {
     let estate = assessment.estate;
     let counts = assessment.counts();
@@ -61,24 +61,46 @@ pub fn write_json(assessment: &Assessment<'_>, out: &mut dyn Write) -> io::Resul
         "findings": assessment.findings.len(),
         "max_severity": assessment.max_severity().map(|s| s.as_str()),
     });
+    let rules: serde_json::Map<String, serde_json::Value> = SCOPE_RULES
+        .iter()
+        .map(|r| {
+            (
+                r.id.to_string(),
+                serde_json::json!({ "outcome": r.outcome.as_str(), "meaning": r.meaning }),
+            )
+        })
+        .collect();
     write!(
         out,
-        "{{\"organisation\":{},\"service\":{},\"summary\":{},\"components\":[",
+        "{{\"organisation\":{},\"service\":{},\"summary\":{},\"scope_rules\":{},\"components\":[",
         serde_json::to_string(&estate.organisation)?,
         serde_json::to_string(&estate.service)?,
-        summary
+        summary,
+        serde_json::Value::Object(rules)
     )?;
+    // Serialising into a reused buffer and writing it in large pieces is markedly faster than
+    // many small writes through the writer.
+    let mut buffer = Vec::with_capacity(1 << 20);
     for (index, (c, d)) in assessment.by_id().enumerate() {
-        if index > 0 {
-            out.write_all(b",")?;
-        }
-        out.write_all(b"\n")?;
+        buffer.extend_from_slice(if index > 0 { b",\n" } else { b"\n" });
         let reasons = assessment.reasons(c, d);
-        serde_json::to_writer(&mut *out, &component_json(c, d, &reasons))?;
+        serde_json::to_writer(&mut buffer, &component_json(c, d, &reasons))?;
+        if buffer.len() >= 1 << 20 {
+            out.write_all(&buffer)?;
+            buffer.clear();
+        }
     }
-    out.write_all(b"\n],\"findings\":")?;
-    serde_json::to_writer(&mut *out, &assessment.findings)?;
-    out.write_all(b"}\n")
+    buffer.extend_from_slice(b"\n],\"findings\":[");
+    for (index, finding) in assessment.findings.iter().enumerate() {
+        buffer.extend_from_slice(if index > 0 { b",\n" } else { b"\n" });
+        serde_json::to_writer(&mut buffer, finding)?;
+        if buffer.len() >= 1 << 20 {
+            out.write_all(&buffer)?;
+            buffer.clear();
+        }
+    }
+    buffer.extend_from_slice(b"\n]}\n");
+    out.write_all(&buffer)
 }
 
 fn component_json<'a>(
