@@ -267,7 +267,7 @@ pub static SCOPE_RULES: &[ScopeRule] = &[
             tied: Some(true),
             ..Condition::ANY
         },
-        meaning: "an inclusive subservice organisation operates it: its controls are part of the description and tested",
+        meaning: "an inclusive subservice organisation operates it, its controls are part of the description and tested, and the facts shown tie it to the service",
     },
     ScopeRule {
         id: "operated-by-us",
@@ -277,7 +277,7 @@ pub static SCOPE_RULES: &[ScopeRule] = &[
             tied: Some(true),
             ..Condition::ANY
         },
-        meaning: "we operate it and it handles customer data, enforces access, affects availability or financial reporting, or fires a device trigger",
+        meaning: "we operate it, and the facts shown tie it to the service commitments",
     },
 ];
 
