@@ -1,119 +1,115 @@
-//! The store story, run against SQLite: init, apply, re-apply (no-op), change, remove, history,
-//! append-only log, reopen.
+//! SQLite runs the shared store story, plus what only SQLite can show: creation rules, the
+//! append-only triggers, reopening, and concurrent applies from two connections pools.
 
 use super::*;
 use fieldproof_core::{Fact, Facts, Kind, Operator, Site, Zone};
+use fieldproof_store::story;
 
-fn component(id: &str, facts: &[Fact]) -> Component {
-    Component {
-        id: id.into(),
-        name: format!("{id} name"),
-        kind: Kind::Dcim,
-        operated_by: Operator::Us,
-        site: Site::OurFacility,
-        zone: Zone::Ot,
-        declared_scope: None,
-        facts: Facts::of(facts),
-        subservice: None,
-        description: None,
-        owner: None,
-    }
-}
-
-fn meta(at: &str) -> ChangeMeta {
-    ChangeMeta {
-        at: at.into(),
-        actor: "tester".into(),
-        command: "apply".into(),
-        source: Some("estate.yaml".into()),
-        source_sha256: Some("00".repeat(32)),
-    }
+async fn new_store(dir: &Path) -> SqliteStore {
+    SqliteStore::create(&dir.join("fieldproof.db"), "2026-01-01T00:00:00Z", "tester")
+        .await
+        .expect("create")
 }
 
 #[tokio::test]
-async fn store_story() {
+async fn sqlite_passes_the_store_story() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("fieldproof.db");
-    let store = SqliteStore::create(&path, "2026-01-01T00:00:00Z", "tester")
-        .await
-        .expect("create");
+    let store = new_store(dir.path()).await;
+    story::run(&store).await;
+    assert_eq!(store.workspace().await.expect("info").created_by, "tester");
+}
+
+#[tokio::test]
+async fn create_refuses_an_existing_workspace_and_open_a_missing_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = new_store(dir.path()).await;
+    store.close().await;
     assert!(matches!(
-        SqliteStore::create(&path, "x", "y").await,
+        SqliteStore::create(&dir.path().join("fieldproof.db"), "x", "y").await,
         Err(StoreError::AlreadyInitialised { .. })
     ));
-    let info = store.workspace().await.expect("info");
-    assert_eq!(info.created_by, "tester");
-    assert_eq!(info.schema_version, 1);
-
-    let mut estate = Estate {
-        organisation: "Org".into(),
-        service: "Svc".into(),
-        components: vec![
-            component("b", &[]),
-            component("a", &[Fact::AffectsAvailability]),
-        ],
-        ..Estate::default()
-    };
-    let first = store
-        .apply_estate(&estate, &meta("2026-01-02T00:00:00Z"))
+    let err = SqliteStore::open(&dir.path().join("none.db"))
         .await
-        .expect("apply");
-    assert_eq!(first.changes.len(), 4, "2 settings + 2 components");
-    assert_eq!(first.change_set, Some(1));
+        .err()
+        .map(|e| e.to_string());
+    assert!(err.unwrap_or_default().contains("run `fieldproof init`"));
+}
 
-    let again = store
-        .apply_estate(&estate, &meta("2026-01-03T00:00:00Z"))
-        .await
-        .expect("re-apply");
-    assert!(again.changes.is_empty());
-    assert_eq!(again.change_set, None, "a no-op apply records nothing");
-
-    estate.components[0].facts = Facts::of(&[Fact::ProcessesCustomerData]);
-    estate.components.remove(1);
-    let third = store
-        .apply_estate(&estate, &meta("2026-01-04T00:00:00Z"))
-        .await
-        .expect("apply change");
-    let summary: Vec<(&str, Action)> = third
-        .changes
-        .iter()
-        .map(|c| (c.key.as_str(), c.action))
-        .collect();
-    assert_eq!(
-        summary,
-        vec![("a", Action::Removed), ("b", Action::Changed)]
-    );
-
-    let loaded = store.load_estate().await.expect("load");
-    assert_eq!(loaded.components, estate.components);
-    assert_eq!(loaded.organisation, "Org");
-
-    let log = store.change_log(10).await.expect("log");
-    assert_eq!(log.len(), 2);
-    assert_eq!(log[0].meta.at, "2026-01-04T00:00:00Z");
-    assert_eq!(log[0].changes[1].fields, vec!["facts".to_string()]);
-    assert_eq!(log[1].changes.len(), 4);
-
-    // History cannot be rewritten.
-    let tamper = sqlx::query("DELETE FROM changes")
-        .execute(&store.pool)
-        .await;
-    assert!(tamper.is_err_and(|e| e.to_string().contains("append-only")));
-
+#[tokio::test]
+async fn the_change_log_cannot_be_rewritten_and_survives_reopening() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = new_store(dir.path()).await;
+    story::run(&store).await;
+    for statement in [
+        "DELETE FROM changes",
+        "UPDATE change_sets SET actor = 'mallory'",
+        "DELETE FROM change_sets",
+    ] {
+        let tamper = sqlx::query(statement).execute(&store.pool).await;
+        assert!(
+            tamper.is_err_and(|e| e.to_string().contains("append-only")),
+            "{statement}"
+        );
+    }
     store.close().await;
-    let reopened = SqliteStore::open(&path).await.expect("reopen");
+    let reopened = SqliteStore::open(&dir.path().join("fieldproof.db"))
+        .await
+        .expect("reopen");
+    assert_eq!(reopened.change_log(10).await.expect("log").len(), 2);
     assert_eq!(
         reopened.load_estate().await.expect("load").components.len(),
         1
     );
 }
 
-#[tokio::test]
-async fn opening_a_missing_workspace_says_how_to_create_one() {
+fn component(id: &str) -> Component {
+    Component {
+        id: id.into(),
+        name: id.into(),
+        kind: Kind::Bms,
+        operated_by: Operator::Us,
+        site: Site::OurFacility,
+        zone: Zone::Ot,
+        declared_scope: None,
+        facts: Facts::of(&[Fact::AffectsAvailability]),
+        subservice: None,
+        description: None,
+        owner: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_applies_from_two_stores_serialise() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let err = SqliteStore::open(&dir.path().join("none.db"))
+    let first = new_store(dir.path()).await;
+    let second = SqliteStore::open(&dir.path().join("fieldproof.db"))
         .await
-        .err()
-        .map(|e| e.to_string());
-    assert!(err.unwrap_or_default().contains("run `fieldproof init`"));
+        .expect("open twice");
+    let estate = |ids: &[&str]| Estate {
+        organisation: "Org".into(),
+        service: "Svc".into(),
+        components: ids.iter().map(|id| component(id)).collect(),
+        ..Estate::default()
+    };
+    let (a, b) = (estate(&["a", "shared"]), estate(&["b", "shared"]));
+    // Two tasks on two threads with their own connection pools, as two processes would be.
+    let spawn = |store: SqliteStore, estate: Estate, at: &'static str, actor: &'static str| {
+        tokio::spawn(async move { store.apply_estate(&estate, &story::meta(at, actor)).await })
+    };
+    let alice = spawn(first.clone(), a.clone(), "2026-01-02T00:00:00Z", "alice");
+    let bob = spawn(second.clone(), b.clone(), "2026-01-02T00:00:01Z", "bob");
+    let ra = alice.await.expect("task").expect("alice applies");
+    let rb = bob.await.expect("task").expect("bob applies");
+    // Whichever ran second diffed against the first's result, not the empty estate.
+    let total_changes = ra.changes.len() + rb.changes.len();
+    assert_eq!(
+        total_changes,
+        4 + 2,
+        "first: 2 settings + 2 components; second: 1 added + 1 removed"
+    );
+    let log = first.change_log(10).await.expect("log");
+    assert_eq!(log.len(), 2);
+    let stored = first.load_estate().await.expect("load");
+    let last = if log[0].meta.actor == "alice" { &a } else { &b };
+    assert_eq!(stored.components, last.components);
 }

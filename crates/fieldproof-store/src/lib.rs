@@ -4,6 +4,9 @@
 //! A store holds one workspace: the current estate and an append-only change log recording
 //! who changed what, when, from which source file. Time and actor are passed in by the caller.
 
+#[cfg(feature = "story")]
+pub mod story;
+
 use async_trait::async_trait;
 use fieldproof_core::diff::Change;
 use fieldproof_core::Estate;
