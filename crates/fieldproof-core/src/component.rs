@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Defines a closed, documented enumeration with stable snake_case names used in every file format.
+/// (The using crate needs `serde` as a dependency.)
+#[macro_export]
 macro_rules! closed_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -40,7 +42,7 @@ macro_rules! closed_enum {
         }
     };
 }
-pub(crate) use closed_enum;
+pub use crate::closed_enum;
 
 closed_enum! {
     /// What sort of system a component is. The taxonomy is documented in `docs/estate.md`.

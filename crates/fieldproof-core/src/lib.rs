@@ -10,6 +10,7 @@ pub mod component;
 pub mod diff;
 pub mod estate;
 pub mod findings;
+pub mod location;
 pub mod responsibility;
 pub mod scope;
 

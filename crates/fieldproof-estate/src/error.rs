@@ -1,51 +1,7 @@
-//! Load errors that point at a file, line, column and field, and say what to do.
+//! Estate load errors: a read failure, an unknown format, or located problems.
 
-use std::fmt;
+pub use fieldproof_core::location::{Location, Problem};
 use std::path::PathBuf;
-
-/// Where a problem is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    /// The file.
-    pub file: PathBuf,
-    /// 1-based line, when known.
-    pub line: Option<usize>,
-    /// 1-based column, when known.
-    pub column: Option<usize>,
-    /// The field path (`components[2].kind`, CSV column name), when known.
-    pub field: Option<String>,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(column) = self.column {
-                write!(f, ":{column}")?;
-            }
-        }
-        if let Some(field) = &self.field {
-            write!(f, ": field `{field}`")?;
-        }
-        Ok(())
-    }
-}
-
-/// One problem with an estate file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Where.
-    pub location: Location,
-    /// What is wrong and what to do.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
-    }
-}
 
 /// Why an estate could not be loaded.
 #[derive(Debug, thiserror::Error)]

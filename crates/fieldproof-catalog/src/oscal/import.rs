@@ -1,0 +1,198 @@
+//! Reads any OSCAL catalog (JSON, 1.0 to 1.2) into a [`Framework`]: groups (nested) become the
+//! requirement's group, controls and their nested controls (enhancements) become requirements
+//! with a parent, the `label` prop becomes the display label, `status: withdrawn` is kept, and
+//! the statement part is flattened to text with its item labels.
+
+use crate::model::{Framework, FrameworkKind, FrameworkOrigin, Parameter, Requirement};
+use serde_json::Value;
+
+/// Why an OSCAL document could not be read as a catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Not JSON.
+    #[error("not valid JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// Line.
+        line: usize,
+        /// Column.
+        column: usize,
+        /// Parser message.
+        message: String,
+    },
+    /// JSON, but not an OSCAL catalog.
+    #[error("{0}")]
+    NotACatalog(String),
+}
+
+/// What to call the imported framework.
+#[derive(Debug, Clone)]
+pub struct ImportNames {
+    /// Framework id.
+    pub id: String,
+    /// Aliases.
+    pub aliases: Vec<String>,
+    /// Short name; the metadata title when `None`.
+    pub short: Option<String>,
+    /// Kind.
+    pub kind: FrameworkKind,
+}
+
+/// Parses OSCAL catalog JSON text.
+pub fn import(
+    text: &str,
+    names: ImportNames,
+    origin: FrameworkOrigin,
+) -> Result<Framework, ImportError> {
+    let document: Value = serde_json::from_str(text).map_err(|e| ImportError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let catalog = document.get("catalog").ok_or_else(|| {
+        let keys: Vec<&str> = document.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        ImportError::NotACatalog(format!(
+            "no top-level `catalog` object (found: {}); only OSCAL catalogs can be imported — resolve a profile into a catalog first",
+            if keys.is_empty() { "nothing".to_string() } else { keys.join(", ") }
+        ))
+    })?;
+    let metadata = catalog
+        .get("metadata")
+        .ok_or_else(|| ImportError::NotACatalog("the catalog has no `metadata`".to_string()))?;
+    let title = text_of(metadata.get("title")).unwrap_or_else(|| names.id.clone());
+    let version = text_of(metadata.get("version")).unwrap_or_default();
+    let mut requirements = Vec::new();
+    if let Some(controls) = catalog.get("controls").and_then(Value::as_array) {
+        for control in controls {
+            read_control(control, None, None, &mut requirements)?;
+        }
+    }
+    if let Some(groups) = catalog.get("groups").and_then(Value::as_array) {
+        for group in groups {
+            read_group(group, &mut requirements)?;
+        }
+    }
+    if requirements.is_empty() {
+        return Err(ImportError::NotACatalog(
+            "the catalog contains no controls".to_string(),
+        ));
+    }
+    Ok(Framework {
+        short: names.short.unwrap_or_else(|| title.clone()),
+        id: names.id,
+        name: title,
+        aliases: names.aliases,
+        kind: names.kind,
+        version,
+        source: "OSCAL catalog".to_string(),
+        requirements,
+        origin,
+    })
+}
+
+fn text_of(value: Option<&Value>) -> Option<String> {
+    value.and_then(Value::as_str).map(str::to_string)
+}
+
+fn read_group(group: &Value, out: &mut Vec<Requirement>) -> Result<(), ImportError> {
+    let title = text_of(group.get("title"));
+    if let Some(controls) = group.get("controls").and_then(Value::as_array) {
+        for control in controls {
+            read_control(control, title.as_deref(), None, out)?;
+        }
+    }
+    if let Some(groups) = group.get("groups").and_then(Value::as_array) {
+        for nested in groups {
+            read_group(nested, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn props(node: &Value) -> impl Iterator<Item = (&str, &str)> {
+    node.get("props")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p.get("name")?.as_str()?, p.get("value")?.as_str()?)))
+}
+
+fn read_control(
+    control: &Value,
+    group: Option<&str>,
+    parent: Option<&str>,
+    out: &mut Vec<Requirement>,
+) -> Result<(), ImportError> {
+    let id = text_of(control.get("id"))
+        .ok_or_else(|| ImportError::NotACatalog("a control has no `id`".to_string()))?;
+    let title = text_of(control.get("title")).unwrap_or_default();
+    let label = props(control)
+        .find(|(n, _)| *n == "label")
+        .map(|(_, v)| v.to_string());
+    let withdrawn = props(control).any(|(n, v)| n == "status" && v == "withdrawn");
+    let statement = control
+        .get("parts")
+        .and_then(Value::as_array)
+        .and_then(|parts| {
+            parts
+                .iter()
+                .find(|p| p.get("name").and_then(Value::as_str) == Some("statement"))
+        })
+        .map(|part| {
+            let mut lines = Vec::new();
+            flatten_part(part, &mut lines);
+            lines.join("\n")
+        })
+        .filter(|s| !s.is_empty());
+    let params = control
+        .get("params")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            Some(Parameter {
+                id: p.get("id")?.as_str()?.to_string(),
+                label: text_of(p.get("label")).or_else(|| {
+                    p.get("guidelines")
+                        .and_then(Value::as_array)
+                        .and_then(|g| g.first())
+                        .and_then(|g| text_of(g.get("prose")))
+                }),
+            })
+        })
+        .collect();
+    out.push(Requirement {
+        id: id.clone(),
+        label: label.filter(|l| !l.eq_ignore_ascii_case(&id)),
+        title,
+        group: group.map(str::to_string),
+        category: None,
+        parent: parent.map(str::to_string),
+        withdrawn,
+        statement,
+        params,
+    });
+    if let Some(children) = control.get("controls").and_then(Value::as_array) {
+        for child in children {
+            read_control(child, group, Some(&id), out)?;
+        }
+    }
+    Ok(())
+}
+
+fn flatten_part(part: &Value, lines: &mut Vec<String>) {
+    let label = props(part).find(|(n, _)| *n == "label").map(|(_, v)| v);
+    if let Some(prose) = part.get("prose").and_then(Value::as_str) {
+        lines.push(match label {
+            Some(label) => format!("{label} {prose}"),
+            None => prose.to_string(),
+        });
+    }
+    for child in part
+        .get("parts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        flatten_part(child, lines);
+    }
+}

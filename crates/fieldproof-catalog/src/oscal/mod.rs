@@ -1,0 +1,4 @@
+//! OSCAL import (any catalog) and export (catalogs, the control library, mapping collections).
+
+pub mod export;
+pub mod import;
