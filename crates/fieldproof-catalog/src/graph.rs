@@ -89,7 +89,7 @@ impl Graph {
     }
 
     /// Every requirement of `framework` reachable from `start` in at most `max_hops` edges,
-    /// with all shortest paths, ordered by target id then path.
+    /// with all shortest paths, ordered by path length, then target id, then path.
     pub fn paths(
         &self,
         catalog: &Catalog,
@@ -178,7 +178,10 @@ impl Graph {
                 }
             })
             .collect();
-        out.sort_by(|a, b| (&a.target, &a.path).cmp(&(&b.target, &b.path)));
+        // Shortest (most direct) first, then by target and path.
+        out.sort_by(|a, b| {
+            (a.path.len(), &a.target, &a.path).cmp(&(b.path.len(), &b.target, &b.path))
+        });
         out.dedup();
         out
     }

@@ -42,6 +42,144 @@ pub enum Command {
     Log(LogArgs),
     /// The rule tables: scope rules, triggers and finding rules.
     Rules(RulesArgs),
+    /// Framework catalogs: list them, show a framework, requirement or control, import OSCAL.
+    Catalog(CatalogArgs),
+    /// The controls an estate needs: applicable to components in scope or shared, for the TSC
+    /// categories in play, each with the components that make it applicable.
+    Controls(ControlsArgs),
+    /// What satisfies what: follow typed mappings from a requirement or control to a framework.
+    Map(MapArgs),
+    /// Per TSC criterion in play, the applicable controls covering it, and the criteria left uncovered.
+    Coverage(CoverageArgs),
+    /// Export OSCAL documents: a catalog, or the mapping collection.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    #[command(subcommand)]
+    pub command: CatalogCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Frameworks with their requirement counts, and the control library.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// A framework (its requirements), a requirement (with what maps to it) or a control.
+    Show {
+        /// `tsc2017`, `CC6.1`, `nist:AC-2(1)`, `FP-AC-01`, ...
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Import an OSCAL catalog (JSON) into the workspace, e.g. a resolved profile or your own.
+    ImportOscal {
+        /// The OSCAL catalog file.
+        file: PathBuf,
+        /// Framework id to use (default: derived from the catalog title).
+        #[arg(long)]
+        id: Option<String>,
+        /// Other names for it on the command line (repeatable).
+        #[arg(long = "alias", value_name = "NAME")]
+        aliases: Vec<String>,
+        /// What its entries are: controls, requirements, criteria or control_objectives.
+        #[arg(long, default_value = "controls")]
+        kind: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+}
+
+/// TSC categories to consider instead of those the estate implicates.
+#[derive(Debug, Args)]
+pub struct Categories {
+    /// Comma-separated: security, availability, processing_integrity, confidentiality, privacy.
+    /// Default: the categories the estate's components implicate.
+    #[arg(long, value_delimiter = ',', value_parser = parse_category)]
+    pub categories: Vec<fieldproof_core::TscCategory>,
+}
+
+fn parse_category(text: &str) -> Result<fieldproof_core::TscCategory, String> {
+    fieldproof_core::TscCategory::parse(text.trim()).ok_or_else(|| {
+        format!(
+            "expected one of: {}",
+            fieldproof_core::TscCategory::expected()
+        )
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct ControlsArgs {
+    #[command(flatten)]
+    pub source: EstateSource,
+    #[command(flatten)]
+    pub categories: Categories,
+    /// List the whole control library, without looking at an estate.
+    #[arg(long, conflicts_with = "estate")]
+    pub all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScopeFormat::Table)]
+    pub format: ScopeFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    /// Requirement or control: `CC6.1`, `tsc:CC6.1`, `nist:AC-2`, `FP-DI-01`.
+    pub requirement: String,
+    /// Target framework id or alias: iso27001, nist, tsc, soc1, iec62443-3-3, iec62443-2-4, nis2, pci.
+    #[arg(long)]
+    pub to: String,
+    /// Longest path to follow, in mapping hops (control hops and crosswalk pivots).
+    #[arg(long, default_value_t = 3)]
+    pub max_hops: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    #[command(flatten)]
+    pub source: EstateSource,
+    #[command(flatten)]
+    pub categories: Categories,
+    /// Exit with code 1 when a criterion in play is covered by no applicable control.
+    #[arg(long)]
+    pub fail_on_uncovered: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub command: ExportCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The control library (default) or any framework as an OSCAL 1.1.3 catalog.
+    OscalCatalog {
+        /// Framework to export instead of the control library (`nist`, `tsc`, an imported id, ...).
+        #[arg(long)]
+        framework: Option<String>,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Every typed mapping as an OSCAL 1.2 mapping collection.
+    OscalMapping {
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Where the estate comes from: a file, or the workspace.

@@ -3,6 +3,9 @@
 //! workspace location, the actor, the time, and loading an estate (from a file or the store).
 
 use anyhow::{anyhow, Context as _, Result};
+use fieldproof_catalog::model::{FrameworkKind, FrameworkOrigin};
+use fieldproof_catalog::oscal::import::{import, ImportNames};
+use fieldproof_catalog::Catalog;
 use fieldproof_core::Estate;
 use fieldproof_estate::Loaded;
 use fieldproof_store::Store;
@@ -72,6 +75,45 @@ impl Context {
                     cwd.display()
                 )
             })
+    }
+
+    /// The workspace database if there is one (an explicit `--workspace` must exist).
+    pub fn database_if_any(&self) -> Result<Option<PathBuf>> {
+        match &self.workspace {
+            Some(_) => self.database().map(Some),
+            None => Ok(self.database().ok()),
+        }
+    }
+
+    /// The bundled catalog plus the catalogs imported into the workspace, if there is one.
+    pub fn catalog(&self) -> Result<Catalog> {
+        let stored = match self.database_if_any()? {
+            Some(db) => runtime()?.block_on(async {
+                let store = SqliteStore::open(&db).await?;
+                let catalogs = store.catalogs().await?;
+                store.close().await;
+                anyhow::Ok(catalogs)
+            })?,
+            None => Vec::new(),
+        };
+        let mut imported = Vec::with_capacity(stored.len());
+        for s in stored {
+            let names = ImportNames {
+                id: s.id.clone(),
+                aliases: s.aliases.clone(),
+                short: None,
+                kind: FrameworkKind::parse(&s.kind).unwrap_or(FrameworkKind::Controls),
+            };
+            let origin = FrameworkOrigin::Imported {
+                source: s.source.clone(),
+                sha256: s.sha256.clone(),
+            };
+            imported.push(
+                import(&s.document, names, origin)
+                    .with_context(|| format!("imported catalog '{}' cannot be read", s.id))?,
+            );
+        }
+        Catalog::bundled_with(imported).map_err(|e| anyhow!("the catalog is invalid:\n{e}"))
     }
 
     /// Opens the workspace store.

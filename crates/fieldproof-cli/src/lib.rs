@@ -21,6 +21,7 @@ pub enum Outcome {
 
 /// Runs the CLI and maps the result to an exit code.
 pub fn main() -> ExitCode {
+    exit_quietly_on_closed_stdout();
     let args = cli::Cli::parse();
     match commands::run(args) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
@@ -34,4 +35,22 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `fieldproof ... | head` closes stdout early; `println!` then panics. The reader has what it
+/// wanted, so leave quietly (exit 0) instead of printing a panic, as Unix tools do.
+fn exit_quietly_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }

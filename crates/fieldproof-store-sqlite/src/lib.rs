@@ -10,7 +10,8 @@ use fieldproof_core::diff::{diff, Action, Change, Entity, EntityKind};
 use fieldproof_core::estate::{ResponsibilityStatement, SubserviceOrganisation};
 use fieldproof_core::{Component, Estate};
 use fieldproof_store::{
-    ApplyOutcome, ChangeMeta, ChangeSet, RecordedChange, Store, StoreError, WorkspaceInfo,
+    ApplyOutcome, ChangeMeta, ChangeSet, RecordedChange, Store, StoreError, StoredCatalog,
+    WorkspaceInfo,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqliteConnection, SqlitePool};
@@ -330,6 +331,100 @@ impl Store for SqliteStore {
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
         sqlx::query(end).execute(&mut *conn).await.map_err(&write)?;
         result
+    }
+
+    async fn save_catalog(
+        &self,
+        catalog: &StoredCatalog,
+        meta: &ChangeMeta,
+    ) -> Result<Option<i64>, StoreError> {
+        let write = backend("storing the imported catalog");
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(backend("opening a connection"))?;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .map_err(&write)?;
+        let result = async {
+            let previous: Option<(String, String, String)> =
+                sqlx::query_as("SELECT sha256, name, source FROM imported_catalogs WHERE id = ?")
+                    .bind(&catalog.id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(&write)?;
+            if previous.as_ref().is_some_and(|(sha, _, _)| *sha == catalog.sha256) {
+                return Ok(None);
+            }
+            sqlx::query(
+                "INSERT OR REPLACE INTO imported_catalogs (id, name, aliases, kind, source, sha256, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&catalog.id)
+            .bind(&catalog.name)
+            .bind(encode(&catalog.aliases))
+            .bind(&catalog.kind)
+            .bind(&catalog.source)
+            .bind(&catalog.sha256)
+            .bind(&catalog.document)
+            .execute(&mut *conn)
+            .await
+            .map_err(&write)?;
+            let set: i64 = sqlx::query_scalar(
+                "INSERT INTO change_sets (at, actor, command, source, source_sha256) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&meta.at)
+            .bind(&meta.actor)
+            .bind(&meta.command)
+            .bind(&meta.source)
+            .bind(&meta.source_sha256)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(&write)?;
+            let summary = |name: &str, source: &str, sha: &str| {
+                serde_json::json!({ "name": name, "source": source, "sha256": sha })
+            };
+            let before = previous.as_ref().map(|(sha, name, source)| summary(name, source, sha));
+            let after = summary(&catalog.name, &catalog.source, &catalog.sha256);
+            sqlx::query(
+                "INSERT INTO changes (change_set, entity, key, action, fields, before, after) VALUES (?, 'catalog', ?, ?, '[]', ?, ?)",
+            )
+            .bind(set)
+            .bind(&catalog.id)
+            .bind(if previous.is_some() { "changed" } else { "added" })
+            .bind(encode(&before))
+            .bind(encode(&after))
+            .execute(&mut *conn)
+            .await
+            .map_err(&write)?;
+            Ok(Some(set))
+        }
+        .await;
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        sqlx::query(end).execute(&mut *conn).await.map_err(&write)?;
+        result
+    }
+
+    async fn catalogs(&self) -> Result<Vec<StoredCatalog>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, aliases, kind, source, sha256, document FROM imported_catalogs ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend("reading imported catalogs"))?;
+        rows.into_iter()
+            .map(|row| {
+                let id: String = row.get(0);
+                Ok(StoredCatalog {
+                    aliases: decode("imported catalog", &id, row.get(2))?,
+                    name: row.get(1),
+                    kind: row.get(3),
+                    source: row.get(4),
+                    sha256: row.get(5),
+                    document: row.get(6),
+                    id,
+                })
+            })
+            .collect()
     }
 
     async fn change_log(&self, limit: u32) -> Result<Vec<ChangeSet>, StoreError> {

@@ -55,7 +55,7 @@ async fn the_change_log_cannot_be_rewritten_and_survives_reopening() {
     let reopened = SqliteStore::open(&dir.path().join("fieldproof.db"))
         .await
         .expect("reopen");
-    assert_eq!(reopened.change_log(10).await.expect("log").len(), 2);
+    assert_eq!(reopened.change_log(10).await.expect("log").len(), 4);
     assert_eq!(
         reopened.load_estate().await.expect("load").components.len(),
         1

@@ -111,6 +111,26 @@ pub struct ApplyOutcome {
     pub change_set: Option<i64>,
 }
 
+/// An OSCAL catalog imported into the workspace, kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredCatalog {
+    /// Framework id it is known by.
+    pub id: String,
+    /// Its title.
+    pub name: String,
+    /// Other names accepted on the command line.
+    pub aliases: Vec<String>,
+    /// Framework kind (`controls`, `requirements`, ...).
+    pub kind: String,
+    /// The file it was imported from.
+    pub source: String,
+    /// SHA-256 of the document.
+    pub sha256: String,
+    /// The OSCAL JSON document.
+    #[serde(skip)]
+    pub document: String,
+}
+
 /// A fieldproof workspace store.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -130,4 +150,15 @@ pub trait Store: Send + Sync {
 
     /// Recorded change sets, newest first, at most `limit`.
     async fn change_log(&self, limit: u32) -> Result<Vec<ChangeSet>, StoreError>;
+
+    /// Stores an imported catalog (replacing one with the same id), recording the change.
+    /// Returns the change set, or `None` when the same document was already stored.
+    async fn save_catalog(
+        &self,
+        catalog: &StoredCatalog,
+        meta: &ChangeMeta,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// Imported catalogs, by id.
+    async fn catalogs(&self) -> Result<Vec<StoredCatalog>, StoreError>;
 }

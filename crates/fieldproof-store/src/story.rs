@@ -105,4 +105,44 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(log[1].changes.len(), 4);
     assert!(log[0].id > log[1].id);
     assert_eq!(store.change_log(1).await.expect("limited log").len(), 1);
+
+    // Imported catalogs: stored verbatim, re-importing the same document is a no-op, a new
+    // version replaces it, and both imports are in the change log.
+    let mut catalog = crate::StoredCatalog {
+        id: "acme".into(),
+        name: "Acme controls".into(),
+        aliases: vec!["acme-controls".into()],
+        kind: "controls".into(),
+        source: "acme.json".into(),
+        sha256: "11".repeat(32),
+        document: "{\"catalog\": {}}".into(),
+    };
+    let first = store
+        .save_catalog(&catalog, &meta("2026-01-05T00:00:00Z", "carol"))
+        .await
+        .expect("import");
+    assert!(first.is_some());
+    assert_eq!(
+        store
+            .save_catalog(&catalog, &meta("2026-01-06T00:00:00Z", "carol"))
+            .await
+            .expect("again"),
+        None
+    );
+    catalog.sha256 = "22".repeat(32);
+    assert!(store
+        .save_catalog(&catalog, &meta("2026-01-07T00:00:00Z", "carol"))
+        .await
+        .expect("update")
+        .is_some());
+    assert_eq!(store.catalogs().await.expect("catalogs"), vec![catalog]);
+    let log = store.change_log(2).await.expect("log");
+    assert_eq!(
+        (
+            log[0].changes[0].entity.as_str(),
+            log[0].changes[0].action.as_str()
+        ),
+        ("catalog", "changed")
+    );
+    assert_eq!(log[1].changes[0].action, "added");
 }

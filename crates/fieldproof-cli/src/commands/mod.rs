@@ -1,6 +1,7 @@
 //! One module per command; [`run`] dispatches.
 
 mod assess;
+mod catalog;
 mod rules;
 mod scope;
 mod workspace;
@@ -25,6 +26,11 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Boundary(args) => scope::boundary(&context, &args),
         Command::Responsibility(args) => scope::responsibility(&context, &args),
         Command::Rules(args) => rules::run(&args),
+        Command::Catalog(args) => catalog::catalog(&context, &args),
+        Command::Controls(args) => catalog::controls(&context, &args),
+        Command::Map(args) => catalog::map(&context, &args),
+        Command::Coverage(args) => catalog::coverage(&context, &args),
+        Command::Export(args) => catalog::export(&context, &args),
     }
 }
 
