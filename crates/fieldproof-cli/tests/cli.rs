@@ -502,3 +502,329 @@ fn rules_lists_the_tables() {
             "device-without-shared-responsibility",
         ));
 }
+
+fn json_of(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn catalog_list_counts_every_framework() {
+    let dir = temp();
+    let json = json_of(fieldproof(dir.path()).args(["catalog", "list", "--format", "json"]));
+    let count = |id: &str| {
+        json["frameworks"]
+            .as_array()
+            .and_then(|f| f.iter().find(|x| x["id"] == id))
+            .map(|x| x["requirements"].as_u64().unwrap_or_default())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        (
+            count("tsc2017"),
+            count("iso27001-2022"),
+            count("nist800-53r5"),
+            count("iec62443-3-3"),
+            count("iec62443-2-4")
+        ),
+        (61, 93, 1189, 51, 12)
+    );
+    assert_eq!((count("nis2-art21"), count("pci-dss-4.0.1-req9")), (10, 32));
+    assert!(count("soc1-ot") >= 10);
+    assert!(
+        json["control_library"]["controls"]
+            .as_u64()
+            .unwrap_or_default()
+            >= 60
+    );
+}
+
+#[test]
+fn catalog_show_explains_requirements_and_controls() {
+    let dir = temp();
+    fieldproof(dir.path())
+        .args(["catalog", "show", "nist:AC-2(1)"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "NIST 800-53 AC-2(1): Automated System Account Management",
+        ))
+        .stdout(predicate::str::contains(
+            "Support the management of system accounts",
+        ));
+    fieldproof(dir.path())
+        .args(["catalog", "show", "CC6.4"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("superset   fieldproof:FP-PE-01"));
+    fieldproof(dir.path())
+        .args(["catalog", "show", "FP-DI-01"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Applies to: trigger device_identity",
+        ))
+        .stdout(predicate::str::contains(
+            "subset     nist800-53r5:ia-3 (strength 9)",
+        ));
+    fieldproof(dir.path())
+        .args(["catalog", "show", "5.1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "ambiguous: iso27001-2022:5.1, iso27001-2022-clauses:5.1",
+        ));
+}
+
+#[test]
+fn map_reports_relationship_and_path() {
+    let dir = temp();
+    let json = json_of(
+        fieldproof(dir.path()).args(["map", "CC6.1", "--to", "iso27001", "--format", "json"]),
+    );
+    let results = json["results"].as_array().expect("results");
+    let direct = results
+        .iter()
+        .find(|r| r["target"] == "iso27001-2022:5.17")
+        .expect("5.17");
+    assert_eq!(direct["path"][1], "fieldproof:FP-AC-06");
+    assert_eq!(direct["relationship"], "intersects");
+    assert!(
+        results
+            .iter()
+            .any(|r| r["path"].as_array().is_some_and(|p| p.len() == 4)),
+        "a NIST pivot path"
+    );
+    let one_hop = json_of(fieldproof(dir.path()).args([
+        "map",
+        "FP-BR-01",
+        "--to",
+        "62443-3-3",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(one_hop["results"][0]["target"], "iec62443-3-3:SR 7.3");
+    assert_eq!(one_hop["results"][0]["relationship"], "equal");
+    fieldproof(dir.path())
+        .args(["map", "CC6.1", "--to", "cobit"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown framework 'cobit'"));
+}
+
+#[test]
+fn controls_and_coverage_follow_the_estate() {
+    let dir = temp();
+    let estate = example("hardware-saas");
+    let estate = estate.to_str().unwrap_or_default();
+    let json = json_of(fieldproof(dir.path()).args(["controls", "-e", estate, "--format", "json"]));
+    let controls = json["controls"].as_array().expect("controls");
+    let identity = controls
+        .iter()
+        .find(|c| c["id"] == "FP-DI-01")
+        .expect("device identity applies");
+    let components: Vec<&str> = identity["components"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert!(
+        components.contains(&"meter-vm3") && components.contains(&"device-identity"),
+        "{components:?}"
+    );
+    assert!(
+        !components.contains(&"gateway-self"),
+        "out-of-scope components never make a control applicable"
+    );
+    assert!(
+        controls.iter().all(|c| c["id"] != "FP-PE-04"),
+        "no BMS, no environmental monitoring control"
+    );
+    // Narrowing the categories drops controls that serve only Privacy (FP-PR-07 stays: it also
+    // maps to CC7.4).
+    let security = json_of(fieldproof(dir.path()).args([
+        "controls",
+        "-e",
+        estate,
+        "--categories",
+        "security",
+        "--format",
+        "json",
+    ]));
+    let ids: Vec<&str> = security["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(
+        !ids.contains(&"FP-PR-01") && ids.contains(&"FP-PR-07"),
+        "{ids:?}"
+    );
+    let coverage =
+        json_of(fieldproof(dir.path()).args(["coverage", "-e", estate, "--format", "json"]));
+    assert_eq!(coverage["criteria"].as_array().map(Vec::len), Some(61));
+    assert_eq!(coverage["uncovered"].as_array().map(Vec::len), Some(0));
+    // A lone customer-operated device leaves most criteria uncovered: exit 1 with the flag.
+    let lone = write(
+        dir.path(),
+        "lone.csv",
+        "id,name,kind,operated_by,site,zone,device_authenticates_to_our_cloud\nm,Meter,field_device,customer,customer_site,field,yes\n",
+    );
+    fieldproof(dir.path())
+        .args(["coverage", "-e", &lone, "--fail-on-uncovered"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("UNCOVERED"));
+    fieldproof(dir.path())
+        .args(["controls", "--all", "--categories", "privacy"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("FP-PR-09"));
+}
+
+#[test]
+fn oscal_import_is_stored_listed_exported_and_audited() {
+    let dir = temp();
+    fieldproof(dir.path()).arg("init").assert().success();
+    let nist = repo().join("crates/fieldproof-catalog/data/nist/NIST_SP-800-53_rev5_catalog.json");
+    let nist = nist.to_str().unwrap_or_default();
+    fieldproof(dir.path())
+        .args([
+            "catalog",
+            "import-oscal",
+            nist,
+            "--id",
+            "my-baseline",
+            "--alias",
+            "baseline",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "as 'my-baseline': 1189 requirements (182 withdrawn)",
+        ));
+    fieldproof(dir.path())
+        .args([
+            "catalog",
+            "import-oscal",
+            nist,
+            "--id",
+            "my-baseline",
+            "--alias",
+            "baseline",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("No changes"));
+    fieldproof(dir.path())
+        .args(["catalog", "show", "baseline:AC-2"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Account Management"));
+    let list = json_of(fieldproof(dir.path()).args(["catalog", "list", "--format", "json"]));
+    assert!(list["frameworks"]
+        .as_array()
+        .is_some_and(|f| f.iter().any(|x| x["id"] == "my-baseline"
+            && x["origin"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("imported from"))));
+    // Round trip: export the imported catalog and import that export under another id.
+    fieldproof(dir.path())
+        .args([
+            "export",
+            "oscal-catalog",
+            "--framework",
+            "my-baseline",
+            "-o",
+            "exported.json",
+        ])
+        .assert()
+        .success();
+    fieldproof(dir.path())
+        .args([
+            "catalog",
+            "import-oscal",
+            "exported.json",
+            "--id",
+            "round-trip",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1189 requirements (182 withdrawn)",
+        ));
+    let log = json_of(fieldproof(dir.path()).args(["log", "--format", "json"]));
+    assert_eq!(log.as_array().map(Vec::len), Some(2));
+    assert_eq!(log[1]["command"], "catalog import-oscal");
+    // Clashing names and documents that are not catalogs are refused with a clear line.
+    fieldproof(dir.path())
+        .args(["catalog", "import-oscal", "exported.json", "--id", "nist"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "already used by framework nist800-53r5",
+        ));
+    let profile = write(dir.path(), "profile.json", r#"{"profile": {"uuid": "x"}}"#);
+    fieldproof(dir.path())
+        .args(["catalog", "import-oscal", &profile])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "profile.json: no top-level `catalog` object (found: profile)",
+        ));
+}
+
+#[test]
+fn oscal_exports_are_deterministic_for_a_pinned_clock() {
+    let dir = temp();
+    for (args, file) in [
+        (vec!["export", "oscal-catalog"], "a.json"),
+        (vec!["export", "oscal-catalog"], "b.json"),
+        (vec!["export", "oscal-mapping"], "m1.json"),
+        (vec!["export", "oscal-mapping"], "m2.json"),
+    ] {
+        fieldproof(dir.path())
+            .args(&args)
+            .args(["-o", file])
+            .assert()
+            .success();
+    }
+    let read = |f: &str| std::fs::read(dir.path().join(f)).expect("written");
+    assert_eq!(read("a.json"), read("b.json"));
+    assert_eq!(read("m1.json"), read("m2.json"));
+    let catalog: serde_json::Value = serde_json::from_slice(&read("a.json")).expect("JSON");
+    assert_eq!(
+        catalog["catalog"]["metadata"]["last-modified"],
+        "2026-03-01T09:00:00Z"
+    );
+    let mapping: serde_json::Value = serde_json::from_slice(&read("m1.json")).expect("JSON");
+    assert_eq!(
+        mapping["mapping-collection"]["metadata"]["oscal-version"],
+        "1.2.1"
+    );
+}
+
+#[test]
+fn regression_closed_stdout_does_not_panic() {
+    let dir = temp();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fieldproof"))
+        .args(["catalog", "show", "nist"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take()); // the reader goes away at once, like `| head -0`
+    let out = child.wait_with_output().expect("waits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0));
+}
