@@ -51,8 +51,142 @@ pub enum Command {
     Map(MapArgs),
     /// Per TSC criterion in play, the applicable controls covering it, and the criteria left uncovered.
     Coverage(CoverageArgs),
-    /// Export OSCAL documents: a catalog, or the mapping collection.
+    /// Export OSCAL documents (a catalog, the mapping collection) or an evidence pack.
     Export(ExportArgs),
+    /// Engagements: SOC 2 / SOC 1 cycles that evidence belongs to.
+    Engagement(EngagementArgs),
+    /// Evidence: add files, URLs and attestations to the signed ledger; log, show, status, retire.
+    Evidence(EvidenceArgs),
+    /// Verify the workspace (every blob and ledger entry), or an evidence pack offline.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EngagementArgs {
+    #[command(subcommand)]
+    pub command: EngagementCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EngagementCommand {
+    /// Create (or update) an engagement.
+    Create {
+        /// Identifier, e.g. soc2-2026.
+        #[arg(long)]
+        id: String,
+        /// Display name (default: the id).
+        #[arg(long)]
+        name: Option<String>,
+        /// soc2 or soc1.
+        #[arg(long, default_value = "soc2")]
+        report: String,
+        /// type1 (design at a date) or type2 (operating effectiveness over a period).
+        #[arg(long = "type", default_value = "type2")]
+        report_type: String,
+        /// Type II period, FROM..TO (YYYY-MM-DD..YYYY-MM-DD).
+        #[arg(long, conflicts_with = "as_of")]
+        period: Option<String>,
+        /// Type I date, YYYY-MM-DD.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// TSC categories, comma-separated (default: security).
+        #[arg(long, value_delimiter = ',')]
+        categories: Vec<String>,
+    },
+    /// List engagements.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    #[command(subcommand)]
+    pub command: EvidenceCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Add files (streamed, stored by SHA-256), a URL reference or an attestation.
+    Add {
+        /// Files to add.
+        files: Vec<PathBuf>,
+        /// Control the evidence supports (repeatable; at least one).
+        #[arg(long = "control", value_name = "ID", required = true)]
+        controls: Vec<String>,
+        /// Engagement it belongs to.
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Period it covers, FROM..TO (or one date).
+        #[arg(long)]
+        covers: Option<String>,
+        /// Where it came from (system, export, person).
+        #[arg(long)]
+        source: Option<String>,
+        /// Description.
+        #[arg(long)]
+        note: Option<String>,
+        /// Evidence id this replaces (it is marked superseded).
+        #[arg(long)]
+        supersedes: Option<String>,
+        /// Record a URL reference instead of files.
+        #[arg(long, conflicts_with = "attest")]
+        url: Option<String>,
+        /// Record a short attestation text instead of files.
+        #[arg(long)]
+        attest: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// The ledger, oldest first.
+    Log {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// One piece of evidence with its ledger entry.
+    Show {
+        /// Evidence id (EV-000002).
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// For each applicable control's evidence requests: present, stale or missing in the period.
+    Status {
+        /// Engagement (default: the only one, if there is exactly one).
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Withdraw evidence from use (it stays in the ledger, marked retired).
+    Retire {
+        /// Evidence id.
+        id: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print (or write) the ledger's public key and its fingerprint.
+    Key {
+        /// Write the public key to FILE.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// An evidence pack (.zip) to verify offline; without it, the workspace is verified.
+    pub pack: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +313,16 @@ pub enum ExportCommand {
         /// Write to FILE instead of stdout.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// An evidence pack for an engagement: blobs, manifest, ledger, public key, boundary
+    /// statement and responsibility matrix, verifiable offline.
+    Pack {
+        /// Engagement id.
+        #[arg(long)]
+        engagement: String,
+        /// The zip file to write.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
     },
 }
 

@@ -116,6 +116,14 @@ impl Context {
         Catalog::bundled_with(imported).map_err(|e| anyhow!("the catalog is invalid:\n{e}"))
     }
 
+    /// The `.fieldproof` directory of the workspace and its evidence paths.
+    pub fn evidence_paths(&self) -> Result<(PathBuf, fieldproof_evidence::Paths)> {
+        let db = self.database()?;
+        let dir = db.parent().map(Path::to_path_buf).unwrap_or_default();
+        let paths = fieldproof_evidence::Paths::in_workspace(&dir);
+        Ok((dir, paths))
+    }
+
     /// Opens the workspace store.
     pub async fn open_store(&self) -> Result<SqliteStore> {
         let db = self.database()?;

@@ -8,6 +8,7 @@
 pub mod assessment;
 pub mod component;
 pub mod diff;
+pub mod engagement;
 pub mod estate;
 pub mod findings;
 pub mod location;

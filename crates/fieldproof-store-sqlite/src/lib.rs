@@ -10,8 +10,8 @@ use fieldproof_core::diff::{diff, Action, Change, Entity, EntityKind};
 use fieldproof_core::estate::{ResponsibilityStatement, SubserviceOrganisation};
 use fieldproof_core::{Component, Estate};
 use fieldproof_store::{
-    ApplyOutcome, ChangeMeta, ChangeSet, RecordedChange, Store, StoreError, StoredCatalog,
-    WorkspaceInfo,
+    ApplyOutcome, ChangeMeta, ChangeSet, LedgerEntry, RecordedChange, Sealer, Store, StoreError,
+    StoredCatalog, WorkspaceInfo,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqliteConnection, SqlitePool};
@@ -423,6 +423,147 @@ impl Store for SqliteStore {
                     document: row.get(6),
                     id,
                 })
+            })
+            .collect()
+    }
+
+    async fn append_ledger(&self, seal: Sealer<'_>) -> Result<LedgerEntry, StoreError> {
+        let write = backend("appending to the evidence ledger");
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(backend("opening a connection"))?;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .map_err(&write)?;
+        let result = async {
+            let last: Option<(i64, String)> =
+                sqlx::query_as("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(&write)?;
+            let (seq, prev) = match last {
+                Some((seq, hash)) => (seq + 1, hash),
+                None => (1, "0".repeat(64)),
+            };
+            let entry = seal(seq, &prev);
+            sqlx::query(
+                "INSERT INTO ledger (seq, prev, body, hash, signature) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(entry.seq)
+            .bind(&entry.prev)
+            .bind(encode(&entry.body))
+            .bind(&entry.hash)
+            .bind(&entry.signature)
+            .execute(&mut *conn)
+            .await
+            .map_err(&write)?;
+            Ok(entry)
+        }
+        .await;
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        sqlx::query(end).execute(&mut *conn).await.map_err(&write)?;
+        result
+    }
+
+    async fn ledger(&self) -> Result<Vec<LedgerEntry>, StoreError> {
+        let rows = sqlx::query("SELECT seq, prev, body, hash, signature FROM ledger ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend("reading the evidence ledger"))?;
+        rows.into_iter()
+            .map(|row| {
+                let seq: i64 = row.get(0);
+                let body: String = row.get(2);
+                Ok(LedgerEntry {
+                    seq,
+                    prev: row.get(1),
+                    // A body that is not JSON is kept as a string so that verification reports it
+                    // as a hash mismatch rather than failing to read the ledger at all.
+                    body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+                    hash: row.get(3),
+                    signature: row.get(4),
+                })
+            })
+            .collect()
+    }
+
+    async fn save_engagement(
+        &self,
+        engagement: &fieldproof_core::engagement::Engagement,
+        meta: &ChangeMeta,
+    ) -> Result<(), StoreError> {
+        let write = backend("saving the engagement");
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(backend("opening a connection"))?;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .map_err(&write)?;
+        let result = async {
+            let before: Option<String> = sqlx::query_scalar("SELECT body FROM engagements WHERE id = ?")
+                .bind(&engagement.id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(&write)?;
+            let body = encode(engagement);
+            if before.as_deref() == Some(body.as_str()) {
+                return Ok(());
+            }
+            sqlx::query("INSERT OR REPLACE INTO engagements (id, body) VALUES (?, ?)")
+                .bind(&engagement.id)
+                .bind(&body)
+                .execute(&mut *conn)
+                .await
+                .map_err(&write)?;
+            let set: i64 = sqlx::query_scalar(
+                "INSERT INTO change_sets (at, actor, command, source, source_sha256) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&meta.at)
+            .bind(&meta.actor)
+            .bind(&meta.command)
+            .bind(&meta.source)
+            .bind(&meta.source_sha256)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(&write)?;
+            let before_value: serde_json::Value =
+                before.as_deref().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(serde_json::Value::Null);
+            sqlx::query(
+                "INSERT INTO changes (change_set, entity, key, action, fields, before, after) VALUES (?, 'engagement', ?, ?, '[]', ?, ?)",
+            )
+            .bind(set)
+            .bind(&engagement.id)
+            .bind(if before.is_some() { "changed" } else { "added" })
+            .bind(encode(&before_value))
+            .bind(&body)
+            .execute(&mut *conn)
+            .await
+            .map_err(&write)?;
+            Ok(())
+        }
+        .await;
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        sqlx::query(end).execute(&mut *conn).await.map_err(&write)?;
+        result
+    }
+
+    async fn engagements(
+        &self,
+    ) -> Result<Vec<fieldproof_core::engagement::Engagement>, StoreError> {
+        let rows = sqlx::query("SELECT id, body FROM engagements ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend("reading engagements"))?;
+        rows.into_iter()
+            .map(|row| {
+                let id: String = row.get(0);
+                decode("engagement", &id, row.get(1))
             })
             .collect()
     }

@@ -131,6 +131,25 @@ pub struct StoredCatalog {
     pub document: String,
 }
 
+/// One entry of the evidence ledger, as stored. The store keeps entries in order and refuses to
+/// change them; hashing and signing are the caller's (see `fieldproof-evidence`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LedgerEntry {
+    /// Position, from 1, without gaps.
+    pub seq: i64,
+    /// Hash of the previous entry (64 zeros for the first).
+    pub prev: String,
+    /// The entry's content.
+    pub body: serde_json::Value,
+    /// SHA-256 (hex) of the canonical `{seq, prev, body}`.
+    pub hash: String,
+    /// Ed25519 signature (hex) of the hash.
+    pub signature: String,
+}
+
+/// Builds the next ledger entry from its sequence number and the previous entry's hash.
+pub type Sealer<'a> = &'a (dyn Fn(i64, &str) -> LedgerEntry + Send + Sync);
+
 /// A fieldproof workspace store.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -161,4 +180,22 @@ pub trait Store: Send + Sync {
 
     /// Imported catalogs, by id.
     async fn catalogs(&self) -> Result<Vec<StoredCatalog>, StoreError>;
+
+    /// Appends one ledger entry atomically: reads the last entry, calls `seal` with the next
+    /// sequence number and the last hash, and stores the result. Concurrent appends serialise.
+    async fn append_ledger(&self, seal: Sealer<'_>) -> Result<LedgerEntry, StoreError>;
+
+    /// The whole ledger, in sequence order.
+    async fn ledger(&self) -> Result<Vec<LedgerEntry>, StoreError>;
+
+    /// Creates or replaces an engagement, recording the change.
+    async fn save_engagement(
+        &self,
+        engagement: &fieldproof_core::engagement::Engagement,
+        meta: &ChangeMeta,
+    ) -> Result<(), StoreError>;
+
+    /// Engagements, by id.
+    async fn engagements(&self)
+        -> Result<Vec<fieldproof_core::engagement::Engagement>, StoreError>;
 }

@@ -675,6 +675,7 @@ pub fn export(context: &Context, args: &ExportArgs) -> Result<Outcome> {
         ExportCommand::OscalMapping { output } => {
             (oscal::mapping_collection(&catalog, &context.now), output)
         }
+        ExportCommand::Pack { .. } => bail!("evidence packs are exported by the evidence module"),
     };
     let mut text = serde_json::to_string_pretty(&document)?;
     text.push('\n');

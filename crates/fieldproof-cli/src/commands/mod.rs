@@ -2,6 +2,7 @@
 
 mod assess;
 mod catalog;
+mod evidence;
 mod rules;
 mod scope;
 mod workspace;
@@ -30,7 +31,15 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Controls(args) => catalog::controls(&context, &args),
         Command::Map(args) => catalog::map(&context, &args),
         Command::Coverage(args) => catalog::coverage(&context, &args),
-        Command::Export(args) => catalog::export(&context, &args),
+        Command::Export(args) => match &args.command {
+            crate::cli::ExportCommand::Pack { engagement, output } => {
+                evidence::export_pack(&context, engagement, output)
+            }
+            _ => catalog::export(&context, &args),
+        },
+        Command::Engagement(args) => evidence::engagement(&context, &args),
+        Command::Evidence(args) => evidence::evidence(&context, &args),
+        Command::Verify(args) => evidence::verify(&context, &args),
     }
 }
 

@@ -19,12 +19,26 @@ pub fn init(context: &Context, args: &InitArgs) -> Result<Outcome> {
     let dir = base.join(WORKSPACE_DIR);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let db = dir.join(DATABASE_FILE);
-    context::runtime()?.block_on(async {
+    let genesis = context::runtime()?.block_on(async {
         let store = SqliteStore::create(&db, &context.now, &context.actor).await?;
+        let genesis = fieldproof_evidence::initialise(
+            &store,
+            &fieldproof_evidence::Paths::in_workspace(&dir),
+            &context.now,
+            &context.actor,
+        )
+        .await;
         store.close().await;
-        anyhow::Ok(())
+        anyhow::Ok(genesis?)
     })?;
+    let key = fieldproof_evidence::keys::read_public(&dir.join("keys"))?;
     println!("Created a fieldproof workspace at {}", dir.display());
+    println!(
+        "Evidence ledger started (entry {}); signing key {} (owner-only), public key fingerprint {}",
+        genesis.seq,
+        dir.join("keys").join(fieldproof_evidence::keys::SECRET_FILE).display(),
+        fieldproof_evidence::keys::fingerprint(&key)
+    );
     println!(
         "Next: fieldproof apply ESTATE.yaml (run from {} or pass --workspace)",
         base.display()
