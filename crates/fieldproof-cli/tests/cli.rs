@@ -28,7 +28,7 @@ fn example(name: &str) -> PathBuf {
 }
 
 /// The binary, run in `dir` with a pinned clock and actor and no inherited workspace.
-fn fieldproof(dir: &Path) -> Command {
+pub(crate) fn fieldproof(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("fieldproof").expect("binary built");
     cmd.current_dir(dir)
         .env("FIELDPROOF_NOW", "2026-03-01T09:00:00Z")
@@ -37,7 +37,7 @@ fn fieldproof(dir: &Path) -> Command {
     cmd
 }
 
-fn temp() -> tempfile::TempDir {
+pub(crate) fn temp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
@@ -242,12 +242,12 @@ fn explain_lists_every_matching_rule_with_its_facts() {
         .stderr(predicate::str::contains("no component with id 'nope'"));
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> String {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> String {
     std::fs::write(dir.join(name), text).expect("write");
     name.to_string()
 }
 
-const MINIMAL: &str = "organisation: Org\nservice: Svc\ncomponents:\n  - id: bms\n    name: BMS\n    kind: bms\n    operated_by: us\n    site: our_facility\n    zone: ot\n    affects_availability: true\n";
+pub(crate) const MINIMAL: &str = "organisation: Org\nservice: Svc\ncomponents:\n  - id: bms\n    name: BMS\n    kind: bms\n    operated_by: us\n    site: our_facility\n    zone: ot\n    affects_availability: true\n";
 
 #[test]
 fn bad_input_names_file_line_and_field_and_exits_two() {
@@ -503,7 +503,7 @@ fn rules_lists_the_tables() {
         ));
 }
 
-fn json_of(cmd: &mut Command) -> serde_json::Value {
+pub(crate) fn json_of(cmd: &mut Command) -> serde_json::Value {
     let out = cmd.output().expect("runs");
     assert!(
         out.status.success(),
@@ -828,3 +828,6 @@ fn regression_closed_stdout_does_not_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[path = "cli/evidence.rs"]
+mod evidence;
