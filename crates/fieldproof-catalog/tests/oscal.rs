@@ -1,6 +1,6 @@
-//! Exported OSCAL documents validate: against the official NIST OSCAL JSON schemas (shipped in
-//! `../shared/reference/oscal-schemas`), and with compliance-trestle, an independent
-//! implementation, through `../shared/tools/oscal-validate`.
+//! Exported OSCAL documents validate: against the official NIST OSCAL JSON schemas (vendored in
+//! `tests/schemas/`), and with compliance-trestle, an independent implementation, through
+//! `../shared/tools/oscal-validate` (or `scripts/oscal-validate` where that is absent).
 
 use fieldproof_catalog::oscal::export;
 use fieldproof_catalog::Catalog;
@@ -9,23 +9,25 @@ use std::path::{Path, PathBuf};
 
 const AT: &str = "2026-03-01T09:00:00Z";
 
-fn shared() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    assert!(
-        dir.join("reference/oscal-schemas").is_dir(),
-        "the OSCAL schemas are expected in {} (the shared/ folder beside the repository)",
-        dir.display()
-    );
-    dir
-}
-
+/// The official schemas, vendored beside this test.
 fn schema(version: &str, model: &str) -> jsonschema::Validator {
-    let path = shared().join(format!(
-        "reference/oscal-schemas/oscal-{version}/oscal_{model}_schema.json"
-    ));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/schemas/oscal-{version}_{model}_schema.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("schema {}: {e}", path.display()))
+}
+
+/// The trestle validator: the shared tool beside the repository when present, else the
+/// project's own script (same check, installs compliance-trestle on first use).
+fn trestle_validator() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let shared = root.join("../shared/tools/oscal-validate");
+    if shared.is_file() {
+        shared
+    } else {
+        root.join("scripts/oscal-validate")
+    }
 }
 
 fn assert_valid(validator: &jsonschema::Validator, document: &Value, what: &str) {
@@ -84,7 +86,7 @@ fn the_schema_check_can_fail() {
 
 #[test]
 fn exports_validate_with_compliance_trestle() {
-    let tool = shared().join("tools/oscal-validate");
+    let tool = trestle_validator();
     assert!(tool.is_file(), "{} is missing", tool.display());
     let catalog = Catalog::bundled().expect("catalog");
     let dir = std::env::temp_dir().join(format!("fieldproof-oscal-{}", std::process::id()));

@@ -65,28 +65,9 @@ impl BlobStore {
                 .map_or(0, |d| d.subsec_nanos())
         ));
         let result = (|| {
-            let mut file = std::fs::File::create(&temp).map_err(io(&temp))?;
-            let mut hasher = Sha256::new();
-            let mut buffer = vec![0u8; BUFFER];
-            let mut size = 0u64;
-            loop {
-                let n = match reader.read(&mut buffer) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(source) => {
-                        return Err(EvidenceError::Io {
-                            path: origin.to_path_buf(),
-                            source,
-                        })
-                    }
-                };
-                hasher.update(&buffer[..n]);
-                file.write_all(&buffer[..n]).map_err(io(&temp))?;
-                size += n as u64;
-            }
+            let file = std::fs::File::create(&temp).map_err(io(&temp))?;
+            let (sha256, size, file) = copy_hashing(&mut reader, file, origin, &temp)?;
             file.sync_all().map_err(io(&temp))?;
-            let sha256 = hex(&hasher.finalize());
             let target = self.path(&sha256);
             if target.is_file() {
                 std::fs::remove_file(&temp).map_err(io(&temp))?;
@@ -153,6 +134,72 @@ impl BlobStore {
     }
 }
 
+/// Copies `reader` into `file` while hashing it. Reading and hashing run on this thread while a
+/// second thread writes, so hashing overlaps the write instead of adding to it.
+fn copy_hashing(
+    reader: &mut impl Read,
+    mut file: std::fs::File,
+    origin: &Path,
+    temp: &Path,
+) -> Result<(String, u64, std::fs::File), EvidenceError> {
+    use std::sync::mpsc::sync_channel;
+    let (full_tx, full_rx) = sync_channel::<Vec<u8>>(4);
+    let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(6);
+    for _ in 0..6 {
+        let _ = empty_tx.send(vec![0u8; BUFFER]);
+    }
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> std::io::Result<std::fs::File> {
+            for chunk in full_rx {
+                file.write_all(&chunk)?;
+                if empty_tx.send(chunk).is_err() {
+                    break;
+                }
+            }
+            Ok(file)
+        });
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let read_result = (|| {
+            while let Ok(mut buffer) = empty_rx.recv() {
+                buffer.resize(BUFFER, 0);
+                let n = loop {
+                    match reader.read(&mut buffer) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(source) => {
+                            return Err(EvidenceError::Io {
+                                path: origin.to_path_buf(),
+                                source,
+                            })
+                        }
+                    }
+                };
+                if n == 0 {
+                    break;
+                }
+                buffer.truncate(n);
+                hasher.update(&buffer);
+                size += n as u64;
+                if full_tx.send(buffer).is_err() {
+                    break; // the writer failed; its error is reported below
+                }
+            }
+            Ok(())
+        })();
+        drop(full_tx);
+        let file = writer
+            .join()
+            .map_err(|_| EvidenceError::Input("the blob writer thread panicked".to_string()))?
+            .map_err(|source| EvidenceError::Io {
+                path: temp.to_path_buf(),
+                source,
+            })?;
+        read_result?;
+        Ok((hex(&hasher.finalize()), size, file))
+    })
+}
+
 /// SHA-256 and size of everything `reader` yields.
 pub fn hash_reader(mut reader: impl Read, path: &Path) -> Result<(String, u64), EvidenceError> {
     let mut hasher = Sha256::new();
@@ -174,4 +221,62 @@ pub fn hash_reader(mut reader: impl Read, path: &Path) -> Result<(String, u64), 
         size += n as u64;
     }
     Ok((hex(&hasher.finalize()), size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_chunk_content_is_hashed_stored_and_deduplicated() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = BlobStore::new(dir.path());
+        let content: Vec<u8> = (0..(3 * BUFFER + 123)).map(|i| (i % 251) as u8).collect();
+        let first = store.put(content.as_slice(), Path::new("x")).expect("put");
+        assert_eq!(first.sha256, hex(&Sha256::digest(&content)));
+        assert_eq!(first.size, content.len() as u64);
+        assert!(!first.deduplicated);
+        assert_eq!(
+            std::fs::read(store.path(&first.sha256)).expect("stored"),
+            content
+        );
+        let second = store
+            .put(content.as_slice(), Path::new("x"))
+            .expect("put again");
+        assert!(second.deduplicated);
+        assert!(store.leftovers().is_empty());
+    }
+
+    /// Yields some bytes, then fails, like a file on a disk that goes away.
+    struct Failing(usize);
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::other("device gone"));
+            }
+            self.0 -= 1;
+            buf.fill(7);
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn a_failing_read_stores_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = BlobStore::new(dir.path());
+        let err = store
+            .put(Failing(2), Path::new("evidence.bin"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("evidence.bin") && err.contains("device gone"),
+            "{err}"
+        );
+        assert!(store.list().is_empty());
+        assert!(
+            store.leftovers().is_empty(),
+            "the temporary file is removed"
+        );
+    }
 }

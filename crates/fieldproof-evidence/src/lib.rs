@@ -369,7 +369,7 @@ fn ledger_problems(problems: Vec<LedgerProblem>) -> impl Iterator<Item = String>
 /// Checks blobs referenced by add entries: present, hash and size as recorded.
 fn check_blobs(
     entries: &[LedgerEntry],
-    rehash: &mut dyn FnMut(&str) -> Result<Option<(String, u64)>, EvidenceError>,
+    blobs: &BlobStore,
     report: &mut Verification,
 ) -> Result<(), EvidenceError> {
     let mut seen = std::collections::BTreeSet::new();
@@ -377,7 +377,7 @@ fn check_blobs(
         if !seen.insert(added.sha256.clone()) {
             continue;
         }
-        match rehash(&added.sha256)? {
+        match blobs.rehash(&added.sha256)? {
             None => report.problems.push(format!(
                 "blob sha256:{} of {} (ledger entry {seq}, {}) is missing: it was deleted",
                 added.sha256, added.evidence, added.name
@@ -421,7 +421,7 @@ pub async fn verify(store: &dyn Store, paths: &Paths) -> Result<Verification, Ev
         .problems
         .extend(ledger_problems(ledger::verify_chain(&entries, &public)));
     let blobs = BlobStore::new(&paths.blobs);
-    check_blobs(&entries, &mut |sha| blobs.rehash(sha), &mut report)?;
+    check_blobs(&entries, &blobs, &mut report)?;
     let referenced: std::collections::BTreeSet<String> = evidence(&entries)
         .into_iter()
         .map(|(_, a, _)| a.sha256)
