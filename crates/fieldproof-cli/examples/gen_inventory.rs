@@ -3,6 +3,7 @@
 //! Deterministic (a fixed-seed xorshift), with a realistic mix of kinds, operators, sites and
 //! facts, so every scope rule and most finding rules fire somewhere in the file.
 
+use fieldproof_core::Fact;
 use std::io::{BufWriter, Write};
 
 const KINDS: &[(&str, &str)] = &[
@@ -26,20 +27,6 @@ const KINDS: &[(&str, &str)] = &[
 const OPERATORS: &[&str] = &["us", "us", "customer", "shared"];
 const SITES: &[&str] = &["our_facility", "our_cloud", "customer_site", "third_party"];
 const DECLARED: &[&str] = &["", "", "in", "shared", "out"];
-const FACTS: &[&str] = &[
-    "processes_customer_data",
-    "processes_personal_data",
-    "enforces_access_control",
-    "affects_availability",
-    "device_authenticates_to_our_cloud",
-    "we_push_firmware_or_config",
-    "telemetry_drives_customer_decisions",
-    "telemetry_drives_billing",
-    "support_can_access_or_operate",
-    "affects_financial_reporting",
-    "managed_service",
-    "uses_shared_credentials",
-];
 
 struct XorShift(u64);
 
@@ -64,7 +51,7 @@ fn main() -> std::io::Result<()> {
     };
     let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     write!(out, "id,name,kind,operated_by,site,zone,declared_scope")?;
-    for fact in FACTS {
+    for fact in Fact::ALL {
         write!(out, ",{fact}")?;
     }
     writeln!(out)?;
@@ -79,7 +66,7 @@ fn main() -> std::io::Result<()> {
             "c{i:08},{kind} unit {i},{kind},{operator},{site},{zone},{declared}"
         )?;
         let bits = rng.next();
-        for (f, _) in FACTS.iter().enumerate() {
+        for f in 0..Fact::ALL.len() {
             // Each fact is true for about one component in four.
             let on = (bits >> (f * 2)) & 3 == 0;
             out.write_all(if on { b",yes" } else { b",no" })?;

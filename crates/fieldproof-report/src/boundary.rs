@@ -25,6 +25,44 @@ struct Row {
 /// The cells of a row between the component and the reason, per section.
 type RowCells = fn(&Row) -> Vec<String>;
 
+/// Column headings and middle cells of each section, shared by Markdown and HTML.
+fn columns(scope: Scope) -> (&'static [&'static str], RowCells) {
+    match scope {
+        Scope::In => (
+            &["Component", "Kind", "Zone", "Site", "Categories", "Why"],
+            |r| {
+                vec![
+                    r.kind.into(),
+                    r.zone.into(),
+                    r.site.into(),
+                    r.categories.clone(),
+                ]
+            },
+        ),
+        Scope::Shared => (
+            &[
+                "Component",
+                "Kind",
+                "Site",
+                "Categories",
+                "Customer's part (see the responsibility matrix)",
+                "Why",
+            ],
+            |r| {
+                vec![
+                    r.kind.into(),
+                    r.site.into(),
+                    r.categories.clone(),
+                    or_dash(&r.customer_part).into(),
+                ]
+            },
+        ),
+        Scope::Out => (&["Component", "Kind", "Operated by", "Site", "Why"], |r| {
+            vec![r.kind.into(), r.operated_by.into(), r.site.into()]
+        }),
+    }
+}
+
 /// Everything the statement says, computed once and rendered as Markdown or HTML.
 struct Statement {
     organisation: String,
@@ -172,60 +210,23 @@ pub fn markdown(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix) -> S
             let _ = writeln!(out, "None.");
             continue;
         }
-        match scope {
-            Scope::In => {
-                let _ = writeln!(out, "| Component | Kind | Zone | Site | Categories | Why |\n|---|---|---|---|---|---|");
-                for r in rows {
-                    let _ = writeln!(
-                        out,
-                        "| {} (`{}`) | {} | {} | {} | {} | {} |",
-                        md_cell(&r.name),
-                        md_cell(&r.id),
-                        r.kind,
-                        r.zone,
-                        r.site,
-                        r.categories,
-                        md_cell(&r.why)
-                    );
-                }
-            }
-            Scope::Shared => {
-                let _ = writeln!(
-                    out,
-                    "| Component | Kind | Site | Categories | Customer's part (see the responsibility matrix) | Why |\n|---|---|---|---|---|---|"
-                );
-                for r in rows {
-                    let _ = writeln!(
-                        out,
-                        "| {} (`{}`) | {} | {} | {} | {} | {} |",
-                        md_cell(&r.name),
-                        md_cell(&r.id),
-                        r.kind,
-                        r.site,
-                        r.categories,
-                        md_cell(or_dash(&r.customer_part)),
-                        md_cell(&r.why)
-                    );
-                }
-            }
-            Scope::Out => {
-                let _ = writeln!(
-                    out,
-                    "| Component | Kind | Operated by | Site | Why |\n|---|---|---|---|---|"
-                );
-                for r in rows {
-                    let _ = writeln!(
-                        out,
-                        "| {} (`{}`) | {} | {} | {} | {} |",
-                        md_cell(&r.name),
-                        md_cell(&r.id),
-                        r.kind,
-                        r.operated_by,
-                        r.site,
-                        md_cell(&r.why)
-                    );
-                }
-            }
+        let (heads, cells) = columns(*scope);
+        let _ = writeln!(
+            out,
+            "| {} |\n|{}",
+            heads.join(" | "),
+            "---|".repeat(heads.len())
+        );
+        for r in rows {
+            let middle: Vec<String> = cells(r).iter().map(|c| md_cell(c)).collect();
+            let _ = writeln!(
+                out,
+                "| {} (`{}`) | {} | {} |",
+                md_cell(&r.name),
+                md_cell(&r.id),
+                middle.join(" | "),
+                md_cell(&r.why)
+            );
         }
     }
     let _ = writeln!(out, "\n## Subservice organisations\n");
@@ -300,40 +301,7 @@ pub fn html_document(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix)
             let _ = writeln!(b, "<p>None.</p>");
             continue;
         }
-        let (heads, cells): (&[&str], RowCells) = match scope {
-            Scope::In => (
-                &["Component", "Kind", "Zone", "Site", "Categories", "Why"],
-                |r| {
-                    vec![
-                        r.kind.into(),
-                        r.zone.into(),
-                        r.site.into(),
-                        r.categories.clone(),
-                    ]
-                },
-            ),
-            Scope::Shared => (
-                &[
-                    "Component",
-                    "Kind",
-                    "Site",
-                    "Categories",
-                    "Customer's part",
-                    "Why",
-                ],
-                |r| {
-                    vec![
-                        r.kind.into(),
-                        r.site.into(),
-                        r.categories.clone(),
-                        or_dash(&r.customer_part).into(),
-                    ]
-                },
-            ),
-            Scope::Out => (&["Component", "Kind", "Operated by", "Site", "Why"], |r| {
-                vec![r.kind.into(), r.operated_by.into(), r.site.into()]
-            }),
-        };
+        let (heads, cells) = columns(*scope);
         let _ = write!(b, "<table>\n<tr>");
         for h in heads {
             let _ = write!(b, "<th>{h}</th>");

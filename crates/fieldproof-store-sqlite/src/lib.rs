@@ -7,8 +7,7 @@
 
 use async_trait::async_trait;
 use fieldproof_core::diff::{diff, Action, Change, Entity, EntityKind};
-use fieldproof_core::estate::{ResponsibilityStatement, SubserviceOrganisation};
-use fieldproof_core::{Component, Estate};
+use fieldproof_core::Estate;
 use fieldproof_store::{
     ApplyOutcome, ChangeMeta, ChangeSet, LedgerEntry, RecordedChange, Sealer, Store, StoreError,
     StoredCatalog, WorkspaceInfo,
@@ -121,6 +120,24 @@ fn encode<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// Decodes the `(key, body)` rows `sql` selects.
+async fn read_bodies<T: serde::de::DeserializeOwned>(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    what: &'static str,
+) -> Result<Vec<T>, StoreError> {
+    let rows = sqlx::query(sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend("reading the stored estate"))?;
+    rows.iter()
+        .map(|row| {
+            let key: String = row.get(0);
+            decode(what, &key, row.get(1))
+        })
+        .collect()
+}
+
 async fn read_estate(conn: &mut SqliteConnection) -> Result<Estate, StoreError> {
     let read = backend("reading the stored estate");
     let mut estate = Estate::default();
@@ -137,45 +154,59 @@ async fn read_estate(conn: &mut SqliteConnection) -> Result<Estate, StoreError> 
             _ => {}
         }
     }
-    for row in sqlx::query("SELECT id, body FROM subservice_organisations ORDER BY id")
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(&read)?
-    {
-        let id: String = row.get(0);
-        estate
-            .subservice_organisations
-            .push(decode::<SubserviceOrganisation>(
-                "subservice organisation",
-                &id,
-                row.get(1),
-            )?);
-    }
-    for row in sqlx::query("SELECT domain, body FROM responsibilities ORDER BY domain")
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(&read)?
-    {
-        let domain: String = row.get(0);
-        estate
-            .responsibilities
-            .push(decode::<ResponsibilityStatement>(
-                "responsibility",
-                &domain,
-                row.get(1),
-            )?);
-    }
-    for row in sqlx::query("SELECT id, body FROM components ORDER BY id")
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(&read)?
-    {
-        let id: String = row.get(0);
-        estate
-            .components
-            .push(decode::<Component>("component", &id, row.get(1))?);
-    }
+    estate.subservice_organisations = read_bodies(
+        conn,
+        "SELECT id, body FROM subservice_organisations ORDER BY id",
+        "subservice organisation",
+    )
+    .await?;
+    estate.responsibilities = read_bodies(
+        conn,
+        "SELECT domain, body FROM responsibilities ORDER BY domain",
+        "responsibility",
+    )
+    .await?;
+    estate.components = read_bodies(
+        conn,
+        "SELECT id, body FROM components ORDER BY id",
+        "component",
+    )
+    .await?;
     Ok(estate)
+}
+
+/// Starts a write transaction that takes the write lock at once, so that read-then-write
+/// sequences (diff, next ledger entry) cannot interleave with another writer.
+async fn begin_immediate(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+}
+
+/// Commits when `ok`, else rolls back.
+async fn finish(conn: &mut SqliteConnection, ok: bool) -> Result<(), sqlx::Error> {
+    sqlx::query(if ok { "COMMIT" } else { "ROLLBACK" })
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+}
+
+/// Records who, when and how in the change log; returns the change set id.
+async fn insert_change_set(
+    conn: &mut SqliteConnection,
+    meta: &ChangeMeta,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO change_sets (at, actor, command, source, source_sha256) VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&meta.at)
+    .bind(&meta.actor)
+    .bind(&meta.command)
+    .bind(&meta.source)
+    .bind(&meta.source_sha256)
+    .fetch_one(&mut *conn)
+    .await
 }
 
 async fn write_change(conn: &mut SqliteConnection, change: &Change) -> Result<(), sqlx::Error> {
@@ -282,10 +313,7 @@ impl Store for SqliteStore {
             .map_err(backend("opening a connection"))?;
         // IMMEDIATE takes the write lock before reading, so two applies cannot diff against the
         // same old estate and both write.
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *conn)
-            .await
-            .map_err(&write)?;
+        begin_immediate(&mut conn).await.map_err(&write)?;
         let result = async {
             let current = read_estate(&mut conn).await?;
             let changes = diff(&current, estate);
@@ -295,17 +323,7 @@ impl Store for SqliteStore {
                     change_set: None,
                 });
             }
-            let set: i64 = sqlx::query_scalar(
-                "INSERT INTO change_sets (at, actor, command, source, source_sha256) VALUES (?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&meta.at)
-            .bind(&meta.actor)
-            .bind(&meta.command)
-            .bind(&meta.source)
-            .bind(&meta.source_sha256)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(&write)?;
+            let set = insert_change_set(&mut conn, meta).await.map_err(&write)?;
             for change in &changes {
                 write_change(&mut conn, change).await.map_err(&write)?;
                 sqlx::query(
@@ -328,8 +346,7 @@ impl Store for SqliteStore {
             })
         }
         .await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::query(end).execute(&mut *conn).await.map_err(&write)?;
+        finish(&mut conn, result.is_ok()).await.map_err(&write)?;
         result
     }
 
@@ -344,10 +361,7 @@ impl Store for SqliteStore {
             .acquire()
             .await
             .map_err(backend("opening a connection"))?;
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *conn)
-            .await
-            .map_err(&write)?;
+        begin_immediate(&mut conn).await.map_err(&write)?;
         let result = async {
             let previous: Option<(String, String, String)> =
                 sqlx::query_as("SELECT sha256, name, source FROM imported_catalogs WHERE id = ?")
@@ -371,17 +385,7 @@ impl Store for SqliteStore {
             .execute(&mut *conn)
             .await
             .map_err(&write)?;
-            let set: i64 = sqlx::query_scalar(
-                "INSERT INTO change_sets (at, actor, command, source, source_sha256) VALUES (?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&meta.at)
-            .bind(&meta.actor)
-            .bind(&meta.command)
-            .bind(&meta.source)
-            .bind(&meta.source_sha256)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(&write)?;
+            let set = insert_change_set(&mut conn, meta).await.map_err(&write)?;
             let summary = |name: &str, source: &str, sha: &str| {
                 serde_json::json!({ "name": name, "source": source, "sha256": sha })
             };
@@ -401,8 +405,7 @@ impl Store for SqliteStore {
             Ok(Some(set))
         }
         .await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::query(end).execute(&mut *conn).await.map_err(&write)?;
+        finish(&mut conn, result.is_ok()).await.map_err(&write)?;
         result
     }
 
@@ -434,10 +437,7 @@ impl Store for SqliteStore {
             .acquire()
             .await
             .map_err(backend("opening a connection"))?;
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *conn)
-            .await
-            .map_err(&write)?;
+        begin_immediate(&mut conn).await.map_err(&write)?;
         let result = async {
             let last: Option<(i64, String)> =
                 sqlx::query_as("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
@@ -463,8 +463,7 @@ impl Store for SqliteStore {
             Ok(entry)
         }
         .await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::query(end).execute(&mut *conn).await.map_err(&write)?;
+        finish(&mut conn, result.is_ok()).await.map_err(&write)?;
         result
     }
 
@@ -501,10 +500,7 @@ impl Store for SqliteStore {
             .acquire()
             .await
             .map_err(backend("opening a connection"))?;
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *conn)
-            .await
-            .map_err(&write)?;
+        begin_immediate(&mut conn).await.map_err(&write)?;
         let result = async {
             let before: Option<String> = sqlx::query_scalar("SELECT body FROM engagements WHERE id = ?")
                 .bind(&engagement.id)
@@ -521,17 +517,7 @@ impl Store for SqliteStore {
                 .execute(&mut *conn)
                 .await
                 .map_err(&write)?;
-            let set: i64 = sqlx::query_scalar(
-                "INSERT INTO change_sets (at, actor, command, source, source_sha256) VALUES (?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&meta.at)
-            .bind(&meta.actor)
-            .bind(&meta.command)
-            .bind(&meta.source)
-            .bind(&meta.source_sha256)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(&write)?;
+            let set = insert_change_set(&mut conn, meta).await.map_err(&write)?;
             let before_value: serde_json::Value =
                 before.as_deref().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(serde_json::Value::Null);
             sqlx::query(
@@ -548,8 +534,7 @@ impl Store for SqliteStore {
             Ok(())
         }
         .await;
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        sqlx::query(end).execute(&mut *conn).await.map_err(&write)?;
+        finish(&mut conn, result.is_ok()).await.map_err(&write)?;
         result
     }
 

@@ -2,7 +2,7 @@
 //! append-only triggers, reopening, and concurrent applies from two connections pools.
 
 use super::*;
-use fieldproof_core::{Fact, Facts, Kind, Operator, Site, Zone};
+use fieldproof_core::{Component, Fact, Facts, Kind, Operator, Site, Zone};
 use fieldproof_store::story;
 
 async fn new_store(dir: &Path) -> SqliteStore {
