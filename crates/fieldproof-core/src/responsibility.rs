@@ -142,10 +142,28 @@ pub const CLAUSES: &[Clause] = &[
     },
     Clause {
         domain: Domain::FinancialData,
-        basis: "SOC 1 relevance",
-        selects: |_, d| d.soc1_relevant,
-        vendor: "Record production counts and postings completely and accurately, and reconcile OT data with ERP postings.",
+        basis: "SOC 1 relevance: production data",
+        selects: |c, d| d.soc1_relevant && c.has(Fact::AffectsFinancialReporting) && (c.kind.is_ot() || c.kind == Kind::Erp),
+        vendor: "Record production counts and batch data completely and accurately, and reconcile OT data with ERP postings.",
         customer: "Reconcile the postings they receive with their ledgers and approve master data changes.",
+    },
+    Clause {
+        domain: Domain::FinancialData,
+        basis: "SOC 1 relevance: metered usage",
+        selects: |c, d| d.soc1_relevant && c.has(Fact::TelemetryDrivesBilling),
+        vendor: "Record metered usage completely and accurately, flag estimates for missing readings, and reconcile usage with the invoices issued.",
+        customer: "Compare invoiced usage with their own records and report discrepancies within the agreed period.",
+    },
+    Clause {
+        domain: Domain::FinancialData,
+        basis: "SOC 1 relevance",
+        selects: |c, d| {
+            d.soc1_relevant
+                && !c.has(Fact::TelemetryDrivesBilling)
+                && !(c.kind.is_ot() || c.kind == Kind::Erp)
+        },
+        vendor: "Process the data customers rely on for financial reporting completely, accurately and on time.",
+        customer: "Review the reports and data they receive for completeness and report errors promptly.",
     },
 ];
 
@@ -360,6 +378,34 @@ mod tests {
         assert_eq!(row.customer, "Keep meters in locked cabinets.");
         assert!(row.vendor.starts_with("Issue a unique credential"));
         assert!(row.basis.contains(&"stated in the estate".to_string()));
+    }
+
+    #[test]
+    fn financial_wording_follows_what_drives_the_figures() {
+        let mut scada = device("scada", &[Fact::AffectsFinancialReporting]);
+        (scada.kind, scada.operated_by, scada.site, scada.zone) =
+            (Kind::Scada, Operator::Us, Site::OurFacility, Zone::Ot);
+        let mut meter = device(
+            "meter",
+            &[
+                Fact::TelemetryDrivesBilling,
+                Fact::DeviceAuthenticatesToOurCloud,
+            ],
+        );
+        meter.zone = Zone::Field;
+        for (component, wording) in [(scada, "production counts"), (meter, "metered usage")] {
+            let estate = Estate {
+                components: vec![component],
+                ..Estate::default()
+            };
+            let matrix = derive(&assess(&estate));
+            let row = matrix
+                .rows
+                .iter()
+                .find(|r| r.domain == Domain::FinancialData)
+                .expect("SOC 1 row");
+            assert!(row.vendor.contains(wording), "{}", row.vendor);
+        }
     }
 
     #[test]
