@@ -209,6 +209,33 @@ async fn insert_change_set(
     .await
 }
 
+/// Records one change of a change set; `fields`, `before` and `after` are JSON text.
+#[allow(clippy::too_many_arguments)]
+async fn insert_change(
+    conn: &mut SqliteConnection,
+    set: i64,
+    entity: &str,
+    key: &str,
+    action: &str,
+    fields: &str,
+    before: &str,
+    after: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO changes (change_set, entity, key, action, fields, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(set)
+    .bind(entity)
+    .bind(key)
+    .bind(action)
+    .bind(fields)
+    .bind(before)
+    .bind(after)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
 async fn write_change(conn: &mut SqliteConnection, change: &Change) -> Result<(), sqlx::Error> {
     let removing = change.action == Action::Removed;
     match (&change.entity, &change.after) {
@@ -326,17 +353,16 @@ impl Store for SqliteStore {
             let set = insert_change_set(&mut conn, meta).await.map_err(&write)?;
             for change in &changes {
                 write_change(&mut conn, change).await.map_err(&write)?;
-                sqlx::query(
-                    "INSERT INTO changes (change_set, entity, key, action, fields, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                insert_change(
+                    &mut conn,
+                    set,
+                    change.entity.as_str(),
+                    &change.key,
+                    change.action.as_str(),
+                    &encode(&change.fields),
+                    &encode(&change.before),
+                    &encode(&change.after),
                 )
-                .bind(set)
-                .bind(change.entity.as_str())
-                .bind(&change.key)
-                .bind(change.action.as_str())
-                .bind(encode(&change.fields))
-                .bind(encode(&change.before))
-                .bind(encode(&change.after))
-                .execute(&mut *conn)
                 .await
                 .map_err(&write)?;
             }
@@ -391,15 +417,16 @@ impl Store for SqliteStore {
             };
             let before = previous.as_ref().map(|(sha, name, source)| summary(name, source, sha));
             let after = summary(&catalog.name, &catalog.source, &catalog.sha256);
-            sqlx::query(
-                "INSERT INTO changes (change_set, entity, key, action, fields, before, after) VALUES (?, 'catalog', ?, ?, '[]', ?, ?)",
+            insert_change(
+                &mut conn,
+                set,
+                "catalog",
+                &catalog.id,
+                if previous.is_some() { "changed" } else { "added" },
+                "[]",
+                &encode(&before),
+                &encode(&after),
             )
-            .bind(set)
-            .bind(&catalog.id)
-            .bind(if previous.is_some() { "changed" } else { "added" })
-            .bind(encode(&before))
-            .bind(encode(&after))
-            .execute(&mut *conn)
             .await
             .map_err(&write)?;
             Ok(Some(set))
@@ -502,11 +529,12 @@ impl Store for SqliteStore {
             .map_err(backend("opening a connection"))?;
         begin_immediate(&mut conn).await.map_err(&write)?;
         let result = async {
-            let before: Option<String> = sqlx::query_scalar("SELECT body FROM engagements WHERE id = ?")
-                .bind(&engagement.id)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(&write)?;
+            let before: Option<String> =
+                sqlx::query_scalar("SELECT body FROM engagements WHERE id = ?")
+                    .bind(&engagement.id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(&write)?;
             let body = encode(engagement);
             if before.as_deref() == Some(body.as_str()) {
                 return Ok(());
@@ -518,17 +546,20 @@ impl Store for SqliteStore {
                 .await
                 .map_err(&write)?;
             let set = insert_change_set(&mut conn, meta).await.map_err(&write)?;
-            let before_value: serde_json::Value =
-                before.as_deref().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(serde_json::Value::Null);
-            sqlx::query(
-                "INSERT INTO changes (change_set, entity, key, action, fields, before, after) VALUES (?, 'engagement', ?, ?, '[]', ?, ?)",
+            let before_value: serde_json::Value = before
+                .as_deref()
+                .and_then(|b| serde_json::from_str(b).ok())
+                .unwrap_or(serde_json::Value::Null);
+            insert_change(
+                &mut conn,
+                set,
+                "engagement",
+                &engagement.id,
+                if before.is_some() { "changed" } else { "added" },
+                "[]",
+                &encode(&before_value),
+                &body,
             )
-            .bind(set)
-            .bind(&engagement.id)
-            .bind(if before.is_some() { "changed" } else { "added" })
-            .bind(encode(&before_value))
-            .bind(&body)
-            .execute(&mut *conn)
             .await
             .map_err(&write)?;
             Ok(())
