@@ -156,26 +156,26 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), EvidenceError> {
     Ok(())
 }
 
+/// Records one blob in the ledger. `known` is the ledger as read once for the whole batch; the
+/// new entry is appended to it so later files of the batch see it (duplicates within a batch).
 async fn record(
     store: &dyn Store,
     key: &LedgerKey,
+    known: &mut Vec<LedgerEntry>,
     kind: EvidenceKind,
     name: String,
     blob: Blob,
     meta: &Metadata,
 ) -> Result<AddOutcome, EvidenceError> {
-    let current = store.ledger().await?;
+    let items = evidence(known);
     if let Some(old) = &meta.supersedes {
-        if !evidence(&current)
-            .iter()
-            .any(|(_, a, _)| &a.evidence == old)
-        {
+        if !items.iter().any(|(_, a, _)| &a.evidence == old) {
             return Err(EvidenceError::Input(format!(
                 "--supersedes {old}: no such evidence; `fieldproof evidence log` lists them"
             )));
         }
     }
-    let duplicate = evidence(&current).into_iter().find(|(_, a, status)| {
+    let duplicate = items.into_iter().find(|(_, a, status)| {
         *status == ledger::Status::Current
             && a.sha256 == blob.sha256
             && a.controls == meta.controls
@@ -216,12 +216,14 @@ async fn record(
             seal(key, seq, prev, &Body::Add(added))
         })
         .await?;
+    let seq = entry.seq;
+    known.push(entry);
     Ok(AddOutcome {
         name,
-        evidence: ledger::evidence_id(entry.seq),
+        evidence: ledger::evidence_id(seq),
         sha256: blob.sha256,
         size: blob.size,
-        entry: Some(entry.seq),
+        entry: Some(seq),
         duplicate: false,
         blob_reused: blob.deduplicated,
     })
@@ -242,6 +244,7 @@ pub async fn add_files(
     check_files(files)?;
     let key = LedgerKey::load(&paths.keys)?;
     let blobs = BlobStore::new(&paths.blobs);
+    let mut known = store.ledger().await?;
     let mut outcomes = Vec::with_capacity(files.len());
     for file in files {
         let reader = std::fs::File::open(file).map_err(|source| EvidenceError::Io {
@@ -253,7 +256,18 @@ pub async fn add_files(
             || file.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        outcomes.push(record(store, &key, EvidenceKind::File, name, blob, meta).await?);
+        outcomes.push(
+            record(
+                store,
+                &key,
+                &mut known,
+                EvidenceKind::File,
+                name,
+                blob,
+                meta,
+            )
+            .await?,
+        );
     }
     Ok(outcomes)
 }
@@ -289,7 +303,8 @@ pub async fn add_text(
     } else {
         text.chars().take(80).collect()
     };
-    record(store, &key, kind, name, blob, meta).await
+    let mut known = store.ledger().await?;
+    record(store, &key, &mut known, kind, name, blob, meta).await
 }
 
 /// Retires a piece of evidence (it stays in the ledger, marked retired).
