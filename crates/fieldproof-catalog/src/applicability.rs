@@ -10,7 +10,7 @@ use fieldproof_core::{Component, Scope, ScopeDecision, TscCategory};
 use serde::Serialize;
 
 /// A control the estate needs, with the components that make it applicable.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Applicable<'c> {
     /// The control.
     pub control: &'c Control,
@@ -72,7 +72,7 @@ pub fn applicable<'c>(
 }
 
 /// Coverage of one TSC criterion.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CriterionCoverage {
     /// Criterion id.
     pub criterion: String,

@@ -29,7 +29,7 @@ pub struct Graph {
 }
 
 /// A path from the start to a target requirement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PathTo {
     /// The target, qualified.
     pub target: String,

@@ -11,6 +11,7 @@ pub mod graph;
 pub mod load;
 pub mod model;
 pub mod oscal;
+pub mod views;
 
 pub use load::CatalogError;
 use model::{Control, Crosswalk, Framework, Requirement, Theme};

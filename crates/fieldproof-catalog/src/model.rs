@@ -77,30 +77,10 @@ impl Relationship {
     }
 }
 
-closed_enum! {
-    /// How often a control operates; drives Type II sample sizes and evidence freshness.
-    Frequency {
-        /// Operates all the time (automated, monitored).
-        Continuous = "continuous",
-        /// Once per business day.
-        Daily = "daily",
-        /// Weekly.
-        Weekly = "weekly",
-        /// Monthly.
-        Monthly = "monthly",
-        /// Quarterly.
-        Quarterly = "quarterly",
-        /// Twice a year.
-        SemiAnnual = "semi_annual",
-        /// Once a year.
-        Annual = "annual",
-        /// Each time an event occurs (a change, a hire, a device provisioned).
-        PerEvent = "per_event",
-    }
-}
+pub use fieldproof_core::cadence::Frequency;
 
 /// One requirement of a framework.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Requirement {
     /// Identifier within the framework (`CC6.1`, `5.15`, `ac-2.1`).
     pub id: String,
@@ -130,7 +110,7 @@ pub struct Requirement {
 }
 
 /// An OSCAL control parameter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Parameter {
     /// Parameter id.
     pub id: String,
@@ -140,7 +120,7 @@ pub struct Parameter {
 }
 
 /// Where a framework came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FrameworkOrigin {
     /// Shipped with fieldproof.
@@ -155,7 +135,7 @@ pub enum FrameworkOrigin {
 }
 
 /// A framework: a named, versioned set of requirements.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Framework {
     /// Identifier used in qualified ids (`tsc2017:CC6.1`).
     pub id: String,
@@ -267,7 +247,7 @@ pub struct RequirementRecord {
 
 /// When a control applies to a component: every field given must match; a list matches when
 /// any of its values does. A control with no conditions applies organisation-wide.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     /// Component kinds.
@@ -285,7 +265,7 @@ pub struct Condition {
 }
 
 /// An artifact the auditor will ask for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceRequest {
     /// Identifier, unique within the control.
@@ -297,7 +277,7 @@ pub struct EvidenceRequest {
 }
 
 /// A typed mapping from a control to a requirement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MappingRecord {
     /// Qualified target: `framework:requirement` (`tsc2017:CC6.1`, `nist800-53r5:ia-3`).
@@ -346,7 +326,7 @@ pub struct ControlsFile {
 }
 
 /// A theme of the control library.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Theme {
     /// Identifier.
@@ -364,7 +344,7 @@ pub struct ThemesFile {
 }
 
 /// A mapping resolved against the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Mapping {
     /// Target framework id.
     pub framework: String,
@@ -378,7 +358,7 @@ pub struct Mapping {
 }
 
 /// A control of the library, validated.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Control {
     /// `FP-XX-NN`.
     pub id: String,
@@ -430,7 +410,7 @@ pub struct CrosswalkTable {
 }
 
 /// What a crosswalk is: its frameworks, relationship and provenance.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CrosswalkHeader {
     /// Source framework id.
     pub source: String,
@@ -443,7 +423,7 @@ pub struct CrosswalkHeader {
 }
 
 /// A validated crosswalk.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Crosswalk {
     /// Header.
     pub header: CrosswalkHeader,

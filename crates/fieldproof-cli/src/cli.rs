@@ -13,8 +13,14 @@ pub struct Cli {
     #[arg(long, global = true, env = "FIELDPROOF_WORKSPACE", value_name = "DIR")]
     pub workspace: Option<PathBuf>,
 
-    /// Who is acting, recorded in the change log. Default: $FIELDPROOF_ACTOR, then $USER.
-    #[arg(long, global = true, value_name = "NAME")]
+    /// The store: sqlite:PATH (the embedded default is the workspace's
+    /// .fieldproof/fieldproof.db).
+    #[arg(long, global = true, env = "FIELDPROOF_STORE", value_name = "URL")]
+    pub store: Option<String>,
+
+    /// Who is acting, recorded in the change log and the ledger. Default: $FIELDPROOF_ACTOR,
+    /// then the operating system account.
+    #[arg(long, global = true, env = "FIELDPROOF_ACTOR", value_name = "NAME")]
     pub actor: Option<String>,
 
     #[command(subcommand)]
@@ -59,6 +65,61 @@ pub enum Command {
     Evidence(EvidenceArgs),
     /// Verify the workspace (every blob and ledger entry), or an evidence pack offline.
     Verify(VerifyArgs),
+    /// The ledger signing key: show it, rotate it, protect it with a passphrase.
+    Key(KeyArgs),
+    /// Write one consistent copy of the workspace database (which `verify --store` accepts).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    #[command(subcommand)]
+    pub command: KeyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// The current public key, its fingerprint, and every key of the ledger.
+    Show {
+        /// Write the public key to FILE (to hand to an auditor, who pins it with --key FILE).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Replace the signing key: a ledger entry signed by the current key introduces a new one.
+    Rotate {
+        /// Why (recorded in the ledger).
+        #[arg(long)]
+        reason: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Encrypt the private key under the passphrase in $FIELDPROOF_KEY_NEW_PASSPHRASE (the
+    /// current one, if any, in $FIELDPROOF_KEY_PASSPHRASE).
+    Protect {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Store the private key unencrypted again (owner-only file).
+    Unprotect {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write (must not exist).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]
@@ -89,9 +150,12 @@ pub enum EngagementCommand {
         /// Type I date, YYYY-MM-DD.
         #[arg(long)]
         as_of: Option<String>,
-        /// TSC categories, comma-separated (default: security).
+        /// TSC categories, comma-separated (security is always included).
         #[arg(long, value_delimiter = ',')]
         categories: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
     },
     /// List engagements.
     List {
@@ -116,6 +180,13 @@ pub enum EvidenceCommand {
         /// Control the evidence supports (repeatable; at least one).
         #[arg(long = "control", value_name = "ID", required = true)]
         controls: Vec<String>,
+        /// The controls' evidence request it answers (needed when a control has several).
+        #[arg(long, value_name = "ID")]
+        request: Option<String>,
+        /// A population: a log or export of the whole --covers period, which evidences every
+        /// window of it (otherwise evidence counts for the window of its date).
+        #[arg(long, requires = "covers")]
+        population: bool,
         /// Engagement it belongs to.
         #[arg(long)]
         engagement: Option<String>,
@@ -171,12 +242,18 @@ pub enum EvidenceCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
     },
-    /// Print (or write) the ledger's public key and its fingerprint.
+    /// Print (or write) the ledger's public key and its fingerprint (same as `key show`).
     Key {
         /// Write the public key to FILE.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
     },
 }
 
@@ -184,6 +261,17 @@ pub enum EvidenceCommand {
 pub struct VerifyArgs {
     /// An evidence pack (.zip) to verify offline; without it, the workspace is verified.
     pub pack: Option<PathBuf>,
+    /// Pin the organisation's public key (a file as `key show -o FILE` writes): verification
+    /// fails unless the ledger is signed with it (repeatable).
+    #[arg(long = "key", value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
+    /// Pin the organisation's key by fingerprint (or hex public key) (repeatable).
+    #[arg(long = "fingerprint", value_name = "HEX")]
+    pub fingerprints: Vec<String>,
+    /// A head seen earlier (from a pack's README or `export pack`): that entry must still be in
+    /// the ledger, unchanged.
+    #[arg(long, value_name = "SEQ:HASH")]
+    pub expect_head: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
@@ -211,7 +299,7 @@ pub enum CatalogCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
-    /// Import an OSCAL catalog (JSON) into the workspace, e.g. a resolved profile or your own.
+    /// Import an OSCAL catalog (JSON) into the workspace, for example a resolved profile or your own.
     ImportOscal {
         /// The OSCAL catalog file.
         file: PathBuf,
@@ -323,6 +411,9 @@ pub enum ExportCommand {
         /// The zip file to write.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
     },
 }
 
@@ -369,6 +460,9 @@ pub struct InitArgs {
     /// Directory to create the workspace in.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]

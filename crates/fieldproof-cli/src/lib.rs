@@ -1,13 +1,17 @@
-//! The fieldproof command line: argument parsing, workspace discovery, and one module per
-//! command. Errors become one clear line on stderr and exit code 2; findings at or above
-//! `--fail-on` give exit code 1.
+//! The fieldproof command line: argument parsing, one call into the application layer
+//! (`fieldproof-app`) per command, and rendering of the typed result it returns (text through
+//! `fieldproof-report`, or the JSON contract with `--format json`). No rule is decided here.
+//!
+//! Exit codes: 0 success, 1 findings at or above `--fail-on` (or an uncovered criterion with
+//! `--fail-on-uncovered`), 2 a usage, input or environment error, printed as one line on stderr
+//! naming the file, line and field and what to do.
 
 mod cli;
 mod commands;
-mod context;
 mod output;
 
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
 /// What a successful command reports to the shell.
@@ -27,17 +31,27 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::FindingsAtThreshold) => ExitCode::from(1),
         Err(error) => {
-            let mut message = format!("error: {error}");
-            for cause in error.chain().skip(1) {
-                message.push_str(&format!("\n  caused by: {cause}"));
-            }
-            eprintln!("{message}");
+            report_error(&error);
             ExitCode::from(2)
         }
     }
 }
 
-/// `fieldproof ... | head` closes stdout early; `println!` then panics. The reader has what it
+/// Prints an error on stderr: the message, then each cause that adds something (an I/O error
+/// already quoted in the message is not repeated). Writing never panics, so a closed stderr
+/// still gives exit code 2.
+fn report_error(error: &anyhow::Error) {
+    let mut message = format!("error: {error}");
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(&format!("\n  caused by: {text}"));
+        }
+    }
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
+/// `fieldproof ... | head` closes stdout early; a write then fails. The reader has what it
 /// wanted, so leave quietly (exit 0) instead of printing a panic, as Unix tools do.
 fn exit_quietly_on_closed_stdout() {
     let default = std::panic::take_hook();

@@ -334,7 +334,7 @@ fn validate_json_lists_problems_for_scripts() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "good.yaml: valid — 1 components (1 in scope",
+            "good.yaml: valid — 1 component (1 in scope",
         ));
 }
 
@@ -423,7 +423,8 @@ fn workspace_story_apply_is_idempotent_audited_and_loses_nothing_on_bad_input() 
         .stdout(predicate::str::contains("# System boundary statement: Svc"));
 
     let log = stdout_of(fieldproof(dir.path()).args(["log", "--format", "json"]));
-    let sets: serde_json::Value = serde_json::from_str(&log).expect("JSON");
+    let log: serde_json::Value = serde_json::from_str(&log).expect("JSON");
+    let sets = &log["change_sets"];
     assert_eq!(sets.as_array().map(Vec::len), Some(2));
     assert_eq!(sets[0]["actor"], "alice");
     assert_eq!(sets[0]["source_sha256"].as_str().map(str::len), Some(64));
@@ -762,6 +763,7 @@ fn oscal_import_is_stored_listed_exported_and_audited() {
             "1189 requirements (182 withdrawn)",
         ));
     let log = json_of(fieldproof(dir.path()).args(["log", "--format", "json"]));
+    let log = &log["change_sets"];
     assert_eq!(log.as_array().map(Vec::len), Some(2));
     assert_eq!(log[1]["command"], "catalog import-oscal");
     // Clashing names and documents that are not catalogs are refused with a clear line.

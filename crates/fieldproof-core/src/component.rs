@@ -8,14 +8,14 @@
 use serde::{Deserialize, Serialize};
 
 /// Defines a closed, documented enumeration with stable snake_case names used in every file format.
-/// (The using crate needs `serde` as a dependency.)
+/// The serde name of each variant is its documented text, and the enum derives a JSON Schema.
+/// (The using crate needs `serde` and `schemars` as dependencies.)
 #[macro_export]
 macro_rules! closed_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
 
         impl $name {
             /// Every value, in declaration order.
@@ -313,6 +313,20 @@ impl Serialize for Facts {
     }
 }
 
+impl schemars::JsonSchema for Facts {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Facts".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = <Vec<Fact>>::json_schema(generator);
+        schema.insert(
+            "description".into(),
+            "The facts that are true for the component; absent facts are false.".into(),
+        );
+        schema
+    }
+}
+
 impl<'de> Deserialize<'de> for Facts {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let facts = Vec::<Fact>::deserialize(deserializer)?;
@@ -321,7 +335,7 @@ impl<'de> Deserialize<'de> for Facts {
 }
 
 /// One system component of the estate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
     /// Unique, stable identifier (letters, digits, `-`, `_`, `.`).
@@ -351,6 +365,10 @@ pub struct Component {
     /// The team or person accountable for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The components support reaches it through (a jump host, a remote access gateway, an
+    /// admin console): each path is judged by the support-access finding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_via: Vec<String>,
 }
 
 impl Component {

@@ -200,6 +200,7 @@ mod tests {
             subservice: None,
             description: None,
             owner: None,
+            access_via: Vec::new(),
         }
     }
 

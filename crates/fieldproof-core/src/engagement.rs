@@ -19,8 +19,11 @@ closed_enum! {
     /// Type I (design at a date) or Type II (operating effectiveness over a period).
     ReportType {
         /// Design at a point in time.
+        #[serde(alias = "type_i")]
         TypeI = "type1",
-        /// Design and operating effectiveness over a period.
+        /// Design and operating effectiveness over a period. (Packs of fieldproof 0.1 wrote
+        /// `type_i_i`; it is still read.)
+        #[serde(alias = "type_i_i")]
         TypeII = "type2",
     }
 }
@@ -90,7 +93,7 @@ impl Date {
 
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -110,14 +113,27 @@ impl TryFrom<String> for Date {
     }
 }
 
+impl schemars::JsonSchema for Date {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "A calendar date, YYYY-MM-DD."
+        })
+    }
+}
+
 impl From<Date> for String {
     fn from(date: Date) -> String {
         date.to_string()
     }
 }
 
-/// An inclusive date range, written `FROM..TO`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// An inclusive date range, written `FROM..TO` on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Period {
     /// First day.
     pub from: Date,
@@ -145,6 +161,11 @@ impl Period {
     pub fn overlaps(&self, other: &Period) -> bool {
         self.from <= other.to && other.from <= self.to
     }
+
+    /// Whether `date` falls in the period.
+    pub fn contains(&self, date: Date) -> bool {
+        self.from <= date && date <= self.to
+    }
 }
 
 impl std::fmt::Display for Period {
@@ -154,7 +175,7 @@ impl std::fmt::Display for Period {
 }
 
 /// One audit cycle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Engagement {
     /// Identifier (`soc2-2026`).
@@ -172,9 +193,215 @@ pub struct Engagement {
     pub categories: Vec<TscCategory>,
 }
 
+/// An engagement as a user asks for it, before validation: the names as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngagementRequest {
+    /// Identifier.
+    pub id: String,
+    /// Display name (default: the id).
+    pub name: Option<String>,
+    /// `soc2` or `soc1` (default `soc2`).
+    pub report: Option<String>,
+    /// `type1` or `type2` (default `type2`).
+    pub report_type: Option<String>,
+    /// Type II period `FROM..TO`.
+    pub period: Option<String>,
+    /// Type I date.
+    pub as_of: Option<String>,
+    /// TSC category names (default: security).
+    pub categories: Vec<String>,
+}
+
+/// Why an engagement request is invalid; each names the option at fault and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngagementError {
+    /// The option (`--period`).
+    pub field: &'static str,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl std::fmt::Display for EngagementError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for EngagementError {}
+
+impl Engagement {
+    /// Validates a request: a Type II engagement needs a period, a Type I engagement one date;
+    /// the id is a safe identifier; categories are known (Security is always reported on).
+    pub fn define(request: &EngagementRequest) -> Result<Engagement, EngagementError> {
+        let fail = |field: &'static str, message: String| EngagementError { field, message };
+        if !crate::component::is_valid_id(&request.id) {
+            return Err(fail(
+                "id",
+                format!(
+                    "'{}' is not a valid id; use 1-128 letters, digits and - _ . : /",
+                    request.id
+                ),
+            ));
+        }
+        let report = match request.report.as_deref() {
+            None => Report::Soc2,
+            Some(text) => Report::parse(text.trim()).ok_or_else(|| {
+                fail(
+                    "report",
+                    format!("'{text}'; expected one of: {}", Report::expected()),
+                )
+            })?,
+        };
+        let report_type = match request.report_type.as_deref() {
+            None => ReportType::TypeII,
+            Some(text) => ReportType::parse(text.trim()).ok_or_else(|| {
+                fail(
+                    "type",
+                    format!("'{text}'; expected one of: {}", ReportType::expected()),
+                )
+            })?,
+        };
+        let period = match (report_type, &request.period, &request.as_of) {
+            (ReportType::TypeII, Some(p), None) => {
+                Period::parse(p).map_err(|e| fail("period", e))?
+            }
+            (ReportType::TypeII, _, Some(_)) => return Err(fail(
+                "as-of",
+                "a Type II engagement covers a period; give --period FROM..TO instead of --as-of"
+                    .to_string(),
+            )),
+            (ReportType::TypeII, None, None) => {
+                return Err(fail(
+                    "period",
+                    "a Type II engagement needs --period FROM..TO".to_string(),
+                ))
+            }
+            (ReportType::TypeI, None, Some(d)) => {
+                let day = Date::parse(d.trim()).map_err(|e| fail("as-of", e))?;
+                Period { from: day, to: day }
+            }
+            (ReportType::TypeI, Some(_), _) => return Err(fail(
+                "period",
+                "a Type I engagement is at one date; give --as-of YYYY-MM-DD instead of --period"
+                    .to_string(),
+            )),
+            (ReportType::TypeI, None, None) => {
+                return Err(fail(
+                    "as-of",
+                    "a Type I engagement needs --as-of YYYY-MM-DD".to_string(),
+                ))
+            }
+        };
+        let mut categories = vec![TscCategory::Security];
+        for name in &request.categories {
+            let category = TscCategory::parse(name.trim()).ok_or_else(|| {
+                fail(
+                    "categories",
+                    format!("'{name}'; expected: {}", TscCategory::expected()),
+                )
+            })?;
+            if !categories.contains(&category) {
+                categories.push(category);
+            }
+        }
+        categories.sort();
+        Ok(Engagement {
+            id: request.id.clone(),
+            name: request
+                .name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| request.id.clone()),
+            report,
+            report_type,
+            period,
+            categories,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engagement_definitions_are_validated() {
+        let ok = Engagement::define(&EngagementRequest {
+            id: "soc2-2026".into(),
+            period: Some("2026-01-01..2026-12-31".into()),
+            categories: vec!["availability".into()],
+            ..EngagementRequest::default()
+        })
+        .expect("valid");
+        assert_eq!(ok.report_type, ReportType::TypeII);
+        assert_eq!(
+            ok.categories,
+            vec![TscCategory::Security, TscCategory::Availability]
+        );
+        assert_eq!(ok.name, "soc2-2026");
+        let type1 = Engagement::define(&EngagementRequest {
+            id: "t1".into(),
+            report_type: Some("type1".into()),
+            as_of: Some("2026-06-30".into()),
+            ..EngagementRequest::default()
+        })
+        .expect("type 1");
+        assert_eq!(type1.period.from, type1.period.to);
+        for (request, field) in [
+            (
+                EngagementRequest {
+                    id: "x".into(),
+                    ..EngagementRequest::default()
+                },
+                "period",
+            ),
+            (
+                EngagementRequest {
+                    id: "x y".into(),
+                    period: Some("2026-01-01..2026-02-01".into()),
+                    ..EngagementRequest::default()
+                },
+                "id",
+            ),
+            (
+                EngagementRequest {
+                    id: "x".into(),
+                    report_type: Some("type1".into()),
+                    period: Some("2026-01-01..2026-02-01".into()),
+                    ..EngagementRequest::default()
+                },
+                "period",
+            ),
+            (
+                EngagementRequest {
+                    id: "x".into(),
+                    period: Some("2026-01-01..2026-02-01".into()),
+                    categories: vec!["safety".into()],
+                    ..EngagementRequest::default()
+                },
+                "categories",
+            ),
+        ] {
+            assert_eq!(
+                Engagement::define(&request).map_err(|e| e.field),
+                Err(field)
+            );
+        }
+    }
+
+    #[test]
+    fn report_types_serialise_by_their_documented_names_and_read_the_old_ones() {
+        assert_eq!(
+            serde_json::to_string(&ReportType::TypeII).unwrap_or_default(),
+            "\"type2\""
+        );
+        for old in ["\"type_i_i\"", "\"type2\""] {
+            assert_eq!(
+                serde_json::from_str::<ReportType>(old).ok(),
+                Some(ReportType::TypeII)
+            );
+        }
+    }
 
     #[test]
     fn dates_validate_and_round_trip_through_days() {

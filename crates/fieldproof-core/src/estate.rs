@@ -242,6 +242,28 @@ impl Estate {
             }
         }
 
+        for (index, component) in self.components.iter().enumerate() {
+            for path in &component.access_via {
+                if path == &component.id {
+                    problem(
+                        Section::Component,
+                        index,
+                        "access_via",
+                        "a component cannot be its own access path; name the jump host, gateway or console support goes through".to_string(),
+                    );
+                } else if !component_ids.contains_key(path.as_str()) {
+                    problem(
+                        Section::Component,
+                        index,
+                        "access_via",
+                        format!(
+                            "'{path}' is not a component id of the estate; add the access path (for example a remote_access_gateway) as a component"
+                        ),
+                    );
+                }
+            }
+        }
+
         let kinds: BTreeSet<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
         let mut domains = BTreeMap::new();
         for (index, statement) in self.responsibilities.iter().enumerate() {
@@ -313,6 +335,7 @@ mod tests {
             subservice: None,
             description: None,
             owner: None,
+            access_via: Vec::new(),
         }
     }
 

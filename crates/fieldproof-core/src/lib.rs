@@ -6,6 +6,7 @@
 //! rendering in `fieldproof-report`, persistence in `fieldproof-store`.
 
 pub mod assessment;
+pub mod cadence;
 pub mod component;
 pub mod diff;
 pub mod engagement;

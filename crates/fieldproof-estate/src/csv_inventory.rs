@@ -11,7 +11,13 @@ use std::path::Path;
 /// Columns every inventory must have.
 pub const REQUIRED_COLUMNS: &[&str] = &["id", "name", "kind", "operated_by", "site", "zone"];
 /// Columns an inventory may have besides the facts.
-pub const OPTIONAL_COLUMNS: &[&str] = &["declared_scope", "subservice", "description", "owner"];
+pub const OPTIONAL_COLUMNS: &[&str] = &[
+    "declared_scope",
+    "subservice",
+    "description",
+    "owner",
+    "access_via",
+];
 
 /// Stop collecting after this many row problems: the file is probably the wrong export.
 const MAX_PROBLEMS: usize = 50;
@@ -30,6 +36,7 @@ enum Column {
     Subservice,
     Description,
     Owner,
+    AccessVia,
     Fact(Fact),
 }
 
@@ -45,6 +52,7 @@ fn column_named(name: &str) -> Option<Column> {
         "subservice" => Column::Subservice,
         "description" => Column::Description,
         "owner" => Column::Owner,
+        "access_via" => Column::AccessVia,
         other => Column::Fact(Fact::parse(other)?),
     })
 }
@@ -74,7 +82,7 @@ pub fn read_into(
         .has_headers(true)
         .trim(csv::Trim::All)
         .buffer_capacity(1 << 20)
-        .from_reader(reader);
+        .from_reader(LineCounter::new(reader));
     let at = |line: u64, column: Option<usize>, field: Option<&str>| Location {
         file: path.to_path_buf(),
         line: Some(line as usize),
@@ -132,15 +140,18 @@ pub fn read_into(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                problems.push(csv_problem(path, e));
+                let line = e.position().map(|p| csv.get_mut().line_of(p.byte()));
+                problems.push(csv_problem(path, e, line));
                 break;
             }
         }
         rows += 1;
-        if rows % PROGRESS_EVERY == 0 {
+        if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(record.position().map_or(0, |p| p.byte()), total);
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record
+            .position()
+            .map_or(0, |p| csv.get_mut().line_of(p.byte()));
         if record.iter().all(|f| f.is_empty()) {
             continue; // blank line or a row of empty cells, as spreadsheets export
         }
@@ -180,6 +191,68 @@ pub fn read_into(
     }
 }
 
+/// Counts the line endings passing through, so that a record's line is known from its byte
+/// offset.
+///
+/// The csv crate reports the position of a record that follows a CRLF line ending at that
+/// ending (or at a blank line before the record), so its line numbers run short in CRLF files.
+/// Here the line of a record reported at byte `B` is 1 + the newlines before its first byte,
+/// skipping the run of `\r`/`\n` that starts at `B`: exact for LF, CRLF, mixed endings, blank
+/// lines and quoted fields that span lines.
+struct LineCounter<R> {
+    inner: R,
+    offset: u64,
+    /// Positions of `\r` and `\n` bytes read ahead of the last query, with the byte.
+    pending: std::collections::VecDeque<(u64, u8)>,
+    /// Newlines before the last query's record.
+    counted: u64,
+}
+
+impl<R> LineCounter<R> {
+    fn new(inner: R) -> Self {
+        LineCounter {
+            inner,
+            offset: 0,
+            pending: std::collections::VecDeque::new(),
+            counted: 0,
+        }
+    }
+
+    /// The 1-based line of the record reported at byte `byte` (queries must not go back).
+    fn line_of(&mut self, byte: u64) -> u64 {
+        let mut start = byte;
+        while let Some(&(position, b)) = self.pending.front() {
+            if position > start {
+                break;
+            }
+            if position == start {
+                start += 1; // a line ending at the reported start: the record begins after it
+            }
+            if b == b'\n' {
+                self.counted += 1;
+            }
+            self.pending.pop_front();
+        }
+        self.counted + 1
+    }
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let base = self.offset;
+        self.pending.extend(
+            buf[..n]
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| matches!(**b, b'\n' | b'\r'))
+                .map(|(i, b)| (base + i as u64, *b)),
+        );
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 type RowError = (usize, String);
 
 fn parse_row(columns: &[Column], record: &csv::ByteRecord) -> Result<Component, RowError> {
@@ -195,6 +268,7 @@ fn parse_row(columns: &[Column], record: &csv::ByteRecord) -> Result<Component, 
         subservice: None,
         description: None,
         owner: None,
+        access_via: Vec::new(),
     };
     for (index, (column, raw)) in columns.iter().zip(record.iter()).enumerate() {
         let text = std::str::from_utf8(raw).map_err(|_| {
@@ -246,6 +320,14 @@ fn parse_row(columns: &[Column], record: &csv::ByteRecord) -> Result<Component, 
             Column::Subservice => component.subservice = non_empty(text),
             Column::Description => component.description = non_empty(text),
             Column::Owner => component.owner = non_empty(text),
+            Column::AccessVia => {
+                component.access_via = text
+                    .split([';', ','])
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            }
             Column::Fact(fact) => {
                 let value = parse_bool(text).ok_or_else(|| {
                     (index, format!("'{text}' is not a yes/no value; use true/false, yes/no or 1/0 (empty means false)"))
@@ -274,8 +356,8 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-fn csv_problem(path: &Path, error: csv::Error) -> Problem {
-    let line = error.position().map(|p| p.line() as usize);
+fn csv_problem(path: &Path, error: csv::Error, line: Option<u64>) -> Problem {
+    let line = line.map(|l| l as usize);
     let message = match error.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
             "row has {len} fields but the header has {expected_len}; check for an unquoted comma or a missing cell"
@@ -296,7 +378,7 @@ fn csv_problem(path: &Path, error: csv::Error) -> Problem {
 
 fn csv_error(path: &Path, error: csv::Error) -> LoadError {
     LoadError::Invalid {
-        problems: vec![csv_problem(path, error)],
+        problems: vec![csv_problem(path, error, Some(1))],
     }
 }
 

@@ -7,12 +7,20 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("{}: cannot read the estate file: {source}", file.display())]
+    #[error("{}: cannot read the estate file: {reason}", file.display())]
     Read {
         /// The file.
         file: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The operating system's words.
+        reason: String,
+    },
+    /// The path is not a regular file (a FIFO would block forever, a device never ends).
+    #[error("{}: it is {what}, not a regular file; give an estate file (.yaml) or a CSV inventory", file.display())]
+    NotAFile {
+        /// The path.
+        file: PathBuf,
+        /// What it is.
+        what: &'static str,
     },
     /// The file's extension is not one we read.
     #[error("{}: unknown estate format; use a .yaml/.yml estate file or a .csv inventory", file.display())]
@@ -26,6 +34,48 @@ pub enum LoadError {
         /// The problems, in file order.
         problems: Vec<Problem>,
     },
+}
+
+/// What a non-regular path is, in words.
+pub fn special_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
+    if file_type.is_file() {
+        return None;
+    }
+    if file_type.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if file_type.is_char_device() {
+            return Some("a character device");
+        }
+        if file_type.is_block_device() {
+            return Some("a block device");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("a special file")
+}
+
+/// Refuses anything but a regular file, before it is opened.
+pub fn check_regular(path: &std::path::Path) -> Result<u64, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| LoadError::Read {
+        file: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    match special_kind(&meta.file_type()) {
+        None => Ok(meta.len()),
+        Some(what) => Err(LoadError::NotAFile {
+            file: path.to_path_buf(),
+            what,
+        }),
+    }
 }
 
 impl LoadError {

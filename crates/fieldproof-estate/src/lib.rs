@@ -12,7 +12,7 @@ pub mod record;
 mod yaml;
 
 pub use csv_inventory::{accepted_columns, OPTIONAL_COLUMNS, REQUIRED_COLUMNS};
-pub use error::{LoadError, Location, Problem};
+pub use error::{check_regular, LoadError, Location, Problem};
 use fieldproof_core::estate::Section;
 use fieldproof_core::Estate;
 use std::path::{Path, PathBuf};
@@ -106,10 +106,11 @@ pub fn load_with_progress(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Loaded, LoadError> {
-    let read_error = |source| LoadError::Read {
+    let read_error = |source: std::io::Error| LoadError::Read {
         file: path.to_path_buf(),
-        source,
+        reason: source.to_string(),
     };
+    check_regular(path)?;
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -150,11 +151,6 @@ pub fn load_with_progress(
             loaded
         }
         _ => {
-            if path.is_dir() {
-                return Err(read_error(std::io::Error::other(
-                    "it is a directory, not a file",
-                )));
-            }
             return Err(LoadError::UnknownFormat {
                 file: path.to_path_buf(),
             });

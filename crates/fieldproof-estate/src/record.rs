@@ -32,6 +32,9 @@ pub struct ComponentRecord {
     /// Accountable team or person.
     #[serde(default)]
     pub owner: Option<String>,
+    /// Ids of the components support reaches it through.
+    #[serde(default)]
+    pub access_via: Vec<String>,
     #[serde(default)]
     processes_customer_data: bool,
     #[serde(default)]
@@ -95,6 +98,7 @@ impl ComponentRecord {
             subservice: self.subservice.filter(|s| !s.is_empty()),
             description: self.description.filter(|s| !s.is_empty()),
             owner: self.owner.filter(|s| !s.is_empty()),
+            access_via: self.access_via,
         }
     }
 }

@@ -154,10 +154,127 @@ fn unknown_extension_and_directories_are_rejected() {
     assert!(matches!(load(&txt), Err(LoadError::UnknownFormat { .. })));
     assert!(matches!(
         load(dir.path()),
-        Err(LoadError::Read { .. }) | Err(LoadError::UnknownFormat { .. })
+        Err(LoadError::NotAFile { .. }) | Err(LoadError::UnknownFormat { .. })
     ));
     assert!(matches!(
         load(&dir.path().join("missing.yaml")),
         Err(LoadError::Read { .. })
     ));
+}
+
+/// Regression: a YAML file with a byte order mark was refused with an invisible "unknown
+/// field", while CSV accepted the mark.
+#[test]
+fn regression_yaml_with_a_byte_order_mark_loads() {
+    let text = format!("\u{feff}{GOOD}");
+    assert!(parse_yaml(Path::new("estate.yaml"), &text).is_ok());
+}
+
+/// Regression: a NUL byte (a UTF-16 or binary file) was reported as "missing field `service`".
+#[test]
+fn regression_nul_byte_says_what_is_wrong() {
+    let text = GOOD.replace("Colocation", "Colo\0cation");
+    let err = error_of(&text);
+    assert!(err.starts_with("estate.yaml:2:"), "{err}");
+    assert!(err.contains("NUL byte") && err.contains("UTF-8"), "{err}");
+}
+
+/// Regression: a file with several documents (`---`) silently used the first one.
+#[test]
+fn regression_several_yaml_documents_are_refused() {
+    let text = format!("---\n{GOOD}---\n{GOOD}");
+    let err = error_of(&text);
+    let line = GOOD.lines().count() + 2;
+    assert!(err.starts_with(&format!("estate.yaml:{line}:1")), "{err}");
+    assert!(err.contains("second YAML document"), "{err}");
+    // A leading marker, a trailing one and a document end marker are fine.
+    assert!(parse_yaml(
+        Path::new("estate.yaml"),
+        &format!("---\n{GOOD}...\n# end\n")
+    )
+    .is_ok());
+    assert!(parse_yaml(Path::new("estate.yaml"), &format!("{GOOD}---\n")).is_ok());
+}
+
+fn csv_error(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    load(&path).err().map(|e| e.to_string()).unwrap_or_default()
+}
+
+/// Regression: CSV inventories with CRLF line endings reported errors one line early.
+#[test]
+fn regression_crlf_inventories_report_the_right_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let rows = [
+        "id,name,kind,operated_by,site,zone",
+        "a,A,bms,us,our_facility,ot",
+        "b,B,boiler,us,our_facility,ot",
+        "c,C,bms,us,our_facility,ot",
+    ];
+    for (name, ending) in [("lf.csv", "\n"), ("crlf.csv", "\r\n")] {
+        let text: String = rows.iter().map(|r| format!("{r}{ending}")).collect();
+        let err = csv_error(dir.path(), name, &text);
+        assert!(err.contains(&format!("{name}:3:3")), "{name}: {err}");
+    }
+    // A quoted field spanning lines, then an error: still the right line.
+    let text = "id,name,kind,operated_by,site,zone\r\na,\"A\r\nline two\",bms,us,our_facility,ot\r\nb,B,boiler,us,our_facility,ot\r\n";
+    let err = csv_error(dir.path(), "quoted.csv", text);
+    assert!(err.contains("quoted.csv:4:3"), "{err}");
+    // Duplicate ids point at the second occurrence's real line.
+    let text = "id,name,kind,operated_by,site,zone\r\na,A,bms,us,our_facility,ot\r\n\r\na,A2,bms,us,our_facility,ot\r\n";
+    let err = csv_error(dir.path(), "dup.csv", text);
+    assert!(err.contains("dup.csv:4"), "{err}");
+}
+
+/// Regression: a FIFO given as an estate blocked forever.
+#[cfg(unix)]
+#[test]
+fn regression_non_regular_files_are_refused_before_opening() {
+    let dir = tempfile::tempdir().expect("dir");
+    let fifo = dir.path().join("estate.yaml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    let err = load(&fifo).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        err.contains("named pipe (FIFO), not a regular file"),
+        "{err}"
+    );
+    let err = load(Path::new("/dev/zero"))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("character device"), "{err}");
+    let err = load(dir.path())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("a directory"), "{err}");
+}
+
+#[test]
+fn access_paths_load_from_yaml_and_csv_and_must_resolve() {
+    let text = GOOD.replace(
+        "    declared_scope: out\n",
+        "    declared_scope: out\n    access_via: [cage-a]\n",
+    );
+    let loaded = parse_yaml(Path::new("estate.yaml"), &text).expect("loads");
+    assert_eq!(loaded.estate.components[0].access_via, vec!["cage-a"]);
+    let err = error_of(&text.replace("access_via: [cage-a]", "access_via: [jump]"));
+    assert!(
+        err.contains("components[0].access_via") && err.contains("'jump'"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("inv.csv");
+    std::fs::write(
+        &path,
+        "id,name,kind,operated_by,site,zone,access_via\nplc,PLC,plc,us,our_facility,ot,jump; vpn\njump,Jump,remote_access_gateway,us,our_facility,dmz,\nvpn,VPN,remote_access_gateway,us,our_cloud,cloud,\n",
+    )
+    .expect("write");
+    let loaded = load(&path).expect("loads");
+    assert_eq!(loaded.estate.components[0].access_via, vec!["jump", "vpn"]);
 }

@@ -41,6 +41,9 @@ pub fn parse(
     text: &str,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Loaded, LoadError> {
+    // A byte order mark is invisible in editors and harmless: accept it, as CSV does.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    check_text(path, text)?;
     let options = LoaderOptions::default().error_on_duplicate_keys(true);
     let document: EstateDocument = marked_yaml::from_yaml_with_options(0, text, options)
         .map_err(|e| yaml_error(path, text, e))?;
@@ -74,6 +77,7 @@ pub fn parse(
         let csv_path = base.join(inventory.as_str());
         let index = loaded.files.len() as u32;
         loaded.files.push(csv_path.clone());
+        crate::error::check_regular(&csv_path)?;
         let reader = std::fs::File::open(&csv_path).map_err(|source| {
             let start = inventory.span().start();
             LoadError::at(
@@ -99,6 +103,56 @@ pub fn parse(
     }
     loaded.estate = estate;
     Ok(loaded)
+}
+
+/// Problems the YAML parser would misreport: a NUL byte (a binary or UTF-16 file, reported by
+/// the parser as a missing field) and a second document after `---` (silently ignored by it).
+fn check_text(path: &Path, text: &str) -> Result<(), LoadError> {
+    let at = |offset: usize, message: String| {
+        let (line, column) = fieldproof_core::location::line_column(text, offset);
+        LoadError::at(
+            Location {
+                file: path.to_path_buf(),
+                line: Some(line),
+                column: Some(column),
+                field: None,
+            },
+            message,
+        )
+    };
+    if let Some(offset) = text.find('\0') {
+        return Err(at(
+            offset,
+            "the file contains a NUL byte: it is binary, or saved as UTF-16; save the estate as UTF-8 text".to_string(),
+        ));
+    }
+    let mut content_seen = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        let marker = trimmed == "---"
+            || trimmed.starts_with("--- ")
+            || trimmed.starts_with("---\t")
+            || trimmed == "...";
+        if marker && (content_seen || trimmed == "...") {
+            let rest = &text[offset + line.len()..];
+            let more = rest
+                .lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+            if more {
+                return Err(at(
+                    offset,
+                    "a second YAML document starts here; an estate file holds exactly one document (organisation, service, components ...): put other estates in their own files".to_string(),
+                ));
+            }
+        }
+        let body = trimmed.trim_start();
+        if !marker && !body.is_empty() && !body.starts_with('#') && !body.starts_with('%') {
+            content_seen = true;
+        }
+        offset += line.len();
+    }
+    Ok(())
 }
 
 fn yaml_error(path: &Path, text: &str, error: FromYamlError) -> LoadError {

@@ -1,10 +1,16 @@
-//! Content-addressed blob store: `blobs/sha256/ab/abcdef…`. A file is streamed into a temporary
-//! file beside the store while it is hashed (a multi-GB file never sits in memory), flushed to
-//! disk, then renamed under its hash. A crash therefore leaves at worst a temporary file, never a
-//! half-written blob under a final name; identical content is stored once.
+//! Content-addressed blob storage behind a trait (local files now, object storage later).
+//!
+//! The local store keeps `blobs/sha256/ab/abcdef…`. A file is streamed into a temporary file
+//! beside the store while it is hashed (a multi-GB file never sits in memory), flushed to disk,
+//! then renamed under its hash. A crash therefore leaves at worst a temporary file, never a
+//! half-written blob under a final name; identical content is stored once. Temporary files are
+//! tagged with the writing process, so those of processes that died can be removed safely.
 
-use crate::keys::hex;
+use crate::hash::{hex, Sha256Hex};
+use crate::process;
 use crate::EvidenceError;
+use schemars::JsonSchema;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,57 +22,143 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// A stored blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Blob {
-    /// SHA-256, hex.
-    pub sha256: String,
+    /// SHA-256.
+    pub sha256: Sha256Hex,
     /// Size in bytes.
     pub size: u64,
     /// Whether the content was already stored.
     pub deduplicated: bool,
 }
 
+/// A temporary file left by an interrupted write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Leftover {
+    /// Where it is.
+    pub path: String,
+    /// Its size.
+    pub bytes: u64,
+    /// Whether the process that wrote it still runs (`None`: unknown).
+    pub writer_running: Option<bool>,
+}
+
+/// Where evidence content is kept.
+pub trait BlobStore: Send + Sync + std::fmt::Debug {
+    /// Streams `reader` into the store; `origin` names it in errors.
+    fn put(&self, reader: &mut dyn Read, origin: &Path) -> Result<Blob, EvidenceError>;
+
+    /// Opens a stored blob, `None` when it is missing.
+    fn open(&self, sha256: &Sha256Hex) -> Result<Option<Box<dyn Read + Send>>, EvidenceError>;
+
+    /// Every blob name present, sorted (names that are not digests included: they are junk).
+    fn list(&self) -> Result<Vec<String>, EvidenceError>;
+
+    /// Temporary files left by interrupted writes.
+    fn leftovers(&self) -> Vec<Leftover>;
+
+    /// Removes the temporary files whose writer is certainly no longer running; returns them.
+    fn clean_leftovers(&self) -> Vec<Leftover>;
+
+    /// Where a blob is, for people.
+    fn locate(&self, sha256: &Sha256Hex) -> String;
+
+    /// Re-hashes a stored blob: `Some((hash, size))`, or `None` when it is missing.
+    fn rehash(&self, sha256: &Sha256Hex) -> Result<Option<(Sha256Hex, u64)>, EvidenceError> {
+        match self.open(sha256)? {
+            None => Ok(None),
+            Some(reader) => hash_reader(reader, Path::new(&self.locate(sha256))).map(Some),
+        }
+    }
+}
+
 /// The blob directory of a workspace.
 #[derive(Debug, Clone)]
-pub struct BlobStore {
+pub struct LocalBlobStore {
     root: PathBuf,
 }
 
-impl BlobStore {
+impl LocalBlobStore {
     /// The store rooted at `root` (created on first write).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        BlobStore { root: root.into() }
+        LocalBlobStore { root: root.into() }
     }
 
     /// Where a blob lives.
-    pub fn path(&self, sha256: &str) -> PathBuf {
+    pub fn path(&self, sha256: &Sha256Hex) -> PathBuf {
         self.root
             .join("sha256")
-            .join(sha256.get(..2).unwrap_or("00"))
-            .join(sha256)
+            .join(sha256.short(2))
+            .join(sha256.as_str())
     }
 
     fn temp_dir(&self) -> PathBuf {
         self.root.join("tmp")
     }
+}
 
-    /// Streams `reader` into the store.
-    pub fn put(&self, mut reader: impl Read, origin: &Path) -> Result<Blob, EvidenceError> {
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| EvidenceError::Io { path, source }
-        };
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EvidenceError + '_ {
+    move |source| EvidenceError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A temporary file name for this process: `PID-START-N.part`.
+pub fn temp_name(suffix: &str) -> String {
+    format!(
+        "{}-{}{suffix}",
+        process::self_tag(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The writer tag (`PID-START`) of a temporary file name made by [`temp_name`].
+fn writer_of(name: &str) -> Option<&str> {
+    let mut dashes = name.match_indices('-').map(|(i, _)| i);
+    let _pid_end = dashes.next()?;
+    let start_end = dashes.next()?;
+    Some(&name[..start_end])
+}
+
+/// The leftovers among `paths` (temporary files), with their writer's state.
+pub fn leftovers_of(
+    paths: impl IntoIterator<Item = PathBuf>,
+    tag_of: impl Fn(&str) -> Option<&str>,
+) -> Vec<Leftover> {
+    let mut out: Vec<Leftover> = paths
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Leftover {
+                bytes: std::fs::metadata(&path).map_or(0, |m| m.len()),
+                writer_running: tag_of(&name).and_then(process::still_running),
+                path: path.display().to_string(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Removes the leftovers whose writer certainly stopped; returns them.
+pub fn remove_dead(leftovers: Vec<Leftover>) -> Vec<Leftover> {
+    leftovers
+        .into_iter()
+        .filter(|l| l.writer_running == Some(false))
+        .filter(|l| std::fs::remove_file(&l.path).is_ok())
+        .collect()
+}
+
+impl BlobStore for LocalBlobStore {
+    fn put(&self, reader: &mut dyn Read, origin: &Path) -> Result<Blob, EvidenceError> {
         let temp_dir = self.temp_dir();
         std::fs::create_dir_all(&temp_dir).map_err(io(&temp_dir))?;
-        let temp = temp_dir.join(format!(
-            "{}-{}-{}.part",
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos())
-        ));
+        let temp = temp_dir.join(temp_name(".part"));
         let result = (|| {
             let file = std::fs::File::create(&temp).map_err(io(&temp))?;
-            let (sha256, size, file) = copy_hashing(&mut reader, file, origin, &temp)?;
+            let (sha256, size, file) = copy_hashing(reader, file, origin, &temp)?;
             file.sync_all().map_err(io(&temp))?;
             let target = self.path(&sha256);
             if target.is_file() {
@@ -96,22 +188,19 @@ impl BlobStore {
         result
     }
 
-    /// Re-hashes a stored blob: `Ok(Some((hash, size)))`, or `Ok(None)` when it is missing.
-    pub fn rehash(&self, sha256: &str) -> Result<Option<(String, u64)>, EvidenceError> {
+    fn open(&self, sha256: &Sha256Hex) -> Result<Option<Box<dyn Read + Send>>, EvidenceError> {
         let path = self.path(sha256);
-        let file = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(EvidenceError::Io { path, source }),
-        };
-        hash_reader(file, &path).map(Some)
+        match std::fs::File::open(&path) {
+            Ok(f) => Ok(Some(Box::new(f))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(EvidenceError::Io { path, source }),
+        }
     }
 
-    /// Every blob name on disk (for orphan detection), sorted.
-    pub fn list(&self) -> Vec<String> {
+    fn list(&self) -> Result<Vec<String>, EvidenceError> {
         let mut names = Vec::new();
         let Ok(prefixes) = std::fs::read_dir(self.root.join("sha256")) else {
-            return names;
+            return Ok(names);
         };
         for prefix in prefixes.flatten() {
             if let Ok(files) = std::fs::read_dir(prefix.path()) {
@@ -123,25 +212,33 @@ impl BlobStore {
             }
         }
         names.sort();
-        names
+        Ok(names)
     }
 
-    /// Leftover temporary files from interrupted writes.
-    pub fn leftovers(&self) -> Vec<PathBuf> {
-        std::fs::read_dir(self.temp_dir())
-            .map(|entries| entries.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default()
+    fn leftovers(&self) -> Vec<Leftover> {
+        let paths = std::fs::read_dir(self.temp_dir())
+            .map(|entries| entries.flatten().map(|e| e.path()).collect::<Vec<_>>())
+            .unwrap_or_default();
+        leftovers_of(paths, writer_of)
+    }
+
+    fn clean_leftovers(&self) -> Vec<Leftover> {
+        remove_dead(self.leftovers())
+    }
+
+    fn locate(&self, sha256: &Sha256Hex) -> String {
+        self.path(sha256).display().to_string()
     }
 }
 
 /// Copies `reader` into `file` while hashing it. Reading and hashing run on this thread while a
 /// second thread writes, so hashing overlaps the write instead of adding to it.
 fn copy_hashing(
-    reader: &mut impl Read,
+    reader: &mut dyn Read,
     mut file: std::fs::File,
     origin: &Path,
     temp: &Path,
-) -> Result<(String, u64, std::fs::File), EvidenceError> {
+) -> Result<(Sha256Hex, u64, std::fs::File), EvidenceError> {
     use std::sync::mpsc::sync_channel;
     let (full_tx, full_rx) = sync_channel::<Vec<u8>>(4);
     let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(6);
@@ -196,12 +293,21 @@ fn copy_hashing(
                 source,
             })?;
         read_result?;
-        Ok((hex(&hasher.finalize()), size, file))
+        Ok((Sha256Hex::from_hasher(hasher), size, file))
     })
 }
 
 /// SHA-256 and size of everything `reader` yields.
-pub fn hash_reader(mut reader: impl Read, path: &Path) -> Result<(String, u64), EvidenceError> {
+pub fn hash_reader(reader: impl Read, path: &Path) -> Result<(Sha256Hex, u64), EvidenceError> {
+    copy_and_hash(reader, &mut std::io::sink(), path)
+}
+
+/// Copies `reader` to `writer`, returning the SHA-256 and size of what passed through.
+pub fn copy_and_hash(
+    mut reader: impl Read,
+    writer: &mut dyn Write,
+    path: &Path,
+) -> Result<(Sha256Hex, u64), EvidenceError> {
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; BUFFER];
     let mut size = 0u64;
@@ -218,9 +324,20 @@ pub fn hash_reader(mut reader: impl Read, path: &Path) -> Result<(String, u64), 
             }
         };
         hasher.update(&buffer[..n]);
+        writer
+            .write_all(&buffer[..n])
+            .map_err(|source| EvidenceError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         size += n as u64;
     }
-    Ok((hex(&hasher.finalize()), size))
+    Ok((Sha256Hex::from_hasher(hasher), size))
+}
+
+/// Lower-case hex SHA-256 of a byte slice.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 #[cfg(test)]
@@ -230,10 +347,12 @@ mod tests {
     #[test]
     fn multi_chunk_content_is_hashed_stored_and_deduplicated() {
         let dir = tempfile::tempdir().expect("dir");
-        let store = BlobStore::new(dir.path());
+        let store = LocalBlobStore::new(dir.path());
         let content: Vec<u8> = (0..(3 * BUFFER + 123)).map(|i| (i % 251) as u8).collect();
-        let first = store.put(content.as_slice(), Path::new("x")).expect("put");
-        assert_eq!(first.sha256, hex(&Sha256::digest(&content)));
+        let first = store
+            .put(&mut content.as_slice(), Path::new("x"))
+            .expect("put");
+        assert_eq!(first.sha256, Sha256Hex::of(&content));
         assert_eq!(first.size, content.len() as u64);
         assert!(!first.deduplicated);
         assert_eq!(
@@ -241,7 +360,7 @@ mod tests {
             content
         );
         let second = store
-            .put(content.as_slice(), Path::new("x"))
+            .put(&mut content.as_slice(), Path::new("x"))
             .expect("put again");
         assert!(second.deduplicated);
         assert!(store.leftovers().is_empty());
@@ -263,9 +382,9 @@ mod tests {
     #[test]
     fn a_failing_read_stores_nothing() {
         let dir = tempfile::tempdir().expect("dir");
-        let store = BlobStore::new(dir.path());
+        let store = LocalBlobStore::new(dir.path());
         let err = store
-            .put(Failing(2), Path::new("evidence.bin"))
+            .put(&mut Failing(2), Path::new("evidence.bin"))
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -273,10 +392,35 @@ mod tests {
             err.contains("evidence.bin") && err.contains("device gone"),
             "{err}"
         );
-        assert!(store.list().is_empty());
+        assert!(store.list().expect("list").is_empty());
         assert!(
             store.leftovers().is_empty(),
             "the temporary file is removed"
         );
+    }
+
+    #[test]
+    fn only_leftovers_of_dead_processes_are_cleaned() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = LocalBlobStore::new(dir.path());
+        std::fs::create_dir_all(store.temp_dir()).expect("mkdir");
+        let mine = store.temp_dir().join(temp_name(".part"));
+        std::fs::write(&mine, b"in progress").expect("write");
+        let (pid, start) = process::self_tag()
+            .split_once('-')
+            .map(|(p, s)| (p.to_string(), s.parse::<u64>().unwrap_or(0)))
+            .expect("tag");
+        let dead = store.temp_dir().join(format!("{pid}-{}-0.part", start + 1));
+        std::fs::write(&dead, b"abandoned").expect("write");
+        let unknown = store.temp_dir().join("mystery.part");
+        std::fs::write(&unknown, b"?").expect("write");
+        let removed = store.clean_leftovers();
+        if Path::new("/proc/self/stat").exists() {
+            assert_eq!(removed.len(), 1);
+            assert_eq!(removed[0].path, dead.display().to_string());
+            assert!(!dead.exists());
+        }
+        assert!(mine.exists(), "a running writer's file is kept");
+        assert!(unknown.exists(), "a file of unknown origin is kept");
     }
 }

@@ -1,9 +1,18 @@
-//! Evidence freshness: for each control's evidence request and its cadence, whether the evidence
-//! in the ledger covers the engagement period — present, stale (some windows not covered) or
-//! missing.
+//! Evidence freshness per evidence request: for each request of each applicable control, whether
+//! the engagement period's windows (cut by the request's cadence) each hold evidence for that
+//! request — present, stale (some windows uncovered) or missing.
+//!
+//! A piece of evidence answers a request when it names the request's control and the request
+//! itself (or names no request and the control has only one). It speaks for the window that
+//! holds its date — the end of the period it covers, else the day it was collected — unless it
+//! is declared a population (a log or export of the whole period it covers), which speaks for
+//! every window that period overlaps. One file covering six months therefore no longer
+//! satisfies every weekly window; a six-month export declared as a population does.
 
-use crate::ledger::{Added, Status};
-use fieldproof_core::engagement::{Date, Period};
+use crate::ledger::Added;
+use fieldproof_core::cadence::{windows, Window};
+use fieldproof_core::engagement::{Date, Engagement, Period};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// What a control's evidence request expects.
@@ -13,38 +22,28 @@ pub struct Expectation {
     pub control: String,
     /// Evidence request id.
     pub request: String,
+    /// Whether it is the control's only request (then evidence naming no request answers it).
+    pub sole: bool,
     /// What to provide.
     pub artifact: String,
     /// How the period is cut into windows that each need evidence.
     pub window: Window,
 }
 
-/// Windows of a period that each need their own evidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Window {
-    /// Once in the period (continuous, per-event, Type I).
-    Once,
-    /// Consecutive blocks of this many days from the period start (daily, weekly).
-    Days(u32),
-    /// Calendar blocks of this many months (monthly 1, quarterly 3, half-yearly 6, yearly 12),
-    /// aligned to January, clipped to the period.
-    Months(u32),
-}
-
 /// The state of one expectation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// Every window of the period is covered.
     Present,
     /// Some windows are covered, not all.
     Stale,
-    /// No current evidence for the control in the period.
+    /// No window is covered.
     Missing,
 }
 
 /// One row of `evidence status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Row {
     /// Control id.
     pub control: String,
@@ -61,98 +60,77 @@ pub struct Row {
     /// The first window without evidence, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_gap: Option<Period>,
-    /// Evidence ids counted.
+    /// Evidence ids that answer the request in the period.
     pub evidence: Vec<String>,
 }
 
-/// The days an evidence item speaks for: what it covers, else the day it was collected.
-fn span(added: &Added) -> Option<Period> {
-    added.covers.or_else(|| {
-        let day = Date::parse(added.collected_at.get(..10)?).ok()?;
-        Some(Period { from: day, to: day })
-    })
+/// `evidence status`: freshness of every evidence request over an engagement's period.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Report {
+    /// The engagement.
+    pub engagement: Engagement,
+    /// One row per evidence request of every applicable control.
+    pub rows: Vec<Row>,
+    /// Requests present.
+    pub present: usize,
+    /// Requests stale.
+    pub stale: usize,
+    /// Requests missing.
+    pub missing: usize,
 }
 
-/// The windows of `period`, clipped to it.
-fn windows(period: Period, window: Window) -> Vec<Period> {
-    let (start, end) = (period.from.days(), period.to.days());
-    let mut out = Vec::new();
-    match window {
-        Window::Once | Window::Days(0) | Window::Months(0) => out.push(period),
-        Window::Days(days) => {
-            let mut from = start;
-            while from <= end {
-                let to = (from + i64::from(days) - 1).min(end);
-                out.push(Period {
-                    from: Date::from_days(from),
-                    to: Date::from_days(to),
-                });
-                from = to + 1;
-            }
-        }
-        Window::Months(months) => {
-            // Calendar blocks: the block containing the period start begins on the first month
-            // of its block (quarters start in January, April, July, October).
-            let months = months.min(12) as u8;
-            let mut year = period.from.year;
-            let mut month = (period.from.month - 1) / months * months + 1;
-            loop {
-                let block_start = Date {
-                    year,
-                    month,
-                    day: 1,
-                };
-                let (next_year, next_month) = if month + months > 12 {
-                    (year + 1, month + months - 12)
-                } else {
-                    (year, month + months)
-                };
-                let block_end = Date::from_days(
-                    Date {
-                        year: next_year,
-                        month: next_month,
-                        day: 1,
-                    }
-                    .days()
-                        - 1,
-                );
-                if block_start.days() > end {
-                    break;
-                }
-                let from = block_start.days().max(start);
-                let to = block_end.days().min(end);
-                out.push(Period {
-                    from: Date::from_days(from),
-                    to: Date::from_days(to),
-                });
-                (year, month) = (next_year, next_month);
-            }
-        }
+/// The freshness report of `engagement` for `expectations`, from its current evidence `items`.
+pub fn report(engagement: Engagement, expectations: &[Expectation], items: &[Added]) -> Report {
+    let rows = status(expectations, items, engagement.period);
+    let count = |s: State| rows.iter().filter(|r| r.state == s).count();
+    Report {
+        present: count(State::Present),
+        stale: count(State::Stale),
+        missing: count(State::Missing),
+        engagement,
+        rows,
     }
-    out
 }
 
-/// Freshness of each expectation over `period`, counting current evidence linked to the control
-/// that belongs to `engagement` (or to no engagement).
-pub fn status(
-    expectations: &[Expectation],
-    items: &[(i64, Added, Status)],
-    period: Period,
-    engagement: Option<&str>,
-) -> Vec<Row> {
+/// Whether `added` answers `expectation`.
+pub fn answers(added: &Added, expectation: &Expectation) -> bool {
+    added
+        .controls
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(&expectation.control))
+        && match &added.request {
+            Some(request) => request.eq_ignore_ascii_case(&expectation.request),
+            None => expectation.sole,
+        }
+}
+
+/// The date a piece of evidence speaks for: the end of what it covers, else its collection day.
+fn date_of(added: &Added) -> Option<Date> {
+    added
+        .covers
+        .map(|p| p.to)
+        .or_else(|| Date::parse(added.collected_at.get(..10)?).ok())
+}
+
+/// The days a piece of evidence speaks for: its whole `covers` period for a population, else its
+/// date.
+fn span(added: &Added) -> Option<Period> {
+    match (added.population, added.covers) {
+        (true, Some(covers)) => Some(covers),
+        _ => date_of(added).map(|day| Period { from: day, to: day }),
+    }
+}
+
+/// Freshness of each expectation over `period`, from the current evidence `items` of the
+/// engagement.
+pub fn status(expectations: &[Expectation], items: &[Added], period: Period) -> Vec<Row> {
     expectations
         .iter()
         .map(|e| {
             let candidates: Vec<(&Added, Period)> = items
                 .iter()
-                .filter(|(_, a, s)| {
-                    *s == Status::Current
-                        && a.controls
-                            .iter()
-                            .any(|c| c.eq_ignore_ascii_case(&e.control))
-                })
-                .filter(|(_, a, _)| a.engagement.is_none() || a.engagement.as_deref() == engagement)
-                .filter_map(|(_, a, _)| span(a).map(|p| (a, p)))
+                .filter(|a| answers(a, e))
+                .filter_map(|a| span(a).map(|p| (a, p)))
                 .filter(|(_, p)| p.overlaps(&period))
                 .collect();
             let all = windows(period, e.window);
@@ -187,44 +165,19 @@ pub fn status(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::Sha256Hex;
     use crate::ledger::EvidenceKind;
 
-    #[test]
-    fn calendar_windows_align_to_months_and_clip_to_the_period() {
-        let period = Period::parse("2026-02-15..2026-08-10").expect("period");
-        let quarters: Vec<String> = windows(period, Window::Months(3))
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert_eq!(
-            quarters,
-            vec![
-                "2026-02-15..2026-03-31",
-                "2026-04-01..2026-06-30",
-                "2026-07-01..2026-08-10"
-            ]
-        );
-        let year_end = Period::parse("2025-12-01..2026-01-31").expect("period");
-        assert_eq!(windows(year_end, Window::Months(1)).len(), 2);
-        assert_eq!(windows(period, Window::Once), vec![period]);
-        assert_eq!(
-            windows(
-                Period::parse("2026-01-01..2026-01-15").expect("p"),
-                Window::Days(7)
-            )
-            .len(),
-            3
-        );
-    }
-
-    fn added(id: &str, control: &str, covers: &str) -> Added {
+    fn added(id: &str, control: &str, request: Option<&str>, covers: &str) -> Added {
         Added {
             evidence: id.into(),
             kind: EvidenceKind::File,
             name: "f".into(),
-            sha256: "00".into(),
+            sha256: Sha256Hex::of(id.as_bytes()),
             size: 1,
             controls: vec![control.into()],
+            request: request.map(str::to_string),
+            population: false,
             engagement: None,
             covers: Some(Period::parse(covers).expect("period")),
             collected_at: "2026-07-01T00:00:00Z".into(),
@@ -235,62 +188,94 @@ mod tests {
         }
     }
 
+    fn expect(control: &str, request: &str, sole: bool, window: Window) -> Expectation {
+        Expectation {
+            control: control.into(),
+            request: request.into(),
+            sole,
+            artifact: "a".into(),
+            window,
+        }
+    }
+
     #[test]
     fn present_stale_and_missing() {
         let period = Period::parse("2026-01-01..2026-06-29").expect("half year");
-        let quarterly = |control: &str| Expectation {
-            control: control.into(),
-            request: "r".into(),
-            artifact: "a".into(),
-            window: Window::Months(3),
-        };
         let items = vec![
-            (
-                2,
-                added("EV-000002", "FP-AC-03", "2026-01-01..2026-03-31"),
-                Status::Current,
-            ),
-            (
-                3,
-                added("EV-000003", "FP-AC-03", "2026-04-01..2026-06-29"),
-                Status::Current,
-            ),
-            (
-                4,
-                added("EV-000004", "FP-BR-02", "2026-02-01..2026-02-01"),
-                Status::Current,
-            ),
-            (
-                5,
-                added("EV-000005", "FP-PE-01", "2026-01-01..2026-06-29"),
-                Status::Retired {
-                    reason: "wrong".into(),
-                },
-            ),
+            added("EV-000002", "FP-AC-03", None, "2026-01-01..2026-03-31"),
+            added("EV-000003", "FP-AC-03", None, "2026-04-01..2026-06-29"),
+            added("EV-000004", "FP-BR-02", None, "2026-02-01..2026-02-01"),
         ];
         let rows = status(
             &[
-                quarterly("FP-AC-03"),
-                quarterly("FP-BR-02"),
-                quarterly("FP-PE-01"),
+                expect("FP-AC-03", "review", true, Window::Months(3)),
+                expect("FP-BR-02", "backup", true, Window::Months(3)),
+                expect("FP-PE-01", "visitors", true, Window::Months(3)),
             ],
             &items,
             period,
-            None,
         );
         assert_eq!(
-            (rows[0].state.clone(), rows[0].covered, rows[0].windows),
+            (rows[0].state, rows[0].covered, rows[0].windows),
             (State::Present, 2, 2)
         );
-        assert_eq!((rows[1].state.clone(), rows[1].covered), (State::Stale, 1));
+        assert_eq!((rows[1].state, rows[1].covered), (State::Stale, 1));
         assert_eq!(
             rows[1].first_gap.map(|p| p.to_string()),
             Some("2026-04-01..2026-06-29".to_string())
         );
+        assert_eq!(rows[2].state, State::Missing);
+    }
+
+    /// Regression: one file covering six months used to satisfy every weekly window, and one
+    /// file for a control marked every request of that control present.
+    #[test]
+    fn regression_evidence_counts_for_its_request_and_its_own_window_only() {
+        let period = Period::parse("2026-01-01..2026-06-30").expect("period");
+        let weekly = expect("FP-LM-02", "log-review", false, Window::Days(7));
+        let other = expect("FP-LM-02", "retention", false, Window::Once);
+        let one_file = added(
+            "EV-000002",
+            "FP-LM-02",
+            Some("log-review"),
+            "2026-01-01..2026-06-30",
+        );
+        let rows = status(
+            &[weekly.clone(), other.clone()],
+            std::slice::from_ref(&one_file),
+            period,
+        );
         assert_eq!(
-            rows[2].state,
+            rows[0].state,
+            State::Stale,
+            "one dated file covers one week"
+        );
+        assert_eq!(rows[0].covered, 1);
+        assert_eq!(
+            rows[1].state,
             State::Missing,
-            "retired evidence does not count"
+            "another request stays missing"
+        );
+
+        let population = Added {
+            population: true,
+            ..one_file.clone()
+        };
+        let rows = status(std::slice::from_ref(&weekly), &[population], period);
+        assert_eq!(
+            rows[0].state,
+            State::Present,
+            "a population covers every window"
+        );
+
+        // Without a request, evidence answers a control only when it has a single request.
+        let unnamed = Added {
+            request: None,
+            ..one_file
+        };
+        assert_eq!(
+            status(&[weekly], &[unnamed], period)[0].state,
+            State::Missing
         );
     }
 }

@@ -6,6 +6,9 @@
 //! always gives byte-identical documents (the examples' outputs are golden-tested).
 
 pub mod boundary;
+pub mod catalog;
+pub mod documents;
+pub mod evidence;
 pub mod matrix;
 pub mod scope;
 pub mod text;

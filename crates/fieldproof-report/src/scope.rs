@@ -3,34 +3,119 @@
 
 use crate::text::{categories, md_cell};
 use fieldproof_core::assessment::Assessment;
+use fieldproof_core::component::Facts;
 use fieldproof_core::scope::rules::SCOPE_RULES;
 use fieldproof_core::scope::Reason;
 use fieldproof_core::{Component, Finding, ScopeDecision};
+use schemars::JsonSchema;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-#[derive(Serialize)]
-struct ReasonJson<'a> {
-    rule: &'static str,
-    outcome: &'static str,
-    decisive: bool,
-    because: &'a [String],
+/// One rule that matched a component, in the scope JSON.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReasonJson<'a> {
+    /// Rule id (its meaning is in `scope_rules`).
+    pub rule: &'static str,
+    /// The scope the rule gives.
+    pub outcome: &'static str,
+    /// Whether this rule decided (the first match).
+    pub decisive: bool,
+    /// The facts that made it match.
+    pub because: &'a [String],
 }
 
-#[derive(Serialize)]
-struct ComponentJson<'a> {
-    id: &'a str,
-    name: &'a str,
-    kind: &'static str,
-    operated_by: &'static str,
-    site: &'static str,
-    zone: &'static str,
-    declared_scope: Option<&'static str>,
-    scope: &'static str,
-    triggers: Vec<&'static str>,
-    tsc_categories: Vec<&'static str>,
-    soc1_relevant: bool,
-    reasons: Vec<ReasonJson<'a>>,
+/// One component of the scope JSON.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ComponentJson<'a> {
+    /// Component id.
+    pub id: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Kind.
+    pub kind: &'static str,
+    /// Who operates it.
+    pub operated_by: &'static str,
+    /// Where it runs.
+    pub site: &'static str,
+    /// Network zone.
+    pub zone: &'static str,
+    /// What the current report says (`in`, `shared`, `out`), or null.
+    pub declared_scope: Option<&'static str>,
+    /// The scope decision: `in`, `shared` or `out`.
+    pub scope: &'static str,
+    /// Device triggers fired.
+    pub triggers: Vec<&'static str>,
+    /// Trust Services Categories implicated.
+    pub tsc_categories: Vec<&'static str>,
+    /// Whether it is relevant to SOC 1.
+    pub soc1_relevant: bool,
+    /// The components support reaches it through.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub access_via: &'a [String],
+    /// The deciding rule first, then the other rules that matched.
+    pub reasons: Vec<ReasonJson<'a>>,
+}
+
+/// The summary of the scope JSON.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ScopeSummary {
+    /// Components.
+    pub components: usize,
+    /// In scope.
+    #[serde(rename = "in")]
+    pub in_scope: usize,
+    /// Shared.
+    pub shared: usize,
+    /// Out of scope.
+    #[serde(rename = "out")]
+    pub out_of_scope: usize,
+    /// Categories implicated by some component.
+    pub tsc_categories: Vec<&'static str>,
+    /// Whether any component is relevant to SOC 1.
+    pub soc1_relevant: bool,
+    /// Number of findings.
+    pub findings: usize,
+    /// The most severe finding's severity, or null.
+    pub max_severity: Option<&'static str>,
+}
+
+/// What a scope rule gives and means.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RuleMeaning {
+    /// The scope it gives.
+    pub outcome: &'static str,
+    /// Why, in a sentence.
+    pub meaning: &'static str,
+}
+
+/// The scope JSON document (`scope --format json`, `scope.json`). [`write_json`] streams it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ScopeDocument<'a> {
+    /// The organisation.
+    pub organisation: &'a str,
+    /// The service.
+    pub service: &'a str,
+    /// Counts and categories.
+    pub summary: ScopeSummary,
+    /// The meaning of every rule id used in reasons.
+    pub scope_rules: BTreeMap<&'static str, RuleMeaning>,
+    /// Every component, in id order.
+    pub components: Vec<ComponentJson<'a>>,
+    /// The findings, most severe first.
+    pub findings: Vec<Finding>,
+}
+
+/// `scope --explain ID --format json`: one component with its facts and findings.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ComponentExplanation<'a> {
+    /// The component as in the scope document.
+    #[serde(flatten)]
+    pub component: ComponentJson<'a>,
+    /// Its true facts.
+    pub facts: Facts,
+    /// Its findings.
+    pub findings: Vec<&'a Finding>,
 }
 
 fn reasons_json(reasons: &[Reason]) -> Vec<ReasonJson<'_>> {
@@ -45,38 +130,49 @@ fn reasons_json(reasons: &[Reason]) -> Vec<ReasonJson<'_>> {
         .collect()
 }
 
-/// Writes the scope JSON document: `organisation`, `service`, `summary`, `scope_rules` (the
-/// meaning of each rule id used in reasons), `components` (id order) and `findings`.
-/// Components are streamed one by one, so memory stays flat however large the estate.
-pub fn write_json(assessment: &Assessment<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let estate = assessment.estate;
+/// The summary of an assessment.
+pub fn summary(assessment: &Assessment<'_>) -> ScopeSummary {
     let counts = assessment.counts();
-    let summary = serde_json::json!({
-        "components": estate.components.len(),
-        "in": counts.in_scope,
-        "shared": counts.shared,
-        "out": counts.out_of_scope,
-        "tsc_categories": assessment.categories().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-        "soc1_relevant": assessment.soc1_relevant(),
-        "findings": assessment.findings.len(),
-        "max_severity": assessment.max_severity().map(|s| s.as_str()),
-    });
-    let rules: serde_json::Map<String, serde_json::Value> = SCOPE_RULES
+    ScopeSummary {
+        components: assessment.estate.components.len(),
+        in_scope: counts.in_scope,
+        shared: counts.shared,
+        out_of_scope: counts.out_of_scope,
+        tsc_categories: assessment.categories().iter().map(|c| c.as_str()).collect(),
+        soc1_relevant: assessment.soc1_relevant(),
+        findings: assessment.findings.len(),
+        max_severity: assessment.max_severity().map(|s| s.as_str()),
+    }
+}
+
+/// The meaning of every scope rule, by id.
+pub fn rule_meanings() -> BTreeMap<&'static str, RuleMeaning> {
+    SCOPE_RULES
         .iter()
         .map(|r| {
             (
-                r.id.to_string(),
-                serde_json::json!({ "outcome": r.outcome.as_str(), "meaning": r.meaning }),
+                r.id,
+                RuleMeaning {
+                    outcome: r.outcome.as_str(),
+                    meaning: r.meaning,
+                },
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Writes the scope JSON document ([`ScopeDocument`]): `organisation`, `service`, `summary`,
+/// `scope_rules`, `components` (id order) and `findings`. Components are streamed one by one,
+/// so memory stays flat however large the estate.
+pub fn write_json(assessment: &Assessment<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let estate = assessment.estate;
     write!(
         out,
         "{{\"organisation\":{},\"service\":{},\"summary\":{},\"scope_rules\":{},\"components\":[",
         serde_json::to_string(&estate.organisation)?,
         serde_json::to_string(&estate.service)?,
-        summary,
-        serde_json::Value::Object(rules)
+        serde_json::to_string(&summary(assessment))?,
+        serde_json::to_string(&rule_meanings())?
     )?;
     // Serialising into a reused buffer and writing it in large pieces is markedly faster than
     // many small writes through the writer.
@@ -120,26 +216,27 @@ fn component_json<'a>(
         triggers: d.trigger_list().iter().map(|t| t.as_str()).collect(),
         tsc_categories: d.category_list().iter().map(|t| t.as_str()).collect(),
         soc1_relevant: d.soc1_relevant,
+        access_via: &c.access_via,
         reasons: reasons_json(reasons),
     }
 }
 
-/// The JSON object of one component, as in the scope document (for `--explain --format json`).
-pub fn component_value(
-    assessment: &Assessment<'_>,
-    c: &Component,
+/// One component explained, as in `scope --explain ID --format json`.
+pub fn explanation<'a>(
+    assessment: &'a Assessment<'_>,
+    c: &'a Component,
     d: &ScopeDecision,
-) -> serde_json::Value {
-    let reasons = assessment.reasons(c, d);
-    let findings: Vec<&Finding> = assessment
-        .findings
-        .iter()
-        .filter(|f| f.component.as_deref() == Some(c.id.as_str()))
-        .collect();
-    let mut value = serde_json::to_value(component_json(c, d, &reasons)).unwrap_or_default();
-    value["facts"] = serde_json::to_value(c.facts).unwrap_or_default();
-    value["findings"] = serde_json::to_value(findings).unwrap_or_default();
-    value
+    reasons: &'a [Reason],
+) -> ComponentExplanation<'a> {
+    ComponentExplanation {
+        component: component_json(c, d, reasons),
+        facts: c.facts,
+        findings: assessment
+            .findings
+            .iter()
+            .filter(|f| f.component.as_deref() == Some(c.id.as_str()))
+            .collect(),
+    }
 }
 
 /// Writes an aligned plain-text table, then the findings and a one-line summary.
@@ -409,4 +506,36 @@ pub fn write_explanation(
         .cloned()
         .collect();
     write_findings_text(&findings, out)
+}
+
+/// The rule tables behind every decision: scope rules in precedence order, the device triggers
+/// with the facts that fire them, and the finding rules.
+pub fn rules_text() -> String {
+    use fieldproof_core::findings::FINDING_RULES;
+    use fieldproof_core::scope::triggers::TRIGGERS;
+    let mut out = String::from("Scope rules (first match decides):\n");
+    for (i, r) in SCOPE_RULES.iter().enumerate() {
+        out.push_str(&format!(
+            "  {:>2}. {:<28} -> {:<6} {}\n",
+            i + 1,
+            r.id,
+            r.outcome.as_str(),
+            r.meaning
+        ));
+    }
+    out.push_str("\nDevice triggers (each pulls device-related systems into scope):\n");
+    for t in TRIGGERS {
+        let facts: Vec<&str> = t.facts.iter().map(|f| f.as_str()).collect();
+        out.push_str(&format!(
+            "  {:<26} when {}: {}\n",
+            t.trigger.as_str(),
+            facts.join(" or "),
+            t.title
+        ));
+    }
+    out.push_str("\nFinding rules:\n");
+    for r in FINDING_RULES {
+        out.push_str(&format!("  {:<38} {}\n", r.id, r.title));
+    }
+    out
 }

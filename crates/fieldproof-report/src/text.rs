@@ -56,6 +56,21 @@ pub fn id_list(ids: &[String], shown: usize) -> String {
     text
 }
 
+/// At most `width` characters of `text`, with `…` when cut (never splits a character).
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+        format!("{kept}…")
+    }
+}
+
+/// `1 control`, `2 controls`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The page frame every HTML report shares: self-contained, printable, no scripts.
 pub fn html_page(title: &str, body: &str) -> String {
     format!(
@@ -87,5 +102,8 @@ mod tests {
         assert_eq!(md_cell("a|b\nc"), "a\\|b c");
         let ids: Vec<String> = (0..5).map(|i| format!("c{i}")).collect();
         assert_eq!(id_list(&ids, 2), "c0, c1 and 3 more");
+        assert_eq!(truncate("ééééé", 3), "éé…");
+        assert_eq!(count(1, "file", "files"), "1 file");
+        assert_eq!(count(2, "file", "files"), "2 files");
     }
 }

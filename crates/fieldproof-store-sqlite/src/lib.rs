@@ -1,16 +1,21 @@
 //! The SQLite backend of the fieldproof store: the embedded default, one file, schema managed
 //! by numbered migrations (`migrations/*.sql`, applied on open).
 //!
-//! `apply_estate` reads the stored estate, diffs it with the new one and writes the changes and
-//! their change-log entries in one immediate transaction, so concurrent applies serialise and a
-//! failure leaves the previous estate intact.
+//! Every write (`apply_estate`, ledger appends, imports, engagements) runs in one `BEGIN
+//! IMMEDIATE` transaction: it takes the write lock before reading, so read-then-write sequences
+//! (a diff, the next ledger entry and its index checks) serialise between processes, and a
+//! failure leaves the previous state intact. Closing checkpoints the write-ahead log into the
+//! main file, so the workspace database is one file between commands.
 
 use async_trait::async_trait;
 use fieldproof_core::diff::{diff, Action, Change, Entity, EntityKind};
+use fieldproof_core::engagement::Engagement;
 use fieldproof_core::Estate;
 use fieldproof_store::{
-    ApplyOutcome, ChangeMeta, ChangeSet, LedgerEntry, RecordedChange, Sealer, Store, StoreError,
-    StoredCatalog, WorkspaceInfo,
+    Append, Appended, ApplyOutcome, BackupInfo, CatalogStore, ChangeLogStore, ChangeMeta,
+    ChangeSet, EngagementStore, EstateStore, EvidenceQuery, EvidenceState, IndexUpdate,
+    IndexedEvidence, KeyRecord, LedgerEntry, LedgerHead, LedgerStore, RecordedChange, StoreError,
+    StoredCatalog, WorkspaceInfo, WorkspaceStore,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqliteConnection, SqlitePool};
@@ -97,10 +102,35 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Closes the pool, checkpointing the write-ahead log.
-    pub async fn close(self) {
-        self.pool.close().await;
+    async fn connection(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
+        self.pool
+            .acquire()
+            .await
+            .map_err(backend("opening a connection"))
     }
+
+    /// A connection inside a `BEGIN IMMEDIATE` transaction; hand it back with [`end`].
+    async fn begin(
+        &self,
+        context: &'static str,
+    ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
+        let mut conn = self.connection().await?;
+        begin_immediate(&mut conn).await.map_err(backend(context))?;
+        Ok(conn)
+    }
+}
+
+/// Commits the transaction of [`SqliteStore::begin`] when `result` is a success, else rolls it
+/// back, and returns `result`.
+async fn end<T>(
+    mut conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    context: &'static str,
+    result: Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    finish(&mut conn, result.is_ok())
+        .await
+        .map_err(backend(context))?;
+    result
 }
 
 fn decode<T: serde::de::DeserializeOwned>(
@@ -296,7 +326,7 @@ async fn write_change(conn: &mut SqliteConnection, change: &Change) -> Result<()
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl WorkspaceStore for SqliteStore {
     async fn workspace(&self) -> Result<WorkspaceInfo, StoreError> {
         let row = sqlx::query("SELECT created_at, created_by FROM workspace WHERE id = 1")
             .fetch_optional(&self.pool)
@@ -318,12 +348,41 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn load_estate(&self) -> Result<Estate, StoreError> {
-        let mut conn = self
-            .pool
-            .acquire()
+    async fn backup(&self, to: &Path) -> Result<BackupInfo, StoreError> {
+        if to.exists() {
+            return Err(StoreError::Backend {
+                context: "writing the backup",
+                message: format!("{} already exists; choose a new file name", to.display()),
+            });
+        }
+        // VACUUM INTO writes a consistent snapshot of the database as of one read transaction,
+        // including whatever is still in the write-ahead log, into one self-contained file.
+        sqlx::query("VACUUM INTO ?")
+            .bind(to.display().to_string())
+            .execute(&self.pool)
             .await
-            .map_err(backend("opening a connection"))?;
+            .map_err(backend("writing the backup"))?;
+        let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
+        Ok(BackupInfo {
+            path: to.display().to_string(),
+            bytes,
+        })
+    }
+
+    async fn close(&self) {
+        // Fold the write-ahead log into the main file so that the database is one file between
+        // commands (copying fieldproof.db alone must not lose the last changes).
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await;
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl EstateStore for SqliteStore {
+    async fn load_estate(&self) -> Result<Estate, StoreError> {
+        let mut conn = self.connection().await?;
         read_estate(&mut conn).await
     }
 
@@ -332,17 +391,13 @@ impl Store for SqliteStore {
         estate: &Estate,
         meta: &ChangeMeta,
     ) -> Result<ApplyOutcome, StoreError> {
-        let write = backend("applying the estate");
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(backend("opening a connection"))?;
         // IMMEDIATE takes the write lock before reading, so two applies cannot diff against the
         // same old estate and both write.
-        begin_immediate(&mut conn).await.map_err(&write)?;
-        let result = async {
-            let current = read_estate(&mut conn).await?;
+        let mut guard = self.begin("applying the estate").await?;
+        let conn: &mut SqliteConnection = &mut guard;
+        let result = async move {
+            let write = backend("applying the estate");
+            let current = read_estate(conn).await?;
             let changes = diff(&current, estate);
             if changes.is_empty() {
                 return Ok(ApplyOutcome {
@@ -350,11 +405,11 @@ impl Store for SqliteStore {
                     change_set: None,
                 });
             }
-            let set = insert_change_set(&mut conn, meta).await.map_err(&write)?;
+            let set = insert_change_set(conn, meta).await.map_err(&write)?;
             for change in &changes {
-                write_change(&mut conn, change).await.map_err(&write)?;
+                write_change(conn, change).await.map_err(&write)?;
                 insert_change(
-                    &mut conn,
+                    conn,
                     set,
                     change.entity.as_str(),
                     &change.key,
@@ -372,68 +427,71 @@ impl Store for SqliteStore {
             })
         }
         .await;
-        finish(&mut conn, result.is_ok()).await.map_err(&write)?;
-        result
+        end(guard, "applying the estate", result).await
     }
+}
 
+#[async_trait]
+impl CatalogStore for SqliteStore {
     async fn save_catalog(
         &self,
         catalog: &StoredCatalog,
         meta: &ChangeMeta,
     ) -> Result<Option<i64>, StoreError> {
-        let write = backend("storing the imported catalog");
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(backend("opening a connection"))?;
-        begin_immediate(&mut conn).await.map_err(&write)?;
-        let result = async {
-            let previous: Option<(String, String, String)> =
-                sqlx::query_as("SELECT sha256, name, source FROM imported_catalogs WHERE id = ?")
-                    .bind(&catalog.id)
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(&write)?;
-            if previous.as_ref().is_some_and(|(sha, _, _)| *sha == catalog.sha256) {
-                return Ok(None);
-            }
-            sqlx::query(
-                "INSERT OR REPLACE INTO imported_catalogs (id, name, aliases, kind, source, sha256, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&catalog.id)
-            .bind(&catalog.name)
-            .bind(encode(&catalog.aliases))
-            .bind(&catalog.kind)
-            .bind(&catalog.source)
-            .bind(&catalog.sha256)
-            .bind(&catalog.document)
-            .execute(&mut *conn)
-            .await
-            .map_err(&write)?;
-            let set = insert_change_set(&mut conn, meta).await.map_err(&write)?;
-            let summary = |name: &str, source: &str, sha: &str| {
-                serde_json::json!({ "name": name, "source": source, "sha256": sha })
-            };
-            let before = previous.as_ref().map(|(sha, name, source)| summary(name, source, sha));
-            let after = summary(&catalog.name, &catalog.source, &catalog.sha256);
-            insert_change(
-                &mut conn,
-                set,
-                "catalog",
-                &catalog.id,
-                if previous.is_some() { "changed" } else { "added" },
-                "[]",
-                &encode(&before),
-                &encode(&after),
-            )
-            .await
-            .map_err(&write)?;
-            Ok(Some(set))
+        let mut guard = self.begin("storing the imported catalog").await?;
+        let conn: &mut SqliteConnection = &mut guard;
+        let result = async move {
+                let write = backend("storing the imported catalog");
+                let previous: Option<(String, String, String)> = sqlx::query_as(
+                    "SELECT sha256, name, source FROM imported_catalogs WHERE id = ?",
+                )
+                .bind(&catalog.id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(&write)?;
+                if previous
+                    .as_ref()
+                    .is_some_and(|(sha, _, _)| *sha == catalog.sha256)
+                {
+                    return Ok(None);
+                }
+                sqlx::query(
+                    "INSERT OR REPLACE INTO imported_catalogs (id, name, aliases, kind, source, sha256, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&catalog.id)
+                .bind(&catalog.name)
+                .bind(encode(&catalog.aliases))
+                .bind(&catalog.kind)
+                .bind(&catalog.source)
+                .bind(&catalog.sha256)
+                .bind(&catalog.document)
+                .execute(&mut *conn)
+                .await
+                .map_err(&write)?;
+                let set = insert_change_set(conn, meta).await.map_err(&write)?;
+                let summary = |name: &str, source: &str, sha: &str| {
+                    serde_json::json!({ "name": name, "source": source, "sha256": sha })
+                };
+                let before = previous
+                    .as_ref()
+                    .map(|(sha, name, source)| summary(name, source, sha));
+                let after = summary(&catalog.name, &catalog.source, &catalog.sha256);
+                insert_change(
+                    conn,
+                    set,
+                    "catalog",
+                    &catalog.id,
+                    if previous.is_some() { "changed" } else { "added" },
+                    "[]",
+                    &encode(&before),
+                    &encode(&after),
+                )
+                .await
+                .map_err(&write)?;
+                Ok(Some(set))
         }
         .await;
-        finish(&mut conn, result.is_ok()).await.map_err(&write)?;
-        result
+        end(guard, "storing the imported catalog", result).await
     }
 
     async fn catalogs(&self) -> Result<Vec<StoredCatalog>, StoreError> {
@@ -456,79 +514,19 @@ impl Store for SqliteStore {
             })
             .collect()
     }
+}
 
-    async fn append_ledger(&self, seal: Sealer<'_>) -> Result<LedgerEntry, StoreError> {
-        let write = backend("appending to the evidence ledger");
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(backend("opening a connection"))?;
-        begin_immediate(&mut conn).await.map_err(&write)?;
-        let result = async {
-            let last: Option<(i64, String)> =
-                sqlx::query_as("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(&write)?;
-            let (seq, prev) = match last {
-                Some((seq, hash)) => (seq + 1, hash),
-                None => (1, "0".repeat(64)),
-            };
-            let entry = seal(seq, &prev);
-            sqlx::query(
-                "INSERT INTO ledger (seq, prev, body, hash, signature) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(entry.seq)
-            .bind(&entry.prev)
-            .bind(encode(&entry.body))
-            .bind(&entry.hash)
-            .bind(&entry.signature)
-            .execute(&mut *conn)
-            .await
-            .map_err(&write)?;
-            Ok(entry)
-        }
-        .await;
-        finish(&mut conn, result.is_ok()).await.map_err(&write)?;
-        result
-    }
-
-    async fn ledger(&self) -> Result<Vec<LedgerEntry>, StoreError> {
-        let rows = sqlx::query("SELECT seq, prev, body, hash, signature FROM ledger ORDER BY seq")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend("reading the evidence ledger"))?;
-        rows.into_iter()
-            .map(|row| {
-                let seq: i64 = row.get(0);
-                let body: String = row.get(2);
-                Ok(LedgerEntry {
-                    seq,
-                    prev: row.get(1),
-                    // A body that is not JSON is kept as a string so that verification reports it
-                    // as a hash mismatch rather than failing to read the ledger at all.
-                    body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
-                    hash: row.get(3),
-                    signature: row.get(4),
-                })
-            })
-            .collect()
-    }
-
+#[async_trait]
+impl EngagementStore for SqliteStore {
     async fn save_engagement(
         &self,
-        engagement: &fieldproof_core::engagement::Engagement,
+        engagement: &Engagement,
         meta: &ChangeMeta,
-    ) -> Result<(), StoreError> {
-        let write = backend("saving the engagement");
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(backend("opening a connection"))?;
-        begin_immediate(&mut conn).await.map_err(&write)?;
-        let result = async {
+    ) -> Result<Option<i64>, StoreError> {
+        let mut guard = self.begin("saving the engagement").await?;
+        let conn: &mut SqliteConnection = &mut guard;
+        let result = async move {
+            let write = backend("saving the engagement");
             let before: Option<String> =
                 sqlx::query_scalar("SELECT body FROM engagements WHERE id = ?")
                     .bind(&engagement.id)
@@ -536,8 +534,15 @@ impl Store for SqliteStore {
                     .await
                     .map_err(&write)?;
             let body = encode(engagement);
-            if before.as_deref() == Some(body.as_str()) {
-                return Ok(());
+            // Compare decoded values: a body stored by an older version may spell an
+            // unchanged engagement differently.
+            let before_value: serde_json::Value = before
+                .as_deref()
+                .and_then(|b| serde_json::from_str::<Engagement>(b).ok())
+                .map(|e| serde_json::to_value(e).unwrap_or_default())
+                .unwrap_or(serde_json::Value::Null);
+            if before_value == serde_json::to_value(engagement).unwrap_or_default() {
+                return Ok(None);
             }
             sqlx::query("INSERT OR REPLACE INTO engagements (id, body) VALUES (?, ?)")
                 .bind(&engagement.id)
@@ -545,13 +550,9 @@ impl Store for SqliteStore {
                 .execute(&mut *conn)
                 .await
                 .map_err(&write)?;
-            let set = insert_change_set(&mut conn, meta).await.map_err(&write)?;
-            let before_value: serde_json::Value = before
-                .as_deref()
-                .and_then(|b| serde_json::from_str(b).ok())
-                .unwrap_or(serde_json::Value::Null);
+            let set = insert_change_set(conn, meta).await.map_err(&write)?;
             insert_change(
-                &mut conn,
+                conn,
                 set,
                 "engagement",
                 &engagement.id,
@@ -562,16 +563,13 @@ impl Store for SqliteStore {
             )
             .await
             .map_err(&write)?;
-            Ok(())
+            Ok(Some(set))
         }
         .await;
-        finish(&mut conn, result.is_ok()).await.map_err(&write)?;
-        result
+        end(guard, "saving the engagement", result).await
     }
 
-    async fn engagements(
-        &self,
-    ) -> Result<Vec<fieldproof_core::engagement::Engagement>, StoreError> {
+    async fn engagements(&self) -> Result<Vec<Engagement>, StoreError> {
         let rows = sqlx::query("SELECT id, body FROM engagements ORDER BY id")
             .fetch_all(&self.pool)
             .await
@@ -583,7 +581,10 @@ impl Store for SqliteStore {
             })
             .collect()
     }
+}
 
+#[async_trait]
+impl ChangeLogStore for SqliteStore {
     async fn change_log(&self, limit: u32) -> Result<Vec<ChangeSet>, StoreError> {
         let read = backend("reading the change log");
         let sets = sqlx::query(
@@ -628,6 +629,285 @@ impl Store for SqliteStore {
             });
         }
         Ok(out)
+    }
+}
+
+/// The index state of the evidence recorded at `seq`.
+async fn evidence_state(
+    conn: &mut SqliteConnection,
+    seq: i64,
+) -> Result<EvidenceState, sqlx::Error> {
+    let row: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT status, status_seq FROM evidence_index WHERE seq = ?")
+            .bind(seq)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(state_of(row))
+}
+
+fn state_of(row: Option<(String, Option<i64>)>) -> EvidenceState {
+    match row {
+        None => EvidenceState::Missing,
+        Some((status, by)) => match (status.as_str(), by) {
+            ("superseded", Some(by)) => EvidenceState::Superseded { by },
+            ("retired", Some(by)) => EvidenceState::Retired { by },
+            _ => EvidenceState::Current,
+        },
+    }
+}
+
+/// Records what `update` tells the index about entry `seq`.
+async fn index(
+    conn: &mut SqliteConnection,
+    seq: i64,
+    update: &IndexUpdate,
+) -> Result<(), sqlx::Error> {
+    match update {
+        IndexUpdate::None => {}
+        IndexUpdate::Key { public_key } => {
+            sqlx::query("INSERT INTO ledger_keys (seq, public_key) VALUES (?, ?)")
+                .bind(seq)
+                .bind(public_key)
+                .execute(&mut *conn)
+                .await?;
+        }
+        IndexUpdate::Evidence {
+            sha256,
+            engagement,
+            dedup,
+            supersedes,
+        } => {
+            sqlx::query("INSERT INTO evidence_index (seq, sha256, engagement, dedup, status) VALUES (?, ?, ?, ?, 'current')")
+                .bind(seq)
+                .bind(sha256)
+                .bind(engagement)
+                .bind(dedup)
+                .execute(&mut *conn)
+                .await?;
+            if let Some(old) = supersedes {
+                sqlx::query(
+                    "UPDATE evidence_index SET status = 'superseded', status_seq = ? WHERE seq = ?",
+                )
+                .bind(seq)
+                .bind(old)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        IndexUpdate::Retire { seq: old } => {
+            sqlx::query(
+                "UPDATE evidence_index SET status = 'retired', status_seq = ? WHERE seq = ?",
+            )
+            .bind(seq)
+            .bind(old)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    sqlx::query("UPDATE ledger_index_state SET indexed_seq = ? WHERE id = 1")
+        .bind(seq)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn entry_of(row: &sqlx::sqlite::SqliteRow) -> LedgerEntry {
+    let body: String = row.get(2);
+    let format: i64 = row.get(3);
+    LedgerEntry {
+        seq: row.get(0),
+        prev: row.get(1),
+        // A body that is not JSON is kept as a string so that verification reports it as a hash
+        // mismatch rather than failing to read the ledger at all.
+        body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+        format: u8::try_from(format).unwrap_or(u8::MAX),
+        body_sha256: row.get(4),
+        hash: row.get(5),
+        signature: row.get(6),
+    }
+}
+
+const ENTRY_COLUMNS: &str = "ledger.seq, ledger.prev, ledger.body, ledger.format, ledger.body_sha256, ledger.hash, ledger.signature";
+
+#[async_trait]
+impl LedgerStore for SqliteStore {
+    async fn append(&self, append: Append<'_>) -> Result<Appended, StoreError> {
+        let Append {
+            index: update,
+            seal,
+        } = append;
+        let mut guard = self.begin("appending to the evidence ledger").await?;
+        let conn: &mut SqliteConnection = &mut guard;
+        let result = async move {
+                let write = backend("appending to the evidence ledger");
+                let required = match update {
+                    IndexUpdate::Evidence { supersedes, .. } => *supersedes,
+                    IndexUpdate::Retire { seq } => Some(*seq),
+                    _ => None,
+                };
+                if let Some(seq) = required {
+                    let state = evidence_state(conn, seq).await.map_err(&write)?;
+                    if state != EvidenceState::Current {
+                        return Err(StoreError::NotCurrent { seq, state });
+                    }
+                }
+                if let IndexUpdate::Evidence {
+                    dedup,
+                    supersedes: None,
+                    ..
+                } = update
+                {
+                    let existing: Option<i64> = sqlx::query_scalar(
+                        "SELECT seq FROM evidence_index WHERE dedup = ? AND status = 'current' ORDER BY seq LIMIT 1",
+                    )
+                    .bind(dedup)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(&write)?;
+                    if let Some(seq) = existing {
+                        return Ok(Appended::Duplicate { seq });
+                    }
+                }
+                let last: Option<(i64, String)> =
+                    sqlx::query_as("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(&write)?;
+                let (seq, prev) = match last {
+                    Some((seq, hash)) => (seq + 1, hash),
+                    None => (1, "0".repeat(64)),
+                };
+                let entry = seal(seq, &prev);
+                sqlx::query(
+                    "INSERT INTO ledger (seq, prev, body, hash, signature, format, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(entry.seq)
+                .bind(&entry.prev)
+                .bind(encode(&entry.body))
+                .bind(&entry.hash)
+                .bind(&entry.signature)
+                .bind(i64::from(entry.format))
+                .bind(&entry.body_sha256)
+                .execute(&mut *conn)
+                .await
+                .map_err(&write)?;
+                index(conn, entry.seq, update).await.map_err(&write)?;
+                Ok(Appended::Entry(entry))
+        }
+        .await;
+        end(guard, "appending to the evidence ledger", result).await
+    }
+
+    async fn head(&self) -> Result<Option<LedgerHead>, StoreError> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend("reading the ledger head"))?;
+        Ok(row.map(|(seq, hash)| LedgerHead { seq, hash }))
+    }
+
+    async fn entry(&self, seq: i64) -> Result<Option<LedgerEntry>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {ENTRY_COLUMNS} FROM ledger WHERE seq = ?"))
+            .bind(seq)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend("reading the evidence ledger"))?;
+        Ok(row.as_ref().map(entry_of))
+    }
+
+    async fn entries(&self, after: i64, limit: u32) -> Result<Vec<LedgerEntry>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend("reading the evidence ledger"))?;
+        Ok(rows.iter().map(entry_of).collect())
+    }
+
+    async fn evidence(&self, query: &EvidenceQuery) -> Result<Vec<IndexedEvidence>, StoreError> {
+        let select = "SELECT evidence_index.seq, evidence_index.status, evidence_index.status_seq, ledger.body FROM evidence_index JOIN ledger ON ledger.seq = evidence_index.seq";
+        let read = backend("reading the evidence index");
+        let rows = match query {
+            EvidenceQuery::All => sqlx::query(&format!("{select} ORDER BY evidence_index.seq"))
+                .fetch_all(&self.pool)
+                .await,
+            EvidenceQuery::At(seq) => {
+                sqlx::query(&format!("{select} WHERE evidence_index.seq = ?"))
+                    .bind(seq)
+                    .fetch_all(&self.pool)
+                    .await
+            }
+            EvidenceQuery::CurrentFor(engagement) => sqlx::query(&format!(
+                "{select} WHERE evidence_index.status = 'current' AND (evidence_index.engagement = ? OR evidence_index.engagement IS NULL) ORDER BY evidence_index.seq"
+            ))
+            .bind(engagement)
+            .fetch_all(&self.pool)
+            .await,
+        }
+        .map_err(read)?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let body: String = row.get(3);
+                IndexedEvidence {
+                    seq: row.get(0),
+                    state: state_of(Some((row.get(1), row.get(2)))),
+                    body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+                }
+            })
+            .collect())
+    }
+
+    async fn keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT seq, public_key FROM ledger_keys ORDER BY seq")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend("reading the ledger keys"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, public_key)| KeyRecord { seq, public_key })
+            .collect())
+    }
+
+    async fn indexed_up_to(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT indexed_seq FROM ledger_index_state WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend("reading the evidence index"))
+    }
+
+    async fn catch_up_index(&self, updates: &[(i64, IndexUpdate)]) -> Result<(), StoreError> {
+        let mut guard = self.begin("indexing the evidence ledger").await?;
+        let conn: &mut SqliteConnection = &mut guard;
+        let result = async move {
+            let write = backend("indexing the evidence ledger");
+            let mut expected: i64 =
+                sqlx::query_scalar("SELECT indexed_seq FROM ledger_index_state WHERE id = 1")
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(&write)?;
+            for (seq, update) in updates {
+                if *seq != expected + 1 {
+                    return Err(StoreError::Backend {
+                        context: "indexing the evidence ledger",
+                        message: format!(
+                            "entry {seq} given while the index expects entry {}",
+                            expected + 1
+                        ),
+                    });
+                }
+                index(conn, *seq, update).await.map_err(&write)?;
+                expected = *seq;
+            }
+            Ok(())
+        }
+        .await;
+        end(guard, "indexing the evidence ledger", result).await
     }
 }
 

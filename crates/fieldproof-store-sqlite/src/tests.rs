@@ -4,6 +4,7 @@
 use super::*;
 use fieldproof_core::{Component, Fact, Facts, Kind, Operator, Site, Zone};
 use fieldproof_store::story;
+use std::sync::Arc;
 
 async fn new_store(dir: &Path) -> SqliteStore {
     SqliteStore::create(&dir.join("fieldproof.db"), "2026-01-01T00:00:00Z", "tester")
@@ -15,7 +16,7 @@ async fn new_store(dir: &Path) -> SqliteStore {
 async fn sqlite_passes_the_store_story() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = new_store(dir.path()).await;
-    story::run(&store).await;
+    story::run(Arc::new(store.clone())).await;
     assert_eq!(store.workspace().await.expect("info").created_by, "tester");
 }
 
@@ -39,11 +40,13 @@ async fn create_refuses_an_existing_workspace_and_open_a_missing_one() {
 async fn the_change_log_cannot_be_rewritten_and_survives_reopening() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = new_store(dir.path()).await;
-    story::run(&store).await;
+    story::run(Arc::new(store.clone())).await;
     for statement in [
         "DELETE FROM changes",
         "UPDATE change_sets SET actor = 'mallory'",
         "DELETE FROM change_sets",
+        "UPDATE ledger SET body = '{}' WHERE seq = 2",
+        "DELETE FROM ledger WHERE seq = (SELECT MAX(seq) FROM ledger)",
     ] {
         let tamper = sqlx::query(statement).execute(&store.pool).await;
         assert!(
@@ -55,7 +58,7 @@ async fn the_change_log_cannot_be_rewritten_and_survives_reopening() {
     let reopened = SqliteStore::open(&dir.path().join("fieldproof.db"))
         .await
         .expect("reopen");
-    assert_eq!(reopened.change_log(10).await.expect("log").len(), 4);
+    assert_eq!(reopened.change_log(10).await.expect("log").len(), 6);
     assert_eq!(
         reopened.load_estate().await.expect("load").components.len(),
         1
@@ -75,6 +78,7 @@ fn component(id: &str) -> Component {
         subservice: None,
         description: None,
         owner: None,
+        access_via: Vec::new(),
     }
 }
 
@@ -112,4 +116,109 @@ async fn concurrent_applies_from_two_stores_serialise() {
     let stored = first.load_estate().await.expect("load");
     let last = if log[0].meta.actor == "alice" { &a } else { &b };
     assert_eq!(stored.components, last.components);
+}
+
+/// Regression: the write-ahead log held the last changes after every command, so copying
+/// fieldproof.db alone silently lost them. Closing folds the log into the main file.
+#[tokio::test]
+async fn regression_closing_leaves_one_file_with_everything() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("fieldproof.db");
+    let store = new_store(dir.path()).await;
+    let estate = Estate {
+        organisation: "Org".into(),
+        service: "Svc".into(),
+        components: vec![component("bms")],
+        ..Estate::default()
+    };
+    store
+        .apply_estate(&estate, &story::meta("2026-01-02T00:00:00Z", "alice"))
+        .await
+        .expect("apply");
+    store.close().await;
+    let wal = dir.path().join("fieldproof.db-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "the WAL is empty or gone after close"
+    );
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&db, &copy).expect("copy the database file alone");
+    let reopened = SqliteStore::open(&copy).await.expect("open the copy");
+    assert_eq!(
+        reopened.load_estate().await.expect("load").components.len(),
+        1
+    );
+    reopened.close().await;
+}
+
+#[tokio::test]
+async fn backup_writes_one_consistent_file_that_opens_as_a_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = new_store(dir.path()).await;
+    story::run(Arc::new(store.clone())).await;
+    let target = dir.path().join("backup.db");
+    let info = store.backup(&target).await.expect("backup");
+    assert!(info.bytes > 0);
+    assert!(
+        store.backup(&target).await.is_err(),
+        "an existing file is never overwritten"
+    );
+    let copy = SqliteStore::open(&target).await.expect("open backup");
+    assert_eq!(
+        copy.ledger().await.expect("ledger"),
+        store.ledger().await.expect("ledger")
+    );
+    assert_eq!(copy.change_log(100).await.expect("log").len(), 6);
+    copy.close().await;
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_ledger_appends_from_two_stores_leave_no_gap() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = new_store(dir.path()).await;
+    let second = SqliteStore::open(&dir.path().join("fieldproof.db"))
+        .await
+        .expect("open twice");
+    let seal = |seq: i64, prev: &str| LedgerEntry {
+        seq,
+        prev: prev.to_string(),
+        format: 2,
+        body_sha256: None,
+        body: serde_json::json!({ "seq": seq }),
+        hash: format!("{seq:064x}"),
+        signature: String::new(),
+    };
+    let run = |store: SqliteStore, tag: &'static str| {
+        tokio::spawn(async move {
+            for i in 0..20 {
+                let update = IndexUpdate::Evidence {
+                    sha256: "cd".repeat(32),
+                    engagement: None,
+                    dedup: format!("{tag}-{i}"),
+                    supersedes: None,
+                };
+                store
+                    .append(Append {
+                        index: &update,
+                        seal: &seal,
+                    })
+                    .await
+                    .expect("append");
+            }
+        })
+    };
+    let (a, b) = (run(first.clone(), "a"), run(second.clone(), "b"));
+    a.await.expect("task");
+    b.await.expect("task");
+    let ledger = first.ledger().await.expect("ledger");
+    assert_eq!(ledger.len(), 40);
+    for (i, entry) in ledger.iter().enumerate() {
+        assert_eq!(entry.seq, i as i64 + 1);
+        if i > 0 {
+            assert_eq!(entry.prev, ledger[i - 1].hash);
+        }
+    }
+    first.close().await;
+    second.close().await;
 }

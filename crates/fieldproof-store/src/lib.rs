@@ -1,16 +1,23 @@
-//! The storage trait of fieldproof. Every backend (SQLite now, PostgreSQL later) implements
-//! [`Store`] and passes the same story test; the CLI and, later, the web app only see the trait.
+//! The storage traits of fieldproof. Every backend (SQLite now, PostgreSQL later) implements one
+//! narrow trait per aggregate — workspace, estate, change log, catalogs, engagements, ledger —
+//! and passes the same story test (module `story`, feature `story`); the application layer
+//! only sees the traits.
 //!
-//! A store holds one workspace: the current estate and an append-only change log recording
-//! who changed what, when, from which source file. Time and actor are passed in by the caller.
+//! A store holds one workspace: the current estate, an append-only change log recording who
+//! changed what, when, from which source file, imported catalogs, engagements, and the evidence
+//! ledger with its current-evidence index. Time and actor are passed in by the caller; hashing
+//! and signing of ledger entries are the caller's too (`fieldproof-evidence`).
 
 #[cfg(feature = "story")]
 pub mod story;
 
 use async_trait::async_trait;
 use fieldproof_core::diff::Change;
+use fieldproof_core::engagement::Engagement;
 use fieldproof_core::Estate;
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +44,31 @@ pub enum StoreError {
         /// Decoder message.
         reason: String,
     },
+    /// A ledger append was refused because the evidence it refers to is not current (checked in
+    /// the append's own transaction, so two concurrent retires cannot both succeed).
+    #[error("the evidence recorded at ledger entry {seq} is {state}")]
+    NotCurrent {
+        /// The entry that recorded the evidence.
+        seq: i64,
+        /// What it is instead.
+        state: EvidenceState,
+    },
+    /// The store URL names no backend this build has, or is malformed.
+    #[error("store '{url}': {message}")]
+    Url {
+        /// The URL as given.
+        url: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// The backend cannot do this.
+    #[error("{what} is not supported by the {backend} backend")]
+    Unsupported {
+        /// What was asked.
+        what: &'static str,
+        /// The backend.
+        backend: &'static str,
+    },
     /// The backend failed (I/O, locking, SQL).
     #[error("{context}: {message}")]
     Backend {
@@ -48,7 +80,7 @@ pub enum StoreError {
 }
 
 /// Who made a change, when, how and from what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ChangeMeta {
     /// RFC 3339 UTC timestamp, from the caller's clock.
     pub at: String,
@@ -63,7 +95,7 @@ pub struct ChangeMeta {
 }
 
 /// Workspace facts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct WorkspaceInfo {
     /// When `init` ran.
     pub created_at: String,
@@ -73,8 +105,8 @@ pub struct WorkspaceInfo {
     pub schema_version: i64,
 }
 
-/// One recorded change set (one `apply`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One recorded change set (one `apply`, import or engagement change).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ChangeSet {
     /// Sequence number, increasing.
     pub id: i64,
@@ -86,9 +118,9 @@ pub struct ChangeSet {
 }
 
 /// A change as stored: content is kept as JSON so later schema changes cannot rewrite history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct RecordedChange {
-    /// `component`, `subservice_organisation`, `responsibility`, `setting`.
+    /// `component`, `subservice_organisation`, `responsibility`, `setting`, `catalog`, `engagement`.
     pub entity: String,
     /// Key of the entry.
     pub key: String,
@@ -96,9 +128,9 @@ pub struct RecordedChange {
     pub action: String,
     /// Fields that changed.
     pub fields: Vec<String>,
-    /// Content before.
+    /// Content before (null when added).
     pub before: serde_json::Value,
-    /// Content after.
+    /// Content after (null when removed).
     pub after: serde_json::Value,
 }
 
@@ -112,7 +144,7 @@ pub struct ApplyOutcome {
 }
 
 /// An OSCAL catalog imported into the workspace, kept verbatim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct StoredCatalog {
     /// Framework id it is known by.
     pub id: String,
@@ -133,29 +165,189 @@ pub struct StoredCatalog {
 
 /// One entry of the evidence ledger, as stored. The store keeps entries in order and refuses to
 /// change them; hashing and signing are the caller's (see `fieldproof-evidence`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LedgerEntry {
     /// Position, from 1, without gaps.
     pub seq: i64,
     /// Hash of the previous entry (64 zeros for the first).
     pub prev: String,
+    /// Entry format: 1 hashes the body itself, 2 hashes a digest of the body (so that an entry
+    /// can be shown without its body and still verify).
+    #[serde(default = "format_one")]
+    pub format: u8,
+    /// Format 2: SHA-256 (hex) of the canonical body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
     /// The entry's content.
     pub body: serde_json::Value,
-    /// SHA-256 (hex) of the canonical `{seq, prev, body}`.
+    /// SHA-256 (hex) of the canonical entry.
     pub hash: String,
     /// Ed25519 signature (hex) of the hash.
     pub signature: String,
 }
 
+fn format_one() -> u8 {
+    1
+}
+
+/// The last entry of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LedgerHead {
+    /// Its sequence number.
+    pub seq: i64,
+    /// Its hash.
+    pub hash: String,
+}
+
 /// Builds the next ledger entry from its sequence number and the previous entry's hash.
 pub type Sealer<'a> = &'a (dyn Fn(i64, &str) -> LedgerEntry + Send + Sync);
 
-/// A fieldproof workspace store.
+/// What the ledger's index learns from an entry, given with the entry so that the store can
+/// keep the index in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexUpdate {
+    /// Nothing to index.
+    None,
+    /// A signing key takes effect from this entry (genesis, rotation).
+    Key {
+        /// Hex public key.
+        public_key: String,
+    },
+    /// Evidence recorded by this entry.
+    Evidence {
+        /// SHA-256 of its content.
+        sha256: String,
+        /// The engagement it belongs to.
+        engagement: Option<String>,
+        /// Equal keys mean the same content recorded with the same metadata: a second append
+        /// with the key of current evidence is a duplicate and appends nothing.
+        dedup: String,
+        /// The entry of the evidence it replaces, which must be current.
+        supersedes: Option<i64>,
+    },
+    /// The evidence recorded at `seq`, which must be current, is withdrawn.
+    Retire {
+        /// The entry that recorded it.
+        seq: i64,
+    },
+}
+
+/// A ledger append: the index update it brings and the sealer that builds the entry once the
+/// store knows its position.
+#[derive(Clone, Copy)]
+pub struct Append<'a> {
+    /// What the index learns.
+    pub index: &'a IndexUpdate,
+    /// Builds the entry.
+    pub seal: Sealer<'a>,
+}
+
+impl std::fmt::Debug for Append<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Append").field("index", self.index).finish()
+    }
+}
+
+/// What an append did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// The entry was stored.
+    Entry(LedgerEntry),
+    /// Current evidence with the same dedup key exists, recorded at `seq`; nothing was stored.
+    Duplicate {
+        /// The entry that recorded the existing evidence.
+        seq: i64,
+    },
+}
+
+/// Whether a piece of evidence is still in use, as the index knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum EvidenceState {
+    /// In use.
+    Current,
+    /// Replaced by the evidence recorded at `by`.
+    Superseded {
+        /// The entry that replaced it.
+        by: i64,
+    },
+    /// Withdrawn by the retire entry `by`.
+    Retired {
+        /// The retire entry.
+        by: i64,
+    },
+    /// No evidence is recorded at that entry.
+    Missing,
+}
+
+impl std::fmt::Display for EvidenceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EvidenceState::Current => f.write_str("current"),
+            EvidenceState::Superseded { by } => write!(f, "superseded by ledger entry {by}"),
+            EvidenceState::Retired { by } => write!(f, "retired by ledger entry {by}"),
+            EvidenceState::Missing => f.write_str("not evidence"),
+        }
+    }
+}
+
+/// Evidence as the index holds it: the entry that recorded it, its state and the entry body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedEvidence {
+    /// The recording entry.
+    pub seq: i64,
+    /// Its state.
+    pub state: EvidenceState,
+    /// The recording entry's body.
+    pub body: serde_json::Value,
+}
+
+/// Which evidence to read from the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvidenceQuery {
+    /// Everything, in entry order.
+    All,
+    /// The evidence recorded at one entry.
+    At(i64),
+    /// Current evidence of an engagement and current evidence of no engagement, in entry order.
+    CurrentFor(String),
+}
+
+/// A signing key of the ledger and the entry from which it signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct KeyRecord {
+    /// The entry that introduced it (1 for the genesis key).
+    pub seq: i64,
+    /// Hex public key.
+    pub public_key: String,
+}
+
+/// Where a consistent copy of the store was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct BackupInfo {
+    /// The file written.
+    pub path: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// Workspace facts, backup and shutdown.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait WorkspaceStore: Send + Sync {
     /// Workspace facts.
     async fn workspace(&self) -> Result<WorkspaceInfo, StoreError>;
 
+    /// Writes one consistent copy of the whole store to `to` (which must not exist), usable as a
+    /// store of its own.
+    async fn backup(&self, to: &Path) -> Result<BackupInfo, StoreError>;
+
+    /// Flushes everything to the store's main file(s) and closes it. Call once, at the end.
+    async fn close(&self);
+}
+
+/// The current estate.
+#[async_trait]
+pub trait EstateStore: Send + Sync {
     /// The current estate (lists sorted by key).
     async fn load_estate(&self) -> Result<Estate, StoreError>;
 
@@ -166,10 +358,19 @@ pub trait Store: Send + Sync {
         estate: &Estate,
         meta: &ChangeMeta,
     ) -> Result<ApplyOutcome, StoreError>;
+}
 
+/// The append-only change log. Changes are written by the other aggregates, in their own
+/// transactions; this trait reads them.
+#[async_trait]
+pub trait ChangeLogStore: Send + Sync {
     /// Recorded change sets, newest first, at most `limit`.
     async fn change_log(&self, limit: u32) -> Result<Vec<ChangeSet>, StoreError>;
+}
 
+/// Catalogs imported from OSCAL.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
     /// Stores an imported catalog (replacing one with the same id), recording the change.
     /// Returns the change set, or `None` when the same document was already stored.
     async fn save_catalog(
@@ -180,22 +381,77 @@ pub trait Store: Send + Sync {
 
     /// Imported catalogs, by id.
     async fn catalogs(&self) -> Result<Vec<StoredCatalog>, StoreError>;
+}
 
-    /// Appends one ledger entry atomically: reads the last entry, calls `seal` with the next
-    /// sequence number and the last hash, and stores the result. Concurrent appends serialise.
-    async fn append_ledger(&self, seal: Sealer<'_>) -> Result<LedgerEntry, StoreError>;
-
-    /// The whole ledger, in sequence order.
-    async fn ledger(&self) -> Result<Vec<LedgerEntry>, StoreError>;
-
-    /// Creates or replaces an engagement, recording the change.
+/// Engagements.
+#[async_trait]
+pub trait EngagementStore: Send + Sync {
+    /// Creates or replaces an engagement, recording the change. Returns the change set, or
+    /// `None` when the engagement was already stored as given.
     async fn save_engagement(
         &self,
-        engagement: &fieldproof_core::engagement::Engagement,
+        engagement: &Engagement,
         meta: &ChangeMeta,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Option<i64>, StoreError>;
 
     /// Engagements, by id.
-    async fn engagements(&self)
-        -> Result<Vec<fieldproof_core::engagement::Engagement>, StoreError>;
+    async fn engagements(&self) -> Result<Vec<Engagement>, StoreError>;
+}
+
+/// The evidence ledger and its index.
+#[async_trait]
+pub trait LedgerStore: Send + Sync {
+    /// Appends one entry atomically. In one transaction that excludes every other writer: reads
+    /// the head, checks the index update's preconditions (superseded or retired evidence must be
+    /// current; current evidence with the same dedup key makes the append a duplicate), calls
+    /// `seal` with the next sequence number and the head's hash, stores the entry and updates
+    /// the index.
+    async fn append(&self, append: Append<'_>) -> Result<Appended, StoreError>;
+
+    /// The last entry's position and hash, if any.
+    async fn head(&self) -> Result<Option<LedgerHead>, StoreError>;
+
+    /// One entry.
+    async fn entry(&self, seq: i64) -> Result<Option<LedgerEntry>, StoreError>;
+
+    /// At most `limit` entries after `after`, in sequence order.
+    async fn entries(&self, after: i64, limit: u32) -> Result<Vec<LedgerEntry>, StoreError>;
+
+    /// Evidence from the index.
+    async fn evidence(&self, query: &EvidenceQuery) -> Result<Vec<IndexedEvidence>, StoreError>;
+
+    /// The signing keys, in the order they took effect.
+    async fn keys(&self) -> Result<Vec<KeyRecord>, StoreError>;
+
+    /// The last entry the index has taken in (behind the head only for a ledger written before
+    /// the index existed).
+    async fn indexed_up_to(&self) -> Result<i64, StoreError>;
+
+    /// Takes already stored entries into the index, in order, starting right after
+    /// [`indexed_up_to`](LedgerStore::indexed_up_to). Used once to index an older ledger.
+    async fn catch_up_index(&self, updates: &[(i64, IndexUpdate)]) -> Result<(), StoreError>;
+
+    /// The whole ledger, in sequence order (reads in pages).
+    async fn ledger(&self) -> Result<Vec<LedgerEntry>, StoreError> {
+        let mut all = Vec::new();
+        loop {
+            let after = all.last().map_or(0, |e: &LedgerEntry| e.seq);
+            let page = self.entries(after, 10_000).await?;
+            if page.is_empty() {
+                return Ok(all);
+            }
+            all.extend(page);
+        }
+    }
+}
+
+/// Everything a workspace stores: what every backend implements.
+pub trait Store:
+    WorkspaceStore + EstateStore + ChangeLogStore + CatalogStore + EngagementStore + LedgerStore
+{
+}
+
+impl<T> Store for T where
+    T: WorkspaceStore + EstateStore + ChangeLogStore + CatalogStore + EngagementStore + LedgerStore
+{
 }

@@ -1,10 +1,18 @@
 //! The store story every backend must pass: apply, re-apply (no-op), change, remove, read back,
-//! and the change log. Backends call [`run`] from their own tests (feature `story`) so SQLite
-//! today and PostgreSQL later are held to the same behaviour.
+//! the change log, catalog imports, engagements, and the ledger (duplicates, supersede and
+//! retire checks inside the append, one winner for concurrent retires, no gaps under concurrent
+//! appends, paging, the index). Backends call [`run`] from their own tests (feature `story`), and
+//! the application layer runs it against any store URL, so SQLite today and PostgreSQL later are
+//! held to the same behaviour.
 
-use crate::{ChangeMeta, Store};
+use crate::{
+    Append, Appended, ChangeMeta, EvidenceQuery, EvidenceState, IndexUpdate, LedgerEntry, Store,
+    StoreError,
+};
 use fieldproof_core::diff::Action;
-use fieldproof_core::{Component, Estate, Fact, Facts, Kind, Operator, Site, Zone};
+use fieldproof_core::engagement::{Engagement, Period, Report, ReportType};
+use fieldproof_core::{Component, Estate, Fact, Facts, Kind, Operator, Site, TscCategory, Zone};
+use std::sync::Arc;
 
 fn component(id: &str, facts: &[Fact]) -> Component {
     Component {
@@ -19,6 +27,7 @@ fn component(id: &str, facts: &[Fact]) -> Component {
         subservice: None,
         description: None,
         owner: None,
+        access_via: Vec::new(),
     }
 }
 
@@ -34,7 +43,13 @@ pub fn meta(at: &str, actor: &str) -> ChangeMeta {
 }
 
 /// Runs the story against an empty workspace store. Panics (test failure) on any deviation.
-pub async fn run(store: &dyn Store) {
+pub async fn run(store: Arc<dyn Store>) {
+    estate_and_catalogs(store.as_ref()).await;
+    engagements(store.as_ref()).await;
+    ledger(store).await;
+}
+
+async fn estate_and_catalogs(store: &dyn Store) {
     let info = store.workspace().await.expect("workspace facts");
     assert!(info.schema_version >= 1);
     assert!(store
@@ -145,4 +160,219 @@ pub async fn run(store: &dyn Store) {
         ("catalog", "changed")
     );
     assert_eq!(log[1].changes[0].action, "added");
+}
+
+async fn engagements(store: &dyn Store) {
+    let mut engagement = Engagement {
+        id: "soc2-2026".into(),
+        name: "SOC 2 2026".into(),
+        report: Report::Soc2,
+        report_type: ReportType::TypeII,
+        period: Period::parse("2026-01-01..2026-12-31").expect("period"),
+        categories: vec![TscCategory::Security, TscCategory::Availability],
+    };
+    let meta = meta("2026-01-08T00:00:00Z", "dana");
+    assert!(store
+        .save_engagement(&engagement, &meta)
+        .await
+        .expect("create")
+        .is_some());
+    assert_eq!(
+        store
+            .save_engagement(&engagement, &meta)
+            .await
+            .expect("again"),
+        None,
+        "saving the same engagement records nothing"
+    );
+    engagement.name = "SOC 2 Type II 2026".into();
+    assert!(store
+        .save_engagement(&engagement, &meta)
+        .await
+        .expect("update")
+        .is_some());
+    assert_eq!(store.engagements().await.expect("list"), vec![engagement]);
+    let log = store.change_log(1).await.expect("log");
+    assert_eq!(
+        (
+            log[0].changes[0].entity.as_str(),
+            log[0].changes[0].action.as_str()
+        ),
+        ("engagement", "changed")
+    );
+}
+
+/// A stand-in for the evidence layer's sealing: the story checks ordering and linkage, not
+/// cryptography, so the "hash" is the position in hex and the body says what was appended.
+fn sealer(label: &'static str) -> impl Fn(i64, &str) -> LedgerEntry + Send + Sync {
+    move |seq, prev| LedgerEntry {
+        seq,
+        prev: prev.to_string(),
+        format: 2,
+        body_sha256: Some(format!("{:064x}", seq + 1_000_000)),
+        body: serde_json::json!({ "action": label, "seq": seq }),
+        hash: format!("{seq:064x}"),
+        signature: "00".repeat(64),
+    }
+}
+
+fn evidence(dedup: &str, engagement: Option<&str>, supersedes: Option<i64>) -> IndexUpdate {
+    IndexUpdate::Evidence {
+        sha256: "ab".repeat(32),
+        engagement: engagement.map(str::to_string),
+        dedup: dedup.to_string(),
+        supersedes,
+    }
+}
+
+async fn append(
+    store: &dyn Store,
+    update: &IndexUpdate,
+    label: &'static str,
+) -> Result<Appended, StoreError> {
+    let seal = sealer(label);
+    store
+        .append(Append {
+            index: update,
+            seal: &seal,
+        })
+        .await
+}
+
+async fn appended(store: &dyn Store, update: IndexUpdate, label: &'static str) -> i64 {
+    match append(store, &update, label).await.expect(label) {
+        Appended::Entry(entry) => entry.seq,
+        Appended::Duplicate { seq } => panic!("{label}: unexpected duplicate of {seq}"),
+    }
+}
+
+async fn ledger(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    assert_eq!(s.head().await.expect("head"), None, "a new ledger is empty");
+    assert_eq!(s.indexed_up_to().await.expect("indexed"), 0);
+    let genesis = appended(
+        s,
+        IndexUpdate::Key {
+            public_key: "11".repeat(32),
+        },
+        "genesis",
+    )
+    .await;
+    assert_eq!(genesis, 1);
+    let first = s.entry(1).await.expect("entry").expect("genesis stored");
+    assert_eq!(first.prev, "0".repeat(64));
+    assert_eq!(
+        (first.format, first.body["action"].as_str()),
+        (2, Some("genesis"))
+    );
+
+    // Duplicates: current evidence with the same dedup key appends nothing.
+    let a = appended(s, evidence("a", Some("e1"), None), "add a").await;
+    assert_eq!(
+        append(s, &evidence("a", Some("e1"), None), "add a again")
+            .await
+            .expect("duplicate"),
+        Appended::Duplicate { seq: a }
+    );
+    assert_eq!(s.head().await.expect("head").map(|h| h.seq), Some(a));
+
+    // Supersede: the old evidence must be current, and becomes superseded.
+    let b = appended(s, evidence("b", Some("e1"), Some(a)), "supersede a").await;
+    let state = |seq: i64| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .evidence(&EvidenceQuery::At(seq))
+                .await
+                .expect("index")
+                .first()
+                .map(|e| e.state)
+        }
+    };
+    assert_eq!(state(a).await, Some(EvidenceState::Superseded { by: b }));
+    match append(s, &evidence("c", Some("e1"), Some(a)), "supersede a again").await {
+        Err(StoreError::NotCurrent { seq, state }) => {
+            assert_eq!((seq, state), (a, EvidenceState::Superseded { by: b }))
+        }
+        other => panic!("superseding superseded evidence: {other:?}"),
+    }
+    match append(s, &IndexUpdate::Retire { seq: 1 }, "retire genesis").await {
+        Err(StoreError::NotCurrent { state, .. }) => assert_eq!(state, EvidenceState::Missing),
+        other => panic!("retiring a non-evidence entry: {other:?}"),
+    }
+
+    // Two concurrent retires of one item: exactly one wins, the other is told why.
+    let retire = IndexUpdate::Retire { seq: b };
+    let (x, y) = tokio::join!(
+        append(s, &retire, "retire b"),
+        append(s, &retire, "retire b")
+    );
+    let (wins, losses): (Vec<_>, Vec<_>) = [x, y].into_iter().partition(Result::is_ok);
+    assert_eq!((wins.len(), losses.len()), (1, 1), "one retire wins");
+    assert!(matches!(
+        losses[0],
+        Err(StoreError::NotCurrent {
+            state: EvidenceState::Retired { .. },
+            ..
+        })
+    ));
+
+    // Concurrent appends from many tasks: all land, numbered without gaps, each linked to the
+    // one before.
+    let before = s.head().await.expect("head").map_or(0, |h| h.seq);
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let update = evidence(&format!("concurrent-{i}"), None, None);
+                append(store.as_ref(), &update, "concurrent add")
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task ran").expect("concurrent append");
+    }
+    let all = s.ledger().await.expect("ledger");
+    assert_eq!(all.len() as i64, before + 16);
+    for (index, entry) in all.iter().enumerate() {
+        assert_eq!(entry.seq, index as i64 + 1, "no gaps");
+        let prev = if index == 0 {
+            "0".repeat(64)
+        } else {
+            all[index - 1].hash.clone()
+        };
+        assert_eq!(
+            entry.prev, prev,
+            "entry {} links to its predecessor",
+            entry.seq
+        );
+    }
+    let page = s.entries(2, 3).await.expect("page");
+    assert_eq!(
+        page.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![3, 4, 5]
+    );
+
+    // The index: current evidence of an engagement includes unassigned evidence.
+    let current = s
+        .evidence(&EvidenceQuery::CurrentFor("e1".into()))
+        .await
+        .expect("current");
+    assert_eq!(
+        current.len(),
+        16,
+        "b is retired, a superseded; 16 unassigned"
+    );
+    assert!(current.iter().all(|e| e.state == EvidenceState::Current));
+    assert_eq!(
+        s.evidence(&EvidenceQuery::All).await.expect("all").len(),
+        18
+    );
+    assert_eq!(
+        s.keys().await.expect("keys").first().map(|k| k.seq),
+        Some(1)
+    );
+    assert_eq!(s.indexed_up_to().await.expect("indexed"), all.len() as i64);
 }

@@ -22,6 +22,9 @@ pub enum ImportError {
     /// JSON, but not an OSCAL catalog.
     #[error("{0}")]
     NotACatalog(String),
+    /// The name asked for (or derived) cannot be used.
+    #[error("{0}")]
+    Name(String),
 }
 
 /// What to call the imported framework.
@@ -87,6 +90,78 @@ pub fn import(
         requirements,
         origin,
     })
+}
+
+/// A framework id from a title: lower case, letters, digits and `.`, other runs as `-`, at most
+/// 40 characters.
+pub fn slug(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.to_ascii_lowercase().chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '.' {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && slug.ends_with('-')) {
+            slug.push(c);
+        }
+    }
+    slug.trim_matches('-')
+        .chars()
+        .take(40)
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string()
+}
+
+/// Reads an OSCAL catalog for import into a workspace whose catalog is `catalog`, naming it `id`
+/// (default: a slug of its title) with `aliases`. Refuses an id that cannot be derived and any
+/// name already used by another framework (re-importing the same id replaces it).
+pub fn prepare(
+    text: &str,
+    id: Option<&str>,
+    aliases: &[String],
+    kind: FrameworkKind,
+    origin: FrameworkOrigin,
+    catalog: &crate::Catalog,
+) -> Result<Framework, ImportError> {
+    let probe = import(
+        text,
+        ImportNames {
+            id: "import".into(),
+            aliases: Vec::new(),
+            short: None,
+            kind,
+        },
+        origin,
+    )?;
+    let id = id.map(str::to_string).unwrap_or_else(|| slug(&probe.name));
+    if id.is_empty() || id.contains(':') || id.eq_ignore_ascii_case(crate::LIBRARY) {
+        return Err(ImportError::Name(format!(
+            "cannot use '{id}' as the framework id of '{}'; pass --id with letters, digits, '-' and '.'",
+            probe.name
+        )));
+    }
+    let framework = Framework {
+        id: id.clone(),
+        aliases: aliases.to_vec(),
+        ..probe
+    };
+    let names: Vec<&String> = std::iter::once(&framework.id)
+        .chain(&framework.aliases)
+        .collect();
+    if let Some((name, clash)) = catalog
+        .frameworks
+        .iter()
+        .filter(|f| f.id != id)
+        .find_map(|f| names.iter().find(|n| f.is_named(n)).map(|n| (n, f)))
+    {
+        return Err(ImportError::Name(format!(
+            "the name '{name}' is already used by framework {}; choose another --id or --alias",
+            clash.id
+        )));
+    }
+    Ok(framework)
 }
 
 fn text_of(value: Option<&Value>) -> Option<String> {
@@ -194,5 +269,42 @@ fn flatten_part(part: &Value, lines: &mut Vec<String>) {
         .flatten()
     {
         flatten_part(child, lines);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_short_safe_ids() {
+        assert_eq!(slug("ACME  OT Baseline (v2.1)"), "acme-ot-baseline-v2.1");
+        assert_eq!(slug("---"), "");
+        assert!(slug(&"x".repeat(100)).len() <= 40);
+    }
+
+    #[test]
+    fn names_in_use_are_refused() {
+        let catalog = crate::Catalog::bundled().expect("bundled");
+        let text = r#"{"catalog":{"uuid":"u","metadata":{"title":"Site baseline","version":"1","last-modified":"2026-01-01T00:00:00Z","oscal-version":"1.1.3"},"controls":[{"id":"sb-1","title":"One"}]}}"#;
+        let ok = prepare(
+            text,
+            None,
+            &[],
+            FrameworkKind::Controls,
+            FrameworkOrigin::Bundled,
+            &catalog,
+        )
+        .expect("fresh name");
+        assert_eq!(ok.id, "site-baseline");
+        let clash = prepare(
+            text,
+            Some("x"),
+            &["nist".into()],
+            FrameworkKind::Controls,
+            FrameworkOrigin::Bundled,
+            &catalog,
+        );
+        assert!(matches!(clash, Err(ImportError::Name(m)) if m.contains("'nist'")));
     }
 }

@@ -30,7 +30,7 @@ closed_enum! {
 }
 
 /// A problem with the scope, tied to a component or a subservice organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     /// The finding rule id.
     pub rule: &'static str,
@@ -112,8 +112,13 @@ pub const FINDING_RULES: &[FindingRule] = &[
     },
     FindingRule {
         id: "support-access-ungoverned",
-        title: "Support can access or operate devices or OT, but no in-scope system governs privileged access",
+        title: "Support can access or operate devices or OT through a path that no in-scope system governs",
         check: support_access_ungoverned,
+    },
+    FindingRule {
+        id: "support-access-path-unnamed",
+        title: "Support can access or operate devices or OT, but the access path is not named",
+        check: support_access_path_unnamed,
     },
     FindingRule {
         id: "carve-out-without-csocs",
@@ -142,6 +147,11 @@ pub fn find(context: &FindingContext<'_>) -> Vec<Finding> {
     findings
 }
 
+/// Whether any finding is at or above `threshold` (the `--fail-on` exit code).
+pub fn reaches(findings: &[Finding], threshold: Option<Severity>) -> bool {
+    threshold.is_some_and(|limit| findings.iter().any(|f| f.severity >= limit))
+}
+
 /// Canonical order: most severe first, then rule id, then component or subservice id.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
@@ -150,6 +160,7 @@ pub fn sort_findings(findings: &mut [Finding]) {
             .then_with(|| a.rule.cmp(b.rule))
             .then_with(|| a.component.cmp(&b.component))
             .then_with(|| a.subservice.cmp(&b.subservice))
+            .then_with(|| a.message.cmp(&b.message))
     });
 }
 
@@ -296,25 +307,85 @@ fn shared_credentials(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn support_access_ungoverned(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
-    if !cx.access_governance().is_empty() {
-        return;
+/// Why a named access path does not govern support access, or `None` when it does.
+fn path_gap(cx: &FindingContext<'_>, path: &str) -> Option<String> {
+    let Some((c, d)) = cx.components().find(|(c, _)| c.id == path) else {
+        return Some(format!("'{path}' is not a component of the estate"));
+    };
+    if !c.kind.governs_privileged_access() {
+        Some(format!(
+            "{} is a {}, which cannot approve, time-limit and log privileged sessions",
+            c.name, c.kind
+        ))
+    } else if !c.has(Fact::EnforcesAccessControl) {
+        Some(format!(
+            "{} does not enforce access control (enforces_access_control is not set)",
+            c.name
+        ))
+    } else if d.scope != Scope::In {
+        Some(format!("{} is {}", c.name, scope_words(d.scope)))
+    } else {
+        None
     }
-    for (c, d) in cx.components() {
-        if c.has(Fact::SupportCanAccessOrOperate)
-            && d.scope != Scope::Out
-            && (c.kind.is_device() || is_ot(c))
-        {
+}
+
+/// Components inside the boundary that support can access or operate and that are devices or OT.
+fn supported<'a>(cx: &'a FindingContext<'a>) -> impl Iterator<Item = &'a Component> + 'a {
+    cx.components()
+        .filter(|(c, d)| {
+            c.has(Fact::SupportCanAccessOrOperate)
+                && d.scope != Scope::Out
+                && (c.kind.is_device() || is_ot(c))
+        })
+        .map(|(c, _)| c)
+}
+
+fn support_access_ungoverned(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    let no_governance = cx.access_governance().is_empty();
+    for c in supported(cx) {
+        if c.access_via.is_empty() && no_governance {
             out.push(component_finding(
                 "support-access-ungoverned",
                 Severity::High,
                 c,
                 format!(
-                    "support can access or operate {} but no in-scope admin_tooling, identity_provider or remote_access_gateway with enforces_access_control governs that access; bring the support access path into scope with approvals, time limits and logged sessions",
+                    "support can access or operate {} but no in-scope admin_tooling, identity_provider or remote_access_gateway with enforces_access_control governs that access; bring the support access path into scope with approvals, time limits and logged sessions, and name it in access_via",
                     c.name
                 ),
             ));
         }
+        for path in &c.access_via {
+            if let Some(gap) = path_gap(cx, path) {
+                out.push(component_finding(
+                    "support-access-ungoverned",
+                    Severity::High,
+                    c,
+                    format!(
+                        "support reaches {} through {path}, but {gap}; route support through an in-scope access-governing system (approvals, time limits, logged sessions) or bring this path into scope as one",
+                        c.name
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn support_access_path_unnamed(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    let governance = cx.access_governance();
+    if governance.is_empty() {
+        return; // support-access-ungoverned reports these at high severity
+    }
+    for c in supported(cx).filter(|c| c.access_via.is_empty()) {
+        out.push(component_finding(
+            "support-access-path-unnamed",
+            Severity::Medium,
+            c,
+            format!(
+                "support can access or operate {} but its access path is not named; set access_via to the component(s) support goes through (in-scope access governance here: {}) so that each path can be judged",
+                c.name,
+                governance.iter().copied().collect::<Vec<_>>().join(", ")
+            ),
+        ));
     }
 }
 

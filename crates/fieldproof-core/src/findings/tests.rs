@@ -18,6 +18,7 @@ fn component(id: &str, kind: Kind, operated_by: Operator, site: Site, facts: &[F
         subservice: None,
         description: None,
         owner: None,
+        access_via: Vec::new(),
     }
 }
 
@@ -207,7 +208,67 @@ fn support_access_needs_in_scope_governance() {
         Site::OurFacility,
         &[Fact::EnforcesAccessControl],
     ));
+    // Governance exists somewhere, but the PLC does not say its support goes through it.
+    assert_eq!(
+        rules_fired(&e),
+        vec![(
+            "support-access-path-unnamed",
+            Severity::Medium,
+            "plc".to_string()
+        )]
+    );
+    e.components[0].access_via = vec!["jump".into()];
     assert!(rules_fired(&e).is_empty());
+}
+
+/// Regression: support access used to count as governed when any in-scope access governance
+/// existed anywhere in the estate, even when the PLC's support path bypassed it.
+#[test]
+fn regression_support_access_is_judged_per_path() {
+    let mut plc = component(
+        "plc",
+        Kind::Plc,
+        Operator::Us,
+        Site::OurFacility,
+        &[Fact::SupportCanAccessOrOperate, Fact::AffectsAvailability],
+    );
+    plc.access_via = vec!["jump".into(), "vendor-modem".into(), "wiki".into()];
+    let jump = component(
+        "jump",
+        Kind::RemoteAccessGateway,
+        Operator::Us,
+        Site::OurFacility,
+        &[Fact::EnforcesAccessControl],
+    );
+    // A vendor's remote access box that the vendor operates: out of scope for us.
+    let modem = component(
+        "vendor-modem",
+        Kind::RemoteAccessGateway,
+        Operator::Customer,
+        Site::OurFacility,
+        &[Fact::EnforcesAccessControl],
+    );
+    let wiki = component(
+        "wiki",
+        Kind::CloudService,
+        Operator::Us,
+        Site::OurCloud,
+        &[Fact::ProcessesCustomerData],
+    );
+    let e = estate(vec![plc, jump, modem, wiki]);
+    let findings = assess(&e).findings;
+    let messages: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule == "support-access-ungoverned")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("through vendor-modem") && m.contains("out of scope")));
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("through wiki") && m.contains("cannot approve")));
 }
 
 #[test]

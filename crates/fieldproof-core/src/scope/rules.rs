@@ -20,7 +20,8 @@ pub const RESPONSIBILITY_FACTS: &[Fact] = &[
 ];
 
 /// Who really operates a component: `operated_by`, except that a managed service is ours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum EffectiveOperator {
     /// We operate it (including as a managed service for the customer).
     Us,
@@ -79,20 +80,26 @@ impl<'a> Subject<'a> {
     }
 }
 
-/// The conditions a scope rule tests; `None` means "not tested".
-#[derive(Debug, Clone, Copy)]
+/// The conditions a scope rule tests; `None` (absent in JSON) means "not tested".
+#[derive(Debug, Clone, Copy, serde::Serialize, schemars::JsonSchema)]
 pub struct Condition {
     /// The effective operator is one of these.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<&'static [EffectiveOperator]>,
     /// The subservice organisation is treated this way.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<SubserviceMethod>,
     /// The kind is one of these.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<&'static [Kind]>,
     /// The site is one of these.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<&'static [Site]>,
     /// A responsibility fact or trigger is (true) or is not (false) present.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tied: Option<bool>,
     /// Some trigger fires (true) or none does (false).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub triggered: Option<bool>,
 }
 
@@ -170,7 +177,7 @@ impl Condition {
 }
 
 /// One row of the scope rule table.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct ScopeRule {
     /// Stable identifier, shown in explanations and JSON.
     pub id: &'static str,

@@ -17,6 +17,7 @@ fn component(kind: Kind, operated_by: Operator, site: Site, facts: &[Fact]) -> C
         subservice: (operated_by == Operator::Subservice).then(|| "sub".to_string()),
         description: None,
         owner: None,
+        access_via: Vec::new(),
     }
 }
 

@@ -19,7 +19,7 @@ closed_enum! {
 }
 
 /// What a trigger means: the facts that fire it and what then becomes in scope.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct TriggerDefinition {
     /// The trigger.
     pub trigger: Trigger,

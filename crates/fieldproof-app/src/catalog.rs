@@ -1,0 +1,212 @@
+//! Catalog use cases: the catalog (bundled plus imported frameworks), list and show, OSCAL
+//! import, the controls an estate needs, criterion coverage, `map` across frameworks, and the
+//! OSCAL exports.
+
+use crate::contract::ImportResult;
+use crate::scope::{EstateSource, Progress};
+use crate::workspace::Workspace;
+use crate::{App, AppError, Result};
+use fieldproof_catalog::model::{FrameworkKind, FrameworkOrigin};
+use fieldproof_catalog::oscal::{export as oscal, import};
+use fieldproof_catalog::views::{
+    self, CatalogList, CatalogShow, ControlsView, CoverageView, MapView,
+};
+use fieldproof_catalog::{Catalog, LIBRARY};
+use fieldproof_core::{assess, TscCategory};
+use fieldproof_store::StoredCatalog;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// Which OSCAL document to export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OscalExport {
+    /// The control library (`None`) or a framework as an OSCAL catalog.
+    Catalog(Option<String>),
+    /// Every typed mapping and crosswalk as an OSCAL mapping collection.
+    Mapping,
+}
+
+/// The bundled catalog plus the frameworks of `stored`.
+pub fn catalog_with(stored: &[StoredCatalog]) -> Result<Catalog> {
+    let mut imported = Vec::with_capacity(stored.len());
+    for s in stored {
+        let names = import::ImportNames {
+            id: s.id.clone(),
+            aliases: s.aliases.clone(),
+            short: None,
+            kind: FrameworkKind::parse(&s.kind).unwrap_or(FrameworkKind::Controls),
+        };
+        let origin = FrameworkOrigin::Imported {
+            source: s.source.clone(),
+            sha256: s.sha256.clone(),
+        };
+        imported.push(
+            import::import(&s.document, names, origin).map_err(|source| AppError::Import {
+                file: format!("imported catalog '{}'", s.id),
+                source,
+            })?,
+        );
+    }
+    Ok(Catalog::bundled_with(imported)?)
+}
+
+impl App {
+    /// The bundled catalog plus the catalogs imported into the workspace, if there is one.
+    pub async fn catalog(&self) -> Result<Catalog> {
+        match self.open_if_any().await? {
+            Some(ws) => {
+                let result = self.catalog_in(&ws).await;
+                ws.close().await;
+                result
+            }
+            None => Ok(Catalog::bundled()?),
+        }
+    }
+
+    /// [`App::catalog`] in an open workspace.
+    pub async fn catalog_in(&self, ws: &Workspace) -> Result<Catalog> {
+        catalog_with(&ws.store.catalogs().await?)
+    }
+
+    /// Frameworks, the control library and the crosswalks.
+    pub async fn catalog_list(&self) -> Result<CatalogList> {
+        Ok(views::list(&self.catalog().await?))
+    }
+
+    /// A framework, a requirement with its mappings, or a control.
+    pub async fn catalog_show(&self, reference: &str) -> Result<CatalogShow> {
+        views::show(&self.catalog().await?, reference).map_err(AppError::NotFound)
+    }
+
+    /// Imports an OSCAL catalog into the workspace, recorded in the change log.
+    pub async fn import_oscal(
+        &self,
+        file: &Path,
+        id: Option<&str>,
+        aliases: &[String],
+        kind: &str,
+    ) -> Result<ImportResult> {
+        let kind = FrameworkKind::parse(kind).ok_or_else(|| {
+            AppError::Input(format!(
+                "--kind '{kind}': expected one of: {}",
+                FrameworkKind::expected()
+            ))
+        })?;
+        let path = self.path(file);
+        fieldproof_evidence::check_regular_file(&path)?;
+        let bytes = std::fs::read(&path).map_err(|source| AppError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            AppError::Input(format!(
+                "{}: not UTF-8 text; OSCAL JSON must be UTF-8",
+                file.display()
+            ))
+        })?;
+        let sha256: String = Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let ws = self.open().await?;
+        let result =
+            async {
+                let catalog = self.catalog_in(&ws).await?;
+                let origin = FrameworkOrigin::Imported {
+                    source: file.display().to_string(),
+                    sha256: sha256.clone(),
+                };
+                let framework = import::prepare(&text, id, aliases, kind, origin, &catalog)
+                    .map_err(|source| AppError::Import {
+                        file: file.display().to_string(),
+                        source,
+                    })?;
+                let stored = StoredCatalog {
+                    id: framework.id.clone(),
+                    name: framework.name.clone(),
+                    aliases: aliases.to_vec(),
+                    kind: kind.as_str().to_string(),
+                    source: file.display().to_string(),
+                    sha256: sha256.clone(),
+                    document: text.clone(),
+                };
+                let meta = self.change_meta(
+                    "catalog import-oscal",
+                    Some(file.display().to_string()),
+                    Some(sha256.clone()),
+                );
+                let change_set = ws.store.save_catalog(&stored, &meta).await?;
+                Ok(ImportResult {
+                    id: framework.id.clone(),
+                    name: framework.name.clone(),
+                    requirements: framework.requirements.len(),
+                    withdrawn: framework
+                        .requirements
+                        .iter()
+                        .filter(|r| r.withdrawn)
+                        .count(),
+                    sha256: sha256.clone(),
+                    change_set,
+                })
+            }
+            .await;
+        ws.close().await;
+        result
+    }
+
+    /// The controls an estate needs (or, without a source, the whole library), for the
+    /// categories given or those the estate implicates.
+    pub async fn controls(
+        &self,
+        source: Option<&EstateSource>,
+        categories: &[TscCategory],
+        progress: Progress<'_>,
+    ) -> Result<ControlsView> {
+        let catalog = self.catalog().await?;
+        match source {
+            None => Ok(views::library(&catalog, categories)),
+            Some(source) => {
+                let estate = self.estate(source, progress).await?;
+                Ok(views::controls(&catalog, &assess(&estate), categories))
+            }
+        }
+    }
+
+    /// Per TSC criterion in play, the applicable controls covering it.
+    pub async fn coverage(
+        &self,
+        source: &EstateSource,
+        categories: &[TscCategory],
+        progress: Progress<'_>,
+    ) -> Result<CoverageView> {
+        let catalog = self.catalog().await?;
+        let estate = self.estate(source, progress).await?;
+        Ok(views::coverage_of(&catalog, &assess(&estate), categories))
+    }
+
+    /// What satisfies what: the requirements of framework `to` reachable from `requirement`.
+    pub async fn map(&self, requirement: &str, to: &str, max_hops: usize) -> Result<MapView> {
+        views::map(&self.catalog().await?, requirement, to, max_hops).map_err(AppError::NotFound)
+    }
+
+    /// An OSCAL document.
+    pub async fn export_oscal(&self, what: &OscalExport) -> Result<serde_json::Value> {
+        let catalog = self.catalog().await?;
+        let now = self.now();
+        Ok(match what {
+            OscalExport::Mapping => oscal::mapping_collection(&catalog, &now),
+            OscalExport::Catalog(None) => oscal::library_catalog(&catalog, &now),
+            OscalExport::Catalog(Some(name)) if name.eq_ignore_ascii_case(LIBRARY) => {
+                oscal::library_catalog(&catalog, &now)
+            }
+            OscalExport::Catalog(Some(name)) => {
+                let f = catalog.framework(name).ok_or_else(|| {
+                    AppError::NotFound(format!(
+                        "unknown framework '{name}'; `fieldproof catalog list` shows the names"
+                    ))
+                })?;
+                oscal::framework_catalog(f, &now)
+            }
+        })
+    }
+}

@@ -1,0 +1,330 @@
+//! The typed results of every use case: what `--format json` prints, what the REST API returns,
+//! what the web pages render. Each is `Serialize` and `JsonSchema`; [`schemas`] lists them all
+//! by contract name, and the published schemas under `docs/schemas/` are generated from it
+//! (a test fails when they drift).
+
+pub use fieldproof_catalog::views::{
+    CatalogList, CatalogShow, ControlRow, ControlsView, CoverageView, CrosswalkSummary,
+    FrameworkSummary, LibrarySummary, MapView, MappingEdge, RequirementView,
+};
+use fieldproof_core::engagement::Engagement;
+use fieldproof_core::scope::rules::Condition;
+use fieldproof_core::scope::triggers::TriggerDefinition;
+use fieldproof_core::{Finding, Scope};
+use fieldproof_evidence::blobs::Leftover;
+pub use fieldproof_evidence::freshness::Report as FreshnessReport;
+use fieldproof_evidence::pack::LedgerSummary;
+pub use fieldproof_evidence::EvidenceDetail;
+use fieldproof_evidence::{AddOutcome, KeyUse, Verification};
+use fieldproof_report::scope::{ComponentExplanation, ScopeDocument, ScopeSummary};
+use fieldproof_store::{ChangeSet, LedgerEntry, LedgerHead};
+use schemars::{JsonSchema, Schema};
+use serde::Serialize;
+
+/// `init`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct InitResult {
+    /// The `.fieldproof` directory.
+    pub workspace: String,
+    /// The store URL.
+    pub store: String,
+    /// The genesis entry.
+    pub genesis_entry: i64,
+    /// Fingerprint of the ledger key, to give auditors out of band.
+    pub key_fingerprint: String,
+    /// Whether the private key is encrypted under a passphrase.
+    pub key_protected: bool,
+    /// Where the private key is.
+    pub secret_key: String,
+}
+
+/// `backup`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct BackupResult {
+    /// The file written.
+    pub path: String,
+    /// Its size.
+    pub bytes: u64,
+    /// The ledger head it holds.
+    pub head: Option<LedgerHead>,
+    /// How to verify it.
+    pub verify_with: String,
+}
+
+/// `assess`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AssessResult {
+    /// The estate file.
+    pub estate: String,
+    /// Counts, categories, SOC 1 relevance.
+    pub summary: ScopeSummary,
+    /// The scope findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// The files written.
+    pub written: Vec<String>,
+}
+
+/// One problem of an invalid estate file.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ProblemJson {
+    /// The file.
+    pub file: String,
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// 1-based column.
+    pub column: Option<usize>,
+    /// The field path or CSV column.
+    pub field: Option<String>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// `validate`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ValidationResult {
+    /// The file checked.
+    pub file: String,
+    /// Whether it is a valid estate.
+    pub valid: bool,
+    /// Components (0 when invalid).
+    pub components: usize,
+    /// In scope.
+    #[serde(rename = "in")]
+    pub in_scope: usize,
+    /// Shared.
+    pub shared: usize,
+    /// Out of scope.
+    #[serde(rename = "out")]
+    pub out_of_scope: usize,
+    /// Subservice organisations.
+    pub subservice_organisations: usize,
+    /// Responsibility statements.
+    pub responsibilities: usize,
+    /// Scope findings.
+    pub findings: usize,
+    /// The problems (empty when valid).
+    pub problems: Vec<ProblemJson>,
+}
+
+/// One change of an `apply`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ChangeLine {
+    /// `component`, `subservice_organisation`, `responsibility`, `setting`.
+    pub entity: &'static str,
+    /// Key.
+    pub key: String,
+    /// `added`, `changed`, `removed`.
+    pub action: &'static str,
+    /// The fields that changed.
+    pub fields: Vec<String>,
+}
+
+/// `apply`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ApplyResult {
+    /// The files read.
+    pub source: String,
+    /// Their SHA-256.
+    pub source_sha256: String,
+    /// The change set recorded, or null when nothing changed.
+    pub change_set: Option<i64>,
+    /// Entries added.
+    pub added: usize,
+    /// Entries changed.
+    pub changed: usize,
+    /// Entries removed.
+    pub removed: usize,
+    /// Every change.
+    pub changes: Vec<ChangeLine>,
+    /// Who applied it.
+    pub actor: String,
+    /// When.
+    pub at: String,
+}
+
+/// `log`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ChangeLogResult {
+    /// Change sets, newest first.
+    pub change_sets: Vec<ChangeSet>,
+}
+
+/// One scope rule.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ScopeRuleRow {
+    /// Precedence (1 first).
+    pub order: usize,
+    /// Rule id.
+    pub id: &'static str,
+    /// The scope it gives.
+    pub outcome: Scope,
+    /// Why.
+    pub meaning: &'static str,
+    /// What it tests; absent fields are not tested.
+    pub when: Condition,
+}
+
+/// One finding rule.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FindingRuleRow {
+    /// Rule id.
+    pub id: &'static str,
+    /// What it looks for.
+    pub title: &'static str,
+}
+
+/// `rules`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RulesDocument {
+    /// Scope rules in precedence order (the first match decides).
+    pub scope_rules: Vec<ScopeRuleRow>,
+    /// The device triggers.
+    pub triggers: Vec<&'static TriggerDefinition>,
+    /// The finding rules.
+    pub finding_rules: Vec<FindingRuleRow>,
+}
+
+/// `catalog import-oscal`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ImportResult {
+    /// Framework id.
+    pub id: String,
+    /// Title.
+    pub name: String,
+    /// Requirements read.
+    pub requirements: usize,
+    /// Withdrawn among them.
+    pub withdrawn: usize,
+    /// SHA-256 of the document.
+    pub sha256: String,
+    /// The change set, or null when the same document was already imported.
+    pub change_set: Option<i64>,
+}
+
+/// `engagement create`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct EngagementSaved {
+    /// The engagement as stored.
+    pub engagement: Engagement,
+    /// The change set, or null when it was already stored as given.
+    pub change_set: Option<i64>,
+}
+
+/// `engagement list`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct EngagementList {
+    /// Engagements, by id.
+    pub engagements: Vec<Engagement>,
+}
+
+/// `evidence add`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AddResult {
+    /// One outcome per file (or the URL or attestation).
+    pub added: Vec<AddOutcome>,
+}
+
+/// `evidence retire`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RetireResult {
+    /// The evidence retired.
+    pub evidence: String,
+    /// The retire entry.
+    pub entry: i64,
+}
+
+/// `evidence log`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LedgerLog {
+    /// Every entry, oldest first.
+    pub entries: Vec<LedgerEntry>,
+}
+
+/// `export pack`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PackResult {
+    /// The zip written.
+    pub path: String,
+    /// The engagement.
+    pub engagement: String,
+    /// Evidence items in the pack.
+    pub evidence: usize,
+    /// The ledger it carries.
+    pub ledger: LedgerSummary,
+    /// Fingerprint of the key that signed it.
+    pub key_fingerprint: String,
+    /// The head to pass to `verify --expect-head` later: `SEQ:HASH`.
+    pub expect_head: String,
+    /// Temporary files of earlier interrupted exports, removed.
+    pub cleaned: Vec<Leftover>,
+}
+
+/// `key show`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct KeyInfo {
+    /// The current public key, hex.
+    pub public_key: String,
+    /// Its fingerprint.
+    pub fingerprint: String,
+    /// Whether the private key is encrypted under a passphrase.
+    pub protected: bool,
+    /// Every key of the ledger, genesis first.
+    pub keys: Vec<KeyUse>,
+    /// The file the public key was written to, if asked.
+    pub written: Option<String>,
+}
+
+/// `key rotate`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct KeyRotated {
+    /// The rotation entry.
+    pub entry: i64,
+    /// The previous key's fingerprint.
+    pub previous_fingerprint: String,
+    /// The new key's fingerprint.
+    pub fingerprint: String,
+}
+
+/// `key protect` and `key unprotect`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct KeyProtection {
+    /// The key's fingerprint.
+    pub fingerprint: String,
+    /// Whether it is now encrypted under a passphrase.
+    pub protected: bool,
+}
+
+/// Every contract by name, with its JSON Schema (2020-12). The names are those of the files in
+/// `docs/schemas/` (`NAME.schema.json`).
+pub fn schemas() -> Vec<(&'static str, Schema)> {
+    use schemars::schema_for;
+    vec![
+        ("init", schema_for!(InitResult)),
+        ("backup", schema_for!(BackupResult)),
+        ("assess", schema_for!(AssessResult)),
+        ("validate", schema_for!(ValidationResult)),
+        ("apply", schema_for!(ApplyResult)),
+        ("log", schema_for!(ChangeLogResult)),
+        ("rules", schema_for!(RulesDocument)),
+        ("scope", schema_for!(ScopeDocument<'static>)),
+        ("scope-explain", schema_for!(ComponentExplanation<'static>)),
+        ("catalog-list", schema_for!(CatalogList)),
+        ("catalog-show", schema_for!(CatalogShow)),
+        ("catalog-import", schema_for!(ImportResult)),
+        ("controls", schema_for!(ControlsView)),
+        ("map", schema_for!(MapView)),
+        ("coverage", schema_for!(CoverageView)),
+        ("engagement", schema_for!(EngagementSaved)),
+        ("engagement-list", schema_for!(EngagementList)),
+        ("evidence-add", schema_for!(AddResult)),
+        ("evidence-retire", schema_for!(RetireResult)),
+        ("evidence-log", schema_for!(LedgerLog)),
+        ("evidence-show", schema_for!(EvidenceDetail)),
+        ("evidence-status", schema_for!(FreshnessReport)),
+        ("verify", schema_for!(Verification)),
+        ("pack", schema_for!(PackResult)),
+        ("key", schema_for!(KeyInfo)),
+        ("key-rotate", schema_for!(KeyRotated)),
+        ("key-protect", schema_for!(KeyProtection)),
+    ]
+}

@@ -1,0 +1,507 @@
+//! Evidence use cases: add (files, URLs, attestations; for a control's evidence request,
+//! optionally as a population), supersede, retire, the ledger, one item, freshness per request,
+//! verification of the workspace or a pack, evidence packs, and the ledger key.
+
+use crate::catalog::catalog_with;
+use crate::contract::{
+    AddResult, EvidenceDetail, FreshnessReport, KeyInfo, KeyProtection, KeyRotated, LedgerLog,
+    PackResult, RetireResult,
+};
+use crate::workspace::Workspace;
+use crate::{App, AppError, Result};
+use fieldproof_catalog::applicability::applicable;
+use fieldproof_catalog::Catalog;
+use fieldproof_core::engagement::Period;
+use fieldproof_core::{assess, responsibility};
+use fieldproof_evidence::freshness::{self, Expectation};
+use fieldproof_evidence::keys::{fingerprint, public_hex, LedgerKey};
+use fieldproof_evidence::ledger::{evidence_seq, replay, Body, EvidenceKind};
+use fieldproof_evidence::pack::{self, PackInput};
+use fieldproof_evidence::{verify_workspace, KeyUse, Metadata, Verification, VerifyOptions};
+use fieldproof_report::documents::{self, DocumentSet};
+use fieldproof_store::{EvidenceQuery, LedgerHead};
+use std::path::{Path, PathBuf};
+
+/// What to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddContent {
+    /// Files.
+    Files(Vec<PathBuf>),
+    /// A URL reference.
+    Url(String),
+    /// A short attestation text.
+    Attestation(String),
+}
+
+/// An `evidence add` as a user asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddRequest {
+    /// The content.
+    pub content: AddContent,
+    /// Controls it supports (ids, any case).
+    pub controls: Vec<String>,
+    /// The evidence request it answers.
+    pub request: Option<String>,
+    /// A population of its whole `covers` period.
+    pub population: bool,
+    /// Engagement.
+    pub engagement: Option<String>,
+    /// Period covered, `FROM..TO` or one date.
+    pub covers: Option<String>,
+    /// Where it came from.
+    pub source: Option<String>,
+    /// Description.
+    pub note: Option<String>,
+    /// Evidence id it replaces.
+    pub supersedes: Option<String>,
+}
+
+/// What `verify` checks.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyRequest {
+    /// A pack to verify offline; `None` verifies the workspace.
+    pub pack: Option<PathBuf>,
+    /// Files holding a public key to pin (hex, as `evidence key -o` writes).
+    pub key_files: Vec<PathBuf>,
+    /// Fingerprints (or hex public keys) to pin.
+    pub fingerprints: Vec<String>,
+    /// `SEQ:HASH` of a head from an earlier pack.
+    pub expect_head: Option<String>,
+}
+
+/// Resolves the controls and the evidence request: every control must exist; a given request
+/// must be a request of every control named; without one, every control must have exactly one.
+fn resolve_controls(
+    catalog: &Catalog,
+    controls: &[String],
+    request: Option<&str>,
+) -> Result<(Vec<String>, Option<String>)> {
+    if controls.is_empty() {
+        return Err(AppError::Input(
+            "give at least one --control the evidence supports".to_string(),
+        ));
+    }
+    let mut ids = Vec::new();
+    for name in controls {
+        let control = catalog.control(name).ok_or_else(|| {
+            AppError::Input(format!(
+                "--control {name}: not a control of the library; `fieldproof controls --all` lists them"
+            ))
+        })?;
+        let requests: Vec<&str> = control.evidence.iter().map(|e| e.id.as_str()).collect();
+        match request {
+            Some(r) if !requests.iter().any(|x| x.eq_ignore_ascii_case(r)) => {
+                return Err(AppError::Input(format!(
+                    "--request {r}: {} has no such evidence request; its requests are {}",
+                    control.id,
+                    requests.join(", ")
+                )))
+            }
+            None if requests.len() > 1 => {
+                return Err(AppError::Input(format!(
+                    "{} has {} evidence requests ({}); say which one this evidence answers with --request",
+                    control.id,
+                    requests.len(),
+                    requests.join(", ")
+                )))
+            }
+            _ => {}
+        }
+        if !ids.contains(&control.id) {
+            ids.push(control.id.clone());
+        }
+    }
+    let request = request.map(|r| {
+        // The request's own spelling, from the first control.
+        catalog
+            .control(&ids[0])
+            .and_then(|c| c.evidence.iter().find(|e| e.id.eq_ignore_ascii_case(r)))
+            .map_or_else(|| r.to_string(), |e| e.id.clone())
+    });
+    Ok((ids, request))
+}
+
+impl App {
+    /// Adds evidence for the controls (and request) given.
+    pub async fn evidence_add(&self, request: &AddRequest) -> Result<AddResult> {
+        let ws = self.open().await?;
+        let result = self.evidence_add_in(&ws, request).await;
+        ws.close().await;
+        result
+    }
+
+    /// [`App::evidence_add`] in an open workspace.
+    pub async fn evidence_add_in(&self, ws: &Workspace, request: &AddRequest) -> Result<AddResult> {
+        let catalog = self.catalog_in(ws).await?;
+        let (controls, evidence_request) =
+            resolve_controls(&catalog, &request.controls, request.request.as_deref())?;
+        let covers = request
+            .covers
+            .as_deref()
+            .map(Period::parse)
+            .transpose()
+            .map_err(|e| AppError::Input(format!("--covers: {e}")))?;
+        if request.population && covers.is_none() {
+            return Err(AppError::Input(
+                "--population: a population is a log or export of a whole period; give that period with --covers FROM..TO".to_string(),
+            ));
+        }
+        if let Some(id) = &request.engagement {
+            if !ws.store.engagements().await?.iter().any(|e| &e.id == id) {
+                return Err(AppError::NotFound(format!(
+                    "--engagement {id}: no such engagement; create it with `fieldproof engagement create`"
+                )));
+            }
+        }
+        let meta = Metadata {
+            controls,
+            request: evidence_request,
+            population: request.population,
+            engagement: request.engagement.clone(),
+            covers,
+            source: request.source.clone(),
+            note: request.note.clone(),
+            supersedes: request.supersedes.clone(),
+            at: self.now(),
+            by: self.actor.clone(),
+        };
+        let ledger = ws.ledger();
+        ledger.clean_leftovers();
+        let added = match &request.content {
+            AddContent::Files(files) if files.is_empty() => {
+                return Err(AppError::Input(
+                    "give files to add, or --url URL, or --attest TEXT".to_string(),
+                ))
+            }
+            AddContent::Files(files) => {
+                let files: Vec<PathBuf> = files.iter().map(|f| self.path(f)).collect();
+                ledger.add_files(&files, &meta).await?
+            }
+            AddContent::Url(url) => vec![ledger.add_text(EvidenceKind::Url, url, &meta).await?],
+            AddContent::Attestation(text) => {
+                vec![
+                    ledger
+                        .add_text(EvidenceKind::Attestation, text, &meta)
+                        .await?,
+                ]
+            }
+        };
+        Ok(AddResult { added })
+    }
+
+    /// Retires a piece of evidence.
+    pub async fn evidence_retire(&self, id: &str, reason: &str) -> Result<RetireResult> {
+        let ws = self.open().await?;
+        let entry = ws
+            .ledger()
+            .retire(id, reason, &self.now(), &self.actor)
+            .await;
+        ws.close().await;
+        let entry = entry?;
+        Ok(RetireResult {
+            evidence: evidence_seq(id)
+                .map(fieldproof_evidence::ledger::evidence_id)
+                .unwrap_or_else(|| id.to_string()),
+            entry: entry.seq,
+        })
+    }
+
+    /// The whole ledger.
+    pub async fn evidence_log(&self) -> Result<LedgerLog> {
+        let ws = self.open().await?;
+        let entries = ws.store.ledger().await;
+        ws.close().await;
+        Ok(LedgerLog { entries: entries? })
+    }
+
+    /// One piece of evidence with its status and ledger entry.
+    pub async fn evidence_show(&self, id: &str) -> Result<EvidenceDetail> {
+        let ws = self.open().await?;
+        let result = self.evidence_show_in(&ws, id).await;
+        ws.close().await;
+        result
+    }
+
+    /// [`App::evidence_show`] in an open workspace.
+    pub async fn evidence_show_in(&self, ws: &Workspace, id: &str) -> Result<EvidenceDetail> {
+        let missing = || {
+            AppError::NotFound(format!(
+                "no evidence {id}; `fieldproof evidence log` lists them"
+            ))
+        };
+        let seq = evidence_seq(id).ok_or_else(missing)?;
+        let entry = ws.store.entry(seq).await?.ok_or_else(missing)?;
+        let Ok(Body::Add(added)) = serde_json::from_value::<Body>(entry.body.clone()) else {
+            return Err(missing());
+        };
+        // The status as the ledger says it, replayed from the entries that follow.
+        let later = ws.store.entries(seq, u32::MAX).await?;
+        let mut all = vec![entry.clone()];
+        all.extend(later);
+        let status = replay(&all)
+            .into_iter()
+            .find(|(s, _, _)| *s == seq)
+            .map(|(_, _, status)| status)
+            .ok_or_else(missing)?;
+        Ok(EvidenceDetail {
+            stored_at: fieldproof_evidence::blobs::BlobStore::locate(&ws.blobs, &added.sha256),
+            evidence: added,
+            status,
+            entry,
+        })
+    }
+
+    /// Freshness per evidence request of the controls applicable to the stored estate.
+    pub async fn evidence_status(&self, engagement: Option<&str>) -> Result<FreshnessReport> {
+        let ws = self.open().await?;
+        let result = self.evidence_status_in(&ws, engagement).await;
+        ws.close().await;
+        result
+    }
+
+    /// [`App::evidence_status`] in an open workspace.
+    pub async fn evidence_status_in(
+        &self,
+        ws: &Workspace,
+        engagement: Option<&str>,
+    ) -> Result<FreshnessReport> {
+        let catalog = self.catalog_in(ws).await?;
+        let engagement = self.engagement_in(ws, engagement).await?;
+        let estate = ws.store.load_estate().await?;
+        if estate.components.is_empty() {
+            return Err(AppError::Input(
+                "the workspace has no estate; `fieldproof apply ESTATE` first, so that the applicable controls are known".to_string(),
+            ));
+        }
+        let assessment = assess(&estate);
+        let expectations: Vec<Expectation> =
+            applicable(&catalog, &assessment, &engagement.categories)
+                .iter()
+                .flat_map(|a| {
+                    let sole = a.control.evidence.len() == 1;
+                    a.control.evidence.iter().map(move |e| Expectation {
+                        control: a.control.id.clone(),
+                        request: e.id.clone(),
+                        sole,
+                        artifact: e.artifact.clone(),
+                        window: e.cadence.window(engagement.report_type),
+                    })
+                })
+                .collect();
+        let items = ws.ledger().current_for(&engagement.id).await?;
+        Ok(freshness::report(engagement, &expectations, &items))
+    }
+
+    fn verify_options(&self, request: &VerifyRequest) -> Result<VerifyOptions> {
+        let mut pins = request.fingerprints.clone();
+        for file in &request.key_files {
+            let path = self.path(file);
+            fieldproof_evidence::check_regular_file(&path)?;
+            let text = std::fs::read_to_string(&path).map_err(|source| AppError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let key = fieldproof_evidence::keys::parse_public(&text).ok_or_else(|| {
+                AppError::Input(format!(
+                    "--key {}: not an Ed25519 public key (64 hex digits, as `fieldproof key show -o FILE` writes)",
+                    file.display()
+                ))
+            })?;
+            pins.push(public_hex(&key));
+        }
+        let expect_head = request
+            .expect_head
+            .as_deref()
+            .map(fieldproof_evidence::parse_head)
+            .transpose()
+            .map_err(|e| AppError::Input(format!("--expect-head {e}")))?;
+        Ok(VerifyOptions { pins, expect_head })
+    }
+
+    /// Verifies the workspace, or a pack offline.
+    pub async fn verify(&self, request: &VerifyRequest) -> Result<Verification> {
+        let options = self.verify_options(request)?;
+        if let Some(pack) = &request.pack {
+            return Ok(pack::verify(&self.path(pack), &options)?);
+        }
+        let ws = self.open().await?;
+        let result = verify_workspace(
+            ws.store.as_ref(),
+            &ws.blobs,
+            &ws.keys,
+            &ws.checkpoint,
+            format!("workspace {} ({})", ws.dir.display(), ws.url.display()),
+            &options,
+        )
+        .await;
+        ws.close().await;
+        Ok(result?)
+    }
+
+    /// Writes the evidence pack of an engagement.
+    pub async fn export_pack(&self, engagement: &str, out: &Path) -> Result<PackResult> {
+        let ws = self.open().await?;
+        let result = self.export_pack_in(&ws, engagement, out).await;
+        ws.close().await;
+        result
+    }
+
+    /// [`App::export_pack`] in an open workspace.
+    pub async fn export_pack_in(
+        &self,
+        ws: &Workspace,
+        engagement: &str,
+        out: &Path,
+    ) -> Result<PackResult> {
+        let out = self.path(out);
+        let engagement = self.engagement_in(ws, Some(engagement)).await?;
+        let cleaned = pack::clean_leftovers(&out);
+        let ledger = ws.ledger();
+        ledger.check_head().await?;
+        let key = ledger.signing_key().await?;
+        let estate = ws.store.load_estate().await?;
+        let assessment = assess(&estate);
+        let derived = responsibility::derive(&assessment);
+        let docs =
+            documents::render(DocumentSet::Pack, &assessment, &derived).map_err(|source| {
+                AppError::Io {
+                    path: out.clone(),
+                    source,
+                }
+            })?;
+        let entries = ws.store.ledger().await?;
+        // The index decides what is current; the pack replays the ledger. They must agree.
+        let indexed: Vec<i64> = ws
+            .store
+            .evidence(&EvidenceQuery::CurrentFor(engagement.id.clone()))
+            .await?
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        let manifest = pack::export(
+            &PackInput {
+                entries: &entries,
+                blobs: &ws.blobs,
+                key: &key,
+                engagement: &engagement,
+                documents: &docs,
+                at: &self.now(),
+                by: &self.actor,
+            },
+            &out,
+        )?;
+        let packed: Vec<i64> = manifest.evidence.iter().map(|e| e.ledger_entry).collect();
+        if packed != indexed {
+            let _ = std::fs::remove_file(&out);
+            return Err(AppError::Input(
+                "the evidence index disagrees with the ledger; run `fieldproof verify` (nothing was written)".to_string(),
+            ));
+        }
+        let head = &manifest.ledger.head;
+        Ok(PackResult {
+            path: out.display().to_string(),
+            engagement: engagement.id.clone(),
+            evidence: manifest.evidence.len(),
+            key_fingerprint: manifest.key_fingerprint.clone(),
+            expect_head: format!("{}:{}", head.seq, head.hash),
+            ledger: manifest.ledger,
+            cleaned,
+        })
+    }
+
+    fn key_uses(records: &[fieldproof_store::KeyRecord]) -> Vec<KeyUse> {
+        records
+            .iter()
+            .filter_map(|k| {
+                fieldproof_evidence::keys::parse_public(&k.public_key).map(|key| KeyUse {
+                    from_entry: k.seq,
+                    fingerprint: fingerprint(&key),
+                    public_key: public_hex(&key),
+                })
+            })
+            .collect()
+    }
+
+    /// The ledger key: the current public key and fingerprint, and every key of the ledger;
+    /// writes the public key to `output` when given.
+    pub async fn key_show(&self, output: Option<&Path>) -> Result<KeyInfo> {
+        let ws = self.open().await?;
+        let result = async {
+            let keys = Self::key_uses(&ws.store.keys().await?);
+            let current = ws.keys.read_public()?;
+            let written = match output {
+                Some(path) => {
+                    let path = self.path(path);
+                    crate::scope::write_file(
+                        &path,
+                        format!("{}\n", public_hex(&current)).as_bytes(),
+                    )?;
+                    Some(path.display().to_string())
+                }
+                None => None,
+            };
+            Ok(KeyInfo {
+                public_key: public_hex(&current),
+                fingerprint: fingerprint(&current),
+                protected: ws.keys.is_protected()?,
+                keys,
+                written,
+            })
+        }
+        .await;
+        ws.close().await;
+        result
+    }
+
+    /// Rotates the ledger key.
+    pub async fn key_rotate(&self, reason: &str) -> Result<KeyRotated> {
+        if reason.trim().is_empty() {
+            return Err(AppError::Input(
+                "give a --reason for the rotation (it is recorded in the ledger)".to_string(),
+            ));
+        }
+        let ws = self.open().await?;
+        let result = async {
+            let ledger = ws.ledger();
+            let previous = ledger.signing_key().await?;
+            let (entry, next) = ledger.rotate_key(reason, &self.now(), &self.actor).await?;
+            Ok(KeyRotated {
+                entry: entry.seq,
+                previous_fingerprint: fingerprint(&previous.public()),
+                fingerprint: fingerprint(&next.public()),
+            })
+        }
+        .await;
+        ws.close().await;
+        result
+    }
+
+    /// Encrypts the private key under `new_passphrase`, or stores it in the clear when `None`.
+    pub async fn key_protect(&self, new_passphrase: Option<&str>) -> Result<KeyProtection> {
+        let ws = self.open().await?;
+        let result = async {
+            let key: LedgerKey = ws.ledger().signing_key().await?;
+            ws.keys.reprotect(&key, new_passphrase)?;
+            Ok(KeyProtection {
+                fingerprint: fingerprint(&key.public()),
+                protected: new_passphrase.is_some(),
+            })
+        }
+        .await;
+        ws.close().await;
+        result
+    }
+
+    /// The current ledger head.
+    pub async fn head(&self) -> Result<Option<LedgerHead>> {
+        let ws = self.open().await?;
+        let head = ws.store.head().await;
+        ws.close().await;
+        Ok(head?)
+    }
+}
+
+/// The catalog of stored imports (for callers that hold a store already).
+pub async fn catalog_of(ws: &Workspace) -> Result<Catalog> {
+    catalog_with(&ws.store.catalogs().await?)
+}

@@ -1,0 +1,317 @@
+//! The workspace: where the store is (chosen by URL through [`open_store`], so a PostgreSQL
+//! backend drops in without touching a front end), and the evidence parts kept beside it in the
+//! workspace directory: keys, blobs and the signed ledger checkpoint.
+//!
+//! ```text
+//! DIR/.fieldproof/
+//!   fieldproof.db     the default store (sqlite:DIR/.fieldproof/fieldproof.db)
+//!   keys/             ledger.key (owner-only, optionally passphrase-protected), ledger.pub
+//!   blobs/            evidence content by SHA-256; tmp/ for writes in progress
+//!   ledger.head       the signed checkpoint of the ledger head
+//! ```
+
+use crate::{App, AppError, Result};
+use fieldproof_evidence::blobs::LocalBlobStore;
+use fieldproof_evidence::checkpoint::LocalCheckpoint;
+use fieldproof_evidence::keys::KeyFiles;
+use fieldproof_evidence::Ledger;
+use fieldproof_store::{Store, StoreError};
+use fieldproof_store_sqlite::SqliteStore;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The directory inside a workspace directory that holds fieldproof's files.
+pub const WORKSPACE_DIR: &str = ".fieldproof";
+/// The default database file inside [`WORKSPACE_DIR`].
+pub const DATABASE_FILE: &str = "fieldproof.db";
+/// The checkpoint file inside [`WORKSPACE_DIR`].
+pub const CHECKPOINT_FILE: &str = "ledger.head";
+
+/// A parsed store URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    /// `sqlite:PATH` or `sqlite://PATH`.
+    Sqlite(PathBuf),
+}
+
+impl StoreUrl {
+    /// Parses `sqlite:PATH`, `sqlite://PATH` (`sqlite:///abs/path`); relative paths are taken
+    /// from `cwd`.
+    pub fn parse(url: &str, cwd: &Path) -> Result<StoreUrl> {
+        let bad = |message: String| {
+            AppError::Store(StoreError::Url {
+                url: url.to_string(),
+                message,
+            })
+        };
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() {
+                return Err(bad(
+                    "give the database file, e.g. sqlite:.fieldproof/fieldproof.db".into(),
+                ));
+            }
+            let path = Path::new(path);
+            return Ok(StoreUrl::Sqlite(if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                cwd.join(path)
+            }));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(bad(
+                "this build has no PostgreSQL backend yet; use the embedded default (sqlite:PATH)"
+                    .into(),
+            ));
+        }
+        Err(bad(
+            "unknown store; use sqlite:PATH (the embedded default)".into()
+        ))
+    }
+
+    /// The URL text.
+    pub fn display(&self) -> String {
+        match self {
+            StoreUrl::Sqlite(path) => format!("sqlite:{}", path.display()),
+        }
+    }
+}
+
+/// Opens an existing store.
+pub async fn open_store(url: &StoreUrl) -> Result<Arc<dyn Store>> {
+    match url {
+        StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).await?)),
+    }
+}
+
+/// Creates a new, empty store.
+pub async fn create_store(url: &StoreUrl, at: &str, actor: &str) -> Result<Arc<dyn Store>> {
+    match url {
+        StoreUrl::Sqlite(path) => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| AppError::Io {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+            Ok(Arc::new(SqliteStore::create(path, at, actor).await?))
+        }
+    }
+}
+
+/// An open workspace: the store and the evidence parts in its directory.
+pub struct Workspace {
+    /// The `.fieldproof` directory.
+    pub dir: PathBuf,
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Where the store is.
+    pub url: StoreUrl,
+    /// Evidence content.
+    pub blobs: LocalBlobStore,
+    /// The signing key files.
+    pub keys: KeyFiles,
+    /// The signed head.
+    pub checkpoint: LocalCheckpoint,
+    passphrase: Option<String>,
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace")
+            .field("dir", &self.dir)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Workspace {
+    fn parts(
+        dir: PathBuf,
+        store: Arc<dyn Store>,
+        url: StoreUrl,
+        passphrase: Option<String>,
+    ) -> Self {
+        Workspace {
+            blobs: LocalBlobStore::new(dir.join("blobs")),
+            keys: KeyFiles::new(dir.join("keys")),
+            checkpoint: LocalCheckpoint::new(dir.join(CHECKPOINT_FILE)),
+            dir,
+            store,
+            url,
+            passphrase,
+        }
+    }
+
+    /// The ledger with everything appending needs.
+    pub fn ledger(&self) -> Ledger<'_> {
+        Ledger {
+            store: self.store.as_ref(),
+            blobs: &self.blobs,
+            keys: self.keys.clone(),
+            checkpoint: &self.checkpoint,
+            passphrase: self.passphrase.clone(),
+        }
+    }
+
+    /// Closes the store (folding its log into its main file).
+    pub async fn close(self) {
+        self.store.close().await;
+    }
+}
+
+impl App {
+    /// The `.fieldproof` directory: `--workspace DIR`, else the current directory or the nearest
+    /// parent that has one.
+    pub fn workspace_dir(&self) -> Result<PathBuf> {
+        if let Some(dir) = &self.config.workspace {
+            return Ok(self.path(dir).join(WORKSPACE_DIR));
+        }
+        self.config
+            .cwd
+            .ancestors()
+            .map(|dir| dir.join(WORKSPACE_DIR))
+            .find(|dir| dir.is_dir())
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "no fieldproof workspace in {} or its parents; run `fieldproof init`, pass --workspace DIR, or give --estate FILE",
+                    self.config.cwd.display()
+                ))
+            })
+    }
+
+    fn store_url(&self, dir: &Path) -> Result<StoreUrl> {
+        match &self.config.store {
+            Some(url) => StoreUrl::parse(url, &self.config.cwd),
+            None => Ok(StoreUrl::Sqlite(dir.join(DATABASE_FILE))),
+        }
+    }
+
+    /// Opens the workspace, indexing a ledger written before the index existed.
+    pub async fn open(&self) -> Result<Workspace> {
+        let dir = self.workspace_dir()?;
+        let url = self.store_url(&dir)?;
+        let store = open_store(&url).await?;
+        let workspace = Workspace::parts(dir, store, url, self.config.passphrase.clone());
+        let behind = match (
+            workspace.store.head().await,
+            workspace.store.indexed_up_to().await,
+        ) {
+            (Ok(head), Ok(indexed)) => head.is_some_and(|h| h.seq > indexed),
+            (Err(e), _) | (_, Err(e)) => {
+                workspace.close().await;
+                return Err(e.into());
+            }
+        };
+        if behind {
+            if let Err(e) = workspace.ledger().catch_up_index().await {
+                workspace.close().await;
+                return Err(e.into());
+            }
+        }
+        Ok(workspace)
+    }
+
+    /// Opens the workspace if there is one (an explicit `--workspace` must exist).
+    pub async fn open_if_any(&self) -> Result<Option<Workspace>> {
+        match (&self.config.workspace, self.workspace_dir()) {
+            (None, Err(_)) => Ok(None),
+            _ => self.open().await.map(Some),
+        }
+    }
+
+    /// Creates a workspace in `dir` (or `--workspace`): the store, the ledger key (protected
+    /// when a passphrase is configured), the genesis entry and the first checkpoint.
+    pub async fn init(&self, dir: &Path) -> Result<crate::contract::InitResult> {
+        let base = self
+            .config
+            .workspace
+            .as_deref()
+            .map(|d| self.path(d))
+            .unwrap_or_else(|| self.path(dir));
+        let dir = base.join(WORKSPACE_DIR);
+        std::fs::create_dir_all(&dir).map_err(|source| AppError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let url = self.store_url(&dir)?;
+        if dir
+            .join("keys")
+            .join(fieldproof_evidence::keys::SECRET_FILE)
+            .exists()
+        {
+            return Err(StoreError::AlreadyInitialised {
+                location: dir.display().to_string(),
+            }
+            .into());
+        }
+        let store = create_store(&url, &self.now(), &self.actor).await?;
+        let workspace = Workspace::parts(dir.clone(), store, url, self.config.passphrase.clone());
+        let genesis = workspace
+            .ledger()
+            .initialise(&self.now(), &self.actor)
+            .await;
+        let result = match genesis {
+            Ok(entry) => {
+                let key = workspace.keys.read_public()?;
+                Ok(crate::contract::InitResult {
+                    workspace: dir.display().to_string(),
+                    store: workspace.url.display(),
+                    genesis_entry: entry.seq,
+                    key_fingerprint: fieldproof_evidence::keys::fingerprint(&key),
+                    key_protected: self.config.passphrase.is_some(),
+                    secret_key: workspace.keys.secret().display().to_string(),
+                })
+            }
+            Err(e) => Err(e.into()),
+        };
+        workspace.close().await;
+        result
+    }
+
+    /// Writes one consistent copy of the store to `out`.
+    pub async fn backup(&self, out: &Path) -> Result<crate::contract::BackupResult> {
+        let ws = self.open().await?;
+        let result = self.backup_in(&ws, out).await;
+        ws.close().await;
+        result
+    }
+
+    /// [`App::backup`] in an open workspace.
+    pub async fn backup_in(
+        &self,
+        ws: &Workspace,
+        out: &Path,
+    ) -> Result<crate::contract::BackupResult> {
+        let out = self.path(out);
+        let head = ws.store.head().await?;
+        let info = ws.store.backup(&out).await?;
+        Ok(crate::contract::BackupResult {
+            path: info.path,
+            bytes: info.bytes,
+            head,
+            verify_with: format!("fieldproof verify --store sqlite:{}", out.display()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_urls() {
+        let cwd = Path::new("/work");
+        assert_eq!(
+            StoreUrl::parse("sqlite:db/x.db", cwd).ok(),
+            Some(StoreUrl::Sqlite(PathBuf::from("/work/db/x.db")))
+        );
+        assert_eq!(
+            StoreUrl::parse("sqlite:///tmp/x.db", cwd).ok(),
+            Some(StoreUrl::Sqlite(PathBuf::from("/tmp/x.db")))
+        );
+        for bad in ["sqlite:", "mysql://x", "postgres://u@h/db", "x.db"] {
+            assert!(StoreUrl::parse(bad, cwd).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! What the catalog answers, as owned, serialisable views: the catalog list, one framework,
+//! requirement or control, the controls an assessment needs, criterion coverage and `map`
+//! paths. The application layer returns them as its JSON contracts; the report crate renders
+//! them for people.
+
+use crate::applicability::{applicable, coverage, Applicable, CriterionCoverage};
+use crate::graph::{Graph, PathTo};
+use crate::model::{
+    Condition, Control, EvidenceRequest, Framework, FrameworkOrigin, Frequency, Mapping,
+    Relationship, Requirement,
+};
+use crate::{Catalog, Node, LIBRARY};
+use fieldproof_core::assessment::Assessment;
+use fieldproof_core::TscCategory;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// A framework in the catalog list.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct FrameworkSummary {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Short name.
+    pub short: String,
+    /// Other accepted names.
+    pub aliases: Vec<String>,
+    /// Kind of requirements.
+    pub kind: String,
+    /// Version.
+    pub version: String,
+    /// Requirements.
+    pub requirements: usize,
+    /// Withdrawn requirements.
+    pub withdrawn: usize,
+    /// `bundled` or `imported from FILE`.
+    pub origin: String,
+    /// Provenance.
+    pub source: String,
+}
+
+/// The control library in the catalog list.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LibrarySummary {
+    /// `fieldproof`.
+    pub id: String,
+    /// Controls.
+    pub controls: usize,
+    /// Themes.
+    pub themes: usize,
+}
+
+/// A crosswalk in the catalog list.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CrosswalkSummary {
+    /// Source framework.
+    pub source: String,
+    /// Target framework.
+    pub target: String,
+    /// Pairs.
+    pub pairs: usize,
+    /// Provenance.
+    pub provenance: String,
+}
+
+/// `catalog list`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CatalogList {
+    /// Frameworks.
+    pub frameworks: Vec<FrameworkSummary>,
+    /// The control library.
+    pub control_library: LibrarySummary,
+    /// Crosswalks.
+    pub crosswalks: Vec<CrosswalkSummary>,
+}
+
+/// A mapping to or from a requirement.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MappingEdge {
+    /// The other end, qualified (`fieldproof:FP-AC-01`).
+    pub with: String,
+    /// Its title.
+    pub title: String,
+    /// Read "this REL other".
+    pub relationship: Relationship,
+    /// Strength 1-10.
+    pub strength: Option<u8>,
+}
+
+/// A requirement with what maps to it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RequirementView {
+    /// Framework id.
+    pub framework: String,
+    /// The framework's short name.
+    pub framework_short: String,
+    /// The requirement.
+    pub requirement: Requirement,
+    /// Mappings to and from it.
+    pub mappings: Vec<MappingEdge>,
+}
+
+/// `catalog show`: a framework, a requirement or a control.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CatalogShow {
+    /// A framework with its requirements.
+    Framework(Framework),
+    /// A requirement with its mappings.
+    Requirement(RequirementView),
+    /// A control of the library.
+    Control(Box<Control>),
+}
+
+/// A control an estate needs.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ControlRow {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Theme.
+    pub theme: String,
+    /// How often it operates.
+    pub frequency: Frequency,
+    /// TSC categories.
+    pub tsc_categories: Vec<TscCategory>,
+    /// Whether it applies to the organisation as a whole.
+    pub organisation_wide: bool,
+    /// Components in scope or shared that make it applicable.
+    pub components: Vec<String>,
+    /// When it applies.
+    pub applies_when: Vec<Condition>,
+    /// Evidence requests.
+    pub evidence: Vec<EvidenceRequest>,
+    /// Automated tests.
+    pub tests: Vec<String>,
+    /// Typed mappings.
+    pub mappings: Vec<Mapping>,
+}
+
+/// `controls`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ControlsView {
+    /// The categories considered.
+    pub categories: Vec<TscCategory>,
+    /// The controls.
+    pub controls: Vec<ControlRow>,
+}
+
+/// `coverage`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CoverageView {
+    /// The categories in play.
+    pub categories: Vec<TscCategory>,
+    /// Per criterion, the applicable controls that map to it.
+    pub criteria: Vec<CriterionCoverage>,
+    /// Criteria no applicable control covers.
+    pub uncovered: Vec<String>,
+}
+
+/// `map`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MapView {
+    /// The start, qualified.
+    pub from: String,
+    /// Its title.
+    pub title: String,
+    /// Whether the start is a control of the library.
+    pub from_control: bool,
+    /// The target framework id.
+    pub to: String,
+    /// Every requirement reached, with its shortest paths, most direct first.
+    pub results: Vec<PathTo>,
+}
+
+/// `bundled`, or `imported from FILE`.
+pub fn origin_text(f: &Framework) -> String {
+    match &f.origin {
+        FrameworkOrigin::Bundled => "bundled".to_string(),
+        FrameworkOrigin::Imported { source, .. } => format!("imported from {source}"),
+    }
+}
+
+/// The catalog list.
+pub fn list(catalog: &Catalog) -> CatalogList {
+    CatalogList {
+        frameworks: catalog
+            .frameworks
+            .iter()
+            .map(|f| FrameworkSummary {
+                id: f.id.clone(),
+                name: f.name.clone(),
+                short: f.short.clone(),
+                aliases: f.aliases.clone(),
+                kind: f.kind.as_str().to_string(),
+                version: f.version.clone(),
+                requirements: f.requirements.len(),
+                withdrawn: f.requirements.iter().filter(|r| r.withdrawn).count(),
+                origin: origin_text(f),
+                source: f.source.clone(),
+            })
+            .collect(),
+        control_library: LibrarySummary {
+            id: LIBRARY.to_string(),
+            controls: catalog.controls.len(),
+            themes: catalog.themes.len(),
+        },
+        crosswalks: catalog
+            .crosswalks
+            .iter()
+            .map(|c| CrosswalkSummary {
+                source: c.header.source.clone(),
+                target: c.header.target.clone(),
+                pairs: c.pairs.len(),
+                provenance: c.header.provenance.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A framework, a requirement with its mappings, or a control; `Err` says why not found.
+pub fn show(catalog: &Catalog, reference: &str) -> Result<CatalogShow, String> {
+    if let Some(framework) = catalog.framework(reference) {
+        return Ok(CatalogShow::Framework(framework.clone()));
+    }
+    let node = catalog.resolve(reference)?;
+    match &node {
+        Node::Control(id) => catalog
+            .control(id)
+            .map(|c| CatalogShow::Control(Box::new(c.clone())))
+            .ok_or_else(|| format!("no control {id}")),
+        Node::Requirement(..) => {
+            let (framework, requirement) = catalog
+                .requirement(&node)
+                .ok_or_else(|| format!("no requirement {reference}"))?;
+            let graph = Graph::of(catalog);
+            Ok(CatalogShow::Requirement(RequirementView {
+                framework: framework.id.clone(),
+                framework_short: framework.short.clone(),
+                requirement: requirement.clone(),
+                mappings: graph
+                    .edges(&node)
+                    .iter()
+                    .map(|e| MappingEdge {
+                        with: e.to.qualified(),
+                        title: catalog.title(&e.to),
+                        relationship: e.relationship,
+                        strength: e.strength,
+                    })
+                    .collect(),
+            }))
+        }
+    }
+}
+
+fn row(a: &Applicable<'_>) -> ControlRow {
+    ControlRow {
+        id: a.control.id.clone(),
+        title: a.control.title.clone(),
+        theme: a.control.theme.clone(),
+        frequency: a.control.frequency,
+        tsc_categories: a.control.categories.clone(),
+        organisation_wide: a.organisation_wide,
+        components: a.components.clone(),
+        applies_when: a.control.applies_when.clone(),
+        evidence: a.control.evidence.clone(),
+        tests: a.control.tests.clone(),
+        mappings: a.control.mappings.clone(),
+    }
+}
+
+/// The categories to consider: those given, else `implicated`, in category order.
+pub fn categories_for(given: &[TscCategory], implicated: Vec<TscCategory>) -> Vec<TscCategory> {
+    if given.is_empty() {
+        implicated
+    } else {
+        TscCategory::ALL
+            .iter()
+            .copied()
+            .filter(|c| given.contains(c))
+            .collect()
+    }
+}
+
+/// The controls an assessment needs for `categories` (or those it implicates).
+pub fn controls(
+    catalog: &Catalog,
+    assessment: &Assessment<'_>,
+    categories: &[TscCategory],
+) -> ControlsView {
+    let categories = categories_for(categories, assessment.categories());
+    ControlsView {
+        controls: applicable(catalog, assessment, &categories)
+            .iter()
+            .map(row)
+            .collect(),
+        categories,
+    }
+}
+
+/// The whole library, filtered by `categories` when given.
+pub fn library(catalog: &Catalog, categories: &[TscCategory]) -> ControlsView {
+    let categories = categories_for(categories, TscCategory::ALL.to_vec());
+    ControlsView {
+        controls: catalog
+            .controls
+            .iter()
+            .filter(|c| c.categories.iter().any(|x| categories.contains(x)))
+            .map(|control| {
+                row(&Applicable {
+                    control,
+                    components: Vec::new(),
+                    organisation_wide: control.applies_when.is_empty(),
+                })
+            })
+            .collect(),
+        categories,
+    }
+}
+
+/// Criterion coverage of an assessment for `categories` (or those it implicates).
+pub fn coverage_of(
+    catalog: &Catalog,
+    assessment: &Assessment<'_>,
+    categories: &[TscCategory],
+) -> CoverageView {
+    let categories = categories_for(categories, assessment.categories());
+    let rows = applicable(catalog, assessment, &categories);
+    let criteria = coverage(catalog, &rows, &categories);
+    let uncovered = criteria
+        .iter()
+        .filter(|c| c.controls.is_empty())
+        .map(|c| c.criterion.clone())
+        .collect();
+    CoverageView {
+        categories,
+        criteria,
+        uncovered,
+    }
+}
+
+/// The requirements of framework `to` reachable from `reference`.
+pub fn map(
+    catalog: &Catalog,
+    reference: &str,
+    to: &str,
+    max_hops: usize,
+) -> Result<MapView, String> {
+    let start = catalog.resolve(reference)?;
+    let target = if to.eq_ignore_ascii_case(LIBRARY) {
+        LIBRARY.to_string()
+    } else {
+        catalog.framework(to).map(|f| f.id.clone()).ok_or_else(|| {
+            format!("unknown framework '{to}'; `fieldproof catalog list` shows the names")
+        })?
+    };
+    let graph = Graph::of(catalog);
+    Ok(MapView {
+        from: start.qualified(),
+        title: catalog.title(&start),
+        from_control: matches!(start, Node::Control(_)),
+        results: graph.paths(catalog, &start, &target, max_hops.max(1)),
+        to: target,
+    })
+}

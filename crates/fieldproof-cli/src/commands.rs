@@ -1,0 +1,754 @@
+//! One function per command: turn the arguments into a call of the application layer, then
+//! render its typed result as text or as the JSON contract.
+
+use crate::cli::{
+    CatalogArgs, CatalogCommand, Cli, Command, DocumentFormat, EngagementArgs, EngagementCommand,
+    EvidenceArgs, EvidenceCommand, ExportArgs, ExportCommand, KeyArgs, KeyCommand, MatrixFormat,
+    ScopeFormat, SummaryFormat,
+};
+use crate::output::{self, Progress};
+use crate::Outcome;
+use anyhow::{anyhow, bail, Context as _, Result};
+use fieldproof_app::catalog::OscalExport;
+use fieldproof_app::clock::FixedClock;
+use fieldproof_app::contract;
+use fieldproof_app::evidence::{AddContent, AddRequest, VerifyRequest};
+use fieldproof_app::scope::{BoundaryFormat, EstateSource};
+use fieldproof_app::{count, App, Config};
+use fieldproof_catalog::views::CatalogShow;
+use fieldproof_core::engagement::EngagementRequest;
+use fieldproof_core::findings::reaches;
+use fieldproof_core::{Severity, TscCategory};
+use fieldproof_report::catalog as catalog_text;
+use fieldproof_report::evidence as evidence_text;
+use fieldproof_report::scope as render;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Builds the application from the global options and the environment.
+fn app(cli: &Cli) -> Result<App> {
+    let clock = match std::env::var("FIELDPROOF_NOW") {
+        Ok(pinned) => Some(
+            Arc::new(FixedClock::parse(&pinned).context("FIELDPROOF_NOW")?)
+                as Arc<dyn fieldproof_app::clock::Clock>,
+        ),
+        Err(_) => None,
+    };
+    Ok(App::new(Config {
+        cwd: std::env::current_dir().context("cannot read the current directory")?,
+        workspace: cli.workspace.clone(),
+        store: cli.store.clone(),
+        actor: cli.actor.clone(),
+        clock,
+        passphrase: std::env::var("FIELDPROOF_KEY_PASSPHRASE").ok(),
+    }))
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<Outcome> {
+    let app = app(&cli)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(dispatch(&app, cli.command))
+}
+
+fn threshold(findings: &[fieldproof_core::Finding], fail_on: Option<Severity>) -> Outcome {
+    if reaches(findings, fail_on) {
+        Outcome::FindingsAtThreshold
+    } else {
+        Outcome::Ok
+    }
+}
+
+async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
+    match command {
+        Command::Assess(args) => assess(app, &args),
+        Command::Init(args) => {
+            let r = app.init(&args.dir).await?;
+            match args.format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&format!(
+                    "Created a fieldproof workspace at {}\nEvidence ledger started (entry {}); signing key {} ({}), public key fingerprint {}\nGive that fingerprint to your auditor out of band: they pin it with `fieldproof verify PACK --fingerprint {}`.\nNext: fieldproof apply ESTATE.yaml (run from {} or pass --workspace)\n",
+                    r.workspace,
+                    r.genesis_entry,
+                    r.secret_key,
+                    if r.key_protected { "owner-only, encrypted under $FIELDPROOF_KEY_PASSPHRASE" } else { "owner-only" },
+                    r.key_fingerprint,
+                    r.key_fingerprint,
+                    args.dir.display()
+                ))?,
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Apply(args) => {
+            let mut progress = Progress::reading(&args.estate);
+            let r = app
+                .apply(&args.estate, &mut |d, t| progress.update(d, t))
+                .await?;
+            progress.finish();
+            match args.format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&apply_text(&r, &args.estate))?,
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Log(args) => {
+            let r = app.log(args.limit).await?;
+            match args.format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&log_text(&r))?,
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Validate(args) => {
+            let mut progress = Progress::reading(&args.file);
+            let validated = app.validate(&args.file, &mut |d, t| progress.update(d, t));
+            progress.finish();
+            let r = &validated.result;
+            if args.format == SummaryFormat::Json {
+                output::json(r)?;
+            }
+            match validated.error {
+                Some(error) => {
+                    Err(anyhow::Error::new(error)
+                        .context(format!("{} is not a valid estate", r.file)))
+                }
+                None if !r.valid => bail!(
+                    "{}",
+                    r.problems.first().map_or("invalid", |p| p.message.as_str())
+                ),
+                None => {
+                    if args.format == SummaryFormat::Text {
+                        output::print(&format!(
+                            "{}: valid — {} ({} in scope, {} shared, {} out of scope), {}, {}, {}\n",
+                            r.file,
+                            count(r.components, "component", "components"),
+                            r.in_scope,
+                            r.shared,
+                            r.out_of_scope,
+                            count(r.subservice_organisations, "subservice organisation", "subservice organisations"),
+                            count(r.responsibilities, "responsibility statement", "responsibility statements"),
+                            count(r.findings, "scope finding", "scope findings"),
+                        ))?;
+                    }
+                    Ok(Outcome::Ok)
+                }
+            }
+        }
+        Command::Scope(args) => scope(app, &args).await,
+        Command::Boundary(args) => {
+            let format = match args.format {
+                DocumentFormat::Md => BoundaryFormat::Markdown,
+                DocumentFormat::Html => BoundaryFormat::Html,
+            };
+            let source = EstateSource::from_option(args.source.estate.as_deref());
+            let document = app.boundary(&source, format).await?;
+            output::emit(args.output.as_deref(), document.as_bytes())?;
+            Ok(Outcome::Ok)
+        }
+        Command::Responsibility(args) => {
+            let format = match args.format {
+                MatrixFormat::Md => fieldproof_app::scope::MatrixFormat::Markdown,
+                MatrixFormat::Csv => fieldproof_app::scope::MatrixFormat::Csv,
+                MatrixFormat::Html => fieldproof_app::scope::MatrixFormat::Html,
+            };
+            let source = EstateSource::from_option(args.source.estate.as_deref());
+            let document = app.responsibility(&source, format).await?;
+            output::emit(args.output.as_deref(), document.as_bytes())?;
+            Ok(Outcome::Ok)
+        }
+        Command::Rules(args) => {
+            match args.format {
+                SummaryFormat::Json => output::json(&app.rules())?,
+                SummaryFormat::Text => output::print(&render::rules_text())?,
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Catalog(args) => catalog(app, &args).await,
+        Command::Controls(args) => {
+            let source =
+                (!args.all).then(|| EstateSource::from_option(args.source.estate.as_deref()));
+            let mut progress = progress_for(args.source.estate.as_deref());
+            let r = app
+                .controls(source.as_ref(), &args.categories.categories, &mut |d, t| {
+                    progress.update(d, t)
+                })
+                .await?;
+            progress.finish();
+            match args.format {
+                ScopeFormat::Json => output::json(&r)?,
+                ScopeFormat::Md => output::print(&catalog_text::controls_markdown(&r))?,
+                ScopeFormat::Table => output::print(&catalog_text::controls_table(&r))?,
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Map(args) => {
+            let r = app.map(&args.requirement, &args.to, args.max_hops).await?;
+            match args.format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&catalog_text::map_text(&r, args.max_hops))?,
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Coverage(args) => {
+            let source = EstateSource::from_option(args.source.estate.as_deref());
+            let mut progress = progress_for(args.source.estate.as_deref());
+            let r = app
+                .coverage(&source, &args.categories.categories, &mut |d, t| {
+                    progress.update(d, t)
+                })
+                .await?;
+            progress.finish();
+            match args.format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&catalog_text::coverage_text(&r))?,
+            }
+            if args.fail_on_uncovered && !r.uncovered.is_empty() {
+                return Ok(Outcome::FindingsAtThreshold);
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Export(args) => export(app, &args).await,
+        Command::Engagement(args) => engagement(app, &args).await,
+        Command::Evidence(args) => evidence(app, &args).await,
+        Command::Verify(args) => {
+            let r = app
+                .verify(&VerifyRequest {
+                    pack: args.pack.clone(),
+                    key_files: args.keys.clone(),
+                    fingerprints: args.fingerprints.clone(),
+                    expect_head: args.expect_head.clone(),
+                })
+                .await?;
+            match args.format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&evidence_text::verification_text(&r))?,
+            }
+            if r.passed() {
+                Ok(Outcome::Ok)
+            } else {
+                Err(anyhow!(
+                    "{} found in {}",
+                    count(r.problems.len(), "problem", "problems"),
+                    r.target
+                ))
+            }
+        }
+        Command::Key(args) => key(app, &args).await,
+        Command::Backup(args) => {
+            let r = app.backup(&args.output).await?;
+            match args.format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&format!(
+                    "Wrote {} ({} bytes){}: one consistent copy of the workspace database.\nVerify it: {}\n",
+                    r.path,
+                    r.bytes,
+                    r.head
+                        .as_ref()
+                        .map(|h| format!(", ledger head {}:{}", h.seq, h.hash))
+                        .unwrap_or_default(),
+                    r.verify_with
+                ))?,
+            }
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+fn progress_for(file: Option<&Path>) -> Progress {
+    file.map_or_else(Progress::none, Progress::reading)
+}
+
+fn category_titles(names: &[&str]) -> String {
+    names
+        .iter()
+        .filter_map(|n| TscCategory::parse(n))
+        .map(|c| c.title())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
+    let mut progress = Progress::reading(&args.estate);
+    let r = app.assess_file(&args.estate, &args.out, &mut |d, t| progress.update(d, t))?;
+    progress.finish();
+    match args.format {
+        SummaryFormat::Json => output::json(&r)?,
+        SummaryFormat::Text => {
+            let s = &r.summary;
+            let mut text = format!(
+                "Assessed {}: {} — {} in scope, {} shared, {} out of scope.\nTrust Services Categories implicated: {}.\n",
+                r.estate,
+                count(s.components, "component", "components"),
+                s.in_scope,
+                s.shared,
+                s.out_of_scope,
+                category_titles(&s.tsc_categories)
+            );
+            if r.findings.is_empty() {
+                text.push_str("No scope findings.\n");
+            } else {
+                text.push_str(&format!(
+                    "{}:\n",
+                    count(r.findings.len(), "scope finding", "scope findings")
+                ));
+                for f in &r.findings {
+                    let subject = f
+                        .component
+                        .clone()
+                        .or(f.subservice.clone())
+                        .unwrap_or_default();
+                    text.push_str(&format!(
+                        "  [{}] {} {}: {}\n",
+                        f.severity, f.rule, subject, f.message
+                    ));
+                }
+            }
+            text.push_str("Wrote:\n");
+            for path in &r.written {
+                text.push_str(&format!("  {path}\n"));
+            }
+            output::print(&text)?;
+        }
+    }
+    Ok(threshold(&r.findings, args.fail_on.fail_on))
+}
+
+fn apply_text(r: &contract::ApplyResult, file: &Path) -> String {
+    if r.changes.is_empty() {
+        return format!(
+            "No changes: the workspace already matches {}.\n",
+            file.display()
+        );
+    }
+    let mut text = String::new();
+    for c in &r.changes {
+        let mark = match c.action {
+            "added" => '+',
+            "removed" => '-',
+            _ => '~',
+        };
+        let fields = if c.fields.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", c.fields.join(", "))
+        };
+        text.push_str(&format!("{mark} {} {}{fields}\n", c.entity, c.key));
+    }
+    text.push_str(&format!(
+        "Applied {}: {} added, {} changed, {} removed (change set #{}, by {} at {}).\n",
+        file.display(),
+        r.added,
+        r.changed,
+        r.removed,
+        r.change_set.unwrap_or_default(),
+        r.actor,
+        r.at
+    ));
+    text
+}
+
+fn log_text(r: &contract::ChangeLogResult) -> String {
+    if r.change_sets.is_empty() {
+        return "The change log is empty: nothing has been applied yet.\n".to_string();
+    }
+    let mut text = String::new();
+    for set in &r.change_sets {
+        text.push_str(&format!(
+            "#{} {} by {}: {} {}{}\n",
+            set.id,
+            set.meta.at,
+            set.meta.actor,
+            set.meta.command,
+            set.meta.source.as_deref().unwrap_or("-"),
+            set.meta
+                .source_sha256
+                .as_deref()
+                .map(|h| format!(" (sha256 {h})"))
+                .unwrap_or_default()
+        ));
+        for c in &set.changes {
+            let fields = if c.fields.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", c.fields.join(", "))
+            };
+            text.push_str(&format!(
+                "    {} {} {}{fields}\n",
+                c.action, c.entity, c.key
+            ));
+        }
+    }
+    text
+}
+
+async fn scope(app: &App, args: &crate::cli::ScopeArgs) -> Result<Outcome> {
+    let source = EstateSource::from_option(args.source.estate.as_deref());
+    let mut progress = progress_for(args.source.estate.as_deref());
+    let scoped = app
+        .scope(&source, &mut |d, t| progress.update(d, t))
+        .await?;
+    progress.finish();
+    let assessment = scoped.assessment();
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let result = match &args.explain {
+        Some(id) => {
+            let Some((c, d)) = assessment.get(id) else {
+                bail!(
+                    "no component with id '{id}' in the estate; `fieldproof scope` lists the ids"
+                );
+            };
+            match args.format {
+                ScopeFormat::Json => {
+                    let reasons = assessment.reasons(c, d);
+                    let explained = render::explanation(&assessment, c, d, &reasons);
+                    serde_json::to_writer_pretty(&mut out, &explained)
+                        .map_err(std::io::Error::from)
+                        .and_then(|_| writeln!(out))
+                }
+                ScopeFormat::Table | ScopeFormat::Md => {
+                    render::write_explanation(&assessment, c, d, &mut out)
+                }
+            }
+        }
+        None => match args.format {
+            ScopeFormat::Json => render::write_json(&assessment, &mut out),
+            ScopeFormat::Table => render::write_table(&assessment, &mut out),
+            ScopeFormat::Md => render::write_markdown(&assessment, &mut out),
+        },
+    };
+    match result.and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Outcome::Ok),
+        other => other?,
+    }
+    if args.explain.is_some() {
+        return Ok(Outcome::Ok);
+    }
+    Ok(threshold(&assessment.findings, args.fail_on.fail_on))
+}
+
+async fn catalog(app: &App, args: &CatalogArgs) -> Result<Outcome> {
+    match &args.command {
+        CatalogCommand::List { format } => {
+            let r = app.catalog_list().await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&catalog_text::list_text(&r))?,
+            }
+        }
+        CatalogCommand::Show { id, format } => {
+            let r = app.catalog_show(id).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&match &r {
+                    CatalogShow::Framework(f) => catalog_text::framework_text(f),
+                    CatalogShow::Requirement(v) => catalog_text::requirement_text(v),
+                    CatalogShow::Control(c) => catalog_text::control_text(c),
+                })?,
+            }
+        }
+        CatalogCommand::ImportOscal {
+            file,
+            id,
+            aliases,
+            kind,
+            format,
+        } => {
+            let r = app.import_oscal(file, id.as_deref(), aliases, kind).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&match r.change_set {
+                    Some(set) => format!(
+                        "Imported {} as '{}': {} ({} withdrawn), sha256 {} (change set #{set}).\n",
+                        r.name,
+                        r.id,
+                        count(r.requirements, "requirement", "requirements"),
+                        r.withdrawn,
+                        r.sha256
+                    ),
+                    None => format!(
+                        "No changes: '{}' is already this document (sha256 {}).\n",
+                        r.id, r.sha256
+                    ),
+                })?,
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+async fn export(app: &App, args: &ExportArgs) -> Result<Outcome> {
+    let (what, output) = match &args.command {
+        ExportCommand::OscalCatalog { framework, output } => {
+            (OscalExport::Catalog(framework.clone()), output)
+        }
+        ExportCommand::OscalMapping { output } => (OscalExport::Mapping, output),
+        ExportCommand::Pack {
+            engagement,
+            output,
+            format,
+        } => {
+            let r = app.export_pack(engagement, output).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => {
+                    let mut text = String::new();
+                    for c in &r.cleaned {
+                        text.push_str(&format!(
+                            "removed {} ({} bytes), left by an interrupted export\n",
+                            c.path, c.bytes
+                        ));
+                    }
+                    text.push_str(&format!(
+                        "Wrote {}: {}, ledger entries 1-{} ({} of other engagements without content), signed by key {}.\n\
+                         Ledger head {} — keep it: `fieldproof verify --expect-head {}` proves later that nothing before it was cut.\n\
+                         Verify offline: fieldproof verify {} --fingerprint {}\n",
+                        r.path,
+                        count(r.evidence, "evidence file", "evidence files"),
+                        r.ledger.entries,
+                        r.ledger.redacted,
+                        r.key_fingerprint,
+                        r.expect_head,
+                        r.expect_head,
+                        r.path,
+                        r.key_fingerprint
+                    ));
+                    output::print(&text)?;
+                }
+            }
+            return Ok(Outcome::Ok);
+        }
+    };
+    let document = app.export_oscal(&what).await?;
+    let mut text = serde_json::to_string_pretty(&document)?;
+    text.push('\n');
+    output::emit(output.as_deref(), text.as_bytes())?;
+    Ok(Outcome::Ok)
+}
+
+async fn engagement(app: &App, args: &EngagementArgs) -> Result<Outcome> {
+    match &args.command {
+        EngagementCommand::Create {
+            id,
+            name,
+            report,
+            report_type,
+            period,
+            as_of,
+            categories,
+            format,
+        } => {
+            let r = app
+                .engagement_create(&EngagementRequest {
+                    id: id.clone(),
+                    name: name.clone(),
+                    report: Some(report.clone()),
+                    report_type: Some(report_type.clone()),
+                    period: period.clone(),
+                    as_of: as_of.clone(),
+                    categories: categories.clone(),
+                })
+                .await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => {
+                    let e = &r.engagement;
+                    output::print(&format!(
+                        "Engagement {} ({} {}, {}, {}) {}.\n",
+                        e.id,
+                        e.report,
+                        e.report_type,
+                        e.period,
+                        e.categories
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        if r.change_set.is_some() {
+                            "saved"
+                        } else {
+                            "unchanged"
+                        }
+                    ))?
+                }
+            }
+        }
+        EngagementCommand::List { format } => {
+            let r = app.engagement_list().await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => {
+                    let mut text = String::new();
+                    if r.engagements.is_empty() {
+                        text.push_str(
+                            "No engagements; create one with `fieldproof engagement create`.\n",
+                        );
+                    }
+                    for e in &r.engagements {
+                        let cats: Vec<&str> = e.categories.iter().map(|c| c.as_str()).collect();
+                        text.push_str(&format!(
+                            "{:<16} {} {} {}  [{}]  {}\n",
+                            e.id,
+                            e.report,
+                            e.report_type,
+                            e.period,
+                            cats.join(","),
+                            e.name
+                        ));
+                    }
+                    output::print(&text)?;
+                }
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+async fn evidence(app: &App, args: &EvidenceArgs) -> Result<Outcome> {
+    match &args.command {
+        EvidenceCommand::Add {
+            files,
+            controls,
+            request,
+            population,
+            engagement,
+            covers,
+            source,
+            note,
+            supersedes,
+            url,
+            attest,
+            format,
+        } => {
+            let content = match (url, attest, files.is_empty()) {
+                (Some(u), None, true) => AddContent::Url(u.clone()),
+                (None, Some(a), true) => AddContent::Attestation(a.clone()),
+                (None, None, _) => AddContent::Files(files.clone()),
+                _ => bail!("give either files or --url/--attest, not both"),
+            };
+            let r = app
+                .evidence_add(&AddRequest {
+                    content,
+                    controls: controls.clone(),
+                    request: request.clone(),
+                    population: *population,
+                    engagement: engagement.clone(),
+                    covers: covers.clone(),
+                    source: source.clone(),
+                    note: note.clone(),
+                    supersedes: supersedes.clone(),
+                })
+                .await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&evidence_text::added_text(&r.added))?,
+            }
+        }
+        EvidenceCommand::Log { format } => {
+            let r = app.evidence_log().await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&evidence_text::ledger_text(&r.entries))?,
+            }
+        }
+        EvidenceCommand::Show { id, format } => {
+            let r = app.evidence_show(id).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&evidence_text::detail_text(&r))?,
+            }
+        }
+        EvidenceCommand::Status { engagement, format } => {
+            let r = app.evidence_status(engagement.as_deref()).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&evidence_text::freshness_text(&r))?,
+            }
+        }
+        EvidenceCommand::Retire { id, reason, format } => {
+            let r = app.evidence_retire(id, reason).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&format!(
+                    "Retired {} (ledger entry {}).\n",
+                    r.evidence, r.entry
+                ))?,
+            }
+        }
+        EvidenceCommand::Key { output, format } => {
+            return key_show(app, output.as_deref(), *format).await
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+async fn key_show(app: &App, output: Option<&Path>, format: SummaryFormat) -> Result<Outcome> {
+    let r = app.key_show(output).await?;
+    match format {
+        SummaryFormat::Json => output::json(&r)?,
+        SummaryFormat::Text => {
+            let mut text = match &r.written {
+                Some(path) => format!("Wrote {path} (fingerprint {})\n", r.fingerprint),
+                None => format!("{}\n", r.public_key),
+            };
+            if r.written.is_none() {
+                let _ = writeln!(std::io::stderr(), "fingerprint {}", r.fingerprint);
+            }
+            if r.keys.len() > 1 {
+                for k in &r.keys {
+                    text.push_str(&format!(
+                        "  key {} signs from ledger entry {}\n",
+                        k.fingerprint, k.from_entry
+                    ));
+                }
+            }
+            output::print(&text)?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+async fn key(app: &App, args: &KeyArgs) -> Result<Outcome> {
+    match &args.command {
+        KeyCommand::Show { output, format } => key_show(app, output.as_deref(), *format).await,
+        KeyCommand::Rotate { reason, format } => {
+            let r = app.key_rotate(reason).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&format!(
+                    "Rotated the ledger key at entry {}: {} -> {}. Give the new fingerprint to your auditors; packs verify across the rotation.\n",
+                    r.entry, r.previous_fingerprint, r.fingerprint
+                ))?,
+            }
+            Ok(Outcome::Ok)
+        }
+        KeyCommand::Protect { format } => {
+            let passphrase = std::env::var("FIELDPROOF_KEY_NEW_PASSPHRASE").map_err(|_| {
+                anyhow!("set the new passphrase in FIELDPROOF_KEY_NEW_PASSPHRASE (and the current one, if the key is protected, in FIELDPROOF_KEY_PASSPHRASE)")
+            })?;
+            let r = app.key_protect(Some(&passphrase)).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&format!(
+                    "The ledger key {} is now encrypted under the new passphrase (Argon2id, ChaCha20-Poly1305); set FIELDPROOF_KEY_PASSPHRASE to use it.\n",
+                    r.fingerprint
+                ))?,
+            }
+            Ok(Outcome::Ok)
+        }
+        KeyCommand::Unprotect { format } => {
+            let r = app.key_protect(None).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&format!(
+                    "The ledger key {} is stored unencrypted again (owner-only file).\n",
+                    r.fingerprint
+                ))?,
+            }
+            Ok(Outcome::Ok)
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Evidence views for people: the ledger, one piece of evidence, adds, freshness per evidence
+//! request, and verification reports. Text from the ledger may be anything a user typed (names,
+//! notes, actors in any script): it is shortened by characters, never by bytes.
+
+use crate::text::{count, truncate};
+use fieldproof_evidence::freshness::{Report, State};
+use fieldproof_evidence::hash::prefix;
+use fieldproof_evidence::ledger::Body;
+use fieldproof_evidence::{AddOutcome, EvidenceDetail, Verification};
+use fieldproof_store::LedgerEntry;
+use std::fmt::Write as _;
+
+/// One line per ledger entry.
+pub fn ledger_text(entries: &[LedgerEntry]) -> String {
+    let mut out = String::new();
+    for e in entries {
+        let line = match serde_json::from_value::<Body>(e.body.clone()) {
+            Ok(Body::Genesis { public_key, at, by }) => {
+                format!("genesis by {by} at {at}, key {}", prefix(&public_key, 16))
+            }
+            Ok(Body::Add(a)) => format!(
+                "add {} {} {} sha256:{} controls {}{}{}{}",
+                a.evidence,
+                a.kind.as_str(),
+                truncate(&a.name, 60),
+                a.sha256.short(12),
+                a.controls.join(","),
+                a.request
+                    .as_deref()
+                    .map(|r| format!(" request {r}"))
+                    .unwrap_or_default(),
+                a.engagement
+                    .as_deref()
+                    .map(|x| format!(" engagement {x}"))
+                    .unwrap_or_default(),
+                a.supersedes
+                    .as_deref()
+                    .map(|x| format!(" supersedes {x}"))
+                    .unwrap_or_default()
+            ),
+            Ok(Body::Retire {
+                evidence,
+                reason,
+                by,
+                ..
+            }) => format!("retire {evidence} by {by}: {}", truncate(&reason, 80)),
+            Ok(Body::RotateKey {
+                public_key,
+                reason,
+                by,
+                ..
+            }) => format!(
+                "rotate key to {} by {by}: {}",
+                prefix(&public_key, 16),
+                truncate(&reason, 80)
+            ),
+            Err(_) => "unreadable entry (run `fieldproof verify`)".to_string(),
+        };
+        let _ = writeln!(out, "#{:<5} {}  {line}", e.seq, prefix(&e.hash, 12));
+    }
+    out
+}
+
+/// One piece of evidence, with its ledger entry.
+pub fn detail_text(d: &EvidenceDetail) -> String {
+    let a = &d.evidence;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {} {}", a.evidence, a.kind.as_str(), a.name);
+    let _ = writeln!(out, "  sha256 {}  {} bytes", a.sha256, a.size);
+    let _ = writeln!(out, "  controls {}", a.controls.join(", "));
+    if let Some(r) = &a.request {
+        let _ = writeln!(out, "  request {r}");
+    }
+    if let Some(e) = &a.engagement {
+        let _ = writeln!(out, "  engagement {e}");
+    }
+    if let Some(c) = a.covers {
+        let _ = writeln!(
+            out,
+            "  covers {c}{}",
+            if a.population { " (population)" } else { "" }
+        );
+    }
+    let _ = writeln!(out, "  collected {} by {}", a.collected_at, a.collected_by);
+    if let Some(s) = &a.source {
+        let _ = writeln!(out, "  source {s}");
+    }
+    if let Some(n) = &a.note {
+        let _ = writeln!(out, "  note {n}");
+    }
+    if let Some(s) = &a.supersedes {
+        let _ = writeln!(out, "  supersedes {s}");
+    }
+    let status = match &d.status {
+        fieldproof_evidence::ledger::Status::Current => "current".to_string(),
+        fieldproof_evidence::ledger::Status::Superseded { by } => format!("superseded by {by}"),
+        fieldproof_evidence::ledger::Status::Retired { reason } => format!("retired: {reason}"),
+    };
+    let _ = writeln!(out, "  status {status}");
+    let _ = writeln!(
+        out,
+        "  ledger entry {} (format {}) hash {} signature {}…",
+        d.entry.seq,
+        d.entry.format,
+        d.entry.hash,
+        prefix(&d.entry.signature, 16)
+    );
+    let _ = writeln!(out, "  stored at {}", d.stored_at);
+    out
+}
+
+/// One line per added item.
+pub fn added_text(outcomes: &[AddOutcome]) -> String {
+    let mut out = String::new();
+    for o in outcomes {
+        if o.duplicate {
+            let _ = writeln!(
+                out,
+                "= {} already recorded as {} (same content and metadata); nothing added",
+                o.name, o.evidence
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "+ {} {} sha256:{} {} bytes{}",
+                o.evidence,
+                o.name,
+                o.sha256,
+                o.size,
+                if o.blob_reused {
+                    " (content already stored; recorded again)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    out
+}
+
+/// Freshness: one line per evidence request, then the counts.
+pub fn freshness_text(report: &Report) -> String {
+    let e = &report.engagement;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Engagement {} ({} {}, {})",
+        e.id, e.report, e.report_type, e.period
+    );
+    for r in &report.rows {
+        let mark = match r.state {
+            State::Present => "present",
+            State::Stale => "STALE  ",
+            State::Missing => "MISSING",
+        };
+        let gap = r
+            .first_gap
+            .map(|g| format!(", first gap {g}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {mark} {:<9} {:<22} {}/{} windows{gap}  {}",
+            r.control, r.request, r.covered, r.windows, r.artifact
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}: {} present, {} stale, {} missing.",
+        count(report.rows.len(), "evidence request", "evidence requests"),
+        report.present,
+        report.stale,
+        report.missing
+    );
+    out
+}
+
+/// A verification report: problems, notes, cleaned temporaries, the keys and whether they were
+/// pinned, then one summary line.
+pub fn verification_text(report: &Verification) -> String {
+    let mut out = String::new();
+    for p in &report.problems {
+        let _ = writeln!(out, "FAIL {p}");
+    }
+    for n in &report.notes {
+        let _ = writeln!(out, "note {n}");
+    }
+    for c in &report.cleaned {
+        let _ = writeln!(
+            out,
+            "removed {} ({} bytes), a temporary file of a write that was interrupted",
+            c.path, c.bytes
+        );
+    }
+    for k in &report.keys {
+        let _ = writeln!(
+            out,
+            "key {} signs from ledger entry {}",
+            k.fingerprint, k.from_entry
+        );
+    }
+    if report.key_pinned {
+        let _ = writeln!(out, "KEY PINNED: the signing keys match the key you gave.");
+    } else if !report.key_fingerprint.is_empty() {
+        let _ = writeln!(
+            out,
+            "KEY NOT PINNED: signed by key fingerprint {}. Compare it with the fingerprint the organisation gave you out of band, or pass --fingerprint {} (or --key FILE): without a pin, a pack re-signed end to end with another key would verify too.",
+            report.key_fingerprint, report.key_fingerprint
+        );
+    }
+    let head = report
+        .head
+        .as_ref()
+        .map(|h| format!(", head {}:{}", h.seq, h.hash))
+        .unwrap_or_default();
+    let redacted = if report.redacted_entries > 0 {
+        format!(
+            " ({} of other engagements without content)",
+            report.redacted_entries
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{}: {} — {}{redacted}, {} ({} bytes) checked{head}",
+        report.target,
+        if report.passed() {
+            "verified"
+        } else {
+            "VERIFICATION FAILED"
+        },
+        count(report.entries, "ledger entry", "ledger entries"),
+        count(report.blobs, "blob", "blobs"),
+        report.bytes
+    );
+    out
+}
