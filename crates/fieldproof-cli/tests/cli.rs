@@ -23,7 +23,7 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn example(name: &str) -> PathBuf {
+pub(crate) fn example(name: &str) -> PathBuf {
     repo().join("examples").join(name).join("estate.yaml")
 }
 
@@ -831,5 +831,7 @@ fn regression_closed_stdout_does_not_panic() {
     assert_eq!(out.status.code(), Some(0));
 }
 
+#[path = "cli/contracts.rs"]
+mod contracts;
 #[path = "cli/evidence.rs"]
 mod evidence;
