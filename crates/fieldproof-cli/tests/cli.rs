@@ -835,3 +835,9 @@ fn regression_closed_stdout_does_not_panic() {
 mod contracts;
 #[path = "cli/evidence.rs"]
 mod evidence;
+#[path = "cli/legacy.rs"]
+mod legacy;
+#[path = "cli/reliability.rs"]
+mod reliability;
+#[path = "cli/trust.rs"]
+mod trust;

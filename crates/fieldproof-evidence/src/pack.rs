@@ -496,6 +496,79 @@ pub fn safe_name(name: &str) -> Result<(), String> {
 
 type Archive = zip::ZipArchive<std::fs::File>;
 
+/// Every entry name in the zip's central directory, in order, duplicates included. (A zip
+/// reader library keys entries by name, so a second entry with the same name would be hidden
+/// from it; an unzip tool may still extract it.)
+fn central_directory_names(path: &Path) -> Result<Vec<String>, String> {
+    use std::io::{Seek, SeekFrom};
+    let damaged = |what: &str| format!("{}: damaged zip ({what})", path.display());
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let length = file.seek(SeekFrom::End(0)).map_err(|e| e.to_string())?;
+    let tail_length = length.min(65_535 + 22);
+    file.seek(SeekFrom::Start(length - tail_length))
+        .map_err(|e| e.to_string())?;
+    let mut tail = vec![0u8; tail_length as usize];
+    file.read_exact(&mut tail).map_err(|e| e.to_string())?;
+    let le16 = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+    let le32 = |b: &[u8], at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+    let le64 = |b: &[u8], at: usize| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(bytes)
+    };
+    let eocd = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|i| tail[*i..*i + 4] == [0x50, 0x4b, 0x05, 0x06])
+        .ok_or_else(|| damaged("no end of central directory"))?;
+    let mut count = u64::from(le16(&tail, eocd + 10));
+    let mut offset = u64::from(le32(&tail, eocd + 16));
+    if count == 0xffff || offset == 0xffff_ffff {
+        // ZIP64: the locator sits just before the end record and points at the ZIP64 record.
+        let locator = eocd
+            .checked_sub(20)
+            .filter(|l| tail[*l..*l + 4] == [0x50, 0x4b, 0x06, 0x07])
+            .ok_or_else(|| damaged("no ZIP64 locator"))?;
+        let record_at = le64(&tail, locator + 8);
+        file.seek(SeekFrom::Start(record_at))
+            .map_err(|e| e.to_string())?;
+        let mut record = [0u8; 56];
+        file.read_exact(&mut record).map_err(|e| e.to_string())?;
+        if record[..4] != [0x50, 0x4b, 0x06, 0x06] {
+            return Err(damaged("bad ZIP64 end record"));
+        }
+        count = le64(&record, 32);
+        offset = le64(&record, 48);
+    }
+    file.seek(SeekFrom::Start(offset))
+        .map_err(|e| e.to_string())?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut names = Vec::new();
+    for _ in 0..count {
+        let mut header = [0u8; 46];
+        reader
+            .read_exact(&mut header)
+            .map_err(|_| damaged("truncated central directory"))?;
+        if header[..4] != [0x50, 0x4b, 0x01, 0x02] {
+            return Err(damaged("bad central directory entry"));
+        }
+        let (name_length, extra, comment) = (
+            usize::from(le16(&header, 28)),
+            usize::from(le16(&header, 30)),
+            usize::from(le16(&header, 32)),
+        );
+        let mut name = vec![0u8; name_length];
+        reader
+            .read_exact(&mut name)
+            .map_err(|_| damaged("truncated entry name"))?;
+        let mut skip = vec![0u8; extra + comment];
+        reader
+            .read_exact(&mut skip)
+            .map_err(|_| damaged("truncated central directory"))?;
+        names.push(String::from_utf8_lossy(&name).into_owned());
+    }
+    Ok(names)
+}
+
 fn read_all(zip: &mut Archive, path: &Path, name: &str) -> Result<Option<Vec<u8>>, EvidenceError> {
     let Ok(mut entry) = zip.by_name(name) else {
         return Ok(None);
@@ -521,17 +594,12 @@ pub fn verify(path: &Path, options: &VerifyOptions) -> Result<Verification, Evid
         .map_err(|e| EvidenceError::Pack(format!("{}: not a readable zip: {e}", path.display())))?;
     let mut report = Verification::new(format!("pack {}", path.display()));
 
-    // Every entry name, checked before anything is read.
-    let mut names = Vec::with_capacity(zip.len());
-    for index in 0..zip.len() {
-        let name = zip
-            .by_index_raw(index)
-            .map(|e| e.name().to_string())
-            .map_err(|e| EvidenceError::Pack(format!("{}: damaged zip: {e}", path.display())))?;
-        if let Err(problem) = safe_name(&name) {
+    // Every entry name, as the central directory holds them, checked before anything is read.
+    let names = central_directory_names(path).map_err(EvidenceError::Pack)?;
+    for name in &names {
+        if let Err(problem) = safe_name(name) {
             report.problems.push(problem);
         }
-        names.push(name);
     }
     let mut seen = BTreeSet::new();
     for name in &names {
@@ -778,6 +846,25 @@ pub fn pinned_in(pin: &str, keys: &[fieldproof_store::KeyRecord]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn central_directory_lists_every_entry_including_zip64_archives() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("many.zip");
+        let file = std::fs::File::create(&path).expect("create");
+        let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+        let options =
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        // More than 65,535 entries forces the ZIP64 end of central directory.
+        let count = 65_600;
+        for i in 0..count {
+            zip.start_file(format!("e{i}"), options).expect("start");
+        }
+        zip.finish().expect("finish");
+        let names = central_directory_names(&path).expect("read");
+        assert_eq!(names.len(), count);
+        assert_eq!(names.last().map(String::as_str), Some("e65599"));
+    }
 
     #[test]
     fn unsafe_entry_names_are_refused() {

@@ -235,3 +235,79 @@ pub fn verification_text(report: &Verification) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldproof_evidence::hash::Sha256Hex;
+    use fieldproof_evidence::ledger::{Added, EvidenceKind, Status};
+    use proptest::prelude::*;
+
+    fn added(name: &str, note: &str, actor: &str) -> Added {
+        Added {
+            evidence: "EV-000002".into(),
+            kind: EvidenceKind::File,
+            name: name.into(),
+            sha256: Sha256Hex::of(name.as_bytes()),
+            size: 1,
+            controls: vec!["FP-BR-01".into()],
+            request: Some(note.into()),
+            population: false,
+            engagement: Some(actor.into()),
+            covers: None,
+            collected_at: "2026-01-01T00:00:00Z".into(),
+            collected_by: actor.into(),
+            source: Some(note.into()),
+            note: Some(note.into()),
+            supersedes: None,
+        }
+    }
+
+    fn entry(seq: i64, body: serde_json::Value, hash: &str, signature: &str) -> LedgerEntry {
+        LedgerEntry {
+            seq,
+            prev: hash.into(),
+            format: 2,
+            body_sha256: Some(hash.into()),
+            body,
+            hash: hash.into(),
+            signature: signature.into(),
+        }
+    }
+
+    proptest! {
+        /// Regression: `evidence log` and `evidence show` sliced strings by bytes and panicked
+        /// on multi-byte text (and on short, tampered hashes or signatures).
+        #[test]
+        fn regression_log_and_show_never_slice_inside_a_character(
+            name in "\\PC{0,90}",
+            note in "\\PC{0,200}",
+            actor in "\\PC{0,40}",
+            hash in "\\PC{0,20}",
+            signature in "\\PC{0,20}",
+        ) {
+            let a = added(&name, &note, &actor);
+            let bodies = vec![
+                serde_json::to_value(Body::Genesis { public_key: hash.clone(), at: note.clone(), by: actor.clone() }),
+                serde_json::to_value(Body::Add(a.clone())),
+                serde_json::to_value(Body::Retire { evidence: name.clone(), reason: note.clone(), at: note.clone(), by: actor.clone() }),
+                serde_json::to_value(Body::RotateKey { public_key: hash.clone(), proof: signature.clone(), reason: note.clone(), at: note.clone(), by: actor.clone() }),
+                Ok(serde_json::Value::String(note.clone())),
+            ];
+            let entries: Vec<LedgerEntry> = bodies
+                .into_iter()
+                .enumerate()
+                .map(|(i, b)| entry(i as i64 + 1, b.unwrap_or_default(), &hash, &signature))
+                .collect();
+            let text = ledger_text(&entries);
+            prop_assert_eq!(text.lines().count(), entries.len());
+            let detail = EvidenceDetail {
+                evidence: a,
+                status: Status::Retired { reason: note.clone() },
+                entry: entries[1].clone(),
+                stored_at: name.clone(),
+            };
+            prop_assert!(detail_text(&detail).contains("status retired"));
+        }
+    }
+}

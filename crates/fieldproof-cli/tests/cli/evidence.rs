@@ -58,7 +58,7 @@ fn verify_fails_with(dir: &Path, needle: &str) {
 
 /// Runs SQL against the workspace database with Python's sqlite3, dropping the append-only
 /// triggers first, as an attacker with file access could.
-fn tamper_sql(dir: &Path, sql: &str) {
+pub(crate) fn tamper_sql(dir: &Path, sql: &str) {
     let script = format!(
         "import sqlite3\nc = sqlite3.connect('.fieldproof/fieldproof.db')\n\
          c.executescript('DROP TRIGGER ledger_append_only_update; DROP TRIGGER ledger_append_only_delete;')\n\
