@@ -16,6 +16,7 @@ use fieldproof_core::{assess, TscCategory};
 use fieldproof_store::StoredCatalog;
 use sha2::{Digest, Sha256};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Which OSCAL document to export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,32 +51,62 @@ pub fn catalog_with(stored: &[StoredCatalog]) -> Result<Catalog> {
     Ok(Catalog::bundled_with(imported)?)
 }
 
+/// The parsed catalog, remembered for the imports it was built from (id and SHA-256 of each):
+/// parsing the bundled catalog (NIST SP 800-53 included) costs more than most use cases, and a
+/// long-running front end would otherwise pay it on every request.
+#[derive(Debug, Default)]
+pub struct CatalogCache(std::sync::Mutex<Option<Cached>>);
+
+/// The imports a catalog was built from (id, SHA-256), and the catalog.
+type Cached = (Vec<(String, String)>, Arc<Catalog>);
+
+impl CatalogCache {
+    fn get(&self, stored: &[StoredCatalog]) -> Result<Arc<Catalog>> {
+        let key: Vec<(String, String)> = stored
+            .iter()
+            .map(|s| (s.id.clone(), s.sha256.clone()))
+            .collect();
+        let mut slot = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((cached_key, catalog)) = slot.as_ref() {
+            if *cached_key == key {
+                return Ok(Arc::clone(catalog));
+            }
+        }
+        let catalog = Arc::new(catalog_with(stored)?);
+        *slot = Some((key, Arc::clone(&catalog)));
+        Ok(catalog)
+    }
+}
+
 impl App {
     /// The bundled catalog plus the catalogs imported into the workspace, if there is one.
-    pub async fn catalog(&self) -> Result<Catalog> {
+    pub async fn catalog(&self) -> Result<Arc<Catalog>> {
         match self.open_if_any().await? {
             Some(ws) => {
                 let result = self.catalog_in(&ws).await;
                 ws.close().await;
                 result
             }
-            None => Ok(Catalog::bundled()?),
+            None => self.catalogs.get(&[]),
         }
     }
 
     /// [`App::catalog`] in an open workspace.
-    pub async fn catalog_in(&self, ws: &Workspace) -> Result<Catalog> {
-        catalog_with(&ws.store.catalogs().await?)
+    pub async fn catalog_in(&self, ws: &Workspace) -> Result<Arc<Catalog>> {
+        self.catalogs.get(&ws.store.catalogs().await?)
     }
 
     /// Frameworks, the control library and the crosswalks.
     pub async fn catalog_list(&self) -> Result<CatalogList> {
-        Ok(views::list(&self.catalog().await?))
+        Ok(views::list(&*self.catalog().await?))
     }
 
     /// A framework, a requirement with its mappings, or a control.
     pub async fn catalog_show(&self, reference: &str) -> Result<CatalogShow> {
-        views::show(&self.catalog().await?, reference).map_err(AppError::NotFound)
+        views::show(&*self.catalog().await?, reference).map_err(AppError::NotFound)
     }
 
     /// Imports an OSCAL catalog into the workspace, recorded in the change log.
@@ -186,7 +217,7 @@ impl App {
 
     /// What satisfies what: the requirements of framework `to` reachable from `requirement`.
     pub async fn map(&self, requirement: &str, to: &str, max_hops: usize) -> Result<MapView> {
-        views::map(&self.catalog().await?, requirement, to, max_hops).map_err(AppError::NotFound)
+        views::map(&*self.catalog().await?, requirement, to, max_hops).map_err(AppError::NotFound)
     }
 
     /// An OSCAL document.

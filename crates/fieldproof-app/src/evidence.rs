@@ -2,7 +2,6 @@
 //! optionally as a population), supersede, retire, the ledger, one item, freshness per request,
 //! verification of the workspace or a pack, evidence packs, and the ledger key.
 
-use crate::catalog::catalog_with;
 use crate::contract::{
     AddResult, EvidenceDetail, FreshnessReport, KeyInfo, KeyProtection, KeyRotated, LedgerLog,
     PackResult, RetireResult,
@@ -15,11 +14,11 @@ use fieldproof_core::engagement::Period;
 use fieldproof_core::{assess, responsibility};
 use fieldproof_evidence::freshness::{self, Expectation};
 use fieldproof_evidence::keys::{fingerprint, public_hex, LedgerKey};
-use fieldproof_evidence::ledger::{evidence_seq, replay, Body, EvidenceKind};
+use fieldproof_evidence::ledger::{evidence_seq, Body, EvidenceKind, Status};
 use fieldproof_evidence::pack::{self, PackInput};
 use fieldproof_evidence::{verify_workspace, KeyUse, Metadata, Verification, VerifyOptions};
 use fieldproof_report::documents::{self, DocumentSet};
-use fieldproof_store::{EvidenceQuery, LedgerHead};
+use fieldproof_store::{EvidenceQuery, EvidenceState, LedgerHead};
 use std::path::{Path, PathBuf};
 
 /// What to add.
@@ -234,15 +233,30 @@ impl App {
         let Ok(Body::Add(added)) = serde_json::from_value::<Body>(entry.body.clone()) else {
             return Err(missing());
         };
-        // The status as the ledger says it, replayed from the entries that follow.
-        let later = ws.store.entries(seq, u32::MAX).await?;
-        let mut all = vec![entry.clone()];
-        all.extend(later);
-        let status = replay(&all)
-            .into_iter()
-            .find(|(s, _, _)| *s == seq)
-            .map(|(_, _, status)| status)
+        // The status from the index (kept in each append's transaction): no replay.
+        let state = ws
+            .store
+            .evidence(&EvidenceQuery::At(seq))
+            .await?
+            .first()
+            .map(|e| e.state)
             .ok_or_else(missing)?;
+        let status = match state {
+            EvidenceState::Current | EvidenceState::Missing => Status::Current,
+            EvidenceState::Superseded { by } => Status::Superseded {
+                by: fieldproof_evidence::ledger::evidence_id(by),
+            },
+            EvidenceState::Retired { by } => {
+                let reason = match ws.store.entry(by).await? {
+                    Some(retire) => match serde_json::from_value::<Body>(retire.body) {
+                        Ok(Body::Retire { reason, .. }) => reason,
+                        _ => String::new(),
+                    },
+                    None => String::new(),
+                };
+                Status::Retired { reason }
+            }
+        };
         Ok(EvidenceDetail {
             stored_at: fieldproof_evidence::blobs::BlobStore::locate(&ws.blobs, &added.sha256),
             evidence: added,
@@ -499,9 +513,4 @@ impl App {
         ws.close().await;
         Ok(head?)
     }
-}
-
-/// The catalog of stored imports (for callers that hold a store already).
-pub async fn catalog_of(ws: &Workspace) -> Result<Catalog> {
-    catalog_with(&ws.store.catalogs().await?)
 }

@@ -103,6 +103,7 @@ pub struct App {
     config: Config,
     actor: String,
     clock: Arc<dyn Clock>,
+    catalogs: catalog::CatalogCache,
 }
 
 impl std::fmt::Debug for App {
@@ -130,6 +131,7 @@ impl App {
             config,
             actor,
             clock,
+            catalogs: catalog::CatalogCache::default(),
         }
     }
 

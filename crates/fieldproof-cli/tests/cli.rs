@@ -837,6 +837,8 @@ mod contracts;
 mod evidence;
 #[path = "cli/legacy.rs"]
 mod legacy;
+#[path = "cli/readme.rs"]
+mod readme;
 #[path = "cli/reliability.rs"]
 mod reliability;
 #[path = "cli/trust.rs"]
