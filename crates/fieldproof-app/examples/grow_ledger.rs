@@ -1,8 +1,8 @@
 //! Grows the ledger of an existing workspace to N entries, for the ledger benchmark
-//! (`scripts/bench-ledger`): attestations with distinct text for control FP-BR-01, appended one
-//! by one through the application layer exactly as `evidence add --attest` appends them
+//! (`scripts/bench-ledger`): attestations with distinct text for control FP-BR-01 in engagement
+//! ENGAGEMENT (which must exist), appended one by one through the application layer exactly as `evidence add --attest` appends them
 //! (signed, indexed, checkpointed), in one process so that setting up 100,000 entries takes
-//! minutes instead of hours. Usage: `grow_ledger WORKSPACE_DIR N`.
+//! minutes instead of hours. Usage: `grow_ledger WORKSPACE_DIR N ENGAGEMENT`.
 
 use fieldproof_app::evidence::{AddContent, AddRequest};
 use fieldproof_app::{App, Config};
@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let (Some(dir), Some(n)) = (args.next(), args.next()) else {
-        return Err("usage: grow_ledger WORKSPACE_DIR N".into());
+    let (Some(dir), Some(n), Some(engagement)) = (args.next(), args.next(), args.next()) else {
+        return Err("usage: grow_ledger WORKSPACE_DIR N ENGAGEMENT".into());
     };
     let target: i64 = n.parse()?;
     let app = App::new(Config {
@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 controls: vec!["FP-BR-01".into()],
                 request: None,
                 population: false,
-                engagement: None,
+                engagement: Some(engagement.clone()),
                 covers: None,
                 source: None,
                 note: None,

@@ -36,40 +36,13 @@ pub enum LoadError {
     },
 }
 
-/// What a non-regular path is, in words.
-pub fn special_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
-    if file_type.is_file() {
-        return None;
-    }
-    if file_type.is_dir() {
-        return Some("a directory");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return Some("a named pipe (FIFO)");
-        }
-        if file_type.is_char_device() {
-            return Some("a character device");
-        }
-        if file_type.is_block_device() {
-            return Some("a block device");
-        }
-        if file_type.is_socket() {
-            return Some("a socket");
-        }
-    }
-    Some("a special file")
-}
-
 /// Refuses anything but a regular file, before it is opened.
 pub fn check_regular(path: &std::path::Path) -> Result<u64, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| LoadError::Read {
         file: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    match special_kind(&meta.file_type()) {
+    match fieldproof_core::location::not_a_regular_file(&meta.file_type()) {
         None => Ok(meta.len()),
         Some(what) => Err(LoadError::NotAFile {
             file: path.to_path_buf(),

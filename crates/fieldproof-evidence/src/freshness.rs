@@ -122,28 +122,50 @@ fn span(added: &Added) -> Option<Period> {
 }
 
 /// Freshness of each expectation over `period`, from the current evidence `items` of the
-/// engagement.
+/// engagement. Items are grouped by control first, so the work grows with the items of each
+/// control, not with items × requests.
 pub fn status(expectations: &[Expectation], items: &[Added], period: Period) -> Vec<Row> {
+    let mut by_control: std::collections::HashMap<String, Vec<(&Added, Period)>> =
+        std::collections::HashMap::new();
+    for added in items {
+        let Some(span) = span(added).filter(|p| p.overlaps(&period)) else {
+            continue;
+        };
+        for control in &added.controls {
+            by_control
+                .entry(control.to_ascii_uppercase())
+                .or_default()
+                .push((added, span));
+        }
+    }
     expectations
         .iter()
         .map(|e| {
-            let candidates: Vec<(&Added, Period)> = items
-                .iter()
-                .filter(|a| answers(a, e))
-                .filter_map(|a| span(a).map(|p| (a, p)))
-                .filter(|(_, p)| p.overlaps(&period))
-                .collect();
+            let candidates: Vec<&(&Added, Period)> = by_control
+                .get(&e.control.to_ascii_uppercase())
+                .map(|list| list.iter().filter(|(a, _)| answers(a, e)).collect())
+                .unwrap_or_default();
             let all = windows(period, e.window);
-            let covered: Vec<bool> = all
-                .iter()
-                .map(|w| candidates.iter().any(|(_, p)| p.overlaps(w)))
-                .collect();
+            // Windows are in order and disjoint: mark each candidate's span on them.
+            let mut covered = vec![false; all.len()];
+            for (_, span) in &candidates {
+                let first = all.partition_point(|w| w.to < span.from);
+                for (flag, window) in covered[first..].iter_mut().zip(&all[first..]) {
+                    if window.from > span.to {
+                        break;
+                    }
+                    *flag = true;
+                }
+            }
             let count = covered.iter().filter(|c| **c).count();
             let state = match count {
                 0 => State::Missing,
                 n if n == all.len() => State::Present,
                 _ => State::Stale,
             };
+            let mut evidence: Vec<String> =
+                candidates.iter().map(|(a, _)| a.evidence.clone()).collect();
+            evidence.dedup();
             Row {
                 control: e.control.clone(),
                 request: e.request.clone(),
@@ -156,7 +178,7 @@ pub fn status(expectations: &[Expectation], items: &[Added], period: Period) -> 
                     .zip(&covered)
                     .find(|(_, c)| !**c)
                     .map(|(w, _)| *w),
-                evidence: candidates.iter().map(|(a, _)| a.evidence.clone()).collect(),
+                evidence,
             }
         })
         .collect()

@@ -71,40 +71,19 @@ pub enum EvidenceError {
 pub fn check_regular_file(path: &Path) -> Result<std::fs::Metadata, EvidenceError> {
     let meta = std::fs::metadata(path)
         .map_err(|e| EvidenceError::Input(format!("{}: cannot read: {}", path.display(), e)))?;
-    let file_type = meta.file_type();
-    if file_type.is_file() {
-        return Ok(meta);
+    if meta.is_dir() {
+        return Err(EvidenceError::Input(format!(
+            "{} is a directory; give the files inside it (for example DIR/*)",
+            path.display()
+        )));
     }
-    let what = if file_type.is_dir() {
-        "a directory; give the files inside it (for example DIR/*)".to_string()
-    } else {
-        format!("{}, not a regular file", special_kind(&file_type))
-    };
-    Err(EvidenceError::Input(format!(
-        "{} is {what}",
-        path.display()
-    )))
-}
-
-fn special_kind(file_type: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a named pipe (FIFO)";
-        }
-        if file_type.is_char_device() {
-            return "a character device";
-        }
-        if file_type.is_block_device() {
-            return "a block device";
-        }
-        if file_type.is_socket() {
-            return "a socket";
-        }
+    match fieldproof_core::location::not_a_regular_file(&meta.file_type()) {
+        None => Ok(meta),
+        Some(what) => Err(EvidenceError::Input(format!(
+            "{} is {what}, not a regular file",
+            path.display()
+        ))),
     }
-    let _ = file_type;
-    "a special file"
 }
 
 /// What is recorded with a piece of evidence.
@@ -550,7 +529,7 @@ impl Ledger<'_> {
             .evidence(&EvidenceQuery::CurrentFor(engagement.to_string()))
             .await?;
         rows.into_iter()
-            .map(|row| match serde_json::from_value::<Body>(row.body) {
+            .map(|row| match serde_json::from_str::<Body>(&row.body) {
                 Ok(Body::Add(added)) => Ok(added),
                 _ => Err(EvidenceError::Input(format!(
                     "ledger entry {} is indexed as evidence but is not an add entry; run `fieldproof verify`",

@@ -851,13 +851,10 @@ impl LedgerStore for SqliteStore {
         .map_err(read)?;
         Ok(rows
             .iter()
-            .map(|row| {
-                let body: String = row.get(3);
-                IndexedEvidence {
-                    seq: row.get(0),
-                    state: state_of(Some((row.get(1), row.get(2)))),
-                    body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
-                }
+            .map(|row| IndexedEvidence {
+                seq: row.get(0),
+                state: state_of(Some((row.get(1), row.get(2)))),
+                body: row.get(3),
             })
             .collect())
     }

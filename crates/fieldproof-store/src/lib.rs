@@ -291,15 +291,17 @@ impl std::fmt::Display for EvidenceState {
     }
 }
 
-/// Evidence as the index holds it: the entry that recorded it, its state and the entry body.
+/// Evidence as the index holds it: the entry that recorded it, its state and the entry body as
+/// stored (JSON text: callers parse it straight into their own type, which matters when an
+/// engagement has a hundred thousand current items).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexedEvidence {
     /// The recording entry.
     pub seq: i64,
     /// Its state.
     pub state: EvidenceState,
-    /// The recording entry's body.
-    pub body: serde_json::Value,
+    /// The recording entry's body, JSON text.
+    pub body: String,
 }
 
 /// Which evidence to read from the index.
