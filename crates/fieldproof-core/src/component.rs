@@ -107,6 +107,22 @@ closed_enum! {
         IdentityProvider = "identity_provider",
         /// Remote access gateway or jump host for support and integrators (PAM, secure remote access).
         RemoteAccessGateway = "remote_access_gateway",
+        /// Distributed control system: controllers, operator stations and engineering tools of a
+        /// continuous process plant, sold and run as one system.
+        Dcs = "dcs",
+        /// Remote terminal unit: a field controller at a remote site (substation, pump station,
+        /// pipeline valve) reporting to SCADA.
+        Rtu = "rtu",
+        /// Safety instrumented system: logic solver, sensors and final elements that bring the
+        /// process to a safe state, independent of the basic control system.
+        SafetyInstrumentedSystem = "safety_instrumented_system",
+        /// Engineering workstation: the PC that holds controller projects and downloads logic to
+        /// PLCs, DCS controllers and safety systems.
+        EngineeringWorkstation = "engineering_workstation",
+        /// Fire detection and suppression (detection panels, VESDA, gas or water suppression).
+        FireProtection = "fire_protection",
+        /// Industrial wireless infrastructure (WirelessHART, ISA100, private LTE/5G, plant Wi-Fi).
+        IndustrialWireless = "industrial_wireless",
     }
 }
 
@@ -128,6 +144,12 @@ impl Kind {
                 | Kind::Historian
                 | Kind::Mes
                 | Kind::Ems
+                | Kind::Dcs
+                | Kind::Rtu
+                | Kind::SafetyInstrumentedSystem
+                | Kind::EngineeringWorkstation
+                | Kind::FireProtection
+                | Kind::IndustrialWireless
         )
     }
 
@@ -135,7 +157,16 @@ impl Kind {
     pub const fn is_critical_ot(self) -> bool {
         matches!(
             self,
-            Kind::Bms | Kind::Dcim | Kind::Pacs | Kind::EpmsUps | Kind::Scada | Kind::Plc
+            Kind::Bms
+                | Kind::Dcim
+                | Kind::Pacs
+                | Kind::EpmsUps
+                | Kind::Scada
+                | Kind::Plc
+                | Kind::Dcs
+                | Kind::Rtu
+                | Kind::SafetyInstrumentedSystem
+                | Kind::FireProtection
         )
     }
 
@@ -143,7 +174,12 @@ impl Kind {
     pub const fn is_device(self) -> bool {
         matches!(
             self,
-            Kind::FieldDevice | Kind::EdgeGateway | Kind::Plc | Kind::Hmi
+            Kind::FieldDevice
+                | Kind::EdgeGateway
+                | Kind::Plc
+                | Kind::Hmi
+                | Kind::Rtu
+                | Kind::SafetyInstrumentedSystem
         )
     }
 
@@ -158,6 +194,12 @@ impl Kind {
     /// Facility plant that keeps equipment powered and cooled.
     pub const fn is_facility_plant(self) -> bool {
         matches!(self, Kind::Bms | Kind::Dcim | Kind::EpmsUps | Kind::Ems)
+    }
+
+    /// Facility systems whose availability a customer relies on without seeing them: power and
+    /// cooling plant, physical access control and fire protection.
+    pub const fn is_facility_system(self) -> bool {
+        self.is_facility_plant() || matches!(self, Kind::Pacs | Kind::FireProtection)
     }
 }
 

@@ -127,7 +127,7 @@ pub const FINDING_RULES: &[FindingRule] = &[
     },
     FindingRule {
         id: "facility-plant-availability-unstated",
-        title: "Facility plant or physical access control is not marked as affecting availability",
+        title: "Facility plant, physical access control or fire protection is not marked as affecting availability",
         check: facility_plant_availability_unstated,
     },
     FindingRule {
@@ -408,7 +408,7 @@ fn carve_out_without_csocs(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
 
 fn facility_plant_availability_unstated(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
     for (c, _) in cx.components() {
-        let plant = c.kind.is_facility_plant() || c.kind == Kind::Pacs;
+        let plant = c.kind.is_facility_system();
         if plant
             && !c.has(Fact::AffectsAvailability)
             && c.operated_by != crate::component::Operator::Customer
