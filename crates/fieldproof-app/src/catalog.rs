@@ -6,7 +6,7 @@ use crate::contract::ImportResult;
 use crate::scope::{EstateSource, Progress};
 use crate::workspace::Workspace;
 use crate::{App, AppError, Result};
-use fieldproof_catalog::model::{FrameworkKind, FrameworkOrigin};
+use fieldproof_catalog::model::{Crosswalk, FrameworkKind, FrameworkOrigin};
 use fieldproof_catalog::oscal::{export as oscal, import};
 use fieldproof_catalog::views::{
     self, CatalogList, CatalogShow, ControlsView, CoverageView, MapView,
@@ -25,6 +25,22 @@ pub enum OscalExport {
     Catalog(Option<String>),
     /// Every typed mapping and crosswalk as an OSCAL mapping collection.
     Mapping,
+    /// One crosswalk (by id) as an OSCAL mapping collection.
+    Crosswalk(String),
+}
+
+fn crosswalk_in<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c Crosswalk> {
+    catalog.crosswalk(id).ok_or_else(|| {
+        let ids: Vec<&str> = catalog
+            .crosswalks
+            .iter()
+            .map(|c| c.header.id.as_str())
+            .collect();
+        AppError::NotFound(format!(
+            "no crosswalk '{id}'; the crosswalks are: {}",
+            ids.join(", ")
+        ))
+    })
 }
 
 /// The bundled catalog plus the frameworks of `stored`.
@@ -220,12 +236,20 @@ impl App {
         views::map(&*self.catalog().await?, requirement, to, max_hops).map_err(AppError::NotFound)
     }
 
+    /// A crosswalk by id, with every judged pair.
+    pub async fn crosswalk(&self, id: &str) -> Result<Crosswalk> {
+        crosswalk_in(&*self.catalog().await?, id).cloned()
+    }
+
     /// An OSCAL document.
     pub async fn export_oscal(&self, what: &OscalExport) -> Result<serde_json::Value> {
         let catalog = self.catalog().await?;
         let now = self.now();
         Ok(match what {
             OscalExport::Mapping => oscal::mapping_collection(&catalog, &now),
+            OscalExport::Crosswalk(id) => {
+                oscal::crosswalk_collection(crosswalk_in(&catalog, id)?, &now)
+            }
             OscalExport::Catalog(None) => oscal::library_catalog(&catalog, &now),
             OscalExport::Catalog(Some(name)) if name.eq_ignore_ascii_case(LIBRARY) => {
                 oscal::library_catalog(&catalog, &now)

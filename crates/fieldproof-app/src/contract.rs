@@ -3,6 +3,7 @@
 //! by contract name, and the published schemas under `docs/schemas/` are generated from it
 //! (a test fails when they drift).
 
+pub use fieldproof_catalog::model::{Crosswalk, CrosswalkHeader, CrosswalkPair};
 pub use fieldproof_catalog::views::{
     CatalogList, CatalogShow, ControlRow, ControlsView, CoverageView, CrosswalkSummary,
     FrameworkSummary, LibrarySummary, MapView, MappingEdge, RequirementView,
@@ -345,6 +346,7 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("catalog-import", schema_for::<ImportResult>()),
         ("controls", schema_for::<ControlsView>()),
         ("map", schema_for::<MapView>()),
+        ("crosswalk", schema_for::<Crosswalk>()),
         ("coverage", schema_for::<CoverageView>()),
         ("engagement", schema_for::<EngagementSaved>()),
         ("engagement-list", schema_for::<EngagementList>()),

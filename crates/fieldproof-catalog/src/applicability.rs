@@ -1,7 +1,8 @@
 //! Which controls an estate needs: a control applies when the TSC categories in play include one
 //! of its categories and a component inside the boundary (in scope or shared) meets one of its
 //! conditions; a control without conditions is organisation-wide. Coverage then lists, per
-//! selected TSC criterion, the applicable controls that map to it and the criteria left bare.
+//! selected TSC criterion, the applicable controls that map to it — those contained in it
+//! (equal, subset, superset) cover it; those that only intersect it cover it partially.
 
 use crate::model::{Condition, Control};
 use crate::Catalog;
@@ -30,6 +31,7 @@ pub fn meets(condition: &Condition, component: &Component, decision: &ScopeDecis
                 .any(|t| decision.triggers.contains(*t as usize)))
         && (condition.facts.is_empty() || condition.facts.iter().any(|f| component.has(*f)))
         && (condition.zones.is_empty() || condition.zones.contains(&component.zone))
+        && (condition.sites.is_empty() || condition.sites.contains(&component.site))
 }
 
 /// The controls applicable to an assessment for the selected categories, in library order.
@@ -80,8 +82,10 @@ pub struct CriterionCoverage {
     pub title: String,
     /// Its category.
     pub category: Option<TscCategory>,
-    /// Applicable controls mapping to it.
+    /// Applicable controls contained in it (equal, subset or superset): they cover it.
     pub controls: Vec<String>,
+    /// Applicable controls that only intersect it: alone, they cover it partially.
+    pub partial: Vec<String>,
 }
 
 /// Per criterion of the selected categories, the applicable controls covering it.
@@ -96,20 +100,27 @@ pub fn coverage(
     tsc.requirements
         .iter()
         .filter(|r| r.category.is_some_and(|c| categories.contains(&c)))
-        .map(|r| CriterionCoverage {
-            criterion: r.id.clone(),
-            title: r.title.clone(),
-            category: r.category,
-            controls: applicable
-                .iter()
-                .filter(|a| {
-                    a.control
-                        .mappings
-                        .iter()
-                        .any(|m| m.framework == "tsc2017" && m.requirement == r.id)
-                })
-                .map(|a| a.control.id.clone())
-                .collect(),
+        .map(|r| {
+            let mapped = |containing: bool| -> Vec<String> {
+                applicable
+                    .iter()
+                    .filter(|a| {
+                        a.control.mappings.iter().any(|m| {
+                            m.framework == "tsc2017"
+                                && m.requirement == r.id
+                                && m.relationship.contains_source() == containing
+                        })
+                    })
+                    .map(|a| a.control.id.clone())
+                    .collect()
+            };
+            CriterionCoverage {
+                criterion: r.id.clone(),
+                title: r.title.clone(),
+                category: r.category,
+                controls: mapped(true),
+                partial: mapped(false),
+            }
         })
         .collect()
 }

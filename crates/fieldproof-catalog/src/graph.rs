@@ -20,6 +20,10 @@ pub struct Edge {
     pub relationship: Relationship,
     /// Strength 1-10, when known.
     pub strength: Option<u8>,
+    /// Why, when the mapping or designed crosswalk says.
+    pub rationale: Option<String>,
+    /// The crosswalk the edge comes from, if it is one.
+    pub crosswalk: Option<String>,
 }
 
 /// The mapping graph of a catalog.
@@ -43,6 +47,12 @@ pub struct PathTo {
     pub path: Vec<String>,
     /// The path written out with relationship symbols.
     pub via: String,
+    /// Why, for a direct mapping or a designed crosswalk pair.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rationale: Option<String>,
+    /// The designed crosswalk a direct result comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crosswalk: Option<String>,
 }
 
 impl Graph {
@@ -53,14 +63,35 @@ impl Graph {
             let from = Node::Control(control.id.clone());
             for m in &control.mappings {
                 let to = Node::Requirement(m.framework.clone(), m.requirement.clone());
-                graph.add(&from, &to, m.relationship, m.strength);
+                graph.add(
+                    &from,
+                    &to,
+                    m.relationship,
+                    m.strength,
+                    Some(&m.rationale),
+                    None,
+                );
             }
         }
         for crosswalk in &catalog.crosswalks {
-            for (a, b) in &crosswalk.pairs {
-                let from = Node::Requirement(crosswalk.header.source.clone(), a.clone());
-                let to = Node::Requirement(crosswalk.header.target.clone(), b.clone());
-                graph.add(&from, &to, crosswalk.header.relationship, None);
+            let designed = crosswalk
+                .header
+                .designed
+                .then_some(crosswalk.header.id.as_str());
+            for pair in &crosswalk.pairs {
+                if pair.relationship == Relationship::NoRelationship {
+                    continue; // judged and found unrelated: not a path
+                }
+                let from = Node::Requirement(crosswalk.header.source.clone(), pair.source.clone());
+                let to = Node::Requirement(crosswalk.header.target.clone(), pair.target.clone());
+                graph.add(
+                    &from,
+                    &to,
+                    pair.relationship,
+                    None,
+                    pair.rationale.as_deref(),
+                    designed,
+                );
             }
         }
         for edges in graph.edges.values_mut() {
@@ -70,17 +101,30 @@ impl Graph {
         graph
     }
 
-    fn add(&mut self, from: &Node, to: &Node, relationship: Relationship, strength: Option<u8>) {
-        self.edges.entry(from.clone()).or_default().push(Edge {
+    fn add(
+        &mut self,
+        from: &Node,
+        to: &Node,
+        relationship: Relationship,
+        strength: Option<u8>,
+        rationale: Option<&str>,
+        crosswalk: Option<&str>,
+    ) {
+        let edge = |to: &Node, relationship| Edge {
             to: to.clone(),
             relationship,
             strength,
-        });
-        self.edges.entry(to.clone()).or_default().push(Edge {
-            to: from.clone(),
-            relationship: relationship.inverse(),
-            strength,
-        });
+            rationale: rationale.map(str::to_string),
+            crosswalk: crosswalk.map(str::to_string),
+        };
+        self.edges
+            .entry(from.clone())
+            .or_default()
+            .push(edge(to, relationship));
+        self.edges
+            .entry(to.clone())
+            .or_default()
+            .push(edge(from, relationship.inverse()));
     }
 
     /// The direct edges of a node.
@@ -168,6 +212,9 @@ impl Graph {
                         .map_or(Relationship::Intersects, |e| e.relationship);
                     via.push_str(&format!(" {} {}", rel.symbol(), pair[1].qualified()));
                 }
+                let direct = (p.nodes.len() == 2)
+                    .then(|| self.edges(&p.nodes[0]).iter().find(|e| e.to == p.nodes[1]))
+                    .flatten();
                 PathTo {
                     target: target.qualified(),
                     title: catalog.title(&target),
@@ -175,6 +222,8 @@ impl Graph {
                     strength: if p.all_strengths { p.strength } else { None },
                     path: p.nodes.iter().map(Node::qualified).collect(),
                     via,
+                    rationale: direct.and_then(|e| e.rationale.clone()),
+                    crosswalk: direct.and_then(|e| e.crosswalk.clone()),
                 }
             })
             .collect();

@@ -83,6 +83,22 @@ impl Catalog {
         self.frameworks.iter().find(|f| f.is_named(name))
     }
 
+    /// A crosswalk by id (case-insensitive).
+    pub fn crosswalk(&self, id: &str) -> Option<&Crosswalk> {
+        self.crosswalks
+            .iter()
+            .find(|c| c.header.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The designed crosswalk between two frameworks, in either direction.
+    pub fn designed_crosswalk(&self, a: &str, b: &str) -> Option<&Crosswalk> {
+        self.crosswalks.iter().find(|c| {
+            c.header.designed
+                && ((c.header.source == a && c.header.target == b)
+                    || (c.header.source == b && c.header.target == a))
+        })
+    }
+
     /// A control by id (case-insensitive).
     pub fn control(&self, id: &str) -> Option<&Control> {
         self.controls.iter().find(|c| c.id.eq_ignore_ascii_case(id))

@@ -3,8 +3,9 @@
 //! loading fails if any reference dangles, so the rest of fieldproof can trust the catalog.
 
 use crate::model::{
-    Control, ControlsFile, Crosswalk, CrosswalkFile, CrosswalkHeader, Framework, FrameworkFile,
-    FrameworkKind, FrameworkOrigin, Mapping, Requirement, Theme, ThemesFile,
+    Control, ControlsFile, Crosswalk, CrosswalkFile, CrosswalkHeader, CrosswalkPair, Framework,
+    FrameworkFile, FrameworkKind, FrameworkOrigin, Mapping, Method, Relationship, Requirement,
+    SampleBasis, Theme, ThemesFile,
 };
 use crate::oscal::import::{import, ImportNames};
 use crate::Catalog;
@@ -35,6 +36,7 @@ pub const FRAMEWORKS: &[Source<'static>] = bundled![
     "data/frameworks/iso27001-2022-clauses.toml",
     "data/frameworks/iec62443-3-3.toml",
     "data/frameworks/iec62443-2-4.toml",
+    "data/frameworks/iec62443-4-1.toml",
     "data/frameworks/nis2-art21.toml",
     "data/frameworks/pci-dss-4.0.1-req9.toml",
 ];
@@ -57,11 +59,14 @@ pub const CONTROLS: &[Source<'static>] = bundled![
     "data/controls/facility.toml",
     "data/controls/processing.toml",
     "data/controls/privacy.toml",
+    "data/controls/safety.toml",
 ];
 /// Requirement-to-requirement crosswalks.
 pub const CROSSWALKS: &[Source<'static>] = bundled![
     "data/crosswalks/nist800-53r5-to-iso27001-2022.toml",
     "data/crosswalks/nist800-53r5-to-iso27001-2022-clauses.toml",
+    "data/crosswalks/tsc2017-to-iec62443-3-3.toml",
+    "data/crosswalks/tsc2017-to-iec62443-2-4.toml",
 ];
 
 /// Why the catalog is invalid: every problem found.
@@ -346,7 +351,7 @@ pub fn load(
                     problems.at(
                         source,
                         m_offset,
-                        m_field,
+                        m_field.clone(),
                         format!("unknown framework '{framework}' in '{}'", m.to),
                     );
                     continue;
@@ -355,7 +360,7 @@ pub fn load(
                     problems.at(
                         source,
                         m_offset,
-                        m_field,
+                        m_field.clone(),
                         format!("'{requirement}' is not a requirement of {}", framework.id),
                     );
                     continue;
@@ -364,11 +369,27 @@ pub fn load(
                     problems.at(
                         source,
                         m_offset,
-                        m_field,
+                        m_field.clone(),
                         format!(
                             "{} {} is withdrawn; map to what replaced it",
                             framework.id, target.id
                         ),
+                    );
+                }
+                if m.why.trim().is_empty() {
+                    problems.at(
+                        source,
+                        m_offset,
+                        Some(format!("control[{position}].mappings[{m_index}].why")),
+                        "every mapping needs a one-line rationale (`why`)",
+                    );
+                }
+                if m.rel == Relationship::NoRelationship {
+                    problems.at(
+                        source,
+                        m_offset,
+                        Some(format!("control[{position}].mappings[{m_index}].rel")),
+                        "a control maps only to what it relates to; no_relationship is for designed crosswalks",
                     );
                 }
                 if m.strength.is_some_and(|s| !(1..=10).contains(&s)) {
@@ -382,13 +403,31 @@ pub fn load(
                 if let Some(category) = target.category {
                     categories.insert(category);
                 }
+                if mappings
+                    .iter()
+                    .any(|x: &Mapping| x.framework == framework.id && x.requirement == target.id)
+                {
+                    problems.at(
+                        source,
+                        m_offset,
+                        m_field.clone(),
+                        format!("{} is mapped twice; keep one mapping per target", m.to),
+                    );
+                }
                 mappings.push(Mapping {
                     framework: framework.id.clone(),
                     requirement: target.id.clone(),
                     relationship: m.rel,
+                    rationale: m.why.trim().to_string(),
                     strength: m.strength,
                 });
             }
+            for problem in containment_problems(&c.id, &mappings, &index) {
+                problems.at(source, offset, field("mappings"), problem);
+            }
+            check_procedures(c, &evidence_ids, &mut |field_name, message| {
+                problems.at(source, offset, field(field_name), message)
+            });
             if !mappings.iter().any(|m| m.framework == "tsc2017") {
                 problems.at(
                     source,
@@ -410,6 +449,8 @@ pub fn load(
                 applies_when: c.applies_when.clone(),
                 evidence: c.evidence.clone(),
                 tests: c.tests.clone(),
+                responsibility: c.responsibility,
+                procedures: c.procedures.clone(),
                 mappings,
                 categories: TscCategory::ALL
                     .iter()
@@ -421,10 +462,12 @@ pub fn load(
     }
 
     if let Some(tsc) = index.get("tsc2017") {
+        // Covered means some control is contained in the criterion (or contains it): an
+        // intersection alone answers only part of it.
         let covered: BTreeSet<&str> = controls
             .iter()
             .flat_map(|c| c.mappings.iter())
-            .filter(|m| m.framework == "tsc2017")
+            .filter(|m| m.framework == "tsc2017" && m.relationship.contains_source())
             .map(|m| m.requirement.as_str())
             .collect();
         let uncovered: Vec<&str> = tsc
@@ -442,7 +485,7 @@ pub fn load(
                     field: None,
                 },
                 message: format!(
-                    "TSC criteria covered by no control: {}",
+                    "TSC criteria no control is contained in (equal, subset or superset; intersects alone covers part): {}",
                     uncovered.join(", ")
                 ),
             });
@@ -451,10 +494,10 @@ pub fn load(
 
     let mut crosswalks = Vec::new();
     for source in crosswalk_sources {
-        let Some(CrosswalkFile { crosswalk: table }) = problems.toml::<CrosswalkFile>(source)
-        else {
+        let Some(file) = problems.toml::<CrosswalkFile>(source) else {
             continue;
         };
+        let table = file.crosswalk;
         let (Some(from), Some(to)) = (
             index.get(table.source.as_str()),
             index.get(table.target.as_str()),
@@ -467,29 +510,118 @@ pub fn load(
             );
             continue;
         };
-        let mut pairs = Vec::with_capacity(table.pairs.len());
-        for (i, pair) in table.pairs.iter().enumerate() {
-            let (a, b) = pair.get_ref();
-            match (from.requirement(a), to.requirement(b)) {
-                (Some(a), Some(b)) => pairs.push((a.id.clone(), b.id.clone())),
-                _ => problems.at(
+        let mut pairs = Vec::with_capacity(table.pairs.len() + file.pair.len());
+        if !table.pairs.is_empty() && table.relationship.is_none() {
+            problems.at(
+                source,
+                None,
+                Some("crosswalk.relationship".into()),
+                "`pairs` need the `relationship` they all share",
+            );
+        }
+        let mut resolve = |a: &str, b: &str, offset: usize, field: String| match (
+            from.requirement(a),
+            to.requirement(b),
+        ) {
+            (Some(a), Some(b)) => Some((a.id.clone(), b.id.clone())),
+            _ => {
+                problems.at(
                     source,
-                    Some(pair.span().start),
-                    Some(format!("pairs[{i}]")),
+                    Some(offset),
+                    Some(field),
                     format!(
                         "[{a}, {b}] names a requirement that {} or {} does not have",
                         from.id, to.id
                     ),
-                ),
+                );
+                None
+            }
+        };
+        for (i, pair) in table.pairs.iter().enumerate() {
+            let (a, b) = pair.get_ref();
+            if let Some((a, b)) = resolve(a, b, pair.span().start, format!("pairs[{i}]")) {
+                pairs.push(CrosswalkPair {
+                    source: a,
+                    target: b,
+                    relationship: table.relationship.unwrap_or(Relationship::Intersects),
+                    rationale: None,
+                });
             }
         }
-        let header = CrosswalkHeader {
-            source: table.source,
-            target: table.target,
-            relationship: table.relationship,
-            provenance: table.provenance,
-        };
-        crosswalks.push(Crosswalk { header, pairs });
+        let mut why_missing = Vec::new();
+        for (i, spanned) in file.pair.iter().enumerate() {
+            let p = spanned.get_ref();
+            if p.why.trim().is_empty() {
+                why_missing.push(spanned.span().start);
+            }
+            if let Some((a, b)) = resolve(
+                &p.source,
+                &p.target,
+                spanned.span().start,
+                format!("pair[{i}]"),
+            ) {
+                pairs.push(CrosswalkPair {
+                    source: a,
+                    target: b,
+                    relationship: p.rel,
+                    rationale: Some(p.why.trim().to_string()),
+                });
+            }
+        }
+        let mut seen_pairs = BTreeSet::new();
+        for p in &pairs {
+            if !seen_pairs.insert((p.source.as_str(), p.target.as_str())) {
+                problems.at(
+                    source,
+                    None,
+                    Some("pair".into()),
+                    format!(
+                        "[{}, {}] is judged twice; keep one relationship per pair",
+                        p.source, p.target
+                    ),
+                );
+            }
+        }
+        for offset in why_missing {
+            problems.at(
+                source,
+                Some(offset),
+                Some("pair.why".into()),
+                "every pair of a designed crosswalk needs a rationale (`why`)",
+            );
+        }
+        if table.designed {
+            // Every requirement of the target framework is judged: mapped, or found unrelated.
+            let judged: BTreeSet<&str> = pairs.iter().map(|p| p.target.as_str()).collect();
+            let missing: Vec<&str> = to
+                .requirements
+                .iter()
+                .filter(|r| !r.withdrawn && !judged.contains(r.id.as_str()))
+                .map(|r| r.id.as_str())
+                .collect();
+            if !missing.is_empty() {
+                problems.at(
+                    source,
+                    None,
+                    Some("pair".into()),
+                    format!(
+                        "a designed crosswalk judges every requirement of {}; not judged: {}",
+                        to.id,
+                        missing.join(", ")
+                    ),
+                );
+            }
+        }
+        crosswalks.push(Crosswalk {
+            header: CrosswalkHeader {
+                id: table.id,
+                source: from.id.clone(),
+                target: to.id.clone(),
+                designed: table.designed,
+                provenance: table.provenance,
+            },
+            pairs,
+        });
     }
 
     if problems.0.is_empty() {
@@ -503,6 +635,109 @@ pub fn load(
         Err(CatalogError {
             problems: problems.0,
         })
+    }
+}
+
+/// Under IR 8477, a control is a proper subset (or equal) of at most one requirement of a
+/// framework: two distinct requirements cannot each contain all of it, unless one contains the
+/// other (a NIST control and its enhancement, for example). Returns a message per violation.
+fn containment_problems(
+    control: &str,
+    mappings: &[Mapping],
+    frameworks: &HashMap<&str, &Framework>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut by_framework: BTreeMap<&str, Vec<&Mapping>> = BTreeMap::new();
+    for m in mappings
+        .iter()
+        .filter(|m| matches!(m.relationship, Relationship::Subset | Relationship::Equal))
+    {
+        by_framework
+            .entry(m.framework.as_str())
+            .or_default()
+            .push(m);
+    }
+    for (framework, containing) in by_framework {
+        let nested = |a: &str, b: &str| {
+            frameworks.get(framework).is_some_and(|f| {
+                let parent_of = |x: &str| f.requirement(x).and_then(|r| r.parent.clone());
+                parent_of(a).as_deref() == Some(b) || parent_of(b).as_deref() == Some(a)
+            })
+        };
+        for (i, a) in containing.iter().enumerate() {
+            for b in &containing[i + 1..] {
+                if !nested(&a.requirement, &b.requirement) {
+                    out.push(format!(
+                        "{control} is {} {framework}:{} and {} {framework}:{}: under IR 8477 a control can be contained in only one of two distinct requirements; judge the other as intersects",
+                        a.relationship, a.requirement, b.relationship, b.requirement
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Test procedures: at least one; a Type II tester needs at least one inspection or
+/// reperformance with the attributes to check and the population to draw from; evidence
+/// references resolve; automated sampling names its tests.
+fn check_procedures(
+    c: &crate::model::ControlRecord,
+    evidence_ids: &BTreeSet<&str>,
+    report: &mut dyn FnMut(&str, String),
+) {
+    if c.procedures.is_empty() {
+        report("procedures", format!("{} has no test procedure", c.id));
+        return;
+    }
+    if !c
+        .procedures
+        .iter()
+        .any(|p| matches!(p.method, Method::Inspection | Method::Reperformance))
+    {
+        report(
+            "procedures",
+            format!(
+                "{} needs an inspection or reperformance procedure: inquiry and observation alone do not test operating effectiveness",
+                c.id
+            ),
+        );
+    }
+    for (i, p) in c.procedures.iter().enumerate() {
+        let field = format!("procedures[{i}]");
+        if p.procedure.trim().is_empty() {
+            report(&field, "the procedure says nothing".to_string());
+        }
+        if matches!(p.method, Method::Inspection | Method::Reperformance) {
+            if p.attributes.is_empty() {
+                report(
+                    &field,
+                    "an inspection or reperformance lists the attributes each item must show"
+                        .to_string(),
+                );
+            }
+            if p.population.is_none() {
+                report(
+                    &field,
+                    "an inspection or reperformance names the population it draws from".to_string(),
+                );
+            }
+        }
+        for e in &p.evidence {
+            if !evidence_ids.contains(e.as_str()) {
+                report(
+                    &field,
+                    format!("'{e}' is not an evidence request of {}", c.id),
+                );
+            }
+        }
+        let automated = p.sample == SampleBasis::Automated;
+        if automated == p.tests.is_empty() {
+            report(
+                &field,
+                "automated sampling names the automated tests that examine the population, and only it does".to_string(),
+            );
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! mappings between them. The `*File` structs are the data file formats (TOML, unknown fields
 //! rejected); their doc comments are the format documentation (`docs/catalog.md`).
 
-use fieldproof_core::component::{closed_enum, Fact, Kind, Zone};
+use fieldproof_core::component::{closed_enum, Fact, Kind, Site, Zone};
 use fieldproof_core::{Trigger, TscCategory};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -22,16 +22,23 @@ closed_enum! {
 }
 
 closed_enum! {
-    /// How two requirement sets relate (NIST OLIR / IR 8477 set theory), read "source REL target".
+    /// How two requirement sets relate, in the set-theory relationship vocabulary of NIST IR
+    /// 8477, read "source REL target". Each side is the set of things its text requires.
     Relationship {
-        /// Source and target require the same.
+        /// Source and target require the same things (IR 8477 "equal to").
         Equal = "equal",
-        /// Source is a subset of target: meeting the source meets part of the target.
+        /// Everything the source requires, the target requires too, and the target requires
+        /// more (IR 8477 "subset of"): meeting the source meets part of the target.
         Subset = "subset",
-        /// Source is a superset of target: meeting the source meets all of the target and more.
+        /// Everything the target requires, the source requires too, and more (IR 8477 "superset
+        /// of"): meeting the source meets all of the target.
         Superset = "superset",
-        /// They overlap; neither contains the other.
+        /// Each requires something the other does not, and they share something (IR 8477
+        /// "intersects with").
         Intersects = "intersects",
+        /// They share nothing (IR 8477 "not related to"); recorded in designed crosswalks so
+        /// that a requirement judged and found unrelated is told apart from one not judged.
+        NoRelationship = "no_relationship",
     }
 }
 
@@ -49,11 +56,23 @@ impl Relationship {
     /// anything else is reported as intersecting, the conservative reading.
     pub const fn compose(self, next: Relationship) -> Relationship {
         match (self, next) {
+            (Relationship::NoRelationship, _) | (_, Relationship::NoRelationship) => {
+                Relationship::NoRelationship
+            }
             (Relationship::Equal, other) | (other, Relationship::Equal) => other,
             (Relationship::Subset, Relationship::Subset) => Relationship::Subset,
             (Relationship::Superset, Relationship::Superset) => Relationship::Superset,
             _ => Relationship::Intersects,
         }
+    }
+
+    /// Whether meeting the source is a complete answer to the part of the target it speaks to:
+    /// equal, subset and superset do; an intersection alone does not.
+    pub const fn contains_source(self) -> bool {
+        matches!(
+            self,
+            Relationship::Equal | Relationship::Subset | Relationship::Superset
+        )
     }
 
     /// The OSCAL 1.2 / IR 8477 relationship token.
@@ -63,17 +82,61 @@ impl Relationship {
             Relationship::Subset => "subset-of",
             Relationship::Superset => "superset-of",
             Relationship::Intersects => "intersects-with",
+            Relationship::NoRelationship => "no-relationship",
         }
     }
 
-    /// A symbol for paths: `=`, `⊂`, `⊃`, `∩`.
+    /// A symbol for paths: `=`, `⊂`, `⊃`, `∩`, `∅`.
     pub const fn symbol(self) -> &'static str {
         match self {
             Relationship::Equal => "=",
             Relationship::Subset => "⊂",
             Relationship::Superset => "⊃",
             Relationship::Intersects => "∩",
+            Relationship::NoRelationship => "∅",
         }
+    }
+}
+
+closed_enum! {
+    /// Who operates a control: what the OSCAL system security plan states as responsibility.
+    Responsibility {
+        /// The service organisation operates it.
+        Organisation = "organisation",
+        /// Customers (user entities) operate it: a complementary user entity control.
+        Customer = "customer",
+        /// The organisation and its customers each operate part of it.
+        Shared = "shared",
+        /// A subservice organisation operates it: a complementary subservice organisation control.
+        Subservice = "subservice",
+    }
+}
+
+closed_enum! {
+    /// How an auditor gathers evidence for a test procedure (AICPA attestation practice).
+    Method {
+        /// Asking the people who operate the control.
+        Inquiry = "inquiry",
+        /// Watching the control operate.
+        Observation = "observation",
+        /// Examining records, documents, configurations or system output.
+        Inspection = "inspection",
+        /// Performing the control again independently and comparing the result.
+        Reperformance = "reperformance",
+    }
+}
+
+closed_enum! {
+    /// How the items a procedure examines are chosen.
+    SampleBasis {
+        /// A sample sized by the control's frequency (the sampling table).
+        Frequency = "frequency",
+        /// Every item: the population is small (a few systems, vendors, plans).
+        Each = "each",
+        /// One occurrence: a document or configuration at a point in time.
+        Once = "once",
+        /// The whole population, tested by an automated test (see `tests`).
+        Automated = "automated",
     }
 }
 
@@ -262,6 +325,9 @@ pub struct Condition {
     /// Network zones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub zones: Vec<Zone>,
+    /// Sites where the component runs (`our_facility` for controls over premises we run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<Site>,
 }
 
 /// An artifact the auditor will ask for.
@@ -282,11 +348,37 @@ pub struct EvidenceRequest {
 pub struct MappingRecord {
     /// Qualified target: `framework:requirement` (`tsc2017:CC6.1`, `nist800-53r5:ia-3`).
     pub to: String,
-    /// How the control relates to the target.
+    /// How the control relates to the target (IR 8477; `no_relationship` is for crosswalks).
     pub rel: Relationship,
+    /// Why, in one line: what the two share, and what one requires that the other does not.
+    pub why: String,
     /// Optional strength, 1 (weak) to 10 (strong), as in NIST OLIR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strength: Option<u8>,
+}
+
+/// A test procedure as an auditor writes it for a Type II test of the control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestProcedure {
+    /// Inquiry, observation, inspection or reperformance.
+    pub method: Method,
+    /// What the tester does.
+    pub procedure: String,
+    /// What each item examined must show (inspection and reperformance).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<String>,
+    /// The population items are drawn from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<String>,
+    /// How items are chosen.
+    pub sample: SampleBasis,
+    /// The control's evidence requests the procedure examines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    /// Automated tests that examine the whole population (with `sample = "automated"`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<String>,
 }
 
 /// One `[[control]]` of the control library.
@@ -313,8 +405,17 @@ pub struct ControlRecord {
     /// Automated test ids that can check it.
     #[serde(default)]
     pub tests: Vec<String>,
+    /// Who operates it (default: the organisation).
+    #[serde(default = "organisation")]
+    pub responsibility: Responsibility,
+    /// How a Type II tester tests it.
+    pub procedures: Vec<TestProcedure>,
     /// Typed mappings to framework requirements.
     pub mappings: Vec<Spanned<MappingRecord>>,
+}
+
+fn organisation() -> Responsibility {
+    Responsibility::Organisation
 }
 
 /// A controls data file.
@@ -352,6 +453,8 @@ pub struct Mapping {
     pub requirement: String,
     /// Relationship of the control to the target.
     pub relationship: Relationship,
+    /// Why, in one line.
+    pub rationale: String,
     /// Strength 1-10, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strength: Option<u8>,
@@ -378,48 +481,93 @@ pub struct Control {
     pub evidence: Vec<EvidenceRequest>,
     /// Automated tests.
     pub tests: Vec<String>,
+    /// Who operates it.
+    pub responsibility: Responsibility,
+    /// How a Type II tester tests it.
+    pub procedures: Vec<TestProcedure>,
     /// Resolved mappings.
     pub mappings: Vec<Mapping>,
     /// TSC categories implied by its TSC mappings.
     pub categories: Vec<TscCategory>,
 }
 
-/// A requirement-to-requirement crosswalk file (for example NIST OLIR pairs): one `[crosswalk]`
-/// table.
+/// A requirement-to-requirement crosswalk file: a `[crosswalk]` table, then the pairs — either
+/// `pairs = [[a, b], ...]` under one `relationship` (imported crosswalks such as NIST OLIR), or
+/// `[[pair]]` tables each with its own relationship and rationale (designed crosswalks).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrosswalkFile {
     /// The crosswalk.
     pub crosswalk: CrosswalkTable,
+    /// Judged pairs.
+    #[serde(default)]
+    pub pair: Vec<Spanned<PairRecord>>,
 }
 
 /// The `[crosswalk]` table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrosswalkTable {
+    /// Identifier (`tsc2017-iec62443-3-3`), used by `export crosswalk`.
+    pub id: String,
     /// Source framework id.
     pub source: String,
     /// Target framework id.
     pub target: String,
-    /// Relationship of every pair.
-    pub relationship: Relationship,
-    /// Where the pairs come from.
+    /// Designed by fieldproof (every target requirement judged, a rationale per pair) or
+    /// imported from a published reference.
+    pub designed: bool,
+    /// Relationship of every pair of `pairs` (imported crosswalks).
+    #[serde(default)]
+    pub relationship: Option<Relationship>,
+    /// Where the pairs come from, with any caveat of the source.
     pub provenance: String,
-    /// `[source, target]` requirement id pairs.
+    /// `[source, target]` requirement id pairs, all with `relationship`.
+    #[serde(default)]
     pub pairs: Vec<Spanned<(String, String)>>,
 }
 
-/// What a crosswalk is: its frameworks, relationship and provenance.
+/// One `[[pair]]` of a designed crosswalk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairRecord {
+    /// Source requirement id.
+    pub source: String,
+    /// Target requirement id.
+    pub target: String,
+    /// Relationship of source to target.
+    pub rel: Relationship,
+    /// Why, in one line.
+    pub why: String,
+}
+
+/// What a crosswalk is: its frameworks and provenance.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CrosswalkHeader {
+    /// Identifier.
+    pub id: String,
     /// Source framework id.
     pub source: String,
     /// Target framework id.
     pub target: String,
-    /// Relationship of every pair.
-    pub relationship: Relationship,
+    /// Designed by fieldproof (every target requirement judged) or imported.
+    pub designed: bool,
     /// Where the pairs come from.
     pub provenance: String,
+}
+
+/// One pair of a crosswalk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct CrosswalkPair {
+    /// Source requirement id.
+    pub source: String,
+    /// Target requirement id.
+    pub target: String,
+    /// Relationship of source to target.
+    pub relationship: Relationship,
+    /// Why (designed crosswalks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rationale: Option<String>,
 }
 
 /// A validated crosswalk.
@@ -428,7 +576,7 @@ pub struct Crosswalk {
     /// Header.
     pub header: CrosswalkHeader,
     /// Pairs, in file order.
-    pub pairs: Vec<(String, String)>,
+    pub pairs: Vec<CrosswalkPair>,
 }
 
 #[cfg(test)]

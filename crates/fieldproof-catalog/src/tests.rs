@@ -27,6 +27,11 @@ fn frameworks_have_the_expected_counts() {
     assert_eq!(count("nist800-53r5"), 1189);
     assert_eq!(count("iec62443-3-3"), 51);
     assert_eq!(count("iec62443-2-4"), 12);
+    assert_eq!(
+        count("iec62443-4-1"),
+        34,
+        "the practices NIST SP 800-218 cites"
+    );
     assert_eq!(count("nis2-art21"), 10);
     assert_eq!(count("pci-dss-4.0.1-req9"), 32);
     assert!(count("soc1-ot") >= 10);
@@ -86,10 +91,14 @@ fn control_library_is_complete_and_consistent() {
         .controls
         .iter()
         .flat_map(|x| &x.mappings)
-        .filter(|m| m.framework == "tsc2017")
+        .filter(|m| m.framework == "tsc2017" && m.relationship.contains_source())
         .map(|m| m.requirement.as_str())
         .collect();
-    assert_eq!(covered.len(), 61, "every TSC criterion is covered");
+    assert_eq!(
+        covered.len(),
+        61,
+        "every TSC criterion has a control contained in it, not only intersecting"
+    );
     for control in &c.controls {
         assert!(
             !control.categories.is_empty(),
@@ -97,7 +106,29 @@ fn control_library_is_complete_and_consistent() {
             control.id
         );
         assert!(!control.evidence.is_empty());
+        assert!(
+            control.procedures.iter().any(|p| matches!(
+                p.method,
+                model::Method::Inspection | model::Method::Reperformance
+            ) && !p.attributes.is_empty()
+                && p.population.is_some()),
+            "{} has a test procedure a Type II tester can work from",
+            control.id
+        );
         for m in &control.mappings {
+            assert!(
+                m.rationale.len() >= 20,
+                "{} -> {}:{} says why",
+                control.id,
+                m.framework,
+                m.requirement
+            );
+            assert_ne!(
+                m.relationship,
+                Relationship::Equal,
+                "{}: a control is a process, not the same set of things as a requirement",
+                control.id
+            );
             let node = Node::Requirement(m.framework.clone(), m.requirement.clone());
             assert!(
                 c.requirement(&node).is_some(),
@@ -111,6 +142,8 @@ fn control_library_is_complete_and_consistent() {
         "iso27001-2022",
         "nist800-53r5",
         "iec62443-3-3",
+        "iec62443-2-4",
+        "iec62443-4-1",
         "nis2-art21",
         "pci-dss-4.0.1-req9",
         "soc1-ot",
@@ -134,9 +167,99 @@ fn control_library_is_complete_and_consistent() {
         );
     }
     assert_eq!(soc1.kind, FrameworkKind::ControlObjectives);
-    // All 642 OLIR 155 pairs: 439 to Annex A controls, 203 to management system clauses.
-    assert_eq!(c.crosswalks[0].pairs.len(), 439);
-    assert_eq!(c.crosswalks[1].pairs.len(), 203);
+    // All 642 OLIR 155 pairs: 439 to Annex A controls, 203 to management system clauses; the
+    // reference file's caveat travels with them.
+    let olir = c.crosswalk("nist800-53r5-iso27001-2022").expect("OLIR");
+    assert_eq!(olir.pairs.len(), 439);
+    assert!(!olir.header.designed);
+    assert!(olir.header.provenance.contains("ciso-assistant-community"));
+    assert!(olir
+        .header
+        .provenance
+        .contains("check a pair against NIST's original"));
+    let clauses = c
+        .crosswalk("nist800-53r5-iso27001-2022-clauses")
+        .expect("OLIR");
+    assert_eq!(clauses.pairs.len(), 203);
+    // ISO clauses 4-10 that controls implement are mapped directly, 6.1.2 and 8.2 included.
+    for clause in [
+        "4.3", "5.3", "6.1.2", "6.1.3", "6.2", "7.2", "7.3", "7.4", "8.2", "9.1", "9.2.1", "9.3.1",
+        "10.2",
+    ] {
+        assert!(
+            c.controls.iter().any(|x| x
+                .mappings
+                .iter()
+                .any(|m| m.framework == "iso27001-2022-clauses" && m.requirement == clause)),
+            "ISO clause {clause} has a direct mapping"
+        );
+    }
+}
+
+#[test]
+fn designed_crosswalks_judge_every_iec_62443_requirement() {
+    let c = catalog();
+    for (id, framework, count) in [
+        ("tsc2017-iec62443-3-3", "iec62443-3-3", 51),
+        ("tsc2017-iec62443-2-4", "iec62443-2-4", 12),
+    ] {
+        let crosswalk = c.crosswalk(id).expect(id);
+        assert!(crosswalk.header.designed);
+        let judged: BTreeSet<&str> = crosswalk.pairs.iter().map(|p| p.target.as_str()).collect();
+        assert_eq!(judged.len(), count, "{id}");
+        assert!(crosswalk
+            .pairs
+            .iter()
+            .all(|p| p.rationale.as_deref().is_some_and(|r| r.len() > 20)));
+        assert_eq!(
+            c.designed_crosswalk(framework, "tsc2017")
+                .map(|x| &x.header.id),
+            Some(&crosswalk.header.id),
+            "found in either direction"
+        );
+    }
+    // The 62443-3-3 groups are the seven foundational requirements, labelled one way.
+    let groups: BTreeSet<&str> = c
+        .framework("iec62443-3-3")
+        .expect("3-3")
+        .requirements
+        .iter()
+        .filter_map(|r| r.group.as_deref())
+        .collect();
+    assert_eq!(groups.len(), 7, "{groups:?}");
+}
+
+#[test]
+fn map_prefers_the_designed_crosswalk() {
+    let c = catalog();
+    let view = views::map(&c, "CC8.1", "iec62443-3-3", 3).expect("map");
+    assert_eq!(view.crosswalk.as_deref(), Some("tsc2017-iec62443-3-3"));
+    let targets: Vec<&str> = view.results.iter().map(|p| p.target.as_str()).collect();
+    assert_eq!(targets, ["iec62443-3-3:SR 3.4", "iec62443-3-3:SR 7.6"]);
+    assert!(view
+        .results
+        .iter()
+        .all(|p| p.path.len() == 2 && p.rationale.is_some()));
+    // CC6.1 reaches far more than the PKI requirements a pivot through controls found.
+    let view = views::map(&c, "CC6.1", "iec62443-3-3", 3).expect("map");
+    assert!(view.results.len() >= 15, "{}", view.results.len());
+    assert!(view
+        .results
+        .iter()
+        .any(|p| p.target == "iec62443-3-3:SR 1.1" && p.relationship == Relationship::Superset));
+    assert_eq!(
+        view.unrelated.len(),
+        2,
+        "SR 1.12 and SR 3.7 judged unrelated"
+    );
+    // Read backwards: SR 1.1 is a subset of CC6.1.
+    let view = views::map(&c, "SR 1.1", "tsc", 3).expect("map");
+    assert_eq!(view.results.len(), 1);
+    assert_eq!(view.results[0].relationship, Relationship::Subset);
+    // Without a designed crosswalk, map still follows controls.
+    let view = views::map(&c, "CC6.1", "iso27001-2022", 3).expect("map");
+    assert!(view.crosswalk.is_none());
+    assert!(!view.results.is_empty());
 }
 
 #[test]
@@ -204,7 +327,7 @@ fn map_follows_controls_and_the_nist_pivot() {
 }
 
 #[test]
-fn equal_chains_keep_their_relationship() {
+fn direct_mappings_keep_their_relationship_and_rationale() {
     let c = catalog();
     let graph = Graph::of(&c);
     let start = c.resolve("FP-BR-01").expect("control");
@@ -213,8 +336,12 @@ fn equal_chains_keep_their_relationship() {
         .iter()
         .find(|p| p.target == "iec62443-3-3:SR 7.3")
         .expect("SR 7.3");
-    assert_eq!(backup.relationship, Relationship::Equal);
-    assert_eq!(backup.via, "fieldproof:FP-BR-01 = iec62443-3-3:SR 7.3");
+    assert_eq!(backup.relationship, Relationship::Intersects);
+    assert_eq!(backup.via, "fieldproof:FP-BR-01 ∩ iec62443-3-3:SR 7.3");
+    assert!(backup
+        .rationale
+        .as_deref()
+        .is_some_and(|r| r.contains("capability")));
 }
 
 fn bad(controls: &str) -> String {
@@ -244,8 +371,11 @@ description = "D"
 ot_guidance = "G"
 frequency = "quarterly"
 evidence = [{ id = "e", artifact = "A", cadence = "quarterly" }]
+procedures = [
+  { method = "inspection", sample = "frequency", procedure = "P", population = "Q", attributes = ["a"], evidence = ["e"] },
+]
 mappings = [
-  { to = "tsc2017:CC6.1", rel = "subset" },
+  { to = "tsc2017:CC6.1", rel = "subset", why = "W" },
 ]
 "#;
 
@@ -253,7 +383,7 @@ mappings = [
 fn bad_catalog_files_name_file_line_and_field() {
     // A dangling mapping target.
     let err = bad(&ONE.replace("tsc2017:CC6.1", "tsc2017:CC6.99"));
-    assert!(err.contains("bad.toml:10:3: field `control[0].mappings[0].to`: 'CC6.99' is not a requirement of tsc2017"), "{err}");
+    assert!(err.contains("bad.toml:13:3: field `control[0].mappings[0].to`: 'CC6.99' is not a requirement of tsc2017"), "{err}");
     // An unknown field.
     let err = bad(&ONE.replace("frequency = \"quarterly\"", "frequncy = \"quarterly\""));
     assert!(err.starts_with("bad.toml:"), "{err}");
@@ -264,7 +394,53 @@ fn bad_catalog_files_name_file_line_and_field() {
     // Coverage: one control cannot cover 61 criteria.
     let err = bad(ONE);
     assert!(
-        err.contains("TSC criteria covered by no control: CC1.1"),
+        err.contains("TSC criteria no control is contained in (equal, subset or superset; intersects alone covers part): CC1.1"),
+        "{err}"
+    );
+    // A mapping without a rationale.
+    let err = bad(&ONE.replace("why = \"W\"", "why = \" \""));
+    assert!(
+        err.contains(
+            "field `control[0].mappings[0].why`: every mapping needs a one-line rationale"
+        ),
+        "{err}"
+    );
+    let err = bad(&ONE.replace(", why = \"W\"", ""));
+    assert!(err.contains("missing field `why`"), "{err}");
+    // IR 8477: a control cannot be a proper subset of two distinct criteria.
+    let err = bad(&ONE.replace(
+        "{ to = \"tsc2017:CC6.1\", rel = \"subset\", why = \"W\" },",
+        "{ to = \"tsc2017:CC6.1\", rel = \"subset\", why = \"W\" },\n  { to = \"tsc2017:CC6.2\", rel = \"subset\", why = \"W\" },",
+    ));
+    assert!(
+        err.contains("FP-AC-01 is subset tsc2017:CC6.1 and subset tsc2017:CC6.2"),
+        "{err}"
+    );
+    // no_relationship belongs to designed crosswalks, not to control mappings.
+    let err = bad(&ONE.replace("rel = \"subset\"", "rel = \"no_relationship\""));
+    assert!(
+        err.contains("mappings[0].rel`: a control maps only to what it relates to"),
+        "{err}"
+    );
+    // Test procedures: none, inquiry only, no attributes, unknown evidence.
+    let err = bad(&ONE.replace("method = \"inspection\"", "method = \"inquiry\""));
+    assert!(
+        err.contains("needs an inspection or reperformance procedure"),
+        "{err}"
+    );
+    let err = bad(&ONE.replace("attributes = [\"a\"], ", ""));
+    assert!(
+        err.contains("procedures[0]`: an inspection or reperformance lists the attributes"),
+        "{err}"
+    );
+    let err = bad(&ONE.replace("evidence = [\"e\"]", "evidence = [\"nope\"]"));
+    assert!(
+        err.contains("'nope' is not an evidence request of FP-AC-01"),
+        "{err}"
+    );
+    let err = bad(&ONE.replace("sample = \"frequency\"", "sample = \"automated\""));
+    assert!(
+        err.contains("automated sampling names the automated tests"),
         "{err}"
     );
     // Duplicate ids and unknown themes.
@@ -338,4 +514,54 @@ fn import_rejects_what_is_not_a_catalog() {
     assert!(err
         .unwrap_or_default()
         .starts_with("not valid JSON at line 1"));
+}
+
+#[test]
+fn designed_crosswalks_must_judge_every_requirement_once_with_a_reason() {
+    let frameworks = [
+        Source {
+            name: "tsc.toml",
+            text: include_str!("../data/frameworks/tsc2017.toml"),
+        },
+        Source {
+            name: "2-4.toml",
+            text: include_str!("../data/frameworks/iec62443-2-4.toml"),
+        },
+    ];
+    let themes = Source {
+        name: "themes.toml",
+        text: "",
+    };
+    let crosswalk = |pairs: &str| {
+        let text = format!(
+            "[crosswalk]\nid = \"x\"\nsource = \"tsc2017\"\ntarget = \"iec62443-2-4\"\ndesigned = true\nprovenance = \"p\"\n{pairs}"
+        );
+        let sources = [Source {
+            name: "cw.toml",
+            text: &text,
+        }];
+        load(&frameworks, Vec::new(), &themes, &[], &sources)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    let pair = "[[pair]]\nsource = \"CC6.6\"\ntarget = \"SP.07\"\nrel = \"intersects\"\nwhy = \"remote access\"\n";
+    let err = crosswalk(pair);
+    assert!(err.contains("cw.toml: field `pair`: a designed crosswalk judges every requirement of iec62443-2-4; not judged: SP.01, SP.02"), "{err}");
+    let err = crosswalk(&format!("{pair}{pair}"));
+    assert!(err.contains("[CC6.6, SP.07] is judged twice"), "{err}");
+    let err = crosswalk(&pair.replace("remote access", " "));
+    assert!(
+        err.contains(
+            "cw.toml:7:1: field `pair.why`: every pair of a designed crosswalk needs a rationale"
+        ),
+        "{err}"
+    );
+    let err = crosswalk(&pair.replace("SP.07", "SP.99"));
+    assert!(
+        err.contains(
+            "[CC6.6, SP.99] names a requirement that tsc2017 or iec62443-2-4 does not have"
+        ),
+        "{err}"
+    );
 }

@@ -6,8 +6,8 @@
 use crate::applicability::{applicable, coverage, Applicable, CriterionCoverage};
 use crate::graph::{Graph, PathTo};
 use crate::model::{
-    Condition, Control, EvidenceRequest, Framework, FrameworkOrigin, Frequency, Mapping,
-    Relationship, Requirement,
+    Condition, Control, Crosswalk, EvidenceRequest, Framework, FrameworkOrigin, Frequency, Mapping,
+    Relationship, Requirement, Responsibility, TestProcedure,
 };
 use crate::{Catalog, Node, LIBRARY};
 use fieldproof_core::assessment::Assessment;
@@ -54,12 +54,19 @@ pub struct LibrarySummary {
 /// A crosswalk in the catalog list.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CrosswalkSummary {
+    /// Identifier (`export crosswalk ID`).
+    pub id: String,
     /// Source framework.
     pub source: String,
     /// Target framework.
     pub target: String,
-    /// Pairs.
+    /// Designed by fieldproof (every target requirement judged, a rationale per pair) or
+    /// imported from a published reference.
+    pub designed: bool,
+    /// Pairs, including those judged unrelated.
     pub pairs: usize,
+    /// Pairs judged unrelated (`no_relationship`).
+    pub unrelated: usize,
     /// Provenance.
     pub provenance: String,
 }
@@ -86,6 +93,12 @@ pub struct MappingEdge {
     pub relationship: Relationship,
     /// Strength 1-10.
     pub strength: Option<u8>,
+    /// Why, in one line (control mappings and designed crosswalk pairs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rationale: Option<String>,
+    /// The designed crosswalk the pair belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crosswalk: Option<String>,
 }
 
 /// A requirement with what maps to it.
@@ -136,6 +149,10 @@ pub struct ControlRow {
     pub evidence: Vec<EvidenceRequest>,
     /// Automated tests.
     pub tests: Vec<String>,
+    /// Who operates it.
+    pub responsibility: Responsibility,
+    /// How a Type II tester tests it.
+    pub procedures: Vec<TestProcedure>,
     /// Typed mappings.
     pub mappings: Vec<Mapping>,
 }
@@ -156,7 +173,10 @@ pub struct CoverageView {
     pub categories: Vec<TscCategory>,
     /// Per criterion, the applicable controls that map to it.
     pub criteria: Vec<CriterionCoverage>,
-    /// Criteria no applicable control covers.
+    /// Criteria only intersected by applicable controls, never contained: covered in part, so
+    /// not covered.
+    pub partial: Vec<String>,
+    /// Criteria no applicable control maps to at all.
     pub uncovered: Vec<String>,
 }
 
@@ -171,8 +191,15 @@ pub struct MapView {
     pub from_control: bool,
     /// The target framework id.
     pub to: String,
+    /// The designed crosswalk that answered, when one joins the two frameworks: its judged
+    /// pairs are the answer, and paths through controls or other frameworks are not followed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crosswalk: Option<String>,
     /// Every requirement reached, with its shortest paths, most direct first.
     pub results: Vec<PathTo>,
+    /// Requirements the designed crosswalk judged unrelated to the start, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unrelated: Vec<PathTo>,
 }
 
 /// `bundled`, or `imported from FILE`.
@@ -211,9 +238,16 @@ pub fn list(catalog: &Catalog) -> CatalogList {
             .crosswalks
             .iter()
             .map(|c| CrosswalkSummary {
+                id: c.header.id.clone(),
                 source: c.header.source.clone(),
                 target: c.header.target.clone(),
+                designed: c.header.designed,
                 pairs: c.pairs.len(),
+                unrelated: c
+                    .pairs
+                    .iter()
+                    .filter(|p| p.relationship == Relationship::NoRelationship)
+                    .count(),
                 provenance: c.header.provenance.clone(),
             })
             .collect(),
@@ -248,6 +282,8 @@ pub fn show(catalog: &Catalog, reference: &str) -> Result<CatalogShow, String> {
                         title: catalog.title(&e.to),
                         relationship: e.relationship,
                         strength: e.strength,
+                        rationale: e.rationale.clone(),
+                        crosswalk: e.crosswalk.clone(),
                     })
                     .collect(),
             }))
@@ -267,6 +303,8 @@ fn row(a: &Applicable<'_>) -> ControlRow {
         applies_when: a.control.applies_when.clone(),
         evidence: a.control.evidence.clone(),
         tests: a.control.tests.clone(),
+        responsibility: a.control.responsibility,
+        procedures: a.control.procedures.clone(),
         mappings: a.control.mappings.clone(),
     }
 }
@@ -329,14 +367,19 @@ pub fn coverage_of(
     let categories = categories_for(categories, assessment.categories());
     let rows = applicable(catalog, assessment, &categories);
     let criteria = coverage(catalog, &rows, &categories);
-    let uncovered = criteria
-        .iter()
-        .filter(|c| c.controls.is_empty())
-        .map(|c| c.criterion.clone())
-        .collect();
+    let ids = |keep: fn(&CriterionCoverage) -> bool| -> Vec<String> {
+        criteria
+            .iter()
+            .filter(|c| keep(c))
+            .map(|c| c.criterion.clone())
+            .collect()
+    };
+    let uncovered = ids(|c| c.controls.is_empty() && c.partial.is_empty());
+    let partial = ids(|c| c.controls.is_empty() && !c.partial.is_empty());
     CoverageView {
         categories,
         criteria,
+        partial,
         uncovered,
     }
 }
@@ -357,11 +400,77 @@ pub fn map(
         })?
     };
     let graph = Graph::of(catalog);
+    let designed = catalog.designed_crosswalk(start.framework(), &target);
+    let (results, unrelated) = match designed {
+        // A designed crosswalk judged every pair between the two frameworks: it is the answer.
+        Some(crosswalk) => designed_pairs(catalog, crosswalk, &start),
+        None => (
+            graph.paths(catalog, &start, &target, max_hops.max(1)),
+            Vec::new(),
+        ),
+    };
     Ok(MapView {
         from: start.qualified(),
         title: catalog.title(&start),
         from_control: matches!(start, Node::Control(_)),
-        results: graph.paths(catalog, &start, &target, max_hops.max(1)),
+        crosswalk: designed.map(|c| c.header.id.clone()),
+        results,
+        unrelated,
         to: target,
     })
+}
+
+/// The pairs of a designed crosswalk that start at `start` (read in either direction): related
+/// ones as one-hop paths, and those judged unrelated.
+fn designed_pairs(
+    catalog: &Catalog,
+    crosswalk: &Crosswalk,
+    start: &Node,
+) -> (Vec<PathTo>, Vec<PathTo>) {
+    let Node::Requirement(framework, id) = start else {
+        return (Vec::new(), Vec::new());
+    };
+    let forward = *framework == crosswalk.header.source;
+    let other_framework = if forward {
+        &crosswalk.header.target
+    } else {
+        &crosswalk.header.source
+    };
+    let mut related = Vec::new();
+    let mut unrelated = Vec::new();
+    for pair in &crosswalk.pairs {
+        let (here, there, relationship) = if forward {
+            (&pair.source, &pair.target, pair.relationship)
+        } else {
+            (&pair.target, &pair.source, pair.relationship.inverse())
+        };
+        if here != id {
+            continue;
+        }
+        let target = Node::Requirement(other_framework.clone(), there.clone());
+        let path = PathTo {
+            target: target.qualified(),
+            title: catalog.title(&target),
+            relationship,
+            strength: None,
+            path: vec![start.qualified(), target.qualified()],
+            via: format!(
+                "{} {} {}",
+                start.qualified(),
+                relationship.symbol(),
+                target.qualified()
+            ),
+            rationale: pair.rationale.clone(),
+            crosswalk: Some(crosswalk.header.id.clone()),
+        };
+        if relationship == Relationship::NoRelationship {
+            unrelated.push(path);
+        } else {
+            related.push(path);
+        }
+    }
+    let order = |a: &PathTo, b: &PathTo| a.target.cmp(&b.target);
+    related.sort_by(order);
+    unrelated.sort_by(order);
+    (related, unrelated)
 }

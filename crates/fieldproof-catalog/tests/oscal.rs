@@ -43,7 +43,8 @@ fn assert_valid(validator: &jsonschema::Validator, document: &Value, what: &str)
     );
 }
 
-/// Every document `export` can produce: the library, each framework, the mapping collection.
+/// Every document `export` can produce: the library, each framework, the mapping collection and
+/// each crosswalk's own mapping collection.
 fn documents(catalog: &Catalog) -> Vec<(String, Value)> {
     let mut docs = vec![(
         "fieldproof".to_string(),
@@ -56,6 +57,12 @@ fn documents(catalog: &Catalog) -> Vec<(String, Value)> {
         "mapping".to_string(),
         export::mapping_collection(catalog, AT),
     ));
+    for crosswalk in &catalog.crosswalks {
+        docs.push((
+            format!("crosswalk-{}", crosswalk.header.id),
+            export::crosswalk_collection(crosswalk, AT),
+        ));
+    }
     docs
 }
 
@@ -65,7 +72,7 @@ fn exports_validate_against_the_oscal_schemas() {
     let catalog_schema = schema("1.1.3", "catalog");
     let mapping_schema = schema("1.2.1", "mapping");
     for (name, document) in documents(&catalog) {
-        if name == "mapping" {
+        if name == "mapping" || name.starts_with("crosswalk-") {
             assert_valid(&mapping_schema, &document, &name);
         } else {
             assert_valid(&catalog_schema, &document, &name);

@@ -55,7 +55,8 @@ pub enum Command {
     Controls(ControlsArgs),
     /// What satisfies what: follow typed mappings from a requirement or control to a framework.
     Map(MapArgs),
-    /// Per TSC criterion in play, the applicable controls covering it, and the criteria left uncovered.
+    /// Per TSC criterion in play, the applicable controls covering it, the criteria covered only
+    /// in part (intersecting controls) and those left uncovered.
     Coverage(CoverageArgs),
     /// Export OSCAL documents (a catalog, the mapping collection) or an evidence pack.
     Export(ExportArgs),
@@ -371,7 +372,8 @@ pub struct CoverageArgs {
     pub source: EstateSource,
     #[command(flatten)]
     pub categories: Categories,
-    /// Exit with code 1 when a criterion in play is covered by no applicable control.
+    /// Exit with code 1 when a criterion in play is not covered: no applicable control maps to
+    /// it, or applicable controls only intersect it (covered in part).
     #[arg(long)]
     pub fail_on_uncovered: bool,
     /// Output format.
@@ -402,6 +404,18 @@ pub enum ExportCommand {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// One crosswalk (`catalog list` shows the ids), for example the designed TSC to IEC
+    /// 62443-3-3 crosswalk, as CSV, an OSCAL 1.2 mapping collection or JSON.
+    Crosswalk {
+        /// Crosswalk id (`tsc2017-iec62443-3-3`, `tsc2017-iec62443-2-4`, ...).
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CrosswalkFormat::Csv)]
+        format: CrosswalkFormat,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// An evidence pack for an engagement: blobs, manifest, ledger, public key, boundary
     /// statement and responsibility matrix, verifiable offline.
     Pack {
@@ -415,6 +429,17 @@ pub enum ExportCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+}
+
+/// Formats of `export crosswalk`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CrosswalkFormat {
+    /// One row per judged pair with relationship and rationale.
+    Csv,
+    /// An OSCAL 1.2 mapping collection.
+    Oscal,
+    /// The crosswalk contract (docs/schemas/crosswalk.schema.json).
+    Json,
 }
 
 /// Where the estate comes from: a file, or the workspace.

@@ -2,9 +2,9 @@
 //! render its typed result as text or as the JSON contract.
 
 use crate::cli::{
-    CatalogArgs, CatalogCommand, Cli, Command, DocumentFormat, EngagementArgs, EngagementCommand,
-    EvidenceArgs, EvidenceCommand, ExportArgs, ExportCommand, KeyArgs, KeyCommand, MatrixFormat,
-    ScopeFormat, SummaryFormat,
+    CatalogArgs, CatalogCommand, Cli, Command, CrosswalkFormat, DocumentFormat, EngagementArgs,
+    EngagementCommand, EvidenceArgs, EvidenceCommand, ExportArgs, ExportCommand, KeyArgs,
+    KeyCommand, MatrixFormat, ScopeFormat, SummaryFormat,
 };
 use crate::output::{self, Progress};
 use crate::Outcome;
@@ -206,7 +206,7 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
                 SummaryFormat::Json => output::json(&r)?,
                 SummaryFormat::Text => output::print(&catalog_text::coverage_text(&r))?,
             }
-            if args.fail_on_uncovered && !r.uncovered.is_empty() {
+            if args.fail_on_uncovered && !(r.uncovered.is_empty() && r.partial.is_empty()) {
                 return Ok(Outcome::FindingsAtThreshold);
             }
             Ok(Outcome::Ok)
@@ -486,6 +486,24 @@ async fn export(app: &App, args: &ExportArgs) -> Result<Outcome> {
             (OscalExport::Catalog(framework.clone()), output)
         }
         ExportCommand::OscalMapping { output } => (OscalExport::Mapping, output),
+        ExportCommand::Crosswalk { id, format, output } => match format {
+            CrosswalkFormat::Oscal => (OscalExport::Crosswalk(id.clone()), output),
+            CrosswalkFormat::Csv => {
+                let crosswalk = app.crosswalk(id).await?;
+                output::emit(
+                    output.as_deref(),
+                    catalog_text::crosswalk_csv(&crosswalk).as_bytes(),
+                )?;
+                return Ok(Outcome::Ok);
+            }
+            CrosswalkFormat::Json => {
+                let crosswalk = app.crosswalk(id).await?;
+                let mut text = serde_json::to_string_pretty(&crosswalk)?;
+                text.push('\n');
+                output::emit(output.as_deref(), text.as_bytes())?;
+                return Ok(Outcome::Ok);
+            }
+        },
         ExportCommand::Pack {
             engagement,
             output,

@@ -2,8 +2,8 @@
 //! (`fieldproof-app`) per command, and rendering of the typed result it returns (text through
 //! `fieldproof-report`, or the JSON contract with `--format json`). No rule is decided here.
 //!
-//! Exit codes: 0 success, 1 findings at or above `--fail-on` (or an uncovered criterion with
-//! `--fail-on-uncovered`), 2 a usage, input or environment error, printed as one line on stderr
+//! Exit codes: 0 success, 1 findings at or above `--fail-on` (or a criterion uncovered or covered
+//! only in part with `--fail-on-uncovered`), 2 a usage, input or environment error, printed as one line on stderr
 //! naming the file, line and field and what to do.
 
 mod cli;

@@ -609,8 +609,74 @@ fn map_reports_relationship_and_path() {
         "--format",
         "json",
     ]));
-    assert_eq!(one_hop["results"][0]["target"], "iec62443-3-3:SR 7.3");
-    assert_eq!(one_hop["results"][0]["relationship"], "equal");
+    let backup = one_hop["results"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["target"] == "iec62443-3-3:SR 7.3"))
+        .expect("SR 7.3");
+    assert_eq!(
+        backup["relationship"], "intersects",
+        "a process is not equal to a capability"
+    );
+    assert!(backup["rationale"]
+        .as_str()
+        .is_some_and(|r| r.contains("capability")));
+    // TSC to IEC 62443-3-3 is answered by the designed crosswalk, with a rationale per pair,
+    // and lists what it judged unrelated.
+    let designed = json_of(fieldproof(dir.path()).args([
+        "map",
+        "CC6.1",
+        "--to",
+        "62443-3-3",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(designed["crosswalk"], "tsc2017-iec62443-3-3");
+    assert!(designed["results"]
+        .as_array()
+        .is_some_and(|r| r.len() >= 15));
+    assert_eq!(designed["unrelated"][0]["target"], "iec62443-3-3:SR 1.12");
+    fieldproof(dir.path())
+        .args(["map", "CC8.1", "--to", "62443-3-3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "From the designed crosswalk tsc2017-iec62443-3-3",
+        ))
+        .stdout(predicate::str::contains("iec62443-3-3:SR 7.6"))
+        .stdout(predicate::str::contains(
+            "why: Changes to security settings",
+        ));
+    // The crosswalk exports as CSV and as an OSCAL mapping collection.
+    fieldproof(dir.path())
+        .args(["export", "crosswalk", "tsc2017-iec62443-2-4"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "crosswalk,source_framework,source,target_framework,target,relationship,ir8477_relationship,rationale\n",
+        ))
+        .stdout(predicate::str::contains(
+            "tsc2017-iec62443-2-4,tsc2017,CC8.1,iec62443-2-4,SP.05,intersects,intersects-with,",
+        ));
+    let oscal = json_of(fieldproof(dir.path()).args([
+        "export",
+        "crosswalk",
+        "tsc2017-iec62443-3-3",
+        "--format",
+        "oscal",
+    ]));
+    let maps = oscal["mapping-collection"]["mappings"][0]["maps"]
+        .as_array()
+        .expect("maps");
+    assert_eq!(maps.len(), 69);
+    assert!(maps.iter().any(|m| m["relationship"] == "no-relationship"));
+    assert!(maps.iter().all(|m| m["remarks"].is_string()));
+    fieldproof(dir.path())
+        .args(["export", "crosswalk", "tsc-to-cobit"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no crosswalk 'tsc-to-cobit'; the crosswalks are: nist800-53r5-iso27001-2022,",
+        ));
     fieldproof(dir.path())
         .args(["map", "CC6.1", "--to", "cobit"])
         .assert()

@@ -3,7 +3,8 @@
 //! paths. Pure functions of the views the catalog crate computes.
 
 use crate::text::{id_list, md_cell, truncate};
-use fieldproof_catalog::model::{Control, Framework, FrameworkOrigin};
+use fieldproof_catalog::graph::PathTo;
+use fieldproof_catalog::model::{Control, Crosswalk, Framework, FrameworkOrigin, SampleBasis};
 use fieldproof_catalog::views::{
     origin_text, CatalogList, ControlRow, ControlsView, CoverageView, MapView, RequirementView,
 };
@@ -40,10 +41,20 @@ pub fn list_text(list: &CatalogList) -> String {
     );
     let _ = writeln!(out);
     for c in &list.crosswalks {
+        let unrelated = if c.unrelated > 0 {
+            format!(", {} judged unrelated", c.unrelated)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "Crosswalk {} -> {}: {} pairs ({})",
-            c.source, c.target, c.pairs, c.provenance
+            "Crosswalk {} ({}): {} -> {}, {} pairs{unrelated}\n    {}",
+            c.id,
+            if c.designed { "designed" } else { "imported" },
+            c.source,
+            c.target,
+            c.pairs,
+            c.provenance
         );
     }
     out
@@ -119,6 +130,14 @@ pub fn requirement_text(view: &RequirementView) -> String {
             e.with,
             e.title
         );
+        if let Some(why) = &e.rationale {
+            let source = e
+                .crosswalk
+                .as_deref()
+                .map(|c| format!(" [crosswalk {c}]"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "             why: {why}{source}");
+        }
     }
     out
 }
@@ -157,6 +176,12 @@ pub fn applies_text(conditions: &[fieldproof_catalog::model::Condition]) -> Stri
                     list(cond.zones.iter().map(|k| k.as_str()).collect())
                 ));
             }
+            if !cond.sites.is_empty() {
+                parts.push(format!(
+                    "site {}",
+                    list(cond.sites.iter().map(|k| k.as_str()).collect())
+                ));
+            }
             parts.join(" and ")
         })
         .collect::<Vec<_>>()
@@ -164,11 +189,16 @@ pub fn applies_text(conditions: &[fieldproof_catalog::model::Condition]) -> Stri
         + " (components in scope or shared)"
 }
 
-/// A control: description, OT guidance, applicability, evidence, tests, mappings.
+/// A control: description, OT guidance, applicability, responsibility, evidence, test
+/// procedures, automated tests and mappings with their rationale.
 pub fn control_text(c: &Control) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {}", c.id, c.title);
-    let _ = writeln!(out, "  theme: {}   frequency: {}", c.theme, c.frequency);
+    let _ = writeln!(
+        out,
+        "  theme: {}   frequency: {}   responsibility: {}",
+        c.theme, c.frequency, c.responsibility
+    );
     let categories: Vec<&str> = c.categories.iter().map(|x| x.title()).collect();
     let _ = writeln!(out, "  TSC categories: {}", categories.join(", "));
     let _ = writeln!(out, "\n{}\n\nIn OT: {}", c.description, c.ot_guidance);
@@ -176,6 +206,29 @@ pub fn control_text(c: &Control) -> String {
     let _ = writeln!(out, "\nEvidence requests:");
     for e in &c.evidence {
         let _ = writeln!(out, "  {} ({}): {}", e.id, e.cadence, e.artifact);
+    }
+    let _ = writeln!(out, "\nTest procedures:");
+    for (i, p) in c.procedures.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {}. {} ({}): {}",
+            i + 1,
+            p.method,
+            sample_text(p.sample),
+            p.procedure
+        );
+        if let Some(population) = &p.population {
+            let _ = writeln!(out, "     population: {population}");
+        }
+        for attribute in &p.attributes {
+            let _ = writeln!(out, "     - {attribute}");
+        }
+        if !p.evidence.is_empty() {
+            let _ = writeln!(out, "     evidence: {}", p.evidence.join(", "));
+        }
+        if !p.tests.is_empty() {
+            let _ = writeln!(out, "     automated tests: {}", p.tests.join(", "));
+        }
     }
     let _ = writeln!(
         out,
@@ -186,7 +239,11 @@ pub fn control_text(c: &Control) -> String {
             c.tests.join(", ")
         }
     );
-    let _ = writeln!(out, "\nMappings:");
+    let _ = writeln!(
+        out,
+        "\nMappings (read \"{} RELATIONSHIP requirement\"):",
+        c.id
+    );
     for m in &c.mappings {
         let strength = m
             .strength
@@ -199,8 +256,19 @@ pub fn control_text(c: &Control) -> String {
             m.framework,
             m.requirement
         );
+        let _ = writeln!(out, "             why: {}", m.rationale);
     }
     out
+}
+
+/// How a procedure's items are chosen, in words.
+pub fn sample_text(sample: SampleBasis) -> &'static str {
+    match sample {
+        SampleBasis::Frequency => "sample sized by frequency",
+        SampleBasis::Each => "every item",
+        SampleBasis::Once => "once",
+        SampleBasis::Automated => "full population, automated",
+    }
 }
 
 fn applies_to(row: &ControlRow) -> String {
@@ -272,14 +340,15 @@ pub fn controls_markdown(view: &ControlsView) -> String {
     out
 }
 
-/// Criterion coverage, one line per criterion, then the summary.
+/// Criterion coverage, one line per criterion, then the summary. A criterion only intersected
+/// by applicable controls is covered in part, and says so.
 pub fn coverage_text(view: &CoverageView) -> String {
     let mut out = String::new();
     for c in &view.criteria {
-        let controls = if c.controls.is_empty() {
-            "UNCOVERED".to_string()
-        } else {
-            c.controls.join(", ")
+        let controls = match (c.controls.is_empty(), c.partial.is_empty()) {
+            (true, true) => "UNCOVERED".to_string(),
+            (true, false) => format!("PARTIAL (intersects only): {}", c.partial.join(", ")),
+            (false, _) => c.controls.join(", "),
         };
         let _ = writeln!(
             out,
@@ -289,30 +358,74 @@ pub fn coverage_text(view: &CoverageView) -> String {
             controls
         );
     }
+    let covered = view.criteria.len() - view.uncovered.len() - view.partial.len();
+    let list = |ids: &[String]| {
+        if ids.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", ids.join(", "))
+        }
+    };
     let _ = writeln!(
         out,
-        "\n{} in play ({}), {} covered, {} uncovered{}",
+        "\n{} in play ({}): {} covered, {} covered in part{}, {} uncovered{}",
         crate::text::count(view.criteria.len(), "criterion", "criteria"),
         view.categories
             .iter()
             .map(|c| c.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        view.criteria.len() - view.uncovered.len(),
+        covered,
+        view.partial.len(),
+        list(&view.partial),
         view.uncovered.len(),
-        if view.uncovered.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", view.uncovered.join(", "))
-        }
+        list(&view.uncovered),
+    );
+    let _ = writeln!(
+        out,
+        "Covered: an applicable control is contained in the criterion (subset, equal) or contains it (superset). In part: applicable controls only intersect it."
     );
     out
 }
 
-/// `map`: the requirements reached, grouped by path length, each with its paths.
+/// `map`: the requirements reached, grouped by path length, each with its paths; from a
+/// designed crosswalk, each pair with its rationale and the requirements judged unrelated.
 pub fn map_text(view: &MapView, max_hops: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {} → {}", view.from, view.title, view.to);
+    if let Some(crosswalk) = &view.crosswalk {
+        let _ = writeln!(
+            out,
+            "From the designed crosswalk {crosswalk}, which judges every requirement between the two frameworks:"
+        );
+        if view.results.is_empty() {
+            let _ = writeln!(
+                out,
+                "  no requirement of {} relates to {}",
+                view.to, view.from
+            );
+        }
+        for p in &view.results {
+            target_line(&mut out, p, "");
+        }
+        if !view.unrelated.is_empty() {
+            let _ = writeln!(out, "Judged unrelated:");
+            for p in &view.unrelated {
+                let _ = writeln!(out, "  {:<34} {}", p.target, p.title);
+                if let Some(why) = &p.rationale {
+                    let _ = writeln!(out, "      why: {why}");
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{} of {} (= equal, ⊂ subset, ⊃ superset, ∩ intersects, read \"{} REL requirement\").",
+            crate::text::count(view.results.len(), "requirement", "requirements"),
+            view.to,
+            view.from
+        );
+        return out;
+    }
     if view.results.is_empty() {
         let _ = writeln!(out, "  no mapping within {max_hops} hops");
     }
@@ -338,13 +451,7 @@ pub fn map_text(view: &MapView, max_hops: usize) -> String {
                 .strength
                 .map(|s| format!(", strength {s}"))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {:<34} {:<10} {}{strength}",
-                p.target,
-                p.relationship.as_str(),
-                p.title
-            );
+            target_line(&mut out, p, &strength);
             last = p.target.clone();
         }
         let _ = writeln!(out, "      via {}", p.via);
@@ -358,4 +465,47 @@ pub fn map_text(view: &MapView, max_hops: usize) -> String {
         view.to
     );
     out
+}
+
+/// One requirement reached by `map`, with its rationale when there is one.
+fn target_line(out: &mut String, p: &PathTo, suffix: &str) {
+    let _ = writeln!(
+        out,
+        "  {:<34} {:<10} {}{suffix}",
+        p.target,
+        p.relationship.as_str(),
+        p.title
+    );
+    if let Some(why) = &p.rationale {
+        let _ = writeln!(out, "      why: {why}");
+    }
+}
+
+/// A crosswalk as CSV: one row per judged pair, the relationship in fieldproof's and in OSCAL's
+/// (NIST IR 8477) vocabulary, and the rationale.
+pub fn crosswalk_csv(crosswalk: &Crosswalk) -> String {
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record([
+        "crosswalk",
+        "source_framework",
+        "source",
+        "target_framework",
+        "target",
+        "relationship",
+        "ir8477_relationship",
+        "rationale",
+    ]);
+    for p in &crosswalk.pairs {
+        let _ = writer.write_record([
+            crosswalk.header.id.as_str(),
+            crosswalk.header.source.as_str(),
+            p.source.as_str(),
+            crosswalk.header.target.as_str(),
+            p.target.as_str(),
+            p.relationship.as_str(),
+            p.relationship.oscal(),
+            p.rationale.as_deref().unwrap_or_default(),
+        ]);
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -6,7 +6,7 @@
 //! not (`5.15`, `SR 1.1`, `21(2)(a)`) are rewritten by [`oscal_id`] and the original id is kept in
 //! a `label` prop; mapping collections use the same rewritten ids.
 
-use crate::model::{Control, Framework, Requirement};
+use crate::model::{Control, Crosswalk, Framework, Requirement};
 use crate::{Catalog, LIBRARY};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -103,6 +103,7 @@ fn library_control(c: &Control) -> Value {
     let mut props = vec![
         prop("label", &c.id, false),
         prop("frequency", c.frequency.as_str(), true),
+        prop("responsibility", c.responsibility.as_str(), true),
     ];
     for category in &c.categories {
         props.push(prop("tsc-category", category.as_str(), true));
@@ -118,6 +119,25 @@ fn library_control(c: &Control) -> Value {
             "ns": NS,
             "props": [prop("cadence", e.cadence.as_str(), true)],
             "prose": e.artifact,
+        }));
+    }
+    for (i, p) in c.procedures.iter().enumerate() {
+        let mut prose = p.procedure.clone();
+        if let Some(population) = &p.population {
+            prose.push_str(&format!(" Population: {population}."));
+        }
+        if !p.attributes.is_empty() {
+            prose.push_str(&format!(" Attributes: {}.", p.attributes.join("; ")));
+        }
+        parts.push(json!({
+            "id": format!("{id}_tp{}", i + 1),
+            "name": "test-procedure",
+            "ns": NS,
+            "props": [
+                prop("method", p.method.as_str(), true),
+                prop("sample", p.sample.as_str(), true),
+            ],
+            "prose": prose,
         }));
     }
     if !c.applies_when.is_empty() {
@@ -212,8 +232,54 @@ fn requirement_control(framework: &Framework, r: &Requirement) -> Value {
     control
 }
 
+/// The `mapping` of one crosswalk: every pair, with its relationship and, for a designed
+/// crosswalk, its rationale.
+fn crosswalk_mapping(crosswalk: &Crosswalk) -> Value {
+    let (source, target) = (&crosswalk.header.source, &crosswalk.header.target);
+    let maps: Vec<Value> = crosswalk
+        .pairs
+        .iter()
+        .map(|p| {
+            let mut map = json!({
+                "uuid": uuid(&format!("map:{source}:{}:{target}:{}", p.source, p.target)),
+                "relationship": p.relationship.oscal(),
+                "sources": [{ "type": "control", "id-ref": oscal_id(source, &p.source) }],
+                "targets": [{ "type": "control", "id-ref": oscal_id(target, &p.target) }],
+            });
+            if let Some(why) = &p.rationale {
+                map["remarks"] = Value::String(why.clone());
+            }
+            map
+        })
+        .collect();
+    json!({
+        "uuid": uuid(&format!("mapping:{source}:{target}")),
+        "method": if crosswalk.header.designed { "human" } else { "automation" },
+        "matching-rationale": "semantic",
+        "source-resource": { "type": "catalog", "href": catalog_file_name(source) },
+        "target-resource": { "type": "catalog", "href": catalog_file_name(target) },
+        "remarks": crosswalk.header.provenance,
+        "maps": maps,
+    })
+}
+
+fn collection(title: &str, description: &str, mappings: Vec<Value>, name: &str, at: &str) -> Value {
+    json!({ "mapping-collection": {
+        "uuid": uuid(&format!("mapping-collection:{name}")),
+        "metadata": metadata(title, env!("CARGO_PKG_VERSION"), MAPPING_OSCAL_VERSION, at),
+        "provenance": {
+            "method": "human",
+            "matching-rationale": "semantic",
+            "status": "complete",
+            "mapping-description": description,
+        },
+        "mappings": mappings,
+    }})
+}
+
 /// Every typed mapping as an OSCAL 1.2 mapping collection: one `mapping` per (source catalog,
-/// target catalog) pair — the control library to each framework, and each crosswalk.
+/// target catalog) pair — the control library to each framework, and each crosswalk. Each map
+/// carries its rationale in `remarks`.
 pub fn mapping_collection(catalog: &Catalog, at: &str) -> Value {
     let mut mappings = Vec::new();
     for framework in &catalog.frameworks {
@@ -227,6 +293,7 @@ pub fn mapping_collection(catalog: &Catalog, at: &str) -> Value {
                     "relationship": m.relationship.oscal(),
                     "sources": [{ "type": "control", "id-ref": oscal_id(LIBRARY, &c.id) }],
                     "targets": [{ "type": "control", "id-ref": oscal_id(&m.framework, &m.requirement) }],
+                    "remarks": m.rationale,
                 });
                 if let Some(strength) = m.strength {
                     map["props"] = json!([prop("strength", &strength.to_string(), true)]);
@@ -244,39 +311,28 @@ pub fn mapping_collection(catalog: &Catalog, at: &str) -> Value {
             "maps": maps,
         }));
     }
-    for crosswalk in &catalog.crosswalks {
-        let (source, target) = (&crosswalk.header.source, &crosswalk.header.target);
-        let maps: Vec<Value> = crosswalk
-            .pairs
-            .iter()
-            .map(|(a, b)| {
-                json!({
-                    "uuid": uuid(&format!("map:{source}:{a}:{target}:{b}")),
-                    "relationship": crosswalk.header.relationship.oscal(),
-                    "sources": [{ "type": "control", "id-ref": oscal_id(source, a) }],
-                    "targets": [{ "type": "control", "id-ref": oscal_id(target, b) }],
-                })
-            })
-            .collect();
-        mappings.push(json!({
-            "uuid": uuid(&format!("mapping:{source}:{target}")),
-            "source-resource": { "type": "catalog", "href": catalog_file_name(source) },
-            "target-resource": { "type": "catalog", "href": catalog_file_name(target) },
-            "remarks": crosswalk.header.provenance,
-            "maps": maps,
-        }));
-    }
-    json!({ "mapping-collection": {
-        "uuid": uuid("mapping-collection:fieldproof"),
-        "metadata": metadata("fieldproof typed mappings: OT control library and crosswalks", env!("CARGO_PKG_VERSION"), MAPPING_OSCAL_VERSION, at),
-        "provenance": {
-            "method": "human",
-            "matching-rationale": "semantic",
-            "status": "complete",
-            "mapping-description": "Typed mappings (equal, subset, superset, intersects as IR 8477 relationships) from the fieldproof OT control library to the Trust Services Criteria, SOC 1 OT objectives, ISO/IEC 27001:2022, NIST SP 800-53 rev5, IEC 62443, NIS2 and PCI DSS requirement 9, plus requirement-to-requirement crosswalks such as NIST OLIR 155.",
-        },
-        "mappings": mappings,
-    }})
+    mappings.extend(catalog.crosswalks.iter().map(crosswalk_mapping));
+    collection(
+        "fieldproof typed mappings: OT control library and crosswalks",
+        "Typed mappings in the set-theory relationships of NIST IR 8477 (equal to, subset of, superset of, intersects with), each with a rationale, from the fieldproof OT control library to the Trust Services Criteria, SOC 1 OT objectives, ISO/IEC 27001:2022, NIST SP 800-53 rev5, IEC 62443, NIS2 and PCI DSS requirement 9; designed crosswalks (every target requirement judged, a rationale per pair) and imported ones such as NIST OLIR 155.",
+        mappings,
+        "fieldproof",
+        at,
+    )
+}
+
+/// One crosswalk as an OSCAL 1.2 mapping collection of its own.
+pub fn crosswalk_collection(crosswalk: &Crosswalk, at: &str) -> Value {
+    collection(
+        &format!(
+            "fieldproof crosswalk {}: {} to {}",
+            crosswalk.header.id, crosswalk.header.source, crosswalk.header.target
+        ),
+        &crosswalk.header.provenance,
+        vec![crosswalk_mapping(crosswalk)],
+        &format!("crosswalk:{}", crosswalk.header.id),
+        at,
+    )
 }
 
 #[cfg(test)]

@@ -128,6 +128,24 @@ fn every_json_output_validates_against_its_published_schema() {
         &["map", "CC6.1", "--to", "iso27001", "--format", "json"],
         &mut seen,
     );
+    check(
+        d,
+        "map",
+        &["map", "CC6.1", "--to", "62443-3-3", "--format", "json"],
+        &mut seen,
+    );
+    check(
+        d,
+        "crosswalk",
+        &[
+            "export",
+            "crosswalk",
+            "tsc2017-iec62443-3-3",
+            "--format",
+            "json",
+        ],
+        &mut seen,
+    );
     check(d, "coverage", &["coverage", "--format", "json"], &mut seen);
     check(
         d,
