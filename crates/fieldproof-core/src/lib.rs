@@ -8,12 +8,15 @@
 pub mod assessment;
 pub mod cadence;
 pub mod component;
+pub mod control_test;
+pub mod dataset;
 pub mod diff;
 pub mod engagement;
 pub mod estate;
 pub mod findings;
 pub mod location;
 pub mod responsibility;
+pub mod sampling;
 pub mod scope;
 
 pub use assessment::{assess, Assessment};

@@ -92,8 +92,15 @@ pub fn report(engagement: Engagement, expectations: &[Expectation], items: &[Add
     }
 }
 
-/// Whether `added` answers `expectation`.
+/// Whether `added` answers `expectation`. Evidence listing the requests it answers (a test
+/// result) answers exactly those.
 pub fn answers(added: &Added, expectation: &Expectation) -> bool {
+    if !added.answers.is_empty() {
+        return added.answers.iter().any(|a| {
+            a.control.eq_ignore_ascii_case(&expectation.control)
+                && a.request.eq_ignore_ascii_case(&expectation.request)
+        });
+    }
     added
         .controls
         .iter()
@@ -207,6 +214,9 @@ mod tests {
             source: None,
             note: None,
             supersedes: None,
+            answers: Vec::new(),
+            dataset: None,
+            test: None,
         }
     }
 

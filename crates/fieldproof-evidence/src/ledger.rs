@@ -17,6 +17,7 @@
 use crate::hash::{hex, Sha256Hex};
 use crate::keys::{parse_public, public_hex, signature_ok, LedgerKey};
 use ed25519_dalek::VerifyingKey;
+use fieldproof_core::control_test::{Answer, Input, Outcome};
 use fieldproof_core::engagement::Period;
 use fieldproof_store::{IndexUpdate, KeyRecord, LedgerEntry};
 use schemars::JsonSchema;
@@ -37,6 +38,10 @@ pub enum EvidenceKind {
     Url,
     /// A short attestation text (stored as a blob).
     Attestation,
+    /// A part of an event evidence dataset (a Parquet file written by `ingest`).
+    Dataset,
+    /// The result of a full-population test run: its exception rows as CSV.
+    TestResult,
 }
 
 impl EvidenceKind {
@@ -46,6 +51,8 @@ impl EvidenceKind {
             EvidenceKind::File => "file",
             EvidenceKind::Url => "url",
             EvidenceKind::Attestation => "attestation",
+            EvidenceKind::Dataset => "dataset",
+            EvidenceKind::TestResult => "test_result",
         }
     }
 }
@@ -92,12 +99,98 @@ pub struct Added {
     /// The evidence this replaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<String>,
+    /// The evidence requests it answers, when it answers requests of different controls (an
+    /// automated test); then `request` is absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<Answer>,
+    /// For a dataset part: what it holds and where it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<DatasetRecord>,
+    /// For a test result: what produced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<TestRecord>,
+}
+
+/// A source file a dataset part was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceFile {
+    /// File name.
+    pub name: String,
+    /// SHA-256 of its bytes as read (compressed, if it was).
+    pub sha256: Sha256Hex,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// The completeness-and-accuracy record of a dataset part: what was read, how, and what came
+/// out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetRecord {
+    /// Dataset name.
+    pub dataset: String,
+    /// Rows stored.
+    pub rows: u64,
+    /// Rows rejected (written to the rejects file with line and reason).
+    pub rejected: u64,
+    /// Rows a mapping's filter left out on purpose.
+    pub skipped: u64,
+    /// Earliest value of the dataset's time column (RFC 3339).
+    pub min_ts: String,
+    /// Latest value of the dataset's time column (RFC 3339).
+    pub max_ts: String,
+    /// The source files read.
+    pub sources: Vec<SourceFile>,
+    /// The mapping applied, with the SHA-256 of its file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<SourceFile>,
+    /// Lookup tables the mapping joined, with their hashes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lookups: Vec<SourceFile>,
+    /// SHA-256 of the rejects file, when rows were rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejects_sha256: Option<Sha256Hex>,
+}
+
+/// What produced a test result: the definition, the parameters, the period and scope, the
+/// dataset parts read, and the hash that binds them to the exception rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestRecord {
+    /// Test id.
+    pub test: String,
+    /// Pass, fail or no data.
+    pub outcome: Outcome,
+    /// Rows tested.
+    pub population: u64,
+    /// Exception rows.
+    pub exceptions: u64,
+    /// The evidence holding the test definition file, and its SHA-256.
+    pub definition: String,
+    /// SHA-256 of the definition file.
+    pub definition_sha256: Sha256Hex,
+    /// Parameters used, as the text substituted into the SQL.
+    pub parameters: std::collections::BTreeMap<String, String>,
+    /// Components in scope or shared the run was restricted to.
+    pub components: Vec<String>,
+    /// The dataset parts read.
+    pub inputs: Vec<Input>,
+    /// The evidence holding the exception rows as Parquet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exceptions_parquet: Option<String>,
+    /// SHA-256 binding all of the above to the exception rows.
+    pub result_sha256: Sha256Hex,
+    /// The engine that ran it (`datafusion 54.1.0`).
+    pub engine: String,
 }
 
 impl Added {
-    /// The key under which the same content with the same metadata counts as a duplicate.
+    /// The key under which the same content with the same metadata counts as a duplicate. A
+    /// test result also counts its result hash (the same exceptions from other inputs are a new
+    /// result), a dataset part its sources.
     pub fn dedup_key(&self) -> String {
-        let identity = serde_json::json!({
+        let mut identity = serde_json::json!({
             "sha256": self.sha256,
             "controls": self.controls,
             "request": self.request,
@@ -105,6 +198,12 @@ impl Added {
             "engagement": self.engagement,
             "covers": self.covers,
         });
+        if let Some(test) = &self.test {
+            identity["result_sha256"] = serde_json::json!(test.result_sha256);
+        }
+        if let Some(dataset) = &self.dataset {
+            identity["dataset"] = serde_json::json!(dataset.dataset);
+        }
         Sha256Hex::of(&canonical(&identity)).to_string()
     }
 }
@@ -123,7 +222,7 @@ pub enum Body {
         by: String,
     },
     /// Evidence added (or added to supersede older evidence).
-    Add(Added),
+    Add(Box<Added>),
     /// Evidence withdrawn from use.
     Retire {
         /// Evidence id.
@@ -595,7 +694,7 @@ pub fn replay<E: ChainItem>(entries: &[E]) -> Vec<(i64, Added, Status)> {
                     };
                 }
                 position.insert(added.evidence.clone(), items.len());
-                items.push((entry.seq(), added, Status::Current));
+                items.push((entry.seq(), *added, Status::Current));
             }
             Ok(Body::Retire {
                 evidence, reason, ..

@@ -109,6 +109,12 @@ pub struct Metadata {
     pub at: String,
     /// Who.
     pub by: String,
+    /// The evidence requests it answers (test results).
+    pub answers: Vec<fieldproof_core::control_test::Answer>,
+    /// Dataset part record.
+    pub dataset: Option<ledger::DatasetRecord>,
+    /// Test result record.
+    pub test: Option<ledger::TestRecord>,
 }
 
 /// What one add did.
@@ -333,6 +339,9 @@ impl Ledger<'_> {
             source: meta.source.clone(),
             note: meta.note.clone(),
             supersedes: supersedes.map(evidence_id),
+            answers: meta.answers.clone(),
+            dataset: meta.dataset.clone(),
+            test: meta.test.clone(),
         };
         let update = IndexUpdate::Evidence {
             sha256: blob.sha256.to_string(),
@@ -344,7 +353,7 @@ impl Ledger<'_> {
             .append(key, &update, &|seq, _| {
                 let mut added = template.clone();
                 added.evidence = evidence_id(seq);
-                Body::Add(added)
+                Body::Add(Box::new(added))
             })
             .await?;
         let (entry, duplicate) = match appended {
@@ -409,6 +418,26 @@ impl Ledger<'_> {
             );
         }
         Ok(outcomes)
+    }
+
+    /// Records a file fieldproof produced itself — a dataset part, a test definition, test
+    /// results — under `name`. Unlike [`Ledger::add_files`] it may support no control: a
+    /// dataset part or a definition is the input of a test, not evidence of a control by itself.
+    pub async fn add_produced(
+        &self,
+        kind: EvidenceKind,
+        name: &str,
+        file: &Path,
+        meta: &Metadata,
+    ) -> Result<AddOutcome, EvidenceError> {
+        self.check_head().await?;
+        let key = self.signing_key().await?;
+        let mut reader = std::fs::File::open(file).map_err(|source| EvidenceError::Io {
+            path: file.to_path_buf(),
+            source,
+        })?;
+        let blob = self.blobs.put(&mut reader, file)?;
+        self.record(&key, kind, name.to_string(), blob, meta).await
     }
 
     /// Adds a URL reference or a short attestation text (stored and hashed like a file).
@@ -530,7 +559,7 @@ impl Ledger<'_> {
             .await?;
         rows.into_iter()
             .map(|row| match serde_json::from_str::<Body>(&row.body) {
-                Ok(Body::Add(added)) => Ok(added),
+                Ok(Body::Add(added)) => Ok(*added),
                 _ => Err(EvidenceError::Input(format!(
                     "ledger entry {} is indexed as evidence but is not an add entry; run `fieldproof verify`",
                     row.seq

@@ -742,6 +742,10 @@ pub fn verify(path: &Path, options: &VerifyOptions) -> Result<Verification, Evid
         .into_iter()
         .map(|(seq, a, s)| (a.evidence.clone(), (seq, a, s)))
         .collect();
+    let ordered: Vec<(i64, Added, Status)> = replayed.values().cloned().collect();
+    report
+        .problems
+        .extend(crate::verify::check_test_bindings(&ordered));
     for e in &manifest.evidence {
         match replayed.get(&e.evidence) {
             Some((seq, a, status))

@@ -166,6 +166,50 @@ pub fn parse_head(text: &str) -> Result<LedgerHead, String> {
     })
 }
 
+/// A recorded test result names the evidence it was produced from: the test definition as
+/// run, the dataset parts it read and the exception rows it wrote. Each must be an earlier
+/// entry of the ledger with exactly the recorded content, so the result can be traced (and
+/// re-run) from what the ledger holds.
+pub fn check_test_bindings(
+    replayed: &[(i64, crate::ledger::Added, crate::ledger::Status)],
+) -> Vec<String> {
+    let by_id: BTreeMap<&str, (i64, &crate::ledger::Added)> = replayed
+        .iter()
+        .map(|(seq, a, _)| (a.evidence.as_str(), (*seq, a)))
+        .collect();
+    let mut problems = Vec::new();
+    for (seq, added, _) in replayed {
+        let Some(test) = &added.test else { continue };
+        let mut expect = |what: &str, id: &str, sha256: Option<&str>| {
+            match by_id.get(id) {
+            Some((at, a)) if *at < *seq && sha256.is_none_or(|h| a.sha256.as_str() == h) => {}
+            Some((at, a)) if *at < *seq => problems.push(format!(
+                "test result {} (ledger entry {seq}) records {what} {id} with sha256 {}, but the ledger holds {} for it",
+                added.evidence,
+                sha256.unwrap_or_default(),
+                a.sha256
+            )),
+            _ => problems.push(format!(
+                "test result {} (ledger entry {seq}) names {what} {id}, which no earlier ledger entry records",
+                added.evidence
+            )),
+        }
+        };
+        expect(
+            "its definition",
+            &test.definition,
+            Some(test.definition_sha256.as_str()),
+        );
+        for input in &test.inputs {
+            expect("input part", &input.evidence, Some(input.sha256.as_str()));
+        }
+        if let Some(parquet) = &test.exceptions_parquet {
+            expect("its exception rows", parquet, None);
+        }
+    }
+    problems
+}
+
 /// Verifies a whole workspace.
 pub async fn verify_workspace(
     store: &dyn LedgerStore,
@@ -242,6 +286,8 @@ pub async fn verify_workspace(
             ));
         }
     }
+
+    report.problems.extend(check_test_bindings(&replayed));
 
     // Every referenced blob, present and unchanged.
     let mut seen = BTreeSet::new();
@@ -347,4 +393,98 @@ pub async fn verify_workspace(
             .map(|e| e.hash.clone())
     });
     Ok(report)
+}
+
+#[cfg(test)]
+mod binding_tests {
+    use super::check_test_bindings;
+    use crate::hash::Sha256Hex;
+    use crate::ledger::{Added, EvidenceKind, Status, TestRecord};
+    use fieldproof_core::control_test::{Input, Outcome};
+
+    fn added(id: &str, content: &str) -> Added {
+        Added {
+            evidence: id.into(),
+            kind: EvidenceKind::File,
+            name: id.into(),
+            sha256: Sha256Hex::of(content.as_bytes()),
+            size: content.len() as u64,
+            controls: Vec::new(),
+            request: None,
+            population: false,
+            engagement: None,
+            covers: None,
+            collected_at: "2026-07-01T00:00:00Z".into(),
+            collected_by: "me".into(),
+            source: None,
+            note: None,
+            supersedes: None,
+            answers: Vec::new(),
+            dataset: None,
+            test: None,
+        }
+    }
+
+    fn result(definition: &str, input_sha: &str) -> Added {
+        let mut a = added("EV-000004", "rows");
+        a.kind = EvidenceKind::TestResult;
+        a.test = Some(TestRecord {
+            test: "ti-replay".into(),
+            outcome: Outcome::Pass,
+            population: 1,
+            exceptions: 0,
+            definition: definition.into(),
+            definition_sha256: Sha256Hex::of(b"definition"),
+            parameters: Default::default(),
+            components: Vec::new(),
+            inputs: vec![Input {
+                dataset: "telemetry_ingest".into(),
+                evidence: "EV-000002".into(),
+                sha256: input_sha.into(),
+                rows: 1,
+            }],
+            exceptions_parquet: Some("EV-000003".into()),
+            result_sha256: Sha256Hex::of(b"result"),
+            engine: "test".into(),
+        });
+        a
+    }
+
+    fn ledger(result: Added) -> Vec<(i64, Added, Status)> {
+        vec![
+            (1, added("EV-000001", "definition"), Status::Current),
+            (2, added("EV-000002", "part"), Status::Current),
+            (3, added("EV-000003", "parquet"), Status::Current),
+            (4, result, Status::Current),
+        ]
+    }
+
+    #[test]
+    fn a_result_bound_to_what_the_ledger_holds_passes() {
+        let part = Sha256Hex::of(b"part").to_string();
+        assert!(check_test_bindings(&ledger(result("EV-000001", &part))).is_empty());
+    }
+
+    #[test]
+    fn trust_a_result_claiming_other_input_data_is_caught() {
+        let other = Sha256Hex::of(b"another part").to_string();
+        let problems = check_test_bindings(&ledger(result("EV-000001", &other)));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("input part EV-000002"), "{problems:?}");
+    }
+
+    #[test]
+    fn trust_a_result_naming_a_missing_or_later_definition_is_caught() {
+        let part = Sha256Hex::of(b"part").to_string();
+        let problems = check_test_bindings(&ledger(result("EV-000009", &part)));
+        assert!(
+            problems[0].contains("no earlier ledger entry"),
+            "{problems:?}"
+        );
+        let problems = check_test_bindings(&ledger(result("EV-000004", &part)));
+        assert!(
+            problems[0].contains("no earlier ledger entry"),
+            "{problems:?}"
+        );
+    }
 }

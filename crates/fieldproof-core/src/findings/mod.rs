@@ -149,7 +149,13 @@ pub fn find(context: &FindingContext<'_>) -> Vec<Finding> {
 
 /// Whether any finding is at or above `threshold` (the `--fail-on` exit code).
 pub fn reaches(findings: &[Finding], threshold: Option<Severity>) -> bool {
-    threshold.is_some_and(|limit| findings.iter().any(|f| f.severity >= limit))
+    let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+    reaches_severity(&severities, threshold)
+}
+
+/// Whether any of `severities` is at or above the threshold (none: never).
+pub fn reaches_severity(severities: &[Severity], threshold: Option<Severity>) -> bool {
+    threshold.is_some_and(|limit| severities.iter().any(|s| *s >= limit))
 }
 
 /// Canonical order: most severe first, then rule id, then component or subservice id.
