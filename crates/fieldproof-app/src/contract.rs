@@ -347,6 +347,16 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("controls", schema_for::<ControlsView>()),
         ("map", schema_for::<MapView>()),
         ("crosswalk", schema_for::<Crosswalk>()),
+        ("ingest", schema_for::<IngestResult>()),
+        ("datasets", schema_for::<DatasetList>()),
+        (
+            "test",
+            schema_for::<fieldproof_core::control_test::TestRun>(),
+        ),
+        ("test-list", schema_for::<TestLibrary>()),
+        ("test-sql", schema_for::<SqlExport>()),
+        ("sample", schema_for::<SampleResult>()),
+        ("generate", schema_for::<GenerateResult>()),
         ("coverage", schema_for::<CoverageView>()),
         ("engagement", schema_for::<EngagementSaved>()),
         ("engagement-list", schema_for::<EngagementList>()),
@@ -364,4 +374,183 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
     all.into_iter()
         .map(|(name, schema)| (name, closed(schema)))
         .collect()
+}
+
+/// One file of an `ingest`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct IngestedFile {
+    /// The file read.
+    pub file: String,
+    /// SHA-256 of the file as stored (compressed, if it is).
+    pub source_sha256: String,
+    /// The evidence that records the part (the existing one when `duplicate`).
+    pub evidence: String,
+    /// The same data was already ingested: nothing new was stored.
+    pub duplicate: bool,
+    /// SHA-256 of the Parquet part.
+    pub sha256: String,
+    /// Rows stored.
+    pub rows: u64,
+    /// Rows rejected (see `rejects`).
+    pub rejected: u64,
+    /// Rows the mapping's filter left out.
+    pub skipped: u64,
+    /// Earliest and latest value of the dataset's time column.
+    pub first_ts: String,
+    /// Latest value of the time column.
+    pub last_ts: String,
+    /// The rejects file (JSON Lines: file, line, reason, record), when rows were rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejects: Option<String>,
+    /// The first rejections.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub first_rejections: Vec<String>,
+}
+
+/// `ingest`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct IngestResult {
+    /// The dataset.
+    pub dataset: String,
+    /// The mapping applied (name and SHA-256 of its file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
+    /// One entry per file.
+    pub files: Vec<IngestedFile>,
+}
+
+/// A registered part of a dataset.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DatasetPart {
+    /// Evidence id.
+    pub evidence: String,
+    /// Rows.
+    pub rows: u64,
+    /// Earliest time value.
+    pub first_ts: String,
+    /// Latest time value.
+    pub last_ts: String,
+    /// The source files.
+    pub sources: Vec<String>,
+    /// The mapping applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
+    /// When it was ingested.
+    pub ingested_at: String,
+    /// SHA-256 of the Parquet part.
+    pub sha256: String,
+}
+
+/// A dataset with its parts.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DatasetSummary {
+    /// Name.
+    pub dataset: String,
+    /// What it records.
+    pub title: String,
+    /// Its documented schema: columns, time column, component column, key.
+    pub schema: fieldproof_core::dataset::Dataset,
+    /// Rows over all parts.
+    pub rows: u64,
+    /// The parts, oldest first.
+    pub parts: Vec<DatasetPart>,
+}
+
+/// `datasets`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DatasetList {
+    /// Every dataset, ingested or not.
+    pub datasets: Vec<DatasetSummary>,
+}
+
+/// A test of the library.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TestInfo {
+    /// The definition.
+    pub definition: fieldproof_core::control_test::TestDefinition,
+    /// Bundled file name, or the path of a workspace test.
+    pub origin: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+}
+
+/// `test --list`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TestLibrary {
+    /// The tests, by id.
+    pub tests: Vec<TestInfo>,
+}
+
+/// One row of a sample.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SampleRow {
+    /// SHA-256(seed ":" key): the sample is the rows with the smallest ranks.
+    pub rank: String,
+    /// The row's key: its key columns joined by `|`.
+    pub key: String,
+    /// The row, column by column, as text.
+    pub values: Vec<String>,
+}
+
+/// `sample`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SampleResult {
+    /// The dataset.
+    pub dataset: String,
+    /// The engagement whose period and scope bound the population.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engagement: Option<String>,
+    /// The period.
+    pub period: String,
+    /// The condition narrowing the population.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Rows in the population.
+    pub population: u64,
+    /// SHA-256 over the population's keys, each followed by a newline, in key order.
+    pub population_sha256: String,
+    /// Sample size (never more than the population).
+    pub size: u64,
+    /// How the size was decided.
+    pub basis: fieldproof_core::sampling::SizeBasis,
+    /// The seed.
+    pub seed: String,
+    /// The columns of `rows`.
+    pub columns: Vec<String>,
+    /// The sample, in rank order.
+    pub rows: Vec<SampleRow>,
+}
+
+/// `generate`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GenerateResult {
+    /// The directory written.
+    pub directory: String,
+    /// The period the data covers.
+    pub period: String,
+    /// Devices.
+    pub devices: u64,
+    /// Messages per device per day.
+    pub rate: u32,
+    /// Whether no exception was injected.
+    pub clean: bool,
+    /// Dataset → file.
+    pub files: std::collections::BTreeMap<String, String>,
+    /// Dataset → rows.
+    pub rows: std::collections::BTreeMap<String, u64>,
+    /// Test → exceptions injected.
+    pub exceptions: std::collections::BTreeMap<String, usize>,
+    /// The truth file.
+    pub truth: String,
+}
+
+/// `test --emit-sql`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SqlExport {
+    /// The JSON file written.
+    pub file: String,
+    /// The engagement.
+    pub engagement: String,
+    /// The tests in it.
+    pub tests: Vec<String>,
 }

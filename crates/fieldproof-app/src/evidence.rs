@@ -163,6 +163,7 @@ impl App {
             supersedes: request.supersedes.clone(),
             at: self.now(),
             by: self.actor.clone(),
+            ..Metadata::default()
         };
         let ledger = ws.ledger();
         ledger.clean_leftovers();
@@ -259,7 +260,7 @@ impl App {
         };
         Ok(EvidenceDetail {
             stored_at: fieldproof_evidence::blobs::BlobStore::locate(&ws.blobs, &added.sha256),
-            evidence: added,
+            evidence: *added,
             status,
             entry,
         })

@@ -8,6 +8,8 @@
 //! decided here that a domain crate owns: this layer loads, checks input, calls the domain and
 //! stores.
 
+#[cfg(feature = "analytics")]
+pub mod analytics;
 pub mod catalog;
 pub mod clock;
 pub mod contract;

@@ -738,6 +738,28 @@ fn check_procedures(
                 "automated sampling names the automated tests that examine the population, and only it does".to_string(),
             );
         }
+        for t in &p.tests {
+            if !c.tests.contains(t) {
+                report(
+                    &field,
+                    format!(
+                        "test '{t}' is not in {}'s tests = [...]; list it there",
+                        c.id
+                    ),
+                );
+            }
+        }
+    }
+    for t in &c.tests {
+        if !c.procedures.iter().any(|p| p.tests.contains(t)) {
+            report(
+                "tests",
+                format!(
+                    "{} lists test '{t}' but no procedure with sample = \"automated\" says how a tester uses it",
+                    c.id
+                ),
+            );
+        }
     }
 }
 

@@ -70,6 +70,192 @@ pub enum Command {
     Key(KeyArgs),
     /// Write one consistent copy of the workspace database (which `verify --store` accepts).
     Backup(BackupArgs),
+    /// Ingest event evidence (JSON Lines or CSV, gzip too) into a dataset: validated rows become
+    /// a Parquet part recorded in the ledger as a population; bad rows go to a rejects file.
+    #[cfg(feature = "analytics")]
+    Ingest(IngestArgs),
+    /// The datasets, their documented columns and their ingested parts.
+    #[cfg(feature = "analytics")]
+    Datasets(DatasetsArgs),
+    /// Run the full-population tests of the controls in play over the datasets, restricted to
+    /// the engagement's period and scope; every run is recorded in the ledger.
+    #[cfg(feature = "analytics")]
+    Test(TestArgs),
+    /// Draw a seeded, reproducible Type II sample from a dataset's population.
+    #[cfg(feature = "analytics")]
+    Sample(SampleArgs),
+    /// Write synthetic event evidence for an estate, with known injected exceptions and a
+    /// truth file listing them.
+    #[cfg(feature = "analytics")]
+    Generate(GenerateArgs),
+}
+
+impl Command {
+    /// Whether the command runs the query engine (which wants a thread per core).
+    pub const fn is_analytics(&self) -> bool {
+        #[cfg(feature = "analytics")]
+        {
+            matches!(
+                self,
+                Command::Ingest(_) | Command::Test(_) | Command::Sample(_) | Command::Generate(_)
+            )
+        }
+        #[cfg(not(feature = "analytics"))]
+        {
+            false
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The dataset (`fieldproof datasets` lists them).
+    pub dataset: String,
+    /// Files to ingest: JSON Lines (.jsonl) or CSV (.csv), each optionally gzip-compressed.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// A mapping from a source's export to the dataset: a TOML file, or the name of a bundled
+    /// mapping (aws-iot-registry-events, azure-iot-hub-lifecycle, servicenow-change-request,
+    /// github-releases).
+    #[arg(long = "map", value_name = "MAPPING")]
+    pub mapping: Option<String>,
+    /// A lookup table the mapping joins, NAME=FILE (repeatable).
+    #[arg(long = "lookup", value_name = "NAME=FILE")]
+    pub lookups: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetsArgs {
+    /// Show one dataset's columns.
+    pub dataset: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The engagement whose period and categories apply (default: the only one).
+    #[arg(long)]
+    pub engagement: Option<String>,
+    /// Run only this test (repeatable), even if none of its controls is in play.
+    #[arg(long, value_name = "TEST")]
+    pub only: Vec<String>,
+    /// Override a test parameter, NAME=NUMBER (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Memory the engine may use before spilling to disk, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    pub memory_mb: usize,
+    /// List the test library instead of running it.
+    #[arg(long, conflicts_with_all = ["only", "params", "emit_sql"])]
+    pub list: bool,
+    /// Write the SQL of the run (dataset parts and columns, helper tables, views, each test's
+    /// queries) as one JSON file for another engine, instead of running the tests.
+    #[arg(long, value_name = "FILE")]
+    pub emit_sql: Option<PathBuf>,
+    /// Exit with code 1 when a test of at least this severity fails.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TestFormat::Table)]
+    pub format: TestFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// A table, then the first exceptions of each failed test.
+    Table,
+    /// The test contract (docs/schemas/test.schema.json).
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("size_rule").required(true).args(["frequency", "size", "confidence"])))]
+pub struct SampleArgs {
+    /// The dataset to sample.
+    #[arg(long)]
+    pub dataset: String,
+    /// The engagement whose period and scope bound the population (default: the only one).
+    #[arg(long)]
+    pub engagement: Option<String>,
+    /// A SQL condition on the dataset's columns narrowing the population, e.g.
+    /// "privileged AND role = 'vendor'".
+    #[arg(long = "where", value_name = "CONDITION")]
+    pub condition: Option<String>,
+    /// Size from the sample size table by control frequency: annual, quarterly, monthly,
+    /// weekly, daily, multiple_daily, per_event (10 %, 3 to 30), or a number of occurrences.
+    #[arg(long)]
+    pub frequency: Option<String>,
+    /// A size given.
+    #[arg(long)]
+    pub size: Option<u64>,
+    /// Attribute sampling: confidence level in percent (with --tolerable and --expected).
+    #[arg(long, requires_all = ["tolerable", "expected"])]
+    pub confidence: Option<f64>,
+    /// Tolerable deviation rate in percent.
+    #[arg(long, requires = "confidence")]
+    pub tolerable: Option<f64>,
+    /// Expected deviation rate in percent.
+    #[arg(long, requires = "confidence")]
+    pub expected: Option<f64>,
+    /// The seed (any text). Default: drawn at random and printed, so the sample can be
+    /// re-derived.
+    #[arg(long)]
+    pub seed: Option<String>,
+    /// A sample size table (TSV: frequency, occurrences, size) instead of the bundled one.
+    #[arg(long, value_name = "FILE")]
+    pub table: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SampleFormat::Table)]
+    pub format: SampleFormat,
+    /// Write the sample to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SampleFormat {
+    /// The selection header and the rows as a table.
+    Table,
+    /// The rows as CSV, with rank and key columns first.
+    Csv,
+    /// The sample contract (docs/schemas/sample.schema.json).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The estate whose components the data names (.yaml or .csv).
+    #[arg(long, short = 'e', value_name = "FILE")]
+    pub estate: PathBuf,
+    /// Connected devices in the telemetry and identity datasets.
+    #[arg(long, default_value_t = 1000)]
+    pub devices: u64,
+    /// Days of data.
+    #[arg(long, default_value_t = 90)]
+    pub days: u32,
+    /// Telemetry messages per device per day (at least 5).
+    #[arg(long, default_value_t = 24)]
+    pub rate: u32,
+    /// First day, YYYY-MM-DD.
+    #[arg(long, default_value = "2026-01-01")]
+    pub start: String,
+    /// Seed: the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Inject no exception (every test passes).
+    #[arg(long)]
+    pub clean: bool,
+    /// Directory to write into (created).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]

@@ -48,10 +48,17 @@ fn app(cli: &Cli) -> Result<App> {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Outcome> {
     let app = app(&cli)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    // The query engine runs its partitions as tasks: give it a thread per core.
+    let runtime = if cli.command.is_analytics() {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+    .context("cannot start the async runtime")?;
     runtime.block_on(dispatch(&app, cli.command))
 }
 
@@ -238,6 +245,16 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
             }
         }
         Command::Key(args) => key(app, &args).await,
+        #[cfg(feature = "analytics")]
+        Command::Ingest(args) => crate::analytics::ingest(app, &args).await,
+        #[cfg(feature = "analytics")]
+        Command::Datasets(args) => crate::analytics::datasets(app, &args).await,
+        #[cfg(feature = "analytics")]
+        Command::Test(args) => crate::analytics::test(app, &args).await,
+        #[cfg(feature = "analytics")]
+        Command::Sample(args) => crate::analytics::sample(app, &args).await,
+        #[cfg(feature = "analytics")]
+        Command::Generate(args) => crate::analytics::generate(app, &args).await,
         Command::Backup(args) => {
             let r = app.backup(&args.output).await?;
             match args.format {

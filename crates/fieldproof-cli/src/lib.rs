@@ -6,6 +6,8 @@
 //! only in part with `--fail-on-uncovered`), 2 a usage, input or environment error, printed as one line on stderr
 //! naming the file, line and field and what to do.
 
+#[cfg(feature = "analytics")]
+mod analytics;
 mod cli;
 mod commands;
 mod output;

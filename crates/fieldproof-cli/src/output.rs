@@ -52,6 +52,15 @@ impl Progress {
         }
     }
 
+    /// A bar for work described by `label`.
+    pub fn labelled(label: String) -> Self {
+        Progress {
+            bar: ProgressBar::hidden(),
+            started: false,
+            label,
+        }
+    }
+
     /// A bar that never shows (input from the workspace).
     pub fn none() -> Self {
         Progress {

@@ -19,7 +19,7 @@ const OUTPUTS: &[&str] = &[
     "scope.md",
 ];
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
@@ -897,6 +897,9 @@ fn regression_closed_stdout_does_not_panic() {
     assert_eq!(out.status.code(), Some(0));
 }
 
+#[cfg(feature = "analytics")]
+#[path = "cli/analytics.rs"]
+mod analytics;
 #[path = "cli/contracts.rs"]
 mod contracts;
 #[path = "cli/evidence.rs"]

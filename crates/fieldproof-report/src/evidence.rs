@@ -260,6 +260,9 @@ mod tests {
             source: Some(note.into()),
             note: Some(note.into()),
             supersedes: None,
+            answers: Vec::new(),
+            dataset: None,
+            test: None,
         }
     }
 
@@ -289,7 +292,7 @@ mod tests {
             let a = added(&name, &note, &actor);
             let bodies = vec![
                 serde_json::to_value(Body::Genesis { public_key: hash.clone(), at: note.clone(), by: actor.clone() }),
-                serde_json::to_value(Body::Add(a.clone())),
+                serde_json::to_value(Body::Add(Box::new(a.clone()))),
                 serde_json::to_value(Body::Retire { evidence: name.clone(), reason: note.clone(), at: note.clone(), by: actor.clone() }),
                 serde_json::to_value(Body::RotateKey { public_key: hash.clone(), proof: signature.clone(), reason: note.clone(), at: note.clone(), by: actor.clone() }),
                 Ok(serde_json::Value::String(note.clone())),

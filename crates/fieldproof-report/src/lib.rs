@@ -11,4 +11,5 @@ pub mod documents;
 pub mod evidence;
 pub mod matrix;
 pub mod scope;
+pub mod test_results;
 pub mod text;

@@ -170,6 +170,75 @@ fn every_json_output_validates_against_its_published_schema() {
         &["engagement", "list", "--format", "json"],
         &mut seen,
     );
+    #[cfg(feature = "analytics")]
+    {
+        let sources = super::repo().join("examples/sources");
+        let aws = sources.join("aws-iot-registry-events.jsonl");
+        check(
+            d,
+            "ingest",
+            &[
+                "ingest",
+                "device_identity_events",
+                aws.to_str().unwrap_or_default(),
+                "--map",
+                "aws-iot-registry-events",
+                "--format",
+                "json",
+            ],
+            &mut seen,
+        );
+        check(d, "datasets", &["datasets", "--format", "json"], &mut seen);
+        check(
+            d,
+            "test-list",
+            &["test", "--list", "--format", "json"],
+            &mut seen,
+        );
+        check(d, "test", &["test", "--format", "json"], &mut seen);
+        check(
+            d,
+            "test-sql",
+            &["test", "--emit-sql", "run-sql.json", "--format", "json"],
+            &mut seen,
+        );
+        check(
+            d,
+            "sample",
+            &[
+                "sample",
+                "--dataset",
+                "device_identity_events",
+                "--frequency",
+                "per_event",
+                "--seed",
+                "s",
+                "--format",
+                "json",
+            ],
+            &mut seen,
+        );
+        check(
+            d,
+            "generate",
+            &[
+                "generate",
+                "--estate",
+                manufacturer,
+                "--devices",
+                "5",
+                "--days",
+                "3",
+                "--rate",
+                "5",
+                "-o",
+                "gen",
+                "--format",
+                "json",
+            ],
+            &mut seen,
+        );
+    }
     write(d, "review.txt", "Q1 access review, signed");
     check(
         d,

@@ -1,0 +1,744 @@
+//! Running tests on Apache DataFusion.
+//!
+//! Each dataset's Parquet parts are one table; two views are built on it, so the tests' SQL
+//! stays standard and runs unchanged on another engine (DuckDB in the benchmark, Ballista
+//! later):
+//!
+//! - `NAME_all`: every row of the components in scope or shared (datasets without a component
+//!   column: every row), for look-backs before the period;
+//! - `NAME`: those rows dated in the engagement period.
+//!
+//! Two helper tables: `scope_components` (one row per component in scope or shared, with its
+//! kind and facts) and `period_quarters` (the calendar quarters of the period, clipped). The
+//! placeholders `{period_start}` and `{period_end}` are the period's first instant and the
+//! instant after its last day; test parameters are numbers.
+//!
+//! The exception rows are sorted on every column and written as CSV (the canonical form that is
+//! hashed) and as Parquet.
+
+use crate::library::LoadedTest;
+use crate::timestamp;
+use crate::{io, AnalyticsError, Result};
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::datasource::MemTable;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use fieldproof_core::control_test::{substitute, Input, Outcome};
+use fieldproof_core::dataset::{self, Dataset};
+use fieldproof_core::engagement::Period;
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A registered dataset part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// Dataset name.
+    pub dataset: String,
+    /// Its evidence id.
+    pub evidence: String,
+    /// SHA-256 of the Parquet file.
+    pub sha256: String,
+    /// Rows.
+    pub rows: u64,
+    /// Where the Parquet file is.
+    pub path: PathBuf,
+}
+
+/// A component in scope or shared, as the tests see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopedComponent {
+    /// Id.
+    pub id: String,
+    /// Kind.
+    pub kind: String,
+    /// `in` or `shared`.
+    pub scope: String,
+    /// Whether it enforces access control.
+    pub enforces_access_control: bool,
+    /// Whether it affects availability.
+    pub affects_availability: bool,
+    /// Whether it feeds financial reporting.
+    pub affects_financial_reporting: bool,
+}
+
+impl ScopedComponent {
+    /// A component and its scope decision as the tests see them.
+    pub fn of(c: &fieldproof_core::Component, d: &fieldproof_core::ScopeDecision) -> Self {
+        use fieldproof_core::Fact;
+        ScopedComponent {
+            id: c.id.clone(),
+            kind: c.kind.as_str().to_string(),
+            scope: d.scope.as_str().to_string(),
+            enforces_access_control: c.has(Fact::EnforcesAccessControl),
+            affects_availability: c.has(Fact::AffectsAvailability),
+            affects_financial_reporting: c.has(Fact::AffectsFinancialReporting),
+        }
+    }
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The engagement period.
+    pub period: Period,
+    /// Components in scope or shared.
+    pub components: Vec<ScopedComponent>,
+    /// Registered parts.
+    pub parts: Vec<Part>,
+    /// Where DataFusion may spill.
+    pub spill_dir: PathBuf,
+    /// Memory the engine may use before spilling, in bytes.
+    pub memory_limit: usize,
+    /// Parallel partitions (default: the number of cores).
+    pub partitions: usize,
+}
+
+/// A test run's result before it is recorded.
+#[derive(Debug, Clone)]
+pub struct Executed {
+    /// Pass, fail or no data.
+    pub outcome: Outcome,
+    /// Why no data.
+    pub no_data: Option<String>,
+    /// Rows tested.
+    pub population: u64,
+    /// Exception rows.
+    pub exceptions: u64,
+    /// Exception columns.
+    pub columns: Vec<String>,
+    /// The first exception rows as text.
+    pub first_rows: Vec<Vec<String>>,
+    /// The exception CSV written.
+    pub csv: PathBuf,
+    /// The exception Parquet written.
+    pub parquet: PathBuf,
+    /// SHA-256 of the CSV.
+    pub csv_sha256: String,
+    /// The parts read.
+    pub inputs: Vec<Input>,
+    /// Parameters used, as substituted text.
+    pub parameters: BTreeMap<String, String>,
+    /// The result hash.
+    pub result_sha256: String,
+    /// The components in scope the run was restricted to, sorted.
+    pub components: Vec<String>,
+}
+
+/// The first instant of the period and the instant after its last day.
+pub fn period_bounds(period: &Period) -> (i64, i64) {
+    let day = 86_400_000_000i64;
+    (period.from.days() * day, (period.to.days() + 1) * day)
+}
+
+/// The query engine with the datasets and views of one run registered.
+pub struct Engine {
+    ctx: SessionContext,
+    setup: Setup,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("setup", &self.setup)
+            .finish_non_exhaustive()
+    }
+}
+
+fn scope_table(components: &[ScopedComponent]) -> Result<MemTable> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("kind", DataType::Utf8, false),
+        Field::new("scope", DataType::Utf8, false),
+        Field::new("enforces_access_control", DataType::Boolean, false),
+        Field::new("affects_availability", DataType::Boolean, false),
+        Field::new("affects_financial_reporting", DataType::Boolean, false),
+    ]));
+    let text = |f: fn(&ScopedComponent) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from(
+            components.iter().map(f).collect::<Vec<_>>(),
+        ))
+    };
+    let flag = |f: fn(&ScopedComponent) -> bool| -> ArrayRef {
+        Arc::new(BooleanArray::from(
+            components.iter().map(f).collect::<Vec<_>>(),
+        ))
+    };
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![
+            text(|c| &c.id),
+            text(|c| &c.kind),
+            text(|c| &c.scope),
+            flag(|c| c.enforces_access_control),
+            flag(|c| c.affects_availability),
+            flag(|c| c.affects_financial_reporting),
+        ],
+    )?;
+    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+}
+
+/// The calendar quarters of a period, clipped to it: (label, start, end exclusive).
+pub fn quarters(period: &Period) -> Vec<(String, i64, i64)> {
+    let (start, end) = period_bounds(period);
+    let day = 86_400_000_000i64;
+    let mut out = Vec::new();
+    let (mut y, m, _) = timestamp::civil_from_days(period.from.days());
+    let mut q = (m - 1) / 3;
+    loop {
+        let q_start = timestamp::micros_of(y, q * 3 + 1, 1, 0, 0, 0, 0).unwrap_or(start);
+        let (ny, nq) = if q == 3 { (y + 1, 0) } else { (y, q + 1) };
+        let q_end = timestamp::micros_of(ny, nq * 3 + 1, 1, 0, 0, 0, 0).unwrap_or(end);
+        if q_start >= end {
+            break;
+        }
+        out.push((
+            format!("{y}-Q{}", q + 1),
+            q_start.max(start),
+            q_end.min(end),
+        ));
+        y = ny;
+        q = nq;
+        if out.len() > 400 {
+            break;
+        }
+    }
+    let _ = day;
+    out
+}
+
+fn quarter_table(period: &Period) -> Result<MemTable> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("quarter", DataType::Utf8, false),
+        Field::new(
+            "starts_at",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            false,
+        ),
+        Field::new(
+            "ends_at",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            false,
+        ),
+    ]));
+    let qs = quarters(period);
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![
+            Arc::new(StringArray::from(
+                qs.iter().map(|q| q.0.as_str()).collect::<Vec<_>>(),
+            )),
+            Arc::new(TimestampMicrosecondArray::from(
+                qs.iter().map(|q| q.1).collect::<Vec<_>>(),
+            )),
+            Arc::new(TimestampMicrosecondArray::from(
+                qs.iter().map(|q| q.2).collect::<Vec<_>>(),
+            )),
+        ],
+    )?;
+    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+}
+
+/// The SQL of the two views of a dataset over its raw table `NAME__raw`.
+pub fn view_sql(dataset: &Dataset, period: &Period) -> [String; 2] {
+    let (start, end) = period_bounds(period);
+    let all = match dataset.component {
+        Some(c) => format!(
+            "CREATE VIEW {0}_all AS SELECT * FROM {0}__raw WHERE {c} IN (SELECT id FROM scope_components)",
+            dataset.name
+        ),
+        None => format!("CREATE VIEW {0}_all AS SELECT * FROM {0}__raw", dataset.name),
+    };
+    let dated = format!(
+        "CREATE VIEW {0} AS SELECT * FROM {0}_all WHERE {1} >= {2} AND {1} < {3}",
+        dataset.name,
+        dataset.time,
+        timestamp::sql_literal(start),
+        timestamp::sql_literal(end)
+    );
+    [all, dated]
+}
+
+impl Engine {
+    /// Registers every dataset (empty when it has no part), the views and the helper tables.
+    pub async fn new(setup: Setup) -> Result<Engine> {
+        std::fs::create_dir_all(&setup.spill_dir).map_err(io(&setup.spill_dir))?;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(FairSpillPool::new(setup.memory_limit)))
+            .with_temp_file_path(setup.spill_dir.clone())
+            .build_arc()?;
+        let config = SessionConfig::new()
+            .with_target_partitions(setup.partitions.max(1))
+            .with_information_schema(false);
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        ctx.register_table(
+            "scope_components",
+            Arc::new(scope_table(&setup.components)?),
+        )?;
+        ctx.register_table("period_quarters", Arc::new(quarter_table(&setup.period)?))?;
+        for dataset in dataset::DATASETS {
+            let schema = crate::schema::of(dataset);
+            let files: Vec<&Part> = setup
+                .parts
+                .iter()
+                .filter(|p| p.dataset == dataset.name)
+                .collect();
+            let raw = format!("{}__raw", dataset.name);
+            if files.is_empty() {
+                ctx.register_table(&raw, Arc::new(MemTable::try_new(schema, vec![vec![]])?))?;
+            } else {
+                let urls = files
+                    .iter()
+                    .map(|p| ListingTableUrl::parse(p.path.to_string_lossy()))
+                    .collect::<datafusion::error::Result<Vec<_>>>()?;
+                let options =
+                    ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
+                let config = ListingTableConfig::new_with_multi_paths(urls)
+                    .with_listing_options(options)
+                    .with_schema(schema);
+                ctx.register_table(&raw, Arc::new(ListingTable::try_new(config)?))?;
+            }
+            for sql in view_sql(dataset, &setup.period) {
+                ctx.sql(&sql).await?.collect().await?;
+            }
+        }
+        Ok(Engine { ctx, setup })
+    }
+
+    /// The parameters of a test with overrides, as SQL text, with the built-in period bounds.
+    pub fn parameters(
+        &self,
+        test: &LoadedTest,
+        overrides: &BTreeMap<String, f64>,
+    ) -> Result<BTreeMap<String, String>> {
+        for name in overrides.keys() {
+            if !test.definition.parameters.contains_key(name) {
+                return Err(AnalyticsError::Input(format!(
+                    "--param {name}: test {} has no parameter '{name}' (it has: {})",
+                    test.definition.id,
+                    test.definition
+                        .parameters
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        let mut values: BTreeMap<String, String> = test
+            .definition
+            .parameters
+            .iter()
+            .map(|(k, p)| {
+                let v = overrides.get(k).copied().unwrap_or(p.default);
+                (k.clone(), number(v))
+            })
+            .collect();
+        let (start, end) = period_bounds(&self.setup.period);
+        values.insert("period_start".into(), timestamp::sql_literal(start));
+        values.insert("period_end".into(), timestamp::sql_literal(end));
+        Ok(values)
+    }
+
+    /// Runs one test and writes its exception rows under `out_dir`.
+    pub async fn run(
+        &self,
+        test: &LoadedTest,
+        overrides: &BTreeMap<String, f64>,
+        out_dir: &Path,
+    ) -> Result<Executed> {
+        let def = &test.definition;
+        let values = self.parameters(test, overrides)?;
+        let population_sql = substitute(&def.population, &values);
+        let exceptions_sql = substitute(&def.exceptions, &values);
+        let mut inputs: Vec<Input> = self
+            .setup
+            .parts
+            .iter()
+            .filter(|p| def.datasets.contains(&p.dataset))
+            .map(|p| Input {
+                dataset: p.dataset.clone(),
+                evidence: p.evidence.clone(),
+                sha256: p.sha256.clone(),
+                rows: p.rows,
+            })
+            .collect();
+        inputs.sort();
+        let missing: Vec<&str> = def
+            .datasets
+            .iter()
+            .filter(|d| !inputs.iter().any(|i| &i.dataset == *d))
+            .map(String::as_str)
+            .collect();
+        let context = |e: AnalyticsError| {
+            AnalyticsError::Engine(format!("test {} ({}): {e}", def.id, test.origin))
+        };
+        let population = if missing.is_empty() {
+            self.count(&population_sql).await.map_err(context)?
+        } else {
+            0
+        };
+        let no_data = if !missing.is_empty() {
+            Some(format!(
+                "no data ingested for {}; run `fieldproof ingest`",
+                missing.join(", ")
+            ))
+        } else if population == 0 {
+            Some(format!(
+                "no rows of {} in the period {} for the components in scope",
+                def.datasets.join(", "),
+                self.setup.period
+            ))
+        } else {
+            None
+        };
+        std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+        let csv = out_dir.join(format!("{}-exceptions.csv", def.id));
+        let parquet = out_dir.join(format!("{}-exceptions.parquet", def.id));
+        let (columns, exceptions, first_rows) = if no_data.is_none() {
+            self.exceptions(&exceptions_sql, &csv, &parquet)
+                .await
+                .map_err(context)?
+        } else {
+            // Nothing tested: an empty exception file with the exception columns.
+            let columns = match self.ctx.sql(&exceptions_sql).await {
+                Ok(df) => df
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect(),
+                Err(_) => def.key.clone(),
+            };
+            write_empty(&columns, &csv, &parquet)?;
+            (columns, 0, Vec::new())
+        };
+        let csv_sha256 = file_sha256(&csv)?;
+        let outcome = match (&no_data, exceptions) {
+            (Some(_), _) => Outcome::NoData,
+            (None, 0) => Outcome::Pass,
+            (None, _) => Outcome::Fail,
+        };
+        let parameters: BTreeMap<String, String> = values
+            .iter()
+            .filter(|(k, _)| def.parameters.contains_key(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut components: Vec<&str> = self
+            .setup
+            .components
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        components.sort_unstable();
+        let binding = serde_json::json!({
+            "test": def.id,
+            "definition_sha256": test.sha256,
+            "parameters": parameters,
+            "period": self.setup.period.to_string(),
+            "components": components,
+            "inputs": inputs.iter().map(|i| &i.sha256).collect::<Vec<_>>(),
+            "outcome": outcome.as_str(),
+            "population": population,
+            "exceptions": exceptions,
+            "exceptions_csv_sha256": csv_sha256,
+        });
+        let result_sha256 = hex(&Sha256::digest(binding.to_string().as_bytes()));
+        Ok(Executed {
+            outcome,
+            no_data,
+            population,
+            exceptions,
+            columns,
+            first_rows,
+            csv,
+            parquet,
+            csv_sha256,
+            inputs,
+            parameters,
+            result_sha256,
+            components: components.iter().map(|c| (*c).to_string()).collect(),
+        })
+    }
+
+    async fn count(&self, sql: &str) -> Result<u64> {
+        let batches = self
+            .ctx
+            .sql(&format!("SELECT count(*) AS n FROM ({sql}) AS population"))
+            .await?
+            .collect()
+            .await?;
+        let n = batches
+            .first()
+            .and_then(|b| {
+                b.column(0)
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .map(|a| a.value(0))
+            })
+            .unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn exceptions(
+        &self,
+        sql: &str,
+        csv_path: &Path,
+        parquet_path: &Path,
+    ) -> Result<(Vec<String>, u64, Vec<Vec<String>>)> {
+        let df = self.ctx.sql(sql).await?;
+        let n = df.schema().fields().len();
+        let order: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+        let sorted = self
+            .ctx
+            .sql(&format!(
+                "SELECT * FROM ({sql}) AS exceptions ORDER BY {}",
+                order.join(", ")
+            ))
+            .await?;
+        let schema = Arc::new(sorted.schema().as_arrow().clone());
+        let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let file = std::fs::File::create(csv_path).map_err(io(csv_path))?;
+        let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        csv.write_record(&columns)
+            .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
+        let pfile = std::fs::File::create(parquet_path).map_err(io(parquet_path))?;
+        let mut parquet = ArrowWriter::try_new(
+            pfile,
+            Arc::clone(&schema),
+            Some(crate::ingest::writer_properties()),
+        )?;
+        let mut stream = sorted.execute_stream().await?;
+        let mut count = 0u64;
+        let mut first = Vec::new();
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            parquet.write(&batch)?;
+            for row in canonical_rows(&batch)? {
+                if first.len() < 20 {
+                    first.push(row.clone());
+                }
+                csv.write_record(&row)
+                    .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
+                count += 1;
+            }
+        }
+        parquet.close()?;
+        csv.flush().map_err(io(csv_path))?;
+        Ok((columns, count, first))
+    }
+
+    /// The session, for queries beyond tests (samples).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Everything another SQL engine needs to run the same tests on the same Parquet files, as
+    /// one JSON document: the parts of each dataset with its columns and types, the helper
+    /// tables' rows, the view statements in order, and each test's substituted queries.
+    /// `fieldproof test --emit-sql` writes it; the benchmark runs it on DuckDB.
+    pub fn export_sql(
+        &self,
+        tests: &[&LoadedTest],
+        overrides: &BTreeMap<String, f64>,
+    ) -> Result<serde_json::Value> {
+        let mut datasets = Vec::new();
+        let mut views = Vec::new();
+        for dataset in dataset::DATASETS {
+            let mut parts: Vec<String> = self
+                .setup
+                .parts
+                .iter()
+                .filter(|p| p.dataset == dataset.name)
+                .map(|p| p.path.display().to_string())
+                .collect();
+            parts.sort();
+            let mut columns: Vec<serde_json::Value> = dataset
+                .columns
+                .iter()
+                .map(|c| serde_json::json!([c.name, c.ty.as_str()]))
+                .collect();
+            columns.push(serde_json::json!([dataset::EXTRA, "text"]));
+            datasets.push(serde_json::json!({
+                "name": dataset.name,
+                "table": format!("{}__raw", dataset.name),
+                "parts": parts,
+                "columns": columns,
+            }));
+            views.extend(view_sql(dataset, &self.setup.period));
+        }
+        let mut components: Vec<&ScopedComponent> = self.setup.components.iter().collect();
+        components.sort_by(|a, b| a.id.cmp(&b.id));
+        let scope: Vec<serde_json::Value> = components
+            .iter()
+            .map(|c| {
+                serde_json::json!([
+                    c.id,
+                    c.kind,
+                    c.scope,
+                    c.enforces_access_control,
+                    c.affects_availability,
+                    c.affects_financial_reporting
+                ])
+            })
+            .collect();
+        let quarters: Vec<serde_json::Value> = quarters(&self.setup.period)
+            .into_iter()
+            .map(|(q, a, b)| serde_json::json!([q, timestamp::format(a), timestamp::format(b)]))
+            .collect();
+        let mut out_tests = Vec::new();
+        for test in tests {
+            let (population, exceptions) = self.final_sql(test, overrides)?;
+            out_tests.push(serde_json::json!({
+                "id": test.definition.id,
+                "datasets": test.definition.datasets,
+                "definition_sha256": test.sha256,
+                "population": population,
+                "exceptions": exceptions,
+            }));
+        }
+        Ok(serde_json::json!({
+            "engine": crate::engine_name(),
+            "period": self.setup.period.to_string(),
+            "datasets": datasets,
+            "scope_components": {
+                "columns": [["id", "text"], ["kind", "text"], ["scope", "text"], ["enforces_access_control", "boolean"], ["affects_availability", "boolean"], ["affects_financial_reporting", "boolean"]],
+                "rows": scope,
+            },
+            "period_quarters": {
+                "columns": [["quarter", "text"], ["starts_at", "timestamp"], ["ends_at", "timestamp"]],
+                "rows": quarters,
+            },
+            "views": views,
+            "tests": out_tests,
+        }))
+    }
+
+    /// The SQL a test runs after substitution: (population, exceptions).
+    pub fn final_sql(
+        &self,
+        test: &LoadedTest,
+        overrides: &BTreeMap<String, f64>,
+    ) -> Result<(String, String)> {
+        let values = self.parameters(test, overrides)?;
+        Ok((
+            substitute(&test.definition.population, &values),
+            substitute(&test.definition.exceptions, &values),
+        ))
+    }
+}
+
+/// A number as SQL text: whole numbers without a decimal point.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn file_sha256(path: &Path) -> Result<String> {
+    crate::ingest::hash_file(path).map(|s| s.sha256)
+}
+
+fn write_empty(columns: &[String], csv_path: &Path, parquet_path: &Path) -> Result<()> {
+    let mut file = std::fs::File::create(csv_path).map_err(io(csv_path))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(columns)
+        .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
+    file.write_all(&bytes).map_err(io(csv_path))?;
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|c| Field::new(c, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let pfile = std::fs::File::create(parquet_path).map_err(io(parquet_path))?;
+    let mut parquet =
+        ArrowWriter::try_new(pfile, schema, Some(crate::ingest::writer_properties()))?;
+    parquet.flush()?;
+    parquet.close()?;
+    Ok(())
+}
+
+/// The rows of a batch as canonical text: timestamps RFC 3339 UTC, booleans `true`/`false`,
+/// numbers as Rust prints them (shortest round trip), nulls empty.
+pub fn canonical_rows(batch: &RecordBatch) -> Result<Vec<Vec<String>>> {
+    let formatters: Vec<Box<dyn Fn(usize) -> String + '_>> = batch
+        .columns()
+        .iter()
+        .map(|array| -> Result<Box<dyn Fn(usize) -> String + '_>> {
+            Ok(match array.data_type() {
+                DataType::Utf8 => {
+                    let a = array.as_any().downcast_ref::<StringArray>();
+                    Box::new(move |i| {
+                        a.filter(|a| a.is_valid(i))
+                            .map(|a| a.value(i).to_string())
+                            .unwrap_or_default()
+                    })
+                }
+                DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                    let a = array.as_any().downcast_ref::<TimestampMicrosecondArray>();
+                    Box::new(move |i| {
+                        a.filter(|a| a.is_valid(i))
+                            .map(|a| timestamp::format(a.value(i)))
+                            .unwrap_or_default()
+                    })
+                }
+                DataType::Boolean => {
+                    let a = array.as_any().downcast_ref::<BooleanArray>();
+                    Box::new(move |i| {
+                        a.filter(|a| a.is_valid(i))
+                            .map(|a| a.value(i).to_string())
+                            .unwrap_or_default()
+                    })
+                }
+                DataType::Int64 => {
+                    let a = array.as_any().downcast_ref::<Int64Array>();
+                    Box::new(move |i| {
+                        a.filter(|a| a.is_valid(i))
+                            .map(|a| a.value(i).to_string())
+                            .unwrap_or_default()
+                    })
+                }
+                DataType::Float64 => {
+                    let a = array.as_any().downcast_ref::<Float64Array>();
+                    Box::new(move |i| {
+                        a.filter(|a| a.is_valid(i))
+                            .map(|a| a.value(i).to_string())
+                            .unwrap_or_default()
+                    })
+                }
+                _ => {
+                    let options = FormatOptions::default().with_null("");
+                    let f = ArrayFormatter::try_new(array.as_ref(), &options)?;
+                    Box::new(move |i| f.value(i).to_string())
+                }
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok((0..batch.num_rows())
+        .map(|i| formatters.iter().map(|f| f(i)).collect())
+        .collect())
+}

@@ -1,0 +1,1012 @@
+//! Synthetic event evidence with known exceptions, for trying the tests, for the test suite
+//! and for the benchmark.
+//!
+//! Every dataset is written for an estate's components over a period: telemetry from a device
+//! fleet (`devices` × `rate` messages a day), its identity lifecycle, firmware releases and
+//! rollouts, privileged sessions, quarterly access reviews, changes, backups, restore tests,
+//! incidents, an alarm journal, production batches and their ERP postings. The data is clean —
+//! every bundled test passes on it — except for a handful of injected exceptions per test,
+//! listed in `truth.json` with the exception key the test reports; some exceptions are placed
+//! on out-of-scope components, where the tests must not see them. The same seed gives the same
+//! bytes.
+
+use crate::engine::quarters;
+use crate::timestamp::format as ts;
+use crate::{io, AnalyticsError, Result};
+use fieldproof_core::engagement::{Date, Period};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+const HOUR: i64 = 3_600_000_000;
+const DAY: i64 = 24 * HOUR;
+const MINUTE: i64 = 60_000_000;
+
+/// A component the generator writes rows for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Component id.
+    pub id: String,
+    /// Kind (`plc`, `scada`, ...).
+    pub kind: String,
+    /// In scope or shared (rows of others must not reach the tests).
+    pub in_scope: bool,
+    /// Enforces access control (gets quarterly access reviews).
+    pub enforces_access_control: bool,
+}
+
+impl Target {
+    /// A component and its scope decision as the generator needs them.
+    pub fn of(c: &fieldproof_core::Component, d: &fieldproof_core::ScopeDecision) -> Self {
+        Target {
+            id: c.id.clone(),
+            kind: c.kind.as_str().to_string(),
+            in_scope: d.scope != fieldproof_core::Scope::Out,
+            enforces_access_control: c.has(fieldproof_core::Fact::EnforcesAccessControl),
+        }
+    }
+}
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Components of the estate.
+    pub targets: Vec<Target>,
+    /// Devices in the fleet.
+    pub devices: u64,
+    /// Days in the period.
+    pub days: u32,
+    /// First day of the period.
+    pub start: Date,
+    /// Messages per device per day.
+    pub rate: u32,
+    /// Seed.
+    pub seed: u64,
+    /// Write clean data: no injected exception.
+    pub clean: bool,
+}
+
+/// What was written.
+#[derive(Debug, Clone, Serialize)]
+pub struct Truth {
+    /// The seed.
+    pub seed: u64,
+    /// The period the data covers (the engagement period to test).
+    pub period: String,
+    /// Devices and messages per device per day.
+    pub devices: u64,
+    /// Messages per device per day.
+    pub rate: u32,
+    /// Whether the data is clean.
+    pub clean: bool,
+    /// Dataset → file written.
+    pub files: BTreeMap<String, String>,
+    /// Dataset → rows written.
+    pub rows: BTreeMap<String, u64>,
+    /// Test id → the keys of the exceptions it must report (key columns in the test's order,
+    /// as canonical text), sorted.
+    pub exceptions: BTreeMap<String, Vec<Vec<String>>>,
+}
+
+/// A small, fast, deterministic generator (SplitMix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            lo
+        } else {
+            lo + self.below((hi - lo) as u64) as i64
+        }
+    }
+}
+
+/// A 64-hex-digit fingerprint derived from a label.
+fn fingerprint(seed: u64, label: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{seed}:{label}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+struct Writers {
+    dir: PathBuf,
+    files: BTreeMap<String, String>,
+    rows: BTreeMap<String, u64>,
+}
+
+/// One dataset's output: JSON Lines, or CSV with a header.
+enum Out {
+    Json(BufWriter<std::fs::File>, PathBuf),
+    Csv(Box<csv::Writer<BufWriter<std::fs::File>>>, PathBuf),
+}
+
+impl Writers {
+    fn open(&mut self, dataset: &str, csv_columns: Option<&[&str]>) -> Result<Out> {
+        let name = format!(
+            "{dataset}.{}",
+            if csv_columns.is_some() {
+                "csv"
+            } else {
+                "jsonl"
+            }
+        );
+        let path = self.dir.join(&name);
+        let file =
+            BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).map_err(io(&path))?);
+        self.files.insert(dataset.to_string(), name);
+        self.rows.insert(dataset.to_string(), 0);
+        Ok(match csv_columns {
+            Some(columns) => {
+                let mut w = csv::Writer::from_writer(file);
+                w.write_record(columns)
+                    .map_err(|e| AnalyticsError::Input(e.to_string()))?;
+                Out::Csv(Box::new(w), path)
+            }
+            None => Out::Json(file, path),
+        })
+    }
+}
+
+impl Out {
+    fn json(&mut self, value: &serde_json::Value) -> Result<()> {
+        if let Out::Json(w, path) = self {
+            serde_json::to_writer(&mut *w, value)
+                .map_err(|e| AnalyticsError::Input(e.to_string()))?;
+            w.write_all(b"\n").map_err(io(path))?;
+        }
+        Ok(())
+    }
+    fn csv(&mut self, row: &[String]) -> Result<()> {
+        if let Out::Csv(w, _) = self {
+            w.write_record(row)
+                .map_err(|e| AnalyticsError::Input(e.to_string()))?;
+        }
+        Ok(())
+    }
+    fn finish(self) -> Result<()> {
+        match self {
+            Out::Json(mut w, path) => w.flush().map_err(io(&path)),
+            Out::Csv(mut w, path) => w.flush().map_err(io(&path)),
+        }
+    }
+}
+
+fn opt(v: Option<&str>) -> serde_json::Value {
+    v.map_or(serde_json::Value::Null, |s| {
+        serde_json::Value::String(s.to_string())
+    })
+}
+
+/// Writes every dataset and `truth.json` into `dir`; returns the truth.
+pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
+    if options.days == 0 || options.devices == 0 || options.rate == 0 {
+        return Err(AnalyticsError::Input(
+            "--devices, --days and --rate must be at least 1".to_string(),
+        ));
+    }
+    if !(5..=1440).contains(&options.rate) {
+        return Err(AnalyticsError::Input(
+            "--rate: from 5 (so that clean data has no silence longer than the 6-hour gap threshold) to 1,440 messages a day".to_string(),
+        ));
+    }
+    let inside: Vec<&Target> = options.targets.iter().filter(|t| t.in_scope).collect();
+    if inside.is_empty() {
+        return Err(AnalyticsError::Input(
+            "the estate has no component in scope to generate rows for".to_string(),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let period = Period {
+        from: options.start,
+        to: Date::from_days(options.start.days() + i64::from(options.days) - 1),
+    };
+    let start = options.start.days() * DAY;
+    let end = start + i64::from(options.days) * DAY;
+    let outside = options.targets.iter().find(|t| !t.in_scope);
+    let inject = !options.clean;
+    let mut truth: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+    let mut expect = |test: &str, key: Vec<String>| {
+        if inject {
+            truth.entry(test.to_string()).or_default().push(key);
+        }
+    };
+    let mut w = Writers {
+        dir: dir.to_path_buf(),
+        files: BTreeMap::new(),
+        rows: BTreeMap::new(),
+    };
+    let mut rng = Rng(options.seed ^ 0x5EED_F1E1_D9E0_0F00);
+    let seed = options.seed;
+    let tenants = (options.devices / 100).clamp(2, 50);
+    let device = |i: u64| format!("dev-{i:06}");
+    let tenant_of = |i: u64| format!("tenant-{:02}", i % tenants + 1);
+    let n = options.devices;
+
+    // Device roles for injected exceptions (distinct devices, when the fleet is large enough).
+    let role = |k: u64| k % n;
+    let (shared_a, shared_b) = (role(1), role(2));
+    let revoked = role(3);
+    let quarantined = role(4);
+    let stale = role(5);
+    let silent = role(6);
+    let injected_devices = [shared_a, shared_b, revoked, quarantined, stale, silent];
+
+    // ---- device identity events and, interleaved per device, telemetry ------------------
+    let mut ids = w.open("device_identity_events", None)?;
+    let mut tel = w.open("telemetry_ingest", None)?;
+    let mut id_rows = 0u64;
+    let mut tel_rows = 0u64;
+    let spacing = DAY / i64::from(options.rate);
+    let revoke_at = start + (end - start) / 2 + 7 * MINUTE;
+    let quarantine_from = start + (end - start) / 3 + 11 * MINUTE;
+    let quarantine_to = quarantine_from + 4 * HOUR;
+    let silent_from = start + (end - start) / 4;
+    let silent_to = silent_from + 12 * HOUR;
+    let mut silent_last: Option<i64> = None;
+    let identity = |out: &mut Out,
+                    ts_: i64,
+                    dev: u64,
+                    event: &str,
+                    fp: Option<&str>,
+                    approval: Option<&str>,
+                    rows: &mut u64|
+     -> Result<()> {
+        *rows += 1;
+        out.json(&serde_json::json!({
+            "ts": ts(ts_),
+            "tenant": tenant_of(dev),
+            "device_id": device(dev),
+            "event": event,
+            "credential_fingerprint": opt(fp),
+            "actor": "provisioning-service",
+            "approval_ref": opt(approval),
+        }))
+    };
+    for i in 0..n {
+        let independent = inject && injected_devices.contains(&i) && n >= 8;
+        let provisioned = if independent && i == stale {
+            start - 400 * DAY
+        } else {
+            start - rng.range(30, 200) * DAY - rng.range(0, DAY / MINUTE) * MINUTE
+        };
+        let first_fp = fingerprint(seed, &format!("{i}:0"));
+        identity(
+            &mut ids,
+            provisioned,
+            i,
+            "provisioned",
+            Some(&first_fp),
+            Some(&format!("ORD-{:06}", i + 1)),
+            &mut id_rows,
+        )?;
+        // Rotations every 300 days from provisioning, up to the end of the period.
+        if !(independent && i == stale) {
+            let mut k = 1u64;
+            let mut at = provisioned + 300 * DAY;
+            while at < end {
+                let fp = fingerprint(seed, &format!("{i}:{k}"));
+                identity(
+                    &mut ids,
+                    at,
+                    i,
+                    "rotated",
+                    Some(&fp),
+                    Some(&format!("ROT-{i:06}-{k}")),
+                    &mut id_rows,
+                )?;
+                k += 1;
+                at += 300 * DAY;
+            }
+        }
+        if independent && i == stale {
+            expect("di-rotation-age", vec![device(i)]);
+        }
+        if independent && i == shared_b {
+            // Injected: B is rotated onto A's first credential.
+            let fp = fingerprint(seed, &format!("{shared_a}:0"));
+            identity(
+                &mut ids,
+                start + DAY + 3 * MINUTE,
+                i,
+                "rotated",
+                Some(&fp),
+                Some("ROT-CLONE"),
+                &mut id_rows,
+            )?;
+            expect("di-unique-credential", vec![fp]);
+        }
+        if independent && i == revoked {
+            identity(
+                &mut ids,
+                revoke_at,
+                i,
+                "revoked",
+                None,
+                Some("INC-REVOKE-1"),
+                &mut id_rows,
+            )?;
+        }
+        if independent && i == quarantined {
+            identity(
+                &mut ids,
+                quarantine_from,
+                i,
+                "quarantined",
+                None,
+                Some("INC-Q-1"),
+                &mut id_rows,
+            )?;
+            identity(
+                &mut ids,
+                quarantine_to,
+                i,
+                "reinstated",
+                None,
+                Some("INC-Q-1"),
+                &mut id_rows,
+            )?;
+        }
+        // Telemetry: `rate` messages a day, jittered within a quarter of the spacing.
+        let tenant = tenant_of(i);
+        let mut seq = 0u64;
+        let mut t = start + (i as i64 % 60) * (spacing / 60).max(1);
+        while t < end {
+            let at = t + rng.range(0, (spacing / 4).max(1));
+            t += spacing;
+            seq += 1;
+            if independent && i == silent && at >= silent_from && at < silent_to {
+                continue;
+            }
+            if independent && i == silent && at < silent_from {
+                silent_last = Some(at);
+            }
+            let message = format!("m{seq:08}");
+            let mut outcome = "accepted";
+            let mut reason: Option<&str> = None;
+            let mut stored = Some(tenant.as_str());
+            if independent && i == revoked && at > revoke_at {
+                // After revocation the device is refused; three messages get through.
+                if at > revoke_at + 3 * spacing + spacing {
+                    outcome = "rejected";
+                    reason = Some("credential revoked");
+                    stored = None;
+                } else {
+                    expect("di-revoked-not-accepted", vec![device(i), message.clone()]);
+                }
+            }
+            if independent && i == quarantined && at > quarantine_from && at <= quarantine_to {
+                outcome = "rejected";
+                reason = Some("device quarantined");
+                stored = None;
+            }
+            if !independent && outcome == "accepted" && rng.below(1000) == 0 {
+                outcome = "rejected";
+                reason = Some("schema validation failed");
+                stored = None;
+            }
+            tel_rows += 1;
+            tel.json(&serde_json::json!({
+                "ts": ts(at), "tenant": tenant, "device_id": device(i), "message_id": message,
+                "outcome": outcome, "reason": opt(reason), "stored_tenant": opt(stored),
+            }))?;
+            // A retransmission dropped as a duplicate (clean), now and then.
+            if !independent && outcome == "accepted" && rng.below(500) == 0 {
+                tel_rows += 1;
+                tel.json(&serde_json::json!({
+                    "ts": ts(at + MINUTE), "tenant": tenant, "device_id": device(i), "message_id": message,
+                    "outcome": "duplicate", "reason": "message id already accepted", "stored_tenant": null,
+                }))?;
+            }
+        }
+    }
+    if let Some(gap_start) = silent_last {
+        expect("ti-silent-gaps", vec![device(silent), ts(gap_start)]);
+    }
+    // Injected telemetry exceptions on devices with no other role.
+    if inject && n >= 8 {
+        let d = role(7);
+        let tenant = tenant_of(d);
+        let other = tenant_of(d + 1);
+        let base = start + DAY + 13 * MINUTE;
+        let rows = [
+            (
+                "x-tenant-1",
+                "accepted",
+                None,
+                Some(other.as_str()),
+                "ti-stored-in-sender-tenant",
+            ),
+            (
+                "x-tenant-2",
+                "accepted",
+                None,
+                Some(other.as_str()),
+                "ti-stored-in-sender-tenant",
+            ),
+            (
+                "x-tenant-3",
+                "accepted",
+                None,
+                None,
+                "ti-stored-in-sender-tenant",
+            ),
+            ("x-reject-1", "rejected", None, None, "ti-rejects-accounted"),
+            (
+                "x-reject-2",
+                "rejected",
+                Some(""),
+                None,
+                "ti-rejects-accounted",
+            ),
+            ("x-reject-3", "dlq", None, None, "ti-rejects-accounted"),
+        ];
+        for (k, (message, outcome, reason, stored, test)) in rows.iter().enumerate() {
+            tel_rows += 1;
+            tel.json(&serde_json::json!({
+                "ts": ts(base + k as i64 * MINUTE), "tenant": tenant, "device_id": device(d),
+                "message_id": message, "outcome": outcome, "reason": opt(*reason), "stored_tenant": opt(*stored),
+            }))?;
+            expect(test, vec![device(d), (*message).to_string()]);
+        }
+        for (k, message) in ["x-replay-1", "x-replay-2"].iter().enumerate() {
+            for again in 0..2 {
+                tel_rows += 1;
+                tel.json(&serde_json::json!({
+                    "ts": ts(base + (10 + k as i64) * MINUTE + again * HOUR), "tenant": tenant, "device_id": device(d),
+                    "message_id": message, "outcome": "accepted", "reason": null, "stored_tenant": tenant,
+                }))?;
+            }
+            expect("ti-replay", vec![device(d), (*message).to_string()]);
+        }
+    }
+    // Three devices provisioned in the period; when injecting, two without an approval.
+    for (k, approval) in [
+        (0u64, Some("ORD-NEW-1")),
+        (1, Some("ORD-NEW-2")),
+        (2, Some("ORD-NEW-3")),
+    ] {
+        let dev = n + k;
+        let at = start + (k as i64 * (end - start)) / 4 + 5 * MINUTE;
+        let approval = if inject && k > 0 { None } else { approval };
+        identity(
+            &mut ids,
+            at,
+            dev,
+            "provisioned",
+            Some(&fingerprint(seed, &format!("{dev}:0"))),
+            approval,
+            &mut id_rows,
+        )?;
+        if approval.is_none() {
+            expect("di-provisioning-approved", vec![device(dev), ts(at)]);
+        }
+    }
+    ids.finish()?;
+    tel.finish()?;
+    w.rows.insert("device_identity_events".into(), id_rows);
+    w.rows.insert("telemetry_ingest".into(), tel_rows);
+
+    // ---- firmware releases and rollouts --------------------------------------------------
+    let releases = (options.days / 30).max(6) as i64;
+    let mut rel = w.open("firmware_releases", None)?;
+    let mut roll = w.open("firmware_rollouts", None)?;
+    let (mut rel_rows, mut roll_rows) = (0u64, 0u64);
+    for r in 0..releases {
+        let id = format!("REL-{:04}", r + 1);
+        let released = start + (r * (end - start - 3 * DAY)) / releases + 9 * HOUR;
+        let (mut signed, mut verified, mut approver, mut approved) =
+            (true, true, "release-lead", released - DAY);
+        let problem = match r {
+            1 if inject => {
+                signed = false;
+                verified = false;
+                true
+            }
+            2 if inject => {
+                approver = "firmware-dev";
+                true
+            }
+            3 if inject => {
+                approved = released + HOUR;
+                true
+            }
+            _ => false,
+        };
+        if problem {
+            expect("fw-signed-and-approved", vec![id.clone()]);
+        }
+        rel_rows += 1;
+        rel.json(&serde_json::json!({
+            "release_id": id, "version": format!("4.{r}.0"),
+            "artifact_sha256": fingerprint(seed, &format!("artifact:{r}")),
+            "signed": signed, "signature_verified": verified, "signing_key_id": "fw-signing-2026",
+            "author": "firmware-dev", "approver": approver, "approved_at": ts(approved), "released_at": ts(released),
+        }))?;
+        let mut stage = |name: &str,
+                         cohort: Option<&str>,
+                         at: i64,
+                         targeted: i64,
+                         failed: i64,
+                         halted: bool,
+                         rows: &mut u64|
+         -> Result<()> {
+            *rows += 1;
+            roll.json(&serde_json::json!({
+                "release_id": id, "stage": name, "cohort": opt(cohort), "started_at": ts(at),
+                "ended_at": ts(at + 6 * HOUR), "devices_targeted": targeted, "devices_failed": failed, "halted": halted,
+            }))
+        };
+        let fleet = n as i64;
+        let skip_canary = inject && r == 4;
+        if !skip_canary {
+            stage(
+                "canary",
+                Some("canary"),
+                released,
+                50,
+                1,
+                false,
+                &mut roll_rows,
+            )?;
+        }
+        let cohort_failed = if inject && r == 5 { 100 } else { 5 };
+        stage(
+            "cohort",
+            Some("wave-1"),
+            released + DAY,
+            500,
+            cohort_failed,
+            false,
+            &mut roll_rows,
+        )?;
+        if inject && r == 5 {
+            expect("fw-failures-halted", vec![id.clone(), ts(released + DAY)]);
+        }
+        // A failing stage that was halted (clean), on another release.
+        if r == 0 {
+            stage(
+                "cohort",
+                Some("wave-2"),
+                released + DAY + 2 * HOUR,
+                400,
+                80,
+                true,
+                &mut roll_rows,
+            )?;
+        }
+        stage(
+            "full",
+            None,
+            released + 2 * DAY,
+            fleet,
+            fleet / 200,
+            false,
+            &mut roll_rows,
+        )?;
+        if skip_canary {
+            expect("fw-canary-first", vec![id.clone(), ts(released + 2 * DAY)]);
+        }
+    }
+    rel.finish()?;
+    roll.finish()?;
+    w.rows.insert("firmware_releases".into(), rel_rows);
+    w.rows.insert("firmware_rollouts".into(), roll_rows);
+
+    // ---- access sessions and reviews -------------------------------------------------------
+    let mut sess = w.open("access_sessions", None)?;
+    let mut sess_rows = 0u64;
+    let sessions = i64::from(options.days) * 4;
+    for s in 0..sessions {
+        let target = inside[(s as usize) % inside.len()];
+        let at = start + (s * (end - start)) / sessions + rng.range(0, HOUR);
+        let privileged = s % 2 == 0;
+        let (mut approval, mut approver, mut mfa, mut expires) = (
+            Some(format!("APR-{s:05}")),
+            Some("ot-owner".to_string()),
+            Some(true),
+            Some(at + 4 * HOUR),
+        );
+        if inject && privileged {
+            match s {
+                0 => approval = None,
+                2 => approver = Some("engineer-1".to_string()),
+                4 => mfa = Some(false),
+                6 => expires = Some(at + 24 * HOUR),
+                _ => {}
+            }
+            if s <= 6 {
+                expect("ac-privileged-sessions", vec![format!("S-{s:06}")]);
+            }
+        }
+        sess_rows += 1;
+        sess.json(&serde_json::json!({
+            "session_id": format!("S-{s:06}"), "actor": "engineer-1", "role": if privileged { "admin" } else { "operator" },
+            "target": target.id, "privileged": privileged, "started_at": ts(at), "ended_at": ts(at + 2 * HOUR),
+            "approval_ref": approval, "approved_by": approver, "expires_at": expires.map(ts), "mfa": mfa,
+        }))?;
+    }
+    if let Some(out) = outside {
+        // Out of scope: an unapproved privileged session the tests must not report.
+        sess_rows += 1;
+        sess.json(&serde_json::json!({
+            "session_id": "S-OUTSIDE", "actor": "engineer-9", "role": "admin", "target": out.id, "privileged": true,
+            "started_at": ts(start + DAY), "ended_at": null, "approval_ref": null, "approved_by": null, "expires_at": null, "mfa": false,
+        }))?;
+    }
+    sess.finish()?;
+    w.rows.insert("access_sessions".into(), sess_rows);
+
+    let mut rev = w.open(
+        "access_reviews",
+        Some(&[
+            "review_id",
+            "target",
+            "performed_at",
+            "reviewer",
+            "signed_off",
+        ]),
+    )?;
+    let mut rev_rows = 0u64;
+    let reviewed: Vec<&&Target> = inside
+        .iter()
+        .filter(|t| t.enforces_access_control)
+        .collect();
+    let qs = quarters(&period);
+    let last_quarter = qs.len().saturating_sub(1);
+    for (qi, (quarter, q_start, q_end)) in qs.into_iter().enumerate() {
+        for (ti, target) in reviewed.iter().enumerate() {
+            let mut signed = "true";
+            if inject && ti == 0 && qi == last_quarter {
+                expect(
+                    "ac-quarterly-reviews",
+                    vec![target.id.clone(), quarter.clone()],
+                );
+                continue;
+            }
+            if inject && ti == 1 && qi == 0 {
+                signed = "false";
+                expect(
+                    "ac-quarterly-reviews",
+                    vec![target.id.clone(), quarter.clone()],
+                );
+            }
+            rev_rows += 1;
+            rev.csv(&[
+                format!("AR-{quarter}-{ti:03}"),
+                target.id.clone(),
+                ts(q_start + (q_end - q_start) / 2),
+                "access-owner".to_string(),
+                signed.to_string(),
+            ])?;
+        }
+    }
+    rev.finish()?;
+    w.rows.insert("access_reviews".into(), rev_rows);
+
+    // ---- changes -------------------------------------------------------------------------
+    let mut chg = w.open(
+        "changes",
+        Some(&[
+            "change_id",
+            "target",
+            "kind",
+            "requested_by",
+            "approved_by",
+            "approved_at",
+            "fat_passed",
+            "sat_passed",
+            "deployed_at",
+        ]),
+    )?;
+    let mut chg_rows = 0u64;
+    let changes = (i64::from(options.days) / 2).max(10);
+    let kinds = ["plc_program", "recipe", "config", "firmware", "software"];
+    for c in 0..changes {
+        let target = inside[(c as usize * 7) % inside.len()];
+        let kind = kinds[(c as usize) % kinds.len()];
+        let deployed = start + (c * (end - start)) / changes + 10 * HOUR;
+        let mut approver = "change-board".to_string();
+        let mut approved = Some(deployed - 2 * DAY);
+        let (mut fat, mut sat) = if matches!(kind, "plc_program" | "recipe") {
+            (Some("true"), Some("true"))
+        } else {
+            (None, None)
+        };
+        let id = format!("CHG{:07}", c + 1);
+        match c {
+            1 if inject => approved = None,
+            2 if inject => approver = "engineer-2".to_string(),
+            3 if inject => approved = Some(deployed + HOUR),
+            5 if inject => sat = Some("false"),
+            6 if inject => fat = None,
+            _ => {}
+        }
+        if inject && (1..=3).contains(&c) {
+            expect("cm-approved-before-deploy", vec![id.clone()]);
+        }
+        if inject && (c == 5 || c == 6) {
+            expect("cm-fat-sat-passed", vec![id.clone()]);
+        }
+        chg_rows += 1;
+        chg.csv(&[
+            id,
+            target.id.clone(),
+            kind.to_string(),
+            "engineer-2".to_string(),
+            if approved.is_some() {
+                approver
+            } else {
+                String::new()
+            },
+            approved.map(ts).unwrap_or_default(),
+            fat.unwrap_or_default().to_string(),
+            sat.unwrap_or_default().to_string(),
+            ts(deployed),
+        ])?;
+    }
+    if let Some(out) = outside {
+        chg_rows += 1;
+        chg.csv(&[
+            "CHG-OUTSIDE".into(),
+            out.id.clone(),
+            "config".into(),
+            "engineer-2".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            ts(start + DAY),
+        ])?;
+    }
+    chg.finish()?;
+    w.rows.insert("changes".into(), chg_rows);
+
+    // ---- backups and restore tests ---------------------------------------------------------
+    let backup_kind = |kind: &str| match kind {
+        "plc" | "rtu" | "dcs" | "safety_instrumented_system" => "plc_program",
+        "hmi"
+        | "scada"
+        | "bms"
+        | "dcim"
+        | "epms_ups"
+        | "pacs"
+        | "fire_protection"
+        | "engineering_workstation" => "hmi_config",
+        "mes" | "historian" => "recipe",
+        _ => "database",
+    };
+    let mut bak = w.open("backups", Some(&["target", "kind", "ts", "success"]))?;
+    let mut res = w.open("restore_tests", Some(&["target", "kind", "ts", "success"]))?;
+    let (mut bak_rows, mut res_rows) = (0u64, 0u64);
+    let mut gap_done = false;
+    for (ti, target) in inside.iter().enumerate() {
+        let kind = backup_kind(&target.kind);
+        let tested = kind != "database";
+        let gap = inject && tested && !gap_done;
+        let mut at = start - 7 * DAY + 2 * HOUR;
+        let mut skipped = 0;
+        let mut last_ok = None;
+        while at < end {
+            let skip = gap && at > start + 20 * DAY && skipped < 2;
+            if skip {
+                if skipped == 0 {
+                    if let Some(last) = last_ok {
+                        expect(
+                            "br-backups-on-schedule",
+                            vec![target.id.clone(), kind.to_string(), ts(last)],
+                        );
+                    }
+                }
+                skipped += 1;
+            } else {
+                // Now and then a failed run, retried the next day (clean).
+                if rng.below(20) == 0 {
+                    bak_rows += 1;
+                    bak.csv(&[
+                        target.id.clone(),
+                        kind.to_string(),
+                        ts(at - HOUR),
+                        "false".into(),
+                    ])?;
+                }
+                bak_rows += 1;
+                bak.csv(&[target.id.clone(), kind.to_string(), ts(at), "true".into()])?;
+                last_ok = Some(at);
+            }
+            at += 7 * DAY;
+        }
+        if gap {
+            gap_done = true;
+        }
+        let failed_restore = inject && ti == inside.len() - 1;
+        res_rows += 1;
+        res.csv(&[
+            target.id.clone(),
+            kind.to_string(),
+            ts(start + (end - start) / 2),
+            (!failed_restore).to_string(),
+        ])?;
+        if failed_restore {
+            expect("br-restore-tested", vec![target.id.clone()]);
+        }
+    }
+    bak.finish()?;
+    res.finish()?;
+    w.rows.insert("backups".into(), bak_rows);
+    w.rows.insert("restore_tests".into(), res_rows);
+
+    // ---- incidents -------------------------------------------------------------------------
+    let mut inc = w.open("incidents", None)?;
+    let mut inc_rows = 0u64;
+    let incidents = (i64::from(options.days) / 10).max(8);
+    let severities = ["critical", "high", "medium", "low"];
+    let within = [30 * MINUTE, 2 * HOUR, 10 * HOUR, 48 * HOUR];
+    for k in 0..incidents {
+        let s = (k as usize) % 4;
+        let detected = start + (k * (end - start)) / incidents + 3 * HOUR;
+        let mut ticketed = Some(detected + within[s]);
+        let mut runbook = Some(format!("RB-{}", s + 1));
+        let id = format!("INC-{:05}", k + 1);
+        match k {
+            0 if inject => ticketed = Some(detected + 2 * HOUR),
+            2 if inject => ticketed = None,
+            3 if inject => runbook = None,
+            _ => {}
+        }
+        if inject && matches!(k, 0 | 2 | 3) {
+            expect("ir-ticketed-within-sla", vec![id.clone()]);
+        }
+        inc_rows += 1;
+        inc.json(&serde_json::json!({
+            "incident_id": id, "severity": severities[s], "detected_at": ts(detected),
+            "ticketed_at": ticketed.map(ts), "resolved_at": ts(detected + 3 * DAY), "runbook_ref": runbook,
+        }))?;
+    }
+    inc.finish()?;
+    w.rows.insert("incidents".into(), inc_rows);
+
+    // ---- alarms ------------------------------------------------------------------------------
+    let mut alm = w.open("alarms", None)?;
+    let mut alm_rows = 0u64;
+    let alarms = i64::from(options.days) * 5;
+    for a in 0..alarms {
+        let target = inside[(a as usize * 3) % inside.len()];
+        let raised = start + (a * (end - start)) / alarms + rng.range(0, HOUR);
+        let alarm = format!("ALM-{:03}", a % 40);
+        let mut push = |at: i64,
+                        state: &str,
+                        actor: Option<&str>,
+                        approval: Option<&str>,
+                        rows: &mut u64|
+         -> Result<()> {
+            *rows += 1;
+            alm.json(&serde_json::json!({
+                "ts": ts(at), "target": target.id, "alarm_id": alarm, "priority": if a % 5 == 0 { "high" } else { "low" },
+                "state": state, "actor": opt(actor), "approval_ref": opt(approval),
+            }))
+        };
+        push(raised, "raised", None, None, &mut alm_rows)?;
+        push(
+            raised + 2 * MINUTE,
+            "acknowledged",
+            Some("operator-1"),
+            None,
+            &mut alm_rows,
+        )?;
+        if a % 10 == 0 {
+            let (actor, approval) = match a {
+                0 if inject => (Some("operator-1"), None),
+                10 if inject => (Some("operator-2"), None),
+                20 if inject => (None, Some("MOC-20")),
+                _ => (Some("operator-1"), Some("MOC-SHELVE")),
+            };
+            let state = if a == 20 { "suppressed" } else { "shelved" };
+            push(raised + 5 * MINUTE, state, actor, approval, &mut alm_rows)?;
+            if inject && a <= 20 {
+                expect(
+                    "lm-alarm-shelving-approved",
+                    vec![target.id.clone(), alarm.clone(), ts(raised + 5 * MINUTE)],
+                );
+            }
+        }
+        push(raised + 40 * MINUTE, "cleared", None, None, &mut alm_rows)?;
+    }
+    if let Some(out) = outside {
+        alm_rows += 1;
+        alm.json(&serde_json::json!({
+            "ts": ts(start + DAY), "target": out.id, "alarm_id": "ALM-OUT", "priority": "high",
+            "state": "shelved", "actor": null, "approval_ref": null,
+        }))?;
+    }
+    alm.finish()?;
+    w.rows.insert("alarms".into(), alm_rows);
+
+    // ---- production counts and ERP postings ----------------------------------------------------
+    let mut prod = w.open("production_counts", None)?;
+    let mut post = w.open("erp_postings", None)?;
+    let (mut prod_rows, mut post_rows) = (0u64, 0u64);
+    let batches = i64::from(options.days) * 3;
+    // A batch produced before the period, posted in it (clean).
+    prod_rows += 1;
+    prod.json(&serde_json::json!({"batch_id": "B-PRIOR", "site": "site-1", "line": "line-1", "product": "P-1", "quantity": 1000.0, "ts": ts(start - 2 * HOUR)}))?;
+    post_rows += 1;
+    post.json(&serde_json::json!({"batch_id": "B-PRIOR", "product": "P-1", "quantity": 1000.0, "posted_at": ts(start + HOUR)}))?;
+    for b in 0..batches {
+        let id = format!("B-{:07}", b + 1);
+        let at = start + (b * (end - start)) / batches + rng.range(0, HOUR);
+        let quantity = 1000.0 + rng.below(9000) as f64;
+        prod_rows += 1;
+        prod.json(&serde_json::json!({"batch_id": id, "site": "site-1", "line": format!("line-{}", b % 4 + 1), "product": format!("P-{}", b % 7 + 1), "quantity": quantity, "ts": ts(at)}))?;
+        match b {
+            1 if inject => {
+                expect("pi-batches-posted", vec![id.clone()]);
+                continue;
+            }
+            2 if inject => {
+                expect("pi-batches-posted", vec![id.clone()]);
+                post_rows += 1;
+                post.json(&serde_json::json!({"batch_id": id, "product": format!("P-{}", b % 7 + 1), "quantity": quantity * 1.05, "posted_at": ts(at + 2 * HOUR)}))?;
+                continue;
+            }
+            _ => {}
+        }
+        if b % 5 == 0 {
+            // Posted in two parts that add up (clean).
+            let first = (quantity / 2.0).floor();
+            post_rows += 2;
+            post.json(&serde_json::json!({"batch_id": id, "product": format!("P-{}", b % 7 + 1), "quantity": first, "posted_at": ts(at + HOUR)}))?;
+            post.json(&serde_json::json!({"batch_id": id, "product": format!("P-{}", b % 7 + 1), "quantity": quantity - first, "posted_at": ts(at + 3 * HOUR)}))?;
+        } else {
+            post_rows += 1;
+            post.json(&serde_json::json!({"batch_id": id, "product": format!("P-{}", b % 7 + 1), "quantity": quantity, "posted_at": ts(at + 2 * HOUR)}))?;
+        }
+    }
+    if inject {
+        let at = start + 5 * DAY + 17 * MINUTE;
+        post_rows += 1;
+        post.json(&serde_json::json!({"batch_id": "B-GHOST", "product": "P-1", "quantity": 500.0, "posted_at": ts(at)}))?;
+        expect(
+            "pi-postings-have-batches",
+            vec!["B-GHOST".to_string(), ts(at)],
+        );
+    }
+    prod.finish()?;
+    post.finish()?;
+    w.rows.insert("production_counts".into(), prod_rows);
+    w.rows.insert("erp_postings".into(), post_rows);
+
+    for keys in truth.values_mut() {
+        keys.sort();
+        keys.dedup();
+    }
+    let truth = Truth {
+        seed,
+        period: period.to_string(),
+        devices: options.devices,
+        rate: options.rate,
+        clean: options.clean,
+        files: w.files,
+        rows: w.rows,
+        exceptions: truth,
+    };
+    let path = dir.join("truth.json");
+    let text =
+        serde_json::to_string_pretty(&truth).map_err(|e| AnalyticsError::Input(e.to_string()))?;
+    std::fs::write(&path, text + "\n").map_err(io(&path))?;
+    Ok(truth)
+}

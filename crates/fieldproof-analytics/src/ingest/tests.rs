@@ -1,0 +1,276 @@
+//! Ingestion tests: every bad row lands in the rejects file with its line and reason, nothing
+//! is lost silently, extras are kept, gzip and CSV read like JSON Lines, the output is the same
+//! bytes for the same input, and the bundled mappings read their samples.
+
+use super::*;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use fieldproof_core::dataset::dataset;
+
+fn options<'a>(
+    name: &str,
+    mapping: Option<&'a Mapping>,
+    lookups: &'a BTreeMap<String, LookupTable>,
+    threads: usize,
+) -> Options<'a> {
+    Options {
+        dataset: dataset(name).expect("dataset"),
+        mapping,
+        lookups,
+        threads,
+    }
+}
+
+fn read_rows(path: &Path) -> Vec<RecordBatch> {
+    let file = std::fs::File::open(path).expect("parquet");
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("reader")
+        .build()
+        .expect("build")
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .expect("batches")
+}
+
+const GOOD: &str = r#"{"ts":"2026-03-01T09:00:00Z","tenant":"t1","device_id":"d1","message_id":"m1","outcome":"accepted","reason":null,"stored_tenant":"t1","firmware":"4.1"}"#;
+
+#[test]
+fn bad_rows_are_rejected_with_line_and_reason_and_the_rest_is_stored() {
+    let dir = tempfile::tempdir().expect("temp");
+    let input = dir.path().join("telemetry.jsonl");
+    let lines = [
+        GOOD,
+        r#"{"ts":"yesterday","tenant":"t1","device_id":"d1","message_id":"m2","outcome":"accepted"}"#,
+        "",
+        r#"{"ts":"2026-03-01T09:05:00Z","tenant":"t1","device_id":"d1","message_id":"m3","outcome":"maybe"}"#,
+        "not json",
+        r#"{"ts":"2026-03-01T09:06:00Z","device_id":"d1","message_id":"m4","outcome":"rejected"}"#,
+        &GOOD.replace("m1", "m5").replace("09:00", "09:10"),
+    ];
+    std::fs::write(&input, lines.join("\n")).expect("write");
+    let lookups = BTreeMap::new();
+    for threads in [1, 2] {
+        let part = ingest_file(
+            &input,
+            dir.path(),
+            &options("telemetry_ingest", None, &lookups, threads),
+            &Progress::default(),
+        )
+        .expect("ingest");
+        assert_eq!((part.rows, part.rejected, part.skipped), (2, 4, 0));
+        let rejects =
+            std::fs::read_to_string(part.rejects.as_ref().expect("rejects file")).expect("read");
+        let rejects: Vec<serde_json::Value> = rejects
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect();
+        let lines: Vec<u64> = rejects
+            .iter()
+            .map(|r| r["line"].as_u64().unwrap_or(0))
+            .collect();
+        assert_eq!(
+            lines,
+            [2, 4, 5, 6],
+            "line numbers count every line, empty ones too"
+        );
+        assert!(rejects[0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ts: 'yesterday' is not an RFC 3339 timestamp"));
+        assert!(rejects[1]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("outcome: 'maybe' is not one of accepted, rejected, dlq, duplicate"));
+        assert!(rejects[2]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("not a JSON object"));
+        assert_eq!(rejects[3]["reason"], "tenant: no field 'tenant'");
+        assert_eq!(rejects[0]["record"], lines_record(2));
+        let batches = read_rows(&part.parquet);
+        let extra = batches[0].column_by_name("extra").and_then(|c| {
+            c.as_any()
+                .downcast_ref::<datafusion::arrow::array::StringArray>()
+                .map(|a| a.value(0).to_string())
+        });
+        assert_eq!(
+            extra.as_deref(),
+            Some(r#"{"firmware":"4.1"}"#),
+            "unknown fields are kept"
+        );
+        assert_eq!(
+            part.min_ts,
+            timestamp::parse_rfc3339("2026-03-01T09:00:00Z").unwrap_or(0)
+        );
+        assert_eq!(
+            part.max_ts,
+            timestamp::parse_rfc3339("2026-03-01T09:10:00Z").unwrap_or(0)
+        );
+    }
+}
+
+fn lines_record(line: usize) -> &'static str {
+    match line {
+        2 => {
+            r#"{"ts":"yesterday","tenant":"t1","device_id":"d1","message_id":"m2","outcome":"accepted"}"#
+        }
+        _ => "",
+    }
+}
+
+#[test]
+fn gzip_and_csv_read_like_json_lines_and_output_is_deterministic() {
+    let dir = tempfile::tempdir().expect("temp");
+    let lookups = BTreeMap::new();
+    let mut rows = String::new();
+    for i in 0..1000 {
+        rows.push_str(&GOOD.replace("\"m1\"", &format!("\"m{i}\"")));
+        rows.push('\n');
+    }
+    let plain = dir.path().join("a.jsonl");
+    std::fs::write(&plain, &rows).expect("write");
+    let gz = dir.path().join("a.jsonl.gz");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(rows.as_bytes()).expect("gzip");
+    std::fs::write(&gz, encoder.finish().expect("gzip")).expect("write");
+    let opts = options("telemetry_ingest", None, &lookups, 2);
+    let a = ingest_file(&plain, dir.path(), &opts, &Progress::default()).expect("plain");
+    let b = ingest_file(&gz, dir.path(), &opts, &Progress::default()).expect("gz");
+    let c = ingest_file(
+        &plain,
+        dir.path(),
+        &options("telemetry_ingest", None, &lookups, 1),
+        &Progress::default(),
+    )
+    .expect("again");
+    let bytes = |p: &Path| std::fs::read(p).expect("read");
+    assert_eq!(
+        bytes(&a.parquet),
+        bytes(&b.parquet),
+        "gzip gives the same part"
+    );
+    assert_eq!(
+        bytes(&a.parquet),
+        bytes(&c.parquet),
+        "threads do not change the part"
+    );
+    assert_eq!(a.rows, 1000);
+    assert_ne!(
+        a.source.sha256, b.source.sha256,
+        "the source hash is of the file as stored"
+    );
+    assert_eq!(b.source.size, std::fs::metadata(&gz).expect("meta").len());
+
+    let csv = dir.path().join("changes.csv");
+    std::fs::write(
+        &csv,
+        "change_id,target,kind,requested_by,approved_by,approved_at,fat_passed,sat_passed,deployed_at,ticket_url\n\
+         C1,plc-fleet,plc_program,ann,bob,2026-03-01T08:00:00Z,true,true,2026-03-01T09:00:00Z,https://t/1\n\
+         C2,plc-fleet,plc,ann,,,,,2026-03-01T09:00:00Z,\n\
+         C3,plc-fleet,recipe,ann\n",
+    )
+    .expect("write");
+    let part = ingest_file(
+        &csv,
+        dir.path(),
+        &options("changes", None, &lookups, 1),
+        &Progress::default(),
+    )
+    .expect("csv");
+    assert_eq!((part.rows, part.rejected), (1, 2));
+    let rejects = std::fs::read_to_string(part.rejects.as_ref().expect("rejects")).expect("read");
+    assert!(
+        rejects.contains(r#""line":3"#)
+            && rejects.contains("kind: 'plc' is not one of plc_program"),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains(r#""line":4"#) && rejects.contains("4 fields where the header has 10"),
+        "{rejects}"
+    );
+}
+
+#[test]
+fn a_file_without_valid_rows_stores_nothing_and_says_why() {
+    let dir = tempfile::tempdir().expect("temp");
+    let input = dir.path().join("bad.jsonl");
+    std::fs::write(&input, "{\"ts\": 1}\n").expect("write");
+    let lookups = BTreeMap::new();
+    let err = ingest_file(
+        &input,
+        dir.path(),
+        &options("telemetry_ingest", None, &lookups, 1),
+        &Progress::default(),
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(
+        err.starts_with("bad.jsonl: no valid rows; nothing was stored (1 rows rejected, see "),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .all(|e| !e.file_name().to_string_lossy().ends_with(".parquet.tmp")),
+        "no partial part is left behind"
+    );
+}
+
+#[test]
+fn bundled_mappings_read_their_samples() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sources");
+    let dir = tempfile::tempdir().expect("temp");
+    for (mapping, sample, lookup, expected_rows, expected_skipped) in [
+        (
+            "aws-iot-registry-events",
+            "aws-iot-registry-events.jsonl",
+            None,
+            5,
+            2,
+        ),
+        (
+            "azure-iot-hub-lifecycle",
+            "azure-iot-hub-lifecycle.jsonl",
+            None,
+            4,
+            1,
+        ),
+        (
+            "servicenow-change-request",
+            "servicenow-change-request.csv",
+            Some(("approvals", "servicenow-approvals.csv")),
+            6,
+            0,
+        ),
+        ("github-releases", "github-releases.jsonl", None, 3, 1),
+    ] {
+        let mapping = Mapping::bundled(mapping).expect("bundled").expect("parses");
+        let mut lookups = BTreeMap::new();
+        if let Some((name, file)) = lookup {
+            let rule = &mapping.file.lookups[name];
+            lookups.insert(
+                name.to_string(),
+                load_lookup(&samples.join(file), rule, name).expect("lookup"),
+            );
+        }
+        let opts = Options {
+            dataset: mapping.dataset,
+            mapping: Some(&mapping),
+            lookups: &lookups,
+            threads: 1,
+        };
+        let part = ingest_file(
+            &samples.join(sample),
+            dir.path(),
+            &opts,
+            &Progress::default(),
+        )
+        .unwrap_or_else(|e| panic!("{sample}: {e}"));
+        assert_eq!(part.rejected, 0, "{sample}: {:?}", part.first_rejections);
+        assert_eq!(
+            (part.rows, part.skipped),
+            (expected_rows, expected_skipped),
+            "{sample}"
+        );
+    }
+}

@@ -1,0 +1,918 @@
+//! Full-population test use cases: ingest event evidence into dataset parts recorded in the
+//! ledger, list them, run the test library for an engagement and record every run in the
+//! ledger, draw Type II samples, and generate synthetic data. Compiled with the `analytics`
+//! feature (on by default), which brings in Apache DataFusion.
+
+use crate::contract::{
+    DatasetList, DatasetPart, DatasetSummary, GenerateResult, IngestResult, IngestedFile,
+    SampleResult, SampleRow, SqlExport, TestInfo, TestLibrary,
+};
+use crate::scope::{EstateSource, Progress};
+use crate::workspace::Workspace;
+use crate::{App, AppError, Result};
+use fieldproof_analytics::engine::{Engine, Part, ScopedComponent, Setup};
+use fieldproof_analytics::ingest::{self, IngestedPart, LookupTable};
+use fieldproof_analytics::library::{self, LoadedTest};
+use fieldproof_analytics::mapping::Mapping;
+use fieldproof_analytics::{generate, AnalyticsError};
+use fieldproof_catalog::applicability::applicable;
+use fieldproof_core::control_test::{Skipped, TestResult, TestRun};
+use fieldproof_core::dataset::{self, DATASETS};
+use fieldproof_core::engagement::{Date, Engagement, Period};
+use fieldproof_core::sampling::{self, SizeBasis};
+use fieldproof_core::{assess, Estate, Scope};
+use fieldproof_evidence::hash::Sha256Hex;
+use fieldproof_evidence::ledger::{Added, DatasetRecord, EvidenceKind, SourceFile, TestRecord};
+use fieldproof_evidence::Metadata;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+impl From<AnalyticsError> for AppError {
+    fn from(e: AnalyticsError) -> Self {
+        match e {
+            AnalyticsError::Input(m) => AppError::Input(m),
+            AnalyticsError::Io { path, source } => AppError::Io { path, source },
+            AnalyticsError::Engine(m) => AppError::Input(m),
+        }
+    }
+}
+
+/// An `ingest` as a user asks for it.
+#[derive(Debug, Clone, Default)]
+pub struct IngestRequest {
+    /// The dataset.
+    pub dataset: String,
+    /// Files (JSON Lines or CSV, gzip or not).
+    pub files: Vec<PathBuf>,
+    /// A mapping file, or the name of a bundled mapping.
+    pub mapping: Option<String>,
+    /// Lookup tables: `NAME=FILE`.
+    pub lookups: Vec<String>,
+}
+
+/// What `test` runs.
+#[derive(Debug, Clone, Default)]
+pub struct TestRequest {
+    /// The engagement (its period and categories); default: the only one.
+    pub engagement: Option<String>,
+    /// Only these tests.
+    pub only: Vec<String>,
+    /// Parameter overrides: `NAME=VALUE`.
+    pub params: Vec<String>,
+    /// Memory the engine may use before spilling to disk, in MiB (default 1024).
+    pub memory_mb: Option<usize>,
+}
+
+/// How a sample's size is chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SampleSize {
+    /// From the table, by control frequency (`per_event` is the 10 % rule).
+    Frequency(String),
+    /// Attribute sampling: confidence, tolerable and expected deviation rates in percent.
+    Attribute(f64, f64, f64),
+    /// A size given.
+    Given(u64),
+}
+
+/// A `sample` as a user asks for it.
+#[derive(Debug, Clone)]
+pub struct SampleRequest {
+    /// The dataset.
+    pub dataset: String,
+    /// The engagement (period and scope).
+    pub engagement: Option<String>,
+    /// A SQL condition narrowing the population.
+    pub condition: Option<String>,
+    /// How to size the sample.
+    pub size: SampleSize,
+    /// The seed; default: drawn from the operating system and printed.
+    pub seed: Option<String>,
+    /// A sample size table other than the bundled one.
+    pub table: Option<PathBuf>,
+}
+
+/// A `generate` as a user asks for it.
+#[derive(Debug, Clone)]
+pub struct GenerateRequest {
+    /// The estate whose components the rows name.
+    pub estate: EstateSource,
+    /// Devices.
+    pub devices: u64,
+    /// Days.
+    pub days: u32,
+    /// First day (default 2026-01-01).
+    pub start: Option<String>,
+    /// Messages per device per day.
+    pub rate: u32,
+    /// Seed.
+    pub seed: u64,
+    /// No injected exception.
+    pub clean: bool,
+    /// Output directory.
+    pub out: PathBuf,
+}
+
+fn dataset_named(name: &str) -> Result<&'static dataset::Dataset> {
+    dataset::dataset(name).ok_or_else(|| {
+        AppError::Input(format!(
+            "'{name}' is not a dataset; the datasets are: {}",
+            dataset::names().join(", ")
+        ))
+    })
+}
+
+fn micros_to_date(micros: i64) -> Date {
+    Date::from_days(micros.div_euclid(86_400_000_000))
+}
+
+fn ts_text(micros: i64) -> String {
+    fieldproof_analytics::timestamp::format(micros)
+}
+
+/// The components in scope or shared, as the tests see them.
+fn scoped(estate: &Estate) -> Vec<ScopedComponent> {
+    assess(estate)
+        .by_id()
+        .filter(|(_, d)| d.scope != Scope::Out)
+        .map(|(c, d)| ScopedComponent::of(c, d))
+        .collect()
+}
+
+impl App {
+    fn analytics_dir(&self, ws: &Workspace, name: &str) -> Result<PathBuf> {
+        let dir = ws.dir.join(name);
+        std::fs::create_dir_all(&dir).map_err(|source| AppError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(dir)
+    }
+
+    fn mapping(&self, name: &str) -> Result<(Mapping, SourceFile)> {
+        let path = self.path(Path::new(name));
+        if path.is_file() {
+            fieldproof_evidence::check_regular_file(&path)?;
+            let text = std::fs::read_to_string(&path).map_err(|source| AppError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let mapping = Mapping::parse(&text, name)?;
+            let info = SourceFile {
+                name: name.to_string(),
+                sha256: Sha256Hex::of(text.as_bytes()),
+                size: text.len() as u64,
+            };
+            return Ok((mapping, info));
+        }
+        let bundled = fieldproof_analytics::mapping::BUNDLED
+            .iter()
+            .find(|(file, _)| file.trim_end_matches(".toml") == name.trim_end_matches(".toml"));
+        match bundled {
+            Some((file, text)) => Ok((
+                Mapping::parse(text, file)?,
+                SourceFile {
+                    name: format!("bundled:{file}"),
+                    sha256: Sha256Hex::of(text.as_bytes()),
+                    size: text.len() as u64,
+                },
+            )),
+            None => Err(AppError::Input(format!(
+                "--map {name}: neither a file nor a bundled mapping; the bundled mappings are: {}",
+                fieldproof_analytics::mapping::BUNDLED
+                    .iter()
+                    .map(|(f, _)| f.trim_end_matches(".toml"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Ingests files into parts of a dataset, each recorded in the ledger as a population with
+    /// its completeness-and-accuracy record. A file ingested before is a no-op.
+    pub async fn ingest(
+        &self,
+        request: &IngestRequest,
+        progress: Progress<'_>,
+    ) -> Result<IngestResult> {
+        let dataset = dataset_named(&request.dataset)?;
+        if request.files.is_empty() {
+            return Err(AppError::Input(
+                "give the files to ingest (JSON Lines or CSV, gzip too)".to_string(),
+            ));
+        }
+        let files: Vec<PathBuf> = request.files.iter().map(|f| self.path(f)).collect();
+        let mut total = 0u64;
+        for file in &files {
+            total += fieldproof_evidence::check_regular_file(file)
+                .map_err(|e| AppError::Input(format!("{e}; nothing was ingested")))?
+                .len();
+        }
+        let mapping = request
+            .mapping
+            .as_deref()
+            .map(|m| self.mapping(m))
+            .transpose()?;
+        if let Some((m, _)) = &mapping {
+            if m.dataset.name != dataset.name {
+                return Err(AppError::Input(format!(
+                    "--map {}: the mapping feeds {}, not {}",
+                    m.file.mapping.name, m.dataset.name, dataset.name
+                )));
+            }
+        }
+        let mut lookups: BTreeMap<String, LookupTable> = BTreeMap::new();
+        for spec in &request.lookups {
+            let (name, file) = spec
+                .split_once('=')
+                .ok_or_else(|| AppError::Input(format!("--lookup {spec}: write NAME=FILE")))?;
+            let Some((m, _)) = &mapping else {
+                return Err(AppError::Input(
+                    "--lookup needs a --map that names the lookup table".to_string(),
+                ));
+            };
+            let rule = m.file.lookups.get(name).ok_or_else(|| {
+                AppError::Input(format!(
+                    "--lookup {name}: the mapping has no [lookups.{name}] table"
+                ))
+            })?;
+            let path = self.path(Path::new(file));
+            fieldproof_evidence::check_regular_file(&path)?;
+            lookups.insert(name.to_string(), ingest::load_lookup(&path, rule, name)?);
+        }
+        if let Some((m, _)) = &mapping {
+            let missing: Vec<&String> = m
+                .file
+                .lookups
+                .keys()
+                .filter(|name| !lookups.contains_key(*name))
+                .collect();
+            if !missing.is_empty() {
+                return Err(AppError::Input(format!(
+                    "the mapping joins lookup tables {}: give each with {} ({})",
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    missing
+                        .iter()
+                        .map(|s| format!("--lookup {s}=FILE"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    missing
+                        .iter()
+                        .map(|n| format!("{n}: {}", m.file.lookups[*n].description))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )));
+            }
+        }
+        let ws = self.open().await?;
+        let result = async {
+            let tmp = self.analytics_dir(&ws, "tmp")?;
+            let rejects_dir = self.analytics_dir(&ws, "rejects")?;
+            let options = ingest::Options {
+                dataset,
+                mapping: mapping.as_ref().map(|(m, _)| m),
+                lookups: &lookups,
+                threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            };
+            let ledger = ws.ledger();
+            ledger.clean_leftovers();
+            let mut done = 0u64;
+            let mut out = Vec::new();
+            for (file, given) in files.iter().zip(&request.files) {
+                let counter = ingest::Progress::default();
+                let part: IngestedPart = {
+                    let counter2 = counter.clone();
+                    let path = file.clone();
+                    let tmp = tmp.clone();
+                    let handle = std::thread::scope(|scope| {
+                        let worker =
+                            scope.spawn(|| ingest::ingest_file(&path, &tmp, &options, &counter2));
+                        while !worker.is_finished() {
+                            progress(done + counter.read(), total);
+                            std::thread::sleep(std::time::Duration::from_millis(100));
+                        }
+                        worker.join()
+                    });
+                    handle.map_err(|_| AppError::Input("ingestion panicked".to_string()))??
+                };
+                done += part
+                    .source
+                    .size
+                    .max(std::fs::metadata(file).map(|m| m.len()).unwrap_or(0));
+                progress(done, total);
+                let rejects = match &part.rejects {
+                    Some(r) => {
+                        let target = rejects_dir.join(format!(
+                            "{}-{}.rejects.jsonl",
+                            dataset.name,
+                            &part.source.sha256[..16]
+                        ));
+                        std::fs::rename(r, &target).map_err(|source| AppError::Io {
+                            path: target.clone(),
+                            source,
+                        })?;
+                        Some(target)
+                    }
+                    None => None,
+                };
+                let record = DatasetRecord {
+                    dataset: dataset.name.to_string(),
+                    rows: part.rows,
+                    rejected: part.rejected,
+                    skipped: part.skipped,
+                    min_ts: ts_text(part.min_ts),
+                    max_ts: ts_text(part.max_ts),
+                    sources: vec![SourceFile {
+                        name: part.source.name.clone(),
+                        sha256: hex256(&part.source.sha256),
+                        size: part.source.size,
+                    }],
+                    mapping: mapping.as_ref().map(|(_, info)| info.clone()),
+                    lookups: lookups
+                        .values()
+                        .map(|l| SourceFile {
+                            name: l.source.name.clone(),
+                            sha256: hex256(&l.source.sha256),
+                            size: l.source.size,
+                        })
+                        .collect(),
+                    rejects_sha256: match &rejects {
+                        Some(r) => Some(hex256(&ingest::hash_file(r)?.sha256)),
+                        None => None,
+                    },
+                };
+                let meta = Metadata {
+                    controls: Vec::new(),
+                    population: true,
+                    covers: Some(Period {
+                        from: micros_to_date(part.min_ts),
+                        to: micros_to_date(part.max_ts),
+                    }),
+                    source: Some(part.source.name.clone()),
+                    note: mapping
+                        .as_ref()
+                        .map(|(m, _)| format!("mapping {}", m.file.mapping.name)),
+                    at: self.now(),
+                    by: self.actor.clone(),
+                    dataset: Some(record),
+                    ..Metadata::default()
+                };
+                let name = format!("{} part from {}", dataset.name, part.source.name);
+                let outcome = ledger
+                    .add_produced(EvidenceKind::Dataset, &name, &part.parquet, &meta)
+                    .await;
+                let _ = std::fs::remove_file(&part.parquet);
+                let outcome = outcome?;
+                out.push(IngestedFile {
+                    file: given.display().to_string(),
+                    source_sha256: part.source.sha256.clone(),
+                    evidence: outcome.evidence,
+                    duplicate: outcome.duplicate,
+                    sha256: outcome.sha256.to_string(),
+                    rows: part.rows,
+                    rejected: part.rejected,
+                    skipped: part.skipped,
+                    first_ts: ts_text(part.min_ts),
+                    last_ts: ts_text(part.max_ts),
+                    rejects: rejects.map(|r| r.display().to_string()),
+                    first_rejections: part.first_rejections.clone(),
+                });
+            }
+            Ok(IngestResult {
+                dataset: dataset.name.to_string(),
+                mapping: mapping
+                    .as_ref()
+                    .map(|(m, info)| format!("{} (sha256 {})", m.file.mapping.name, info.sha256)),
+                files: out,
+            })
+        }
+        .await;
+        ws.close().await;
+        result
+    }
+
+    async fn current_parts(&self, ws: &Workspace) -> Result<Vec<Added>> {
+        // Dataset parts belong to no engagement: the current evidence of no engagement holds them.
+        let items = ws.ledger().current_for("\u{0}").await?;
+        Ok(items.into_iter().filter(|a| a.dataset.is_some()).collect())
+    }
+
+    /// The datasets with their registered parts.
+    /// Outside a workspace: the schemas, with no part.
+    pub async fn datasets(&self) -> Result<DatasetList> {
+        let parts = match self.open_if_any().await? {
+            Some(ws) => {
+                let parts = self.current_parts(&ws).await;
+                ws.close().await;
+                parts?
+            }
+            None => Vec::new(),
+        };
+        Ok(DatasetList {
+            datasets: DATASETS
+                .iter()
+                .map(|d| {
+                    let mine: Vec<DatasetPart> = parts
+                        .iter()
+                        .filter_map(|a| {
+                            let r = a.dataset.as_ref()?;
+                            (r.dataset == d.name).then(|| DatasetPart {
+                                evidence: a.evidence.clone(),
+                                rows: r.rows,
+                                first_ts: r.min_ts.clone(),
+                                last_ts: r.max_ts.clone(),
+                                sources: r.sources.iter().map(|s| s.name.clone()).collect(),
+                                mapping: r.mapping.as_ref().map(|m| m.name.clone()),
+                                ingested_at: a.collected_at.clone(),
+                                sha256: a.sha256.to_string(),
+                            })
+                        })
+                        .collect();
+                    DatasetSummary {
+                        dataset: d.name.to_string(),
+                        title: d.title.to_string(),
+                        schema: *d,
+                        rows: mine.iter().map(|p| p.rows).sum(),
+                        parts: mine,
+                    }
+                })
+                .collect(),
+        })
+    }
+
+    fn tests_dir(&self, ws: Option<&Workspace>) -> Option<PathBuf> {
+        ws.map(|w| w.dir.join("tests"))
+    }
+
+    /// The test library: bundled tests and the workspace's own (`.fieldproof/tests/*.toml`).
+    pub async fn test_library(&self) -> Result<TestLibrary> {
+        let ws = self.open_if_any().await?;
+        let dir = self.tests_dir(ws.as_ref());
+        if let Some(ws) = ws {
+            ws.close().await;
+        }
+        let tests = library::load(dir.as_deref())?;
+        Ok(TestLibrary {
+            tests: tests
+                .into_iter()
+                .map(|t| TestInfo {
+                    definition: t.definition,
+                    origin: t.origin,
+                    sha256: t.sha256,
+                })
+                .collect(),
+        })
+    }
+
+    async fn engine_for(
+        &self,
+        ws: &Workspace,
+        engagement: &Engagement,
+        memory_mb: Option<usize>,
+    ) -> Result<(Engine, Vec<String>)> {
+        let estate = ws.store.load_estate().await?;
+        if estate.components.is_empty() {
+            return Err(AppError::Input(
+                "the workspace has no estate; `fieldproof apply ESTATE` first, so that the components in scope are known".to_string(),
+            ));
+        }
+        let components = scoped(&estate);
+        let ids = components.iter().map(|c| c.id.clone()).collect();
+        let parts: Vec<Part> = self
+            .current_parts(ws)
+            .await?
+            .into_iter()
+            .filter_map(|a| {
+                let record = a.dataset.as_ref()?;
+                Some(Part {
+                    dataset: record.dataset.clone(),
+                    evidence: a.evidence.clone(),
+                    sha256: a.sha256.to_string(),
+                    rows: record.rows,
+                    path: ws.blobs.path(&a.sha256),
+                })
+            })
+            .collect();
+        let engine = Engine::new(Setup {
+            period: engagement.period,
+            components,
+            parts,
+            spill_dir: ws.dir.join("tmp").join("spill"),
+            memory_limit: memory_mb.unwrap_or(1024) << 20,
+            partitions: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        })
+        .await?;
+        Ok((engine, ids))
+    }
+
+    /// Runs the tests that evidence controls applicable to the engagement, over the datasets
+    /// restricted to its period and scope, and records every run in the ledger.
+    pub async fn run_tests(&self, request: &TestRequest) -> Result<TestRun> {
+        let overrides = parse_overrides(&request.params)?;
+        let ws = self.open().await?;
+        let result = self.run_tests_in(&ws, request, &overrides).await;
+        ws.close().await;
+        result
+    }
+
+    /// Writes the SQL of a run (see [`Engine::export_sql`]) to `file` instead of running it.
+    pub async fn export_test_sql(&self, request: &TestRequest, file: &Path) -> Result<SqlExport> {
+        let overrides = parse_overrides(&request.params)?;
+        let ws = self.open().await?;
+        let result = async {
+            let engagement = self
+                .engagement_in(&ws, request.engagement.as_deref())
+                .await?;
+            let (tests, _) = self.select_tests(&ws, &engagement, request).await?;
+            let chosen: Vec<&LoadedTest> = tests.iter().collect();
+            let (engine, _) = self.engine_for(&ws, &engagement, request.memory_mb).await?;
+            let document = engine.export_sql(&chosen, &overrides)?;
+            let text = serde_json::to_string_pretty(&document)
+                .map_err(|e| AppError::Input(e.to_string()))?;
+            let file = self.path(file);
+            crate::scope::write_file(&file, text.as_bytes())?;
+            Ok(SqlExport {
+                file: file.display().to_string(),
+                engagement: engagement.id.clone(),
+                tests: chosen.iter().map(|t| t.definition.id.clone()).collect(),
+            })
+        }
+        .await;
+        ws.close().await;
+        result
+    }
+
+    /// The tests a request runs, and those it leaves out with the reason: with `only`, the
+    /// named tests; otherwise those evidencing a control applicable to the estate for the
+    /// engagement's categories.
+    async fn select_tests(
+        &self,
+        ws: &Workspace,
+        engagement: &Engagement,
+        request: &TestRequest,
+    ) -> Result<(Vec<LoadedTest>, Vec<Skipped>)> {
+        let catalog = self.catalog_in(ws).await?;
+        let tests = library::load(self.tests_dir(Some(ws)).as_deref())?;
+        for wanted in &request.only {
+            if !tests.iter().any(|t| &t.definition.id == wanted) {
+                return Err(AppError::Input(format!(
+                    "--only {wanted}: no such test; `fieldproof test --list` lists them"
+                )));
+            }
+        }
+        let estate = ws.store.load_estate().await?;
+        let assessment = assess(&estate);
+        let applicable_controls: Vec<String> =
+            applicable(&catalog, &assessment, &engagement.categories)
+                .iter()
+                .map(|a| a.control.id.clone())
+                .collect();
+        let mut chosen = Vec::new();
+        let mut skipped = Vec::new();
+        for test in tests {
+            let def = &test.definition;
+            if !request.only.is_empty() {
+                if request.only.contains(&def.id) {
+                    chosen.push(test);
+                }
+            } else if def.controls.iter().any(|c| applicable_controls.contains(c)) {
+                chosen.push(test);
+            } else {
+                skipped.push(Skipped {
+                    test: def.id.clone(),
+                    reason: format!(
+                        "none of its controls ({}) applies to the estate for this engagement's categories",
+                        def.controls.join(", ")
+                    ),
+                });
+            }
+        }
+        Ok((chosen, skipped))
+    }
+
+    async fn run_tests_in(
+        &self,
+        ws: &Workspace,
+        request: &TestRequest,
+        overrides: &BTreeMap<String, f64>,
+    ) -> Result<TestRun> {
+        let engagement = self
+            .engagement_in(ws, request.engagement.as_deref())
+            .await?;
+        let (tests, skipped) = self.select_tests(ws, &engagement, request).await?;
+        let (engine, components) = self.engine_for(ws, &engagement, request.memory_mb).await?;
+        let out_dir = self.analytics_dir(ws, &format!("results/{}", engagement.id))?;
+        let mut run = TestRun {
+            engagement: Some(engagement.id.clone()),
+            period: engagement.period,
+            components,
+            results: Vec::new(),
+            skipped,
+        };
+        for test in &tests {
+            let executed = engine.run(test, overrides, &out_dir).await?;
+            run.results
+                .push(self.record_run(ws, &engagement, test, executed).await?);
+        }
+        Ok(run)
+    }
+
+    async fn record_run(
+        &self,
+        ws: &Workspace,
+        engagement: &Engagement,
+        test: &LoadedTest,
+        executed: fieldproof_analytics::engine::Executed,
+    ) -> Result<TestResult> {
+        let def = &test.definition;
+        let ledger = ws.ledger();
+        let base = Metadata {
+            engagement: Some(engagement.id.clone()),
+            covers: Some(engagement.period),
+            population: true,
+            at: self.now(),
+            by: self.actor.clone(),
+            ..Metadata::default()
+        };
+        // The definition as run, and the exception rows as Parquet, kept as evidence.
+        let tmp = self.analytics_dir(ws, "tmp")?;
+        let definition_file = tmp.join(format!("{}.toml", def.id));
+        std::fs::write(&definition_file, &test.text).map_err(|source| AppError::Io {
+            path: definition_file.clone(),
+            source,
+        })?;
+        let definition = ledger
+            .add_produced(
+                EvidenceKind::File,
+                &format!("test definition {}.toml", def.id),
+                &definition_file,
+                &Metadata {
+                    note: Some(format!("definition of test {} ({})", def.id, test.origin)),
+                    ..base.clone()
+                },
+            )
+            .await;
+        let _ = std::fs::remove_file(&definition_file);
+        let definition = definition?;
+        let parquet = ledger
+            .add_produced(
+                EvidenceKind::File,
+                &format!("{}-exceptions.parquet", def.id),
+                &executed.parquet,
+                &Metadata {
+                    note: Some(format!("exception rows of test {} as Parquet", def.id)),
+                    ..base.clone()
+                },
+            )
+            .await?;
+        let previous = ws
+            .ledger()
+            .current_for(&engagement.id)
+            .await?
+            .into_iter()
+            .rfind(|a| {
+                a.engagement.as_deref() == Some(engagement.id.as_str())
+                    && a.test.as_ref().is_some_and(|t| t.test == def.id)
+            });
+        // The same result as the current one (same definition, parameters, inputs, scope and
+        // exceptions): nothing new to record.
+        let unchanged = previous.as_ref().filter(|p| {
+            p.test
+                .as_ref()
+                .is_some_and(|t| t.result_sha256.as_str() == executed.result_sha256)
+        });
+        let previous = previous.as_ref().map(|p| p.evidence.clone());
+        let record = TestRecord {
+            test: def.id.clone(),
+            outcome: executed.outcome,
+            population: executed.population,
+            exceptions: executed.exceptions,
+            definition: definition.evidence.clone(),
+            definition_sha256: definition.sha256.clone(),
+            parameters: executed.parameters.clone(),
+            components: executed.components.clone(),
+            inputs: executed.inputs.clone(),
+            exceptions_parquet: Some(parquet.evidence.clone()),
+            result_sha256: hex256(&executed.result_sha256),
+            engine: fieldproof_analytics::engine_name(),
+        };
+        let recorded = match unchanged {
+            Some(p) => fieldproof_evidence::AddOutcome {
+                name: p.name.clone(),
+                evidence: p.evidence.clone(),
+                sha256: p.sha256.clone(),
+                size: p.size,
+                entry: fieldproof_evidence::ledger::evidence_seq(&p.evidence).unwrap_or_default(),
+                duplicate: true,
+                blob_reused: true,
+            },
+            None => {
+                ledger
+                    .add_produced(
+                        EvidenceKind::TestResult,
+                        &format!("test {}: {}", def.id, executed.outcome.as_str()),
+                        &executed.csv,
+                        &Metadata {
+                            controls: def.controls.clone(),
+                            answers: def.answers.clone(),
+                            source: Some(fieldproof_analytics::engine_name()),
+                            note: Some(def.title.clone()),
+                            test: Some(record),
+                            // A new result supersedes the engagement's previous result of this test.
+                            supersedes: previous,
+                            ..base.clone()
+                        },
+                    )
+                    .await?
+            }
+        };
+        Ok(TestResult {
+            test: def.id.clone(),
+            title: def.title.clone(),
+            controls: def.controls.clone(),
+            severity: def.severity,
+            outcome: executed.outcome,
+            no_data: executed.no_data.clone(),
+            population: executed.population,
+            exceptions: executed.exceptions,
+            exception_meaning: def.exception.clone(),
+            columns: executed.columns.clone(),
+            first_exceptions: executed.first_rows.clone(),
+            parameters: executed
+                .parameters
+                .iter()
+                .map(|(k, v)| (k.clone(), v.parse().unwrap_or(0.0)))
+                .collect(),
+            definition_sha256: test.sha256.clone(),
+            inputs: executed.inputs.clone(),
+            result_sha256: executed.result_sha256.clone(),
+            evidence: Some(recorded.evidence),
+            duplicate: recorded.duplicate,
+            files: vec![
+                executed.csv.display().to_string(),
+                executed.parquet.display().to_string(),
+            ],
+        })
+    }
+
+    /// Draws a Type II sample from a dataset's population for an engagement.
+    pub async fn sample(&self, request: &SampleRequest) -> Result<SampleResult> {
+        let dataset = dataset_named(&request.dataset)?;
+        let ws = self.open().await?;
+        let result = async {
+            let engagement = self
+                .engagement_in(&ws, request.engagement.as_deref())
+                .await?;
+            let (engine, _) = self.engine_for(&ws, &engagement, None).await?;
+            let seed = match &request.seed {
+                Some(s) if !s.trim().is_empty() => s.trim().to_string(),
+                Some(_) => {
+                    return Err(AppError::Input("--seed: give a non-empty seed".to_string()))
+                }
+                None => random_seed()?,
+            };
+            // First the population, to size the sample from it where the rule needs it.
+            let probe = engine
+                .sample(dataset, request.condition.as_deref(), 0, &seed)
+                .await?;
+            let (size, basis) = match &request.size {
+                SampleSize::Given(n) => (*n, SizeBasis::Given),
+                SampleSize::Attribute(c, t, e) => (
+                    sampling::size_attribute(*c, *t, *e).map_err(AppError::Input)?,
+                    SizeBasis::Attribute {
+                        confidence: *c,
+                        tolerable: *t,
+                        expected: *e,
+                    },
+                ),
+                SampleSize::Frequency(f) if f.replace('-', "_") == "per_event" => (
+                    sampling::size_per_event(probe.population),
+                    SizeBasis::PerEvent,
+                ),
+                SampleSize::Frequency(f) => {
+                    let text = match &request.table {
+                        Some(path) => {
+                            let path = self.path(path);
+                            std::fs::read_to_string(&path).map_err(|source| AppError::Io {
+                                path: path.clone(),
+                                source,
+                            })?
+                        }
+                        None => sampling::DEFAULT_TABLE.to_string(),
+                    };
+                    let name = request.table.as_ref().map_or_else(
+                        || "soc2_sampling_sizes.tsv".to_string(),
+                        |p| p.display().to_string(),
+                    );
+                    let table = sampling::parse_table(&text, &name).map_err(AppError::Input)?;
+                    (
+                        sampling::size_for_frequency(&table, f).map_err(AppError::Input)?,
+                        SizeBasis::Frequency {
+                            frequency: f.clone(),
+                        },
+                    )
+                }
+            };
+            let size = size.min(probe.population);
+            let drawn = engine
+                .sample(dataset, request.condition.as_deref(), size, &seed)
+                .await?;
+            Ok(SampleResult {
+                dataset: dataset.name.to_string(),
+                engagement: Some(engagement.id.clone()),
+                period: engagement.period.to_string(),
+                condition: request.condition.clone(),
+                population: drawn.population,
+                population_sha256: drawn.population_sha256,
+                size,
+                basis,
+                seed,
+                columns: drawn.columns,
+                rows: drawn
+                    .rows
+                    .into_iter()
+                    .map(|(rank, key, values)| SampleRow { rank, key, values })
+                    .collect(),
+            })
+        }
+        .await;
+        ws.close().await;
+        result
+    }
+
+    /// Writes synthetic data for an estate with known exceptions and a truth file.
+    pub async fn generate(
+        &self,
+        request: &GenerateRequest,
+        progress: Progress<'_>,
+    ) -> Result<GenerateResult> {
+        let estate = self.estate(&request.estate, progress).await?;
+        let assessment = assess(&estate);
+        let targets = assessment
+            .by_id()
+            .map(|(c, d)| generate::Target::of(c, d))
+            .collect();
+        let start = match &request.start {
+            Some(s) => Date::parse(s).map_err(|e| AppError::Input(format!("--start: {e}")))?,
+            None => Date::parse("2026-01-01").map_err(AppError::Input)?,
+        };
+        let out = self.path(&request.out);
+        let truth = generate::generate(
+            &generate::Options {
+                targets,
+                devices: request.devices,
+                days: request.days,
+                start,
+                rate: request.rate,
+                seed: request.seed,
+                clean: request.clean,
+            },
+            &out,
+        )?;
+        Ok(GenerateResult {
+            directory: out.display().to_string(),
+            period: truth.period.clone(),
+            devices: truth.devices,
+            rate: truth.rate,
+            clean: truth.clean,
+            files: truth.files.clone(),
+            rows: truth.rows.clone(),
+            exceptions: truth
+                .exceptions
+                .iter()
+                .map(|(k, v)| (k.clone(), v.len()))
+                .collect(),
+            truth: out.join("truth.json").display().to_string(),
+        })
+    }
+}
+
+fn parse_overrides(params: &[String]) -> Result<BTreeMap<String, f64>> {
+    let mut overrides: BTreeMap<String, f64> = BTreeMap::new();
+    for p in params {
+        let (name, value) = p
+            .split_once('=')
+            .ok_or_else(|| AppError::Input(format!("--param {p}: write NAME=VALUE")))?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| AppError::Input(format!("--param {p}: '{value}' is not a number")))?;
+        overrides.insert(name.trim().to_string(), value);
+    }
+    Ok(overrides)
+}
+
+/// A SHA-256 in hex as the ledger types it (the engine produces well-formed hex).
+fn hex256(text: &str) -> Sha256Hex {
+    Sha256Hex::parse(text).unwrap_or_else(|_| Sha256Hex::of(text.as_bytes()))
+}
+
+fn random_seed() -> Result<String> {
+    let mut bytes = [0u8; 8];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| AppError::Input(format!("cannot draw a random seed ({e}); give --seed")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -1,0 +1,530 @@
+//! Full-population tests end to end through the real binary: generate data with known
+//! exceptions, ingest it, run the test library, and check what an auditor relies on — every
+//! injected exception found and nothing else, identical results for identical inputs, bad rows
+//! never lost, re-ingestion a no-op, "no data" never a pass, reproducible samples, and a pack
+//! that carries the inputs and verifies.
+
+use super::{example, fieldproof, temp, write};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = fieldproof(dir).args(args).output().expect("runs");
+    assert!(
+        out.status.success() || out.status.code() == Some(1),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// Generates data for `estate` with `options` into `gen/` and ingests every file.
+fn generate_and_ingest(d: &Path, estate: &str, options: &[&str]) {
+    let mut args = vec![
+        "generate", "--estate", estate, "-o", "gen", "--format", "json",
+    ];
+    args.extend_from_slice(options);
+    let generated = json(d, &args);
+    for (dataset, file) in generated["files"].as_object().expect("files") {
+        let file = format!("gen/{}", file.as_str().unwrap_or_default());
+        fieldproof(d)
+            .args(["ingest", dataset, &file])
+            .assert()
+            .success();
+    }
+}
+
+/// A workspace with the hardware-SaaS estate, an engagement over Jan–Feb 2026 and generated
+/// data for it ingested.
+fn workspace_with_data() -> tempfile::TempDir {
+    let dir = temp();
+    let d = dir.path();
+    let estate = example("hardware-saas");
+    let estate = estate.to_str().unwrap_or_default();
+    fieldproof(d).args(["init"]).assert().success();
+    fieldproof(d).args(["apply", estate]).assert().success();
+    fieldproof(d)
+        .args([
+            "engagement",
+            "create",
+            "--id",
+            "y1",
+            "--period",
+            "2026-01-01..2026-02-28",
+            "--categories",
+            "availability,processing_integrity,confidentiality",
+        ])
+        .assert()
+        .success();
+    generate_and_ingest(
+        d,
+        estate,
+        &[
+            "--devices",
+            "25",
+            "--days",
+            "59",
+            "--rate",
+            "12",
+            "--seed",
+            "7",
+        ],
+    );
+    dir
+}
+
+fn truth(dir: &Path) -> BTreeMap<String, usize> {
+    let text = std::fs::read_to_string(dir.join("gen/truth.json")).expect("truth file");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    value["exceptions"]
+        .as_object()
+        .expect("exceptions")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_array().map_or(0, Vec::len)))
+        .collect()
+}
+
+#[test]
+fn tests_find_exactly_the_injected_exceptions_and_results_are_reproducible() {
+    let dir = workspace_with_data();
+    let d = dir.path();
+    let run = json(d, &["test", "--format", "json"]);
+    let expected = truth(d);
+    let results = run["results"].as_array().expect("results");
+    assert!(
+        results.len() >= 15,
+        "most of the library applies to a device vendor: {run}"
+    );
+    let mut checked = 0;
+    for r in results {
+        let id = r["test"].as_str().unwrap_or_default();
+        if r["outcome"] == "no_data" {
+            assert_eq!(r["exceptions"], 0);
+            assert!(r["no_data"].as_str().is_some_and(|s| !s.is_empty()), "{r}");
+            continue;
+        }
+        let want = expected.get(id).copied().unwrap_or(0);
+        assert_eq!(r["exceptions"].as_u64(), Some(want as u64), "{id}: {r}");
+        assert_eq!(
+            r["outcome"],
+            if want == 0 { "pass" } else { "fail" },
+            "{id}"
+        );
+        // The exception rows are files, and evidence.
+        let csv = r["files"][0].as_str().expect("csv path");
+        let rows = std::fs::read_to_string(csv)
+            .expect("exceptions csv")
+            .lines()
+            .count();
+        assert_eq!(rows, want + 1, "{id}: header plus one line per exception");
+        checked += 1;
+    }
+    assert!(checked >= 15);
+
+    // Identical inputs give identical results, recorded once.
+    let again = json(d, &["test", "--format", "json"]);
+    for (a, b) in results
+        .iter()
+        .zip(again["results"].as_array().expect("results"))
+    {
+        assert_eq!(a["result_sha256"], b["result_sha256"], "{}", a["test"]);
+        assert_eq!(b["duplicate"], true, "{}", a["test"]);
+    }
+
+    // A parameter changes the result hash and is recorded.
+    let strict = json(
+        d,
+        &[
+            "test",
+            "--only",
+            "ti-silent-gaps",
+            "--param",
+            "max_gap_hours=1",
+            "--format",
+            "json",
+        ],
+    );
+    let loose = results
+        .iter()
+        .find(|r| r["test"] == "ti-silent-gaps")
+        .expect("ran");
+    assert_ne!(
+        strict["results"][0]["result_sha256"],
+        loose["result_sha256"]
+    );
+    assert_eq!(strict["results"][0]["parameters"]["max_gap_hours"], 1.0);
+
+    // Failed tests at the threshold exit 1; the ledger verifies with the runs bound to their inputs.
+    fieldproof(d)
+        .args(["test", "--fail-on", "high"])
+        .assert()
+        .code(1);
+    fieldproof(d).args(["verify"]).assert().success();
+    json(
+        d,
+        &[
+            "export",
+            "pack",
+            "--engagement",
+            "y1",
+            "-o",
+            "pack.zip",
+            "--format",
+            "json",
+        ],
+    );
+    let manifest = std::process::Command::new("unzip")
+        .args(["-p", "pack.zip", "manifest.json"])
+        .current_dir(d)
+        .output()
+        .expect("unzip runs");
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest.stdout).expect("manifest");
+    let names: Vec<String> = manifest["evidence"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        names.iter().any(|n| n.starts_with("test ti-replay")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("telemetry_ingest part")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n == "test definition ti-replay.toml"),
+        "{names:?}"
+    );
+    fieldproof(d)
+        .args(["verify", "pack.zip"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn clean_data_passes_every_test_with_data() {
+    let dir = temp();
+    let d = dir.path();
+    let estate = example("manufacturer");
+    let estate = estate.to_str().unwrap_or_default();
+    fieldproof(d).args(["init"]).assert().success();
+    fieldproof(d).args(["apply", estate]).assert().success();
+    fieldproof(d)
+        .args([
+            "engagement",
+            "create",
+            "--id",
+            "p1",
+            "--period",
+            "2026-01-01..2026-01-31",
+            "--categories",
+            "availability,processing_integrity",
+        ])
+        .assert()
+        .success();
+    generate_and_ingest(
+        d,
+        estate,
+        &["--devices", "10", "--days", "31", "--rate", "6", "--clean"],
+    );
+    let run = json(d, &["test", "--format", "json"]);
+    for r in run["results"].as_array().expect("results") {
+        assert_ne!(r["outcome"], "fail", "{r}");
+    }
+    fieldproof(d)
+        .args(["test", "--fail-on", "info"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn no_data_is_never_a_pass() {
+    let dir = temp();
+    let d = dir.path();
+    let estate = example("hardware-saas");
+    fieldproof(d).args(["init"]).assert().success();
+    fieldproof(d)
+        .args(["apply", estate.to_str().unwrap_or_default()])
+        .assert()
+        .success();
+    fieldproof(d)
+        .args([
+            "engagement",
+            "create",
+            "--id",
+            "y1",
+            "--period",
+            "2026-01-01..2026-12-31",
+        ])
+        .assert()
+        .success();
+    let run = json(d, &["test", "--format", "json"]);
+    let results = run["results"].as_array().expect("results");
+    assert!(!results.is_empty());
+    for r in results {
+        assert_eq!(r["outcome"], "no_data", "{r}");
+        assert!(r["no_data"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("fieldproof ingest"));
+    }
+    let text = fieldproof(d).args(["test"]).output().expect("runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("0 passed"), "{text}");
+}
+
+#[test]
+fn bad_rows_go_to_a_rejects_file_and_reingesting_is_a_no_op() {
+    let dir = temp();
+    let d = dir.path();
+    fieldproof(d).args(["init"]).assert().success();
+    let rows = concat!(
+        r#"{"ts":"2026-01-01T00:00:00Z","tenant":"t1","device_id":"d1","message_id":"m1","outcome":"accepted","reason":null,"stored_tenant":"t1"}"#,
+        "\n",
+        r#"{"ts":"yesterday","tenant":"t1","device_id":"d1","message_id":"m2","outcome":"accepted","reason":null,"stored_tenant":"t1"}"#,
+        "\n",
+        r#"{"ts":"2026-01-01T00:02:00Z","tenant":"t1","device_id":"d1","message_id":"m3","outcome":"lost","reason":null,"stored_tenant":"t1"}"#,
+        "\n",
+        "not json\n",
+        r#"{"ts":"2026-01-01T00:04:00Z","tenant":"t1","device_id":"d1","message_id":"m5","outcome":"accepted","reason":null,"stored_tenant":"t1","region":"eu"}"#,
+        "\n",
+    );
+    write(d, "t.jsonl", rows);
+    let first = json(
+        d,
+        &["ingest", "telemetry_ingest", "t.jsonl", "--format", "json"],
+    );
+    let file = &first["files"][0];
+    assert_eq!(file["rows"], 2);
+    assert_eq!(file["rejected"], 3);
+    let rejects =
+        std::fs::read_to_string(file["rejects"].as_str().expect("rejects file")).expect("read");
+    let lines: Vec<serde_json::Value> = rejects
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l["line"].as_u64().unwrap_or(0))
+            .collect::<Vec<_>>(),
+        [2, 3, 4]
+    );
+    assert!(
+        lines[0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ts"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("outcome"),
+        "{}",
+        lines[1]
+    );
+    let text = fieldproof(d)
+        .args(["ingest", "telemetry_ingest", "t.jsonl"])
+        .output()
+        .expect("runs");
+    assert!(text.status.success());
+    assert!(String::from_utf8_lossy(&text.stdout).contains("already ingested"));
+    let listed = json(d, &["datasets", "--format", "json"]);
+    let telemetry = listed["datasets"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["dataset"] == "telemetry_ingest"))
+        .expect("listed");
+    assert_eq!(telemetry["parts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(telemetry["rows"], 2);
+    // A file that is not there stores nothing and says so.
+    fieldproof(d)
+        .args(["ingest", "telemetry_ingest", "missing.jsonl"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("missing.jsonl"));
+    fieldproof(d)
+        .args(["ingest", "telemetry", "t.jsonl"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("telemetry_ingest"));
+}
+
+#[test]
+fn bundled_mappings_ingest_their_samples_unedited() {
+    let dir = temp();
+    let d = dir.path();
+    fieldproof(d).args(["init"]).assert().success();
+    let sources = super::repo().join("examples/sources");
+    let source = |name: &str| sources.join(name).display().to_string();
+    let cases = [
+        (
+            "device_identity_events",
+            "aws-iot-registry-events",
+            "aws-iot-registry-events.jsonl",
+            5,
+            2,
+        ),
+        (
+            "device_identity_events",
+            "azure-iot-hub-lifecycle",
+            "azure-iot-hub-lifecycle.jsonl",
+            4,
+            1,
+        ),
+        (
+            "firmware_releases",
+            "github-releases",
+            "github-releases.jsonl",
+            3,
+            1,
+        ),
+    ];
+    for (dataset, mapping, file, rows, skipped) in cases {
+        let r = json(
+            d,
+            &[
+                "ingest",
+                dataset,
+                &source(file),
+                "--map",
+                mapping,
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(r["files"][0]["rows"], rows, "{mapping}: {r}");
+        assert_eq!(r["files"][0]["skipped"], skipped, "{mapping}: {r}");
+        assert_eq!(r["files"][0]["rejected"], 0, "{mapping}: {r}");
+    }
+    let approvals = format!("approvals={}", source("servicenow-approvals.csv"));
+    let r = json(
+        d,
+        &[
+            "ingest",
+            "changes",
+            &source("servicenow-change-request.csv"),
+            "--map",
+            "servicenow-change-request",
+            "--lookup",
+            &approvals,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r["files"][0]["rows"], 6, "{r}");
+    // Without the lookup it needs, the mapping refuses and names it.
+    fieldproof(d)
+        .args([
+            "ingest",
+            "changes",
+            &source("servicenow-change-request.csv"),
+            "--map",
+            "servicenow-change-request",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--lookup approvals=FILE"));
+}
+
+#[test]
+fn samples_are_reproducible_from_seed_and_population_hash() {
+    let dir = workspace_with_data();
+    let d = dir.path();
+    let args = [
+        "sample",
+        "--dataset",
+        "access_sessions",
+        "--where",
+        "privileged",
+        "--frequency",
+        "daily",
+        "--seed",
+        "audit-2026",
+        "--format",
+        "json",
+    ];
+    let a = json(d, &args);
+    let b = json(d, &args);
+    assert_eq!(a, b);
+    assert_eq!(a["size"], 25);
+    assert_eq!(a["rows"].as_array().map(Vec::len), Some(25));
+    let other = json(
+        d,
+        &[
+            "sample",
+            "--dataset",
+            "access_sessions",
+            "--where",
+            "privileged",
+            "--frequency",
+            "daily",
+            "--seed",
+            "another",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(a["population_sha256"], other["population_sha256"]);
+    assert_ne!(a["rows"], other["rows"]);
+    // Re-derive the selection by hand: the smallest SHA-256(seed ":" key).
+    let ranks: Vec<&str> = a["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["rank"].as_str())
+        .collect();
+    let mut sorted = ranks.clone();
+    sorted.sort_unstable();
+    assert_eq!(ranks, sorted);
+    let attribute = json(
+        d,
+        &[
+            "sample",
+            "--dataset",
+            "changes",
+            "--confidence",
+            "95",
+            "--tolerable",
+            "10",
+            "--expected",
+            "0",
+            "--seed",
+            "s",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        attribute["size"].as_u64(),
+        Some(29.min(attribute["population"].as_u64().unwrap_or(0)))
+    );
+    let csv = fieldproof(d)
+        .args([
+            "sample",
+            "--dataset",
+            "changes",
+            "--size",
+            "3",
+            "--seed",
+            "s",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .expect("runs");
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    assert!(csv.starts_with("rank,key,change_id,"), "{csv}");
+    assert_eq!(csv.lines().count(), 4);
+}
