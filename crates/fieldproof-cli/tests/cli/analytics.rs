@@ -528,3 +528,104 @@ fn samples_are_reproducible_from_seed_and_population_hash() {
     assert!(csv.starts_with("rank,key,change_id,"), "{csv}");
     assert_eq!(csv.lines().count(), 4);
 }
+
+#[test]
+fn users_add_tests_as_files_in_the_same_format() {
+    let dir = workspace_with_data();
+    let d = dir.path();
+    let tests = d.join(".fieldproof/tests");
+    std::fs::create_dir_all(&tests).expect("mkdir");
+    std::fs::write(
+        tests.join("ac-session-length.toml"),
+        r#"[test]
+id = "ac-session-length"
+title = "Sessions end within the allowed length"
+description = "Every access session ends within the allowed number of hours after it starts."
+controls = ["FP-RS-01"]
+datasets = ["access_sessions"]
+severity = "medium"
+exception = "A session longer than allowed."
+key = ["session_id"]
+
+[parameters]
+max_hours = { default = 1, doc = "Longest a session may last, in hours" }
+
+[sql]
+population = "SELECT session_id FROM access_sessions WHERE ended_at IS NOT NULL"
+exceptions = """
+SELECT session_id, started_at, ended_at FROM access_sessions
+WHERE ended_at > started_at + INTERVAL '{max_hours} hours'
+"""
+"#,
+    )
+    .expect("write");
+    let listed = json(d, &["test", "--list", "--format", "json"]);
+    let mine = listed["tests"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|t| t["definition"]["id"] == "ac-session-length")
+        })
+        .expect("listed");
+    assert!(mine["origin"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with("ac-session-length.toml"));
+    let run = json(
+        d,
+        &["test", "--only", "ac-session-length", "--format", "json"],
+    );
+    let r = &run["results"][0];
+    assert_eq!(r["outcome"], "fail", "{r}");
+    assert!(r["population"].as_u64().unwrap_or(0) > 0);
+    assert_eq!(
+        r["exceptions"], r["population"],
+        "every generated session lasts two hours"
+    );
+    let relaxed = json(
+        d,
+        &[
+            "test",
+            "--only",
+            "ac-session-length",
+            "--param",
+            "max_hours=3",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(relaxed["results"][0]["outcome"], "pass");
+    fieldproof(d)
+        .args([
+            "test",
+            "--only",
+            "ac-session-length",
+            "--param",
+            "max_hours=abc",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a number"));
+    fieldproof(d)
+        .args([
+            "test",
+            "--only",
+            "ac-session-length",
+            "--param",
+            "max_minutes=5",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("max_hours"));
+    // A broken test file is named, and nothing runs.
+    std::fs::write(
+        tests.join("broken.toml"),
+        "[test]\nid = \"x\"\nseverity = \"urgent\"\n",
+    )
+    .expect("write");
+    fieldproof(d)
+        .args(["test"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("broken.toml"));
+}
