@@ -201,7 +201,7 @@ pub fn load(extra_dir: Option<&Path>) -> Result<Vec<LoadedTest>> {
     let mut tests: BTreeMap<String, LoadedTest> = BTreeMap::new();
     let mut problems = Vec::new();
     for (name, text) in BUNDLED {
-        match parse(text, name) {
+        match parse(text, &format!("bundled:{name}")) {
             Ok(t) => {
                 tests.insert(t.definition.id.clone(), t);
             }

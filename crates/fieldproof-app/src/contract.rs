@@ -468,7 +468,7 @@ pub struct DatasetList {
 pub struct TestInfo {
     /// The definition.
     pub definition: fieldproof_core::control_test::TestDefinition,
-    /// Bundled file name, or the path of a workspace test.
+    /// `bundled:FILE` for a bundled test, or the path of a workspace test.
     pub origin: String,
     /// SHA-256 of the file.
     pub sha256: String,

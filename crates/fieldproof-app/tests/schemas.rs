@@ -1,6 +1,6 @@
 //! The published JSON Schemas (`docs/schemas/NAME.schema.json`) are the schemas of the typed
 //! contracts, byte for byte: a contract change without republishing fails here. Regenerate with
-//! `FIELDPROOF_BLESS=1 cargo test -p fieldproof-app --test schemas` and review the diff.
+//! `FIELDPROOF_BLESS=1 cargo test --workspace --test schemas` and review the diff.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

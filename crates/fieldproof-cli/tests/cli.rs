@@ -1,7 +1,7 @@
 //! End-to-end tests of the real `fieldproof` binary, each in its own temporary directory.
 //!
 //! Golden files live in `tests/golden/<example>/`; after an intended change to an output,
-//! regenerate them with `FIELDPROOF_BLESS=1 cargo test -p fieldproof-cli --test cli` and review
+//! regenerate them with `FIELDPROOF_BLESS=1 cargo test --workspace --test cli` and review
 //! the diff.
 
 use assert_cmd::Command;

@@ -107,19 +107,24 @@ pub fn run_text(run: &TestRun) -> String {
 
 /// The test library as a table: id, severity, datasets, controls, title, origin.
 pub fn library_text(tests: &[(&TestDefinition, &str)]) -> String {
-    let width = tests
-        .iter()
-        .map(|(t, _)| t.id.chars().count())
-        .max()
-        .unwrap_or(4)
-        .max(4);
+    let width = |f: &dyn Fn(&TestDefinition) -> usize, min: usize| {
+        tests
+            .iter()
+            .map(|(t, _)| f(t))
+            .max()
+            .unwrap_or(min)
+            .max(min)
+    };
+    let id = width(&|t| t.id.chars().count(), 4);
+    let datasets = width(&|t| t.datasets.join(", ").chars().count(), 8);
+    let controls = width(&|t| t.controls.join(", ").chars().count(), 8);
     let mut out = format!(
-        "{:<width$}  {:<8}  {:<28}  {:<16}  {}\n",
+        "{:<id$}  {:<8}  {:<datasets$}  {:<controls$}  {}\n",
         "TEST", "SEVERITY", "DATASETS", "CONTROLS", "TITLE"
     );
     for (t, origin) in tests {
         out.push_str(&format!(
-            "{:<width$}  {:<8}  {:<28}  {:<16}  {}{}\n",
+            "{:<id$}  {:<8}  {:<datasets$}  {:<controls$}  {}{}\n",
             t.id,
             t.severity.as_str(),
             t.datasets.join(", "),
