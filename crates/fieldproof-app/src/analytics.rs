@@ -20,7 +20,7 @@ use fieldproof_core::control_test::{Skipped, TestResult, TestRun};
 use fieldproof_core::dataset::{self, DATASETS};
 use fieldproof_core::engagement::{Date, Engagement, Period};
 use fieldproof_core::sampling::{self, SizeBasis};
-use fieldproof_core::{assess, Estate, Scope};
+use fieldproof_core::{assess, Assessment, Estate, Scope};
 use fieldproof_evidence::hash::Sha256Hex;
 use fieldproof_evidence::ledger::{Added, DatasetRecord, EvidenceKind, SourceFile, TestRecord};
 use fieldproof_evidence::Metadata;
@@ -130,12 +130,21 @@ fn ts_text(micros: i64) -> String {
 }
 
 /// The components in scope or shared, as the tests see them.
-fn scoped(estate: &Estate) -> Vec<ScopedComponent> {
-    assess(estate)
+fn scoped(assessment: &Assessment<'_>) -> Vec<ScopedComponent> {
+    assessment
         .by_id()
         .filter(|(_, d)| d.scope != Scope::Out)
         .map(|(c, d)| ScopedComponent::of(c, d))
         .collect()
+}
+
+/// What a test run, or its SQL export, works on.
+struct Prepared {
+    engagement: Engagement,
+    tests: Vec<LoadedTest>,
+    skipped: Vec<Skipped>,
+    engine: Engine,
+    components: Vec<String>,
 }
 
 impl App {
@@ -401,8 +410,9 @@ impl App {
     }
 
     /// The datasets with their registered parts.
-    /// Outside a workspace: the schemas, with no part.
-    pub async fn datasets(&self) -> Result<DatasetList> {
+    /// Outside a workspace: the schemas, with no part. `only` keeps one dataset.
+    pub async fn datasets(&self, only: Option<&str>) -> Result<DatasetList> {
+        let wanted = only.map(dataset_named).transpose()?;
         let parts = match self.open_if_any().await? {
             Some(ws) => {
                 let parts = self.current_parts(&ws).await;
@@ -414,6 +424,7 @@ impl App {
         Ok(DatasetList {
             datasets: DATASETS
                 .iter()
+                .filter(|d| wanted.is_none_or(|w| w.name == d.name))
                 .map(|d| {
                     let mine: Vec<DatasetPart> = parts
                         .iter()
@@ -467,19 +478,25 @@ impl App {
         })
     }
 
-    async fn engine_for(
-        &self,
-        ws: &Workspace,
-        engagement: &Engagement,
-        memory_mb: Option<usize>,
-    ) -> Result<(Engine, Vec<String>)> {
+    /// The workspace's estate, which tests need to know the components in scope.
+    async fn estate_for_tests(&self, ws: &Workspace) -> Result<Estate> {
         let estate = ws.store.load_estate().await?;
         if estate.components.is_empty() {
             return Err(AppError::Input(
                 "the workspace has no estate; `fieldproof apply ESTATE` first, so that the components in scope are known".to_string(),
             ));
         }
-        let components = scoped(&estate);
+        Ok(estate)
+    }
+
+    async fn engine_for(
+        &self,
+        ws: &Workspace,
+        engagement: &Engagement,
+        assessment: &Assessment<'_>,
+        memory_mb: Option<usize>,
+    ) -> Result<(Engine, Vec<String>)> {
+        let components = scoped(assessment);
         let ids = components.iter().map(|c| c.id.clone()).collect();
         let parts: Vec<Part> = self
             .current_parts(ws)
@@ -523,12 +540,13 @@ impl App {
         let overrides = parse_overrides(&request.params)?;
         let ws = self.open().await?;
         let result = async {
-            let engagement = self
-                .engagement_in(&ws, request.engagement.as_deref())
-                .await?;
-            let (tests, _) = self.select_tests(&ws, &engagement, request).await?;
+            let Prepared {
+                engagement,
+                tests,
+                engine,
+                ..
+            } = self.prepare(&ws, request).await?;
             let chosen: Vec<&LoadedTest> = tests.iter().collect();
-            let (engine, _) = self.engine_for(&ws, &engagement, request.memory_mb).await?;
             let document = engine.export_sql(&chosen, &overrides)?;
             let text = serde_json::to_string_pretty(&document)
                 .map_err(|e| AppError::Input(e.to_string()))?;
@@ -552,6 +570,7 @@ impl App {
         &self,
         ws: &Workspace,
         engagement: &Engagement,
+        assessment: &Assessment<'_>,
         request: &TestRequest,
     ) -> Result<(Vec<LoadedTest>, Vec<Skipped>)> {
         let catalog = self.catalog_in(ws).await?;
@@ -563,10 +582,8 @@ impl App {
                 )));
             }
         }
-        let estate = ws.store.load_estate().await?;
-        let assessment = assess(&estate);
         let applicable_controls: Vec<String> =
-            applicable(&catalog, &assessment, &engagement.categories)
+            applicable(&catalog, assessment, &engagement.categories)
                 .iter()
                 .map(|a| a.control.id.clone())
                 .collect();
@@ -599,12 +616,16 @@ impl App {
         request: &TestRequest,
         overrides: &BTreeMap<String, f64>,
     ) -> Result<TestRun> {
-        let engagement = self
-            .engagement_in(ws, request.engagement.as_deref())
-            .await?;
-        let (tests, skipped) = self.select_tests(ws, &engagement, request).await?;
-        let (engine, components) = self.engine_for(ws, &engagement, request.memory_mb).await?;
+        let Prepared {
+            engagement,
+            tests,
+            skipped,
+            engine,
+            components,
+        } = self.prepare(ws, request).await?;
         let out_dir = self.analytics_dir(ws, &format!("results/{}", engagement.id))?;
+        // The engagement's current results, read once: each run supersedes its test's.
+        let current = ws.ledger().current_for(&engagement.id).await?;
         let mut run = TestRun {
             engagement: Some(engagement.id.clone()),
             period: engagement.period,
@@ -613,11 +634,42 @@ impl App {
             skipped,
         };
         for test in &tests {
+            let previous = current.iter().rfind(|a| {
+                a.engagement.as_deref() == Some(engagement.id.as_str())
+                    && a.test
+                        .as_ref()
+                        .is_some_and(|t| t.test == test.definition.id)
+            });
             let executed = engine.run(test, overrides, &out_dir).await?;
-            run.results
-                .push(self.record_run(ws, &engagement, test, executed).await?);
+            run.results.push(
+                self.record_run(ws, &engagement, test, executed, previous)
+                    .await?,
+            );
         }
         Ok(run)
+    }
+
+    /// The engagement, the tests the request selects and the engine over the datasets,
+    /// from one read of the estate.
+    async fn prepare(&self, ws: &Workspace, request: &TestRequest) -> Result<Prepared> {
+        let engagement = self
+            .engagement_in(ws, request.engagement.as_deref())
+            .await?;
+        let estate = self.estate_for_tests(ws).await?;
+        let assessment = assess(&estate);
+        let (tests, skipped) = self
+            .select_tests(ws, &engagement, &assessment, request)
+            .await?;
+        let (engine, components) = self
+            .engine_for(ws, &engagement, &assessment, request.memory_mb)
+            .await?;
+        Ok(Prepared {
+            engagement,
+            tests,
+            skipped,
+            engine,
+            components,
+        })
     }
 
     async fn record_run(
@@ -626,6 +678,7 @@ impl App {
         engagement: &Engagement,
         test: &LoadedTest,
         executed: fieldproof_analytics::engine::Executed,
+        previous: Option<&Added>,
     ) -> Result<TestResult> {
         let def = &test.definition;
         let ledger = ws.ledger();
@@ -668,23 +721,14 @@ impl App {
                 },
             )
             .await?;
-        let previous = ws
-            .ledger()
-            .current_for(&engagement.id)
-            .await?
-            .into_iter()
-            .rfind(|a| {
-                a.engagement.as_deref() == Some(engagement.id.as_str())
-                    && a.test.as_ref().is_some_and(|t| t.test == def.id)
-            });
         // The same result as the current one (same definition, parameters, inputs, scope and
         // exceptions): nothing new to record.
-        let unchanged = previous.as_ref().filter(|p| {
+        let unchanged = previous.filter(|p| {
             p.test
                 .as_ref()
                 .is_some_and(|t| t.result_sha256.as_str() == executed.result_sha256)
         });
-        let previous = previous.as_ref().map(|p| p.evidence.clone());
+        let previous = previous.map(|p| p.evidence.clone());
         let record = TestRecord {
             test: def.id.clone(),
             outcome: executed.outcome,
@@ -766,7 +810,10 @@ impl App {
             let engagement = self
                 .engagement_in(&ws, request.engagement.as_deref())
                 .await?;
-            let (engine, _) = self.engine_for(&ws, &engagement, None).await?;
+            let estate = self.estate_for_tests(&ws).await?;
+            let (engine, _) = self
+                .engine_for(&ws, &engagement, &assess(&estate), None)
+                .await?;
             let seed = match &request.seed {
                 Some(s) if !s.trim().is_empty() => s.trim().to_string(),
                 Some(_) => {

@@ -14,9 +14,7 @@ use fieldproof_app::analytics::{
 use fieldproof_app::contract::{DatasetList, GenerateResult, IngestResult, SampleResult};
 use fieldproof_app::scope::EstateSource;
 use fieldproof_app::App;
-use fieldproof_core::control_test::Outcome as TestOutcome;
 use fieldproof_core::dataset;
-use fieldproof_core::findings::reaches_severity;
 use fieldproof_core::sampling::SizeBasis;
 use fieldproof_report::test_results;
 use fieldproof_report::text::{count, truncate};
@@ -100,16 +98,7 @@ fn ingest_text(r: &IngestResult) -> String {
 }
 
 pub async fn datasets(app: &App, args: &DatasetsArgs) -> Result<Outcome> {
-    let mut r = app.datasets().await?;
-    if let Some(name) = &args.dataset {
-        if dataset::dataset(name).is_none() {
-            bail!(
-                "'{name}' is not a dataset; the datasets are: {}",
-                dataset::names().join(", ")
-            );
-        }
-        r.datasets.retain(|d| &d.dataset == name);
-    }
+    let r = app.datasets(args.dataset.as_deref()).await?;
     match args.format {
         SummaryFormat::Json => output::json(&r)?,
         SummaryFormat::Text if args.dataset.is_some() => output::print(&dataset_text(&r))?,
@@ -253,13 +242,7 @@ pub async fn test(app: &App, args: &TestArgs) -> Result<Outcome> {
         TestFormat::Json => output::json(&run)?,
         TestFormat::Table => output::print(&test_results::run_text(&run))?,
     }
-    let failed: Vec<_> = run
-        .results
-        .iter()
-        .filter(|r| r.outcome == TestOutcome::Fail)
-        .map(|r| r.severity)
-        .collect();
-    Ok(if reaches_severity(&failed, args.fail_on) {
+    Ok(if run.fails_at(args.fail_on) {
         Outcome::FindingsAtThreshold
     } else {
         Outcome::Ok

@@ -161,6 +161,19 @@ pub struct TestRun {
     pub skipped: Vec<Skipped>,
 }
 
+impl TestRun {
+    /// Whether a test failed at or above `threshold` (none: never), for `--fail-on`.
+    pub fn fails_at(&self, threshold: Option<crate::Severity>) -> bool {
+        let failed: Vec<crate::Severity> = self
+            .results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Fail)
+            .map(|r| r.severity)
+            .collect();
+        crate::findings::reaches_severity(&failed, threshold)
+    }
+}
+
 /// A test not run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Skipped {

@@ -39,28 +39,38 @@ fn generate_and_ingest(d: &Path, estate: &str, options: &[&str]) {
     }
 }
 
+/// A workspace with `example`'s estate applied and the engagement `args` create.
+fn workspace(example_name: &str, engagement: &[&str]) -> (tempfile::TempDir, String) {
+    let dir = temp();
+    let d = dir.path();
+    let estate = example(example_name)
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    fieldproof(d).args(["init"]).assert().success();
+    fieldproof(d).args(["apply", &estate]).assert().success();
+    let mut args = vec!["engagement", "create"];
+    args.extend_from_slice(engagement);
+    fieldproof(d).args(&args).assert().success();
+    (dir, estate)
+}
+
 /// A workspace with the hardware-SaaS estate, an engagement over Jan–Feb 2026 and generated
 /// data for it ingested.
 fn workspace_with_data() -> tempfile::TempDir {
-    let dir = temp();
-    let d = dir.path();
-    let estate = example("hardware-saas");
-    let estate = estate.to_str().unwrap_or_default();
-    fieldproof(d).args(["init"]).assert().success();
-    fieldproof(d).args(["apply", estate]).assert().success();
-    fieldproof(d)
-        .args([
-            "engagement",
-            "create",
+    let (dir, estate) = workspace(
+        "hardware-saas",
+        &[
             "--id",
             "y1",
             "--period",
             "2026-01-01..2026-02-28",
             "--categories",
             "availability,processing_integrity,confidentiality",
-        ])
-        .assert()
-        .success();
+        ],
+    );
+    let d = dir.path();
+    let estate = estate.as_str();
     generate_and_ingest(
         d,
         estate,
@@ -212,25 +222,19 @@ fn tests_find_exactly_the_injected_exceptions_and_results_are_reproducible() {
 
 #[test]
 fn clean_data_passes_every_test_with_data() {
-    let dir = temp();
-    let d = dir.path();
-    let estate = example("manufacturer");
-    let estate = estate.to_str().unwrap_or_default();
-    fieldproof(d).args(["init"]).assert().success();
-    fieldproof(d).args(["apply", estate]).assert().success();
-    fieldproof(d)
-        .args([
-            "engagement",
-            "create",
+    let (dir, estate) = workspace(
+        "manufacturer",
+        &[
             "--id",
             "p1",
             "--period",
             "2026-01-01..2026-01-31",
             "--categories",
             "availability,processing_integrity",
-        ])
-        .assert()
-        .success();
+        ],
+    );
+    let d = dir.path();
+    let estate = estate.as_str();
     generate_and_ingest(
         d,
         estate,
@@ -248,25 +252,11 @@ fn clean_data_passes_every_test_with_data() {
 
 #[test]
 fn no_data_is_never_a_pass() {
-    let dir = temp();
+    let (dir, _) = workspace(
+        "hardware-saas",
+        &["--id", "y1", "--period", "2026-01-01..2026-12-31"],
+    );
     let d = dir.path();
-    let estate = example("hardware-saas");
-    fieldproof(d).args(["init"]).assert().success();
-    fieldproof(d)
-        .args(["apply", estate.to_str().unwrap_or_default()])
-        .assert()
-        .success();
-    fieldproof(d)
-        .args([
-            "engagement",
-            "create",
-            "--id",
-            "y1",
-            "--period",
-            "2026-01-01..2026-12-31",
-        ])
-        .assert()
-        .success();
     let run = json(d, &["test", "--format", "json"]);
     let results = run["results"].as_array().expect("results");
     assert!(!results.is_empty());
