@@ -370,6 +370,13 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("key", schema_for::<KeyInfo>()),
         ("key-rotate", schema_for::<KeyRotated>()),
         ("key-protect", schema_for::<KeyProtection>()),
+        ("status-list", schema_for::<StatusList>()),
+        ("status-applied", schema_for::<StatusApplied>()),
+        ("readiness", schema_for::<fieldproof_readiness::Readiness>()),
+        (
+            "diff",
+            schema_for::<fieldproof_readiness::compare::Comparison>(),
+        ),
     ];
     all.into_iter()
         .map(|(name, schema)| (name, closed(schema)))
@@ -553,4 +560,26 @@ pub struct SqlExport {
     pub engagement: String,
     /// The tests in it.
     pub tests: Vec<String>,
+}
+
+/// `status list`: an engagement's design statuses and roadmap pins.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct StatusList {
+    /// The engagement.
+    pub engagement: String,
+    /// Control statuses, by control.
+    pub statuses: Vec<fieldproof_core::status::ControlStatus>,
+    /// Roadmap pins, by item.
+    pub pins: Vec<fieldproof_core::status::RoadmapPin>,
+}
+
+/// `status set`, `status pin`, `status apply`: what changed.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct StatusApplied {
+    /// The engagement.
+    pub engagement: String,
+    /// The changes (empty when nothing changed).
+    pub changes: Vec<fieldproof_core::status::PlanChange>,
+    /// The change set recorded, if anything changed.
+    pub change_set: Option<i64>,
 }

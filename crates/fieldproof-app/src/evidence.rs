@@ -289,20 +289,7 @@ impl App {
             ));
         }
         let assessment = assess(&estate);
-        let expectations: Vec<Expectation> =
-            applicable(&catalog, &assessment, &engagement.categories)
-                .iter()
-                .flat_map(|a| {
-                    let sole = a.control.evidence.len() == 1;
-                    a.control.evidence.iter().map(move |e| Expectation {
-                        control: a.control.id.clone(),
-                        request: e.id.clone(),
-                        sole,
-                        artifact: e.artifact.clone(),
-                        window: e.cadence.window(engagement.report_type),
-                    })
-                })
-                .collect();
+        let expectations = expectations(&catalog, &assessment, &engagement);
         let items = ws.ledger().current_for(&engagement.id).await?;
         Ok(freshness::report(engagement, &expectations, &items))
     }
@@ -514,4 +501,25 @@ impl App {
         ws.close().await;
         Ok(head?)
     }
+}
+
+/// What every evidence request of the controls applicable to `engagement` expects.
+pub fn expectations(
+    catalog: &fieldproof_catalog::Catalog,
+    assessment: &fieldproof_core::assessment::Assessment<'_>,
+    engagement: &fieldproof_core::engagement::Engagement,
+) -> Vec<Expectation> {
+    applicable(catalog, assessment, &engagement.categories)
+        .iter()
+        .flat_map(|a| {
+            let sole = a.control.evidence.len() == 1;
+            a.control.evidence.iter().map(move |e| Expectation {
+                control: a.control.id.clone(),
+                request: e.id.clone(),
+                sole,
+                artifact: e.artifact.clone(),
+                window: e.cadence.window(engagement.report_type),
+            })
+        })
+        .collect()
 }

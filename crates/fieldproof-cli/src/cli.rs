@@ -70,6 +70,17 @@ pub enum Command {
     Key(KeyArgs),
     /// Write one consistent copy of the workspace database (which `verify --store` accepts).
     Backup(BackupArgs),
+    /// Design status of controls (implemented, partially_implemented, planned,
+    /// not_implemented, not_applicable) with owner and rationale, and roadmap pins.
+    Status(StatusArgs),
+    /// Readiness of an engagement: design and operating status per control, findings with
+    /// owner and due date, rollups, the buyer's questions, the minimum evidence set, the roadmap.
+    Readiness(ReadinessArgs),
+    /// Reports: readiness, system-description, controls, tests, as Markdown, HTML or PDF.
+    Report(ReportArgs),
+    /// Year over year: scope drift, control status changes, new and closed findings, test trend
+    /// between two engagements.
+    Diff(DiffArgs),
     /// Ingest event evidence (JSON Lines or CSV, gzip too) into a dataset: validated rows become
     /// a Parquet part recorded in the ledger as a population; bad rows go to a rejects file.
     #[cfg(feature = "analytics")]
@@ -568,6 +579,145 @@ pub struct CoverageArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(subcommand)]
+    pub command: StatusCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatusCommand {
+    /// The design statuses and roadmap pins of an engagement.
+    List {
+        /// Engagement id (default: the only one).
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Set one control's design status (recorded in the change log).
+    Set {
+        /// Control id (`FP-PE-04`).
+        control: String,
+        /// implemented, partially_implemented, planned, not_implemented or not_applicable.
+        #[arg(long)]
+        status: String,
+        /// Who owns the control (needed the first time).
+        #[arg(long)]
+        owner: Option<String>,
+        /// What exists, what is missing, or why it does not apply (needed the first time).
+        #[arg(long)]
+        rationale: Option<String>,
+        /// When the gap is due to close, YYYY-MM-DD.
+        #[arg(long)]
+        due: Option<String>,
+        /// Engagement id (default: the only one).
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Pin a roadmap item (a control id, scope:RULE, coverage:CRITERION, monitor:TEST) to a phase.
+    Pin {
+        /// The roadmap item.
+        item: String,
+        /// Phase 1, 2 or 3.
+        #[arg(required_unless_present = "unpin")]
+        phase: Option<u8>,
+        /// Remove the pin instead.
+        #[arg(long, conflicts_with = "phase")]
+        unpin: bool,
+        /// Engagement id (default: the only one).
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Apply a status file (YAML) like the estate: statuses and pins become the file's.
+    Apply {
+        /// The status file.
+        file: PathBuf,
+        /// Engagement id (default: the file's `engagement`, else the only one).
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ReadinessArgs {
+    /// Engagement id (default: the only one).
+    #[arg(long)]
+    pub engagement: Option<String>,
+    /// Exit with code 1 when a finding is at least this severe.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Output format (json: docs/schemas/readiness.schema.json).
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+/// Which report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportName {
+    /// Executive summary, scope, responsibility matrix, findings, heat map, tests, evidence, roadmap.
+    Readiness,
+    /// A system description draft organised by the description criteria.
+    SystemDescription,
+    /// The controls matrix (also CSV).
+    Controls,
+    /// Test results with populations, exceptions and hashes.
+    Tests,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    /// Markdown.
+    Md,
+    /// One self-contained HTML file.
+    Html,
+    /// PDF (needs -o).
+    Pdf,
+    /// CSV (controls only).
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which report.
+    #[arg(value_enum)]
+    pub report: ReportName,
+    /// Engagement id (default: the only one).
+    #[arg(long)]
+    pub engagement: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormatArg::Html)]
+    pub format: ReportFormatArg,
+    /// Add a year-over-year section comparing with this earlier engagement (readiness report).
+    #[arg(long, value_name = "ENGAGEMENT")]
+    pub compare_with: Option<String>,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier engagement.
+    pub from: String,
+    /// The later engagement.
+    pub to: String,
+    /// Output format (json: docs/schemas/diff.schema.json).
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct ExportArgs {
     #[command(subcommand)]
     pub command: ExportCommand,
@@ -580,6 +730,35 @@ pub enum ExportCommand {
         /// Framework to export instead of the control library (`nist`, `tsc`, an imported id, ...).
         #[arg(long)]
         framework: Option<String>,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// The system security plan of an engagement (OSCAL 1.1.3): boundary, components,
+    /// implemented requirements with design status and shared responsibilities.
+    OscalSsp {
+        /// Engagement id (default: the only one).
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// The assessment results of an engagement (OSCAL 1.1.3): observations from tests and
+    /// evidence, a finding per TSC criterion, risks from open findings.
+    OscalAr {
+        /// Engagement id (default: the only one).
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// The roadmap as an OSCAL 1.1.3 plan of action and milestones.
+    OscalPoam {
+        /// Engagement id (default: the only one).
+        #[arg(long)]
+        engagement: Option<String>,
         /// Write to FILE instead of stdout.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,

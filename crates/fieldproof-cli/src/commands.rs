@@ -4,7 +4,8 @@
 use crate::cli::{
     CatalogArgs, CatalogCommand, Cli, Command, CrosswalkFormat, DocumentFormat, EngagementArgs,
     EngagementCommand, EvidenceArgs, EvidenceCommand, ExportArgs, ExportCommand, KeyArgs,
-    KeyCommand, MatrixFormat, ScopeFormat, SummaryFormat,
+    KeyCommand, MatrixFormat, ReportFormatArg, ReportName, ScopeFormat, StatusArgs, StatusCommand,
+    SummaryFormat,
 };
 use crate::output::{self, Progress};
 use crate::Outcome;
@@ -219,6 +220,79 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Export(args) => export(app, &args).await,
+        Command::Status(args) => status(app, &args).await,
+        Command::Readiness(args) => {
+            let threshold = args
+                .fail_on
+                .as_deref()
+                .map(|s| {
+                    fieldproof_core::Severity::parse(s).ok_or_else(|| {
+                        anyhow!(
+                            "--fail-on '{s}': expected one of: {}",
+                            fieldproof_core::Severity::expected()
+                        )
+                    })
+                })
+                .transpose()?;
+            let basis = app.readiness(args.engagement.as_deref()).await?;
+            let r = &basis.readiness;
+            match args.format {
+                SummaryFormat::Json => output::json(r)?,
+                SummaryFormat::Text => {
+                    output::print(&fieldproof_report::readiness::readiness_text(r))?
+                }
+            }
+            if let Some(threshold) = threshold {
+                if r.findings.iter().any(|f| f.severity >= threshold) {
+                    return Ok(Outcome::FindingsAtThreshold);
+                }
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Report(args) => {
+            use fieldproof_app::readiness::ReportFormat;
+            use fieldproof_report::readiness::ReportKind;
+            let kind = match args.report {
+                ReportName::Readiness => ReportKind::Readiness,
+                ReportName::SystemDescription => ReportKind::SystemDescription,
+                ReportName::Controls => ReportKind::Controls,
+                ReportName::Tests => ReportKind::Tests,
+            };
+            let format = match args.format {
+                ReportFormatArg::Md => ReportFormat::Markdown,
+                ReportFormatArg::Html => ReportFormat::Html,
+                ReportFormatArg::Pdf => ReportFormat::Pdf,
+                ReportFormatArg::Csv => ReportFormat::Csv,
+            };
+            if format == ReportFormat::Pdf && args.output.is_none() {
+                return Err(anyhow!(
+                    "--format pdf writes a binary file: give -o FILE.pdf"
+                ));
+            }
+            let bytes = app
+                .report(
+                    kind,
+                    args.engagement.as_deref(),
+                    format,
+                    args.compare_with.as_deref(),
+                )
+                .await?;
+            output::emit(args.output.as_deref(), &bytes)?;
+            if let Some(path) = &args.output {
+                eprintln!("Wrote {} ({} bytes)", path.display(), bytes.len());
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Diff(args) => {
+            let r = app.compare(&args.from, &args.to).await?;
+            match args.format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => {
+                    output::print(&fieldproof_report::readiness::comparison_text(&r))?
+                }
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Engagement(args) => engagement(app, &args).await,
         Command::Evidence(args) => evidence(app, &args).await,
         Command::Verify(args) => {
@@ -497,8 +571,145 @@ async fn catalog(app: &App, args: &CatalogArgs) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
+async fn status(app: &App, args: &StatusArgs) -> Result<Outcome> {
+    use fieldproof_app::readiness::StatusSetRequest;
+    let (r, format) = match &args.command {
+        StatusCommand::List { engagement, format } => {
+            let r = app.status_list(engagement.as_deref()).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => {
+                    let mut text = format!(
+                        "Engagement {}: {}, {}\n",
+                        r.engagement,
+                        count(r.statuses.len(), "control status", "control statuses"),
+                        count(r.pins.len(), "roadmap pin", "roadmap pins")
+                    );
+                    for s in &r.statuses {
+                        text.push_str(&format!(
+                            "  {:<10} {:<22} {}: {}{}\n",
+                            s.control,
+                            s.status.as_str(),
+                            s.owner,
+                            s.rationale,
+                            s.due.map(|d| format!(" (due {d})")).unwrap_or_default()
+                        ));
+                    }
+                    for p in &r.pins {
+                        text.push_str(&format!("  pin {} to phase {}\n", p.item, p.phase));
+                    }
+                    output::print(&text)?;
+                }
+            }
+            return Ok(Outcome::Ok);
+        }
+        StatusCommand::Set {
+            control,
+            status,
+            owner,
+            rationale,
+            due,
+            engagement,
+            format,
+        } => (
+            app.status_set(&StatusSetRequest {
+                engagement: engagement.clone(),
+                control: control.clone(),
+                status: status.clone(),
+                owner: owner.clone(),
+                rationale: rationale.clone(),
+                due: due.clone(),
+            })
+            .await?,
+            format,
+        ),
+        StatusCommand::Pin {
+            item,
+            phase,
+            unpin,
+            engagement,
+            format,
+        } => (
+            app.status_pin(
+                engagement.as_deref(),
+                item,
+                if *unpin { None } else { *phase },
+            )
+            .await?,
+            format,
+        ),
+        StatusCommand::Apply {
+            file,
+            engagement,
+            format,
+        } => (app.status_apply(file, engagement.as_deref()).await?, format),
+    };
+    match format {
+        SummaryFormat::Json => output::json(&r)?,
+        SummaryFormat::Text => {
+            let mut text = String::new();
+            for c in &r.changes {
+                let sign = match c.action {
+                    fieldproof_core::diff::Action::Added => '+',
+                    fieldproof_core::diff::Action::Changed => '~',
+                    fieldproof_core::diff::Action::Removed => '-',
+                };
+                text.push_str(&format!(
+                    "{sign} {} {}{}\n",
+                    c.entity.as_str().replace('_', " "),
+                    c.key,
+                    if c.fields.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", c.fields.join(", "))
+                    }
+                ));
+            }
+            text.push_str(&match r.change_set {
+                Some(set) => format!(
+                    "Engagement {}: {} recorded as change set {set}.\n",
+                    r.engagement,
+                    count(r.changes.len(), "change", "changes")
+                ),
+                None => format!(
+                    "Engagement {}: already current, nothing changed.\n",
+                    r.engagement
+                ),
+            });
+            output::print(&text)?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+async fn export_readiness(
+    app: &App,
+    which: fieldproof_app::readiness::ReadinessOscal,
+    engagement: &Option<String>,
+    output: &Option<std::path::PathBuf>,
+) -> Result<Outcome> {
+    let document = app
+        .export_readiness_oscal(which, engagement.as_deref())
+        .await?;
+    let mut text = serde_json::to_string_pretty(&document)?;
+    text.push('\n');
+    output::emit(output.as_deref(), text.as_bytes())?;
+    Ok(Outcome::Ok)
+}
+
 async fn export(app: &App, args: &ExportArgs) -> Result<Outcome> {
+    use fieldproof_app::readiness::ReadinessOscal;
     let (what, output) = match &args.command {
+        ExportCommand::OscalSsp { engagement, output } => {
+            return export_readiness(app, ReadinessOscal::Ssp, engagement, output).await;
+        }
+        ExportCommand::OscalAr { engagement, output } => {
+            return export_readiness(app, ReadinessOscal::AssessmentResults, engagement, output)
+                .await;
+        }
+        ExportCommand::OscalPoam { engagement, output } => {
+            return export_readiness(app, ReadinessOscal::Poam, engagement, output).await;
+        }
         ExportCommand::OscalCatalog { framework, output } => {
             (OscalExport::Catalog(framework.clone()), output)
         }

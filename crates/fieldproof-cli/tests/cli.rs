@@ -906,6 +906,8 @@ mod contracts;
 mod evidence;
 #[path = "cli/legacy.rs"]
 mod legacy;
+#[path = "cli/readiness.rs"]
+mod readiness;
 #[path = "cli/readme.rs"]
 mod readme;
 #[path = "cli/reliability.rs"]

@@ -34,7 +34,7 @@ impl EntityKind {
 }
 
 /// Added, changed or removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// New entry.
@@ -250,5 +250,109 @@ mod tests {
                 (EntityKind::Component, "c".into(), Action::Added, vec![]),
             ]
         );
+    }
+}
+
+/// Undoes one change recorded in the change log (entity name, key, content before as JSON, as
+/// stored): undoing the change sets made after a date, newest first, gives the estate as it was
+/// at that date. Entities that are not part of the estate (catalogs, engagements, statuses)
+/// are left alone. Lists stay sorted by key.
+pub fn undo(
+    estate: &mut Estate,
+    entity: &str,
+    key: &str,
+    before: &serde_json::Value,
+) -> Result<(), String> {
+    fn restore<T: serde::de::DeserializeOwned>(
+        list: &mut Vec<T>,
+        key: &str,
+        key_of: impl Fn(&T) -> String,
+        before: &serde_json::Value,
+    ) -> Result<(), String> {
+        list.retain(|t| key_of(t) != key);
+        if !before.is_null() {
+            let value: T = serde_json::from_value(before.clone())
+                .map_err(|e| format!("the recorded content of '{key}' cannot be read: {e}"))?;
+            list.push(value);
+            list.sort_by_key(|t| key_of(t));
+        }
+        Ok(())
+    }
+    match entity {
+        "setting" => {
+            let value = before.as_str().unwrap_or_default().to_string();
+            match key {
+                "organisation" => estate.organisation = value,
+                "service" => estate.service = value,
+                _ => {}
+            }
+            Ok(())
+        }
+        "subservice_organisation" => restore(
+            &mut estate.subservice_organisations,
+            key,
+            |s: &SubserviceOrganisation| s.id.clone(),
+            before,
+        ),
+        "responsibility" => restore(
+            &mut estate.responsibilities,
+            key,
+            |s: &ResponsibilityStatement| s.domain.as_str().to_string(),
+            before,
+        ),
+        "component" => restore(
+            &mut estate.components,
+            key,
+            |c: &Component| c.id.clone(),
+            before,
+        ),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod undo_tests {
+    use super::*;
+    use crate::component::{Facts, Kind, Operator, Site, Zone};
+
+    fn component(id: &str, kind: Kind) -> Component {
+        Component {
+            id: id.into(),
+            name: id.into(),
+            kind,
+            operated_by: Operator::Us,
+            site: Site::OurCloud,
+            zone: Zone::It,
+            declared_scope: None,
+            facts: Facts::default(),
+            subservice: None,
+            description: None,
+            owner: None,
+            access_via: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn undoing_the_diff_of_two_estates_gives_back_the_first() {
+        let old = Estate {
+            organisation: "Org".into(),
+            service: "Svc".into(),
+            components: vec![component("a", Kind::Bms), component("b", Kind::Dcim)],
+            ..Estate::default()
+        };
+        let mut changed_b = component("b", Kind::Dcim);
+        changed_b.name = "renamed".into();
+        let new = Estate {
+            organisation: "Org 2".into(),
+            service: "Svc".into(),
+            components: vec![changed_b, component("c", Kind::Pacs)],
+            ..Estate::default()
+        };
+        let mut estate = new.clone();
+        for change in diff(&old, &new).iter().rev() {
+            let before = serde_json::to_value(&change.before).unwrap_or_default();
+            undo(&mut estate, change.entity.as_str(), &change.key, &before).expect("undo");
+        }
+        assert_eq!(estate, old);
     }
 }

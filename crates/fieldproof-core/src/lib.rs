@@ -18,6 +18,7 @@ pub mod location;
 pub mod responsibility;
 pub mod sampling;
 pub mod scope;
+pub mod status;
 
 pub use assessment::{assess, Assessment};
 pub use component::{Component, Fact, Facts, Kind, Operator, Scope, Site, Zone};

@@ -9,6 +9,7 @@
 mod csv_inventory;
 pub mod error;
 pub mod record;
+pub mod status_file;
 mod yaml;
 
 pub use csv_inventory::{accepted_columns, OPTIONAL_COLUMNS, REQUIRED_COLUMNS};

@@ -107,7 +107,7 @@ pub fn parse(
 
 /// Problems the YAML parser would misreport: a NUL byte (a binary or UTF-16 file, reported by
 /// the parser as a missing field) and a second document after `---` (silently ignored by it).
-fn check_text(path: &Path, text: &str) -> Result<(), LoadError> {
+pub(crate) fn check_text(path: &Path, text: &str) -> Result<(), LoadError> {
     let at = |offset: usize, message: String| {
         let (line, column) = fieldproof_core::location::line_column(text, offset);
         LoadError::at(
@@ -155,7 +155,7 @@ fn check_text(path: &Path, text: &str) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn yaml_error(path: &Path, text: &str, error: FromYamlError) -> LoadError {
+pub(crate) fn yaml_error(path: &Path, text: &str, error: FromYamlError) -> LoadError {
     let (marker, field, message) = match error {
         FromYamlError::ParseYaml(e) => {
             let marker = load_error_marker(&e);

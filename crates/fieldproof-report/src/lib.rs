@@ -7,9 +7,13 @@
 
 pub mod boundary;
 pub mod catalog;
+pub mod doc;
 pub mod documents;
 pub mod evidence;
 pub mod matrix;
+pub mod oscal;
+pub mod pdf;
+pub mod readiness;
 pub mod scope;
 pub mod test_results;
 pub mod text;

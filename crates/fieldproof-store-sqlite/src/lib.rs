@@ -10,12 +10,13 @@
 use async_trait::async_trait;
 use fieldproof_core::diff::{diff, Action, Change, Entity, EntityKind};
 use fieldproof_core::engagement::Engagement;
+use fieldproof_core::status::{apply_changes, plan_changes, PlanEntity, StatusPlan};
 use fieldproof_core::Estate;
 use fieldproof_store::{
     Append, Appended, ApplyOutcome, BackupInfo, CatalogStore, ChangeLogStore, ChangeMeta,
     ChangeSet, EngagementStore, EstateStore, EvidenceQuery, EvidenceState, IndexUpdate,
-    IndexedEvidence, KeyRecord, LedgerEntry, LedgerHead, LedgerStore, RecordedChange, StoreError,
-    StoredCatalog, WorkspaceInfo, WorkspaceStore,
+    IndexedEvidence, KeyRecord, LedgerEntry, LedgerHead, LedgerStore, PlanOutcome, RecordedChange,
+    StatusStore, StoreError, StoredCatalog, WorkspaceInfo, WorkspaceStore,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqliteConnection, SqlitePool};
@@ -581,6 +582,114 @@ impl EngagementStore for SqliteStore {
             })
             .collect()
     }
+}
+
+#[async_trait]
+impl StatusStore for SqliteStore {
+    async fn status_plan(&self, engagement: &str) -> Result<StatusPlan, StoreError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(backend("reading control statuses"))?;
+        read_plan(&mut conn, engagement).await
+    }
+
+    async fn save_status_plan(
+        &self,
+        engagement: &str,
+        plan: &StatusPlan,
+        partial: bool,
+        meta: &ChangeMeta,
+    ) -> Result<PlanOutcome, StoreError> {
+        let mut guard = self.begin("saving control statuses").await?;
+        let conn: &mut SqliteConnection = &mut guard;
+        let result = async move {
+            let write = backend("saving control statuses");
+            let old = read_plan(conn, engagement).await?;
+            let changes = plan_changes(&old, plan, partial);
+            if changes.is_empty() {
+                return Ok(PlanOutcome {
+                    changes,
+                    change_set: None,
+                });
+            }
+            let new = apply_changes(&old, &changes);
+            sqlx::query("DELETE FROM control_status WHERE engagement = ?")
+                .bind(engagement)
+                .execute(&mut *conn)
+                .await
+                .map_err(&write)?;
+            let rows = new
+                .statuses
+                .iter()
+                .map(|s| (PlanEntity::ControlStatus, s.control.clone(), encode(s)))
+                .chain(
+                    new.pins
+                        .iter()
+                        .map(|p| (PlanEntity::RoadmapPin, p.item.clone(), encode(p))),
+                );
+            for (entity, key, body) in rows {
+                sqlx::query(
+                    "INSERT INTO control_status (engagement, entity, key, body) VALUES (?, ?, ?, ?)",
+                )
+                .bind(engagement)
+                .bind(entity.as_str())
+                .bind(&key)
+                .bind(&body)
+                .execute(&mut *conn)
+                .await
+                .map_err(&write)?;
+            }
+            let set = insert_change_set(conn, meta).await.map_err(&write)?;
+            for change in &changes {
+                insert_change(
+                    conn,
+                    set,
+                    change.entity.as_str(),
+                    &format!("{engagement}#{}", change.key),
+                    change.action.as_str(),
+                    &encode(&change.fields),
+                    &encode(&change.before),
+                    &encode(&change.after),
+                )
+                .await
+                .map_err(&write)?;
+            }
+            Ok(PlanOutcome {
+                changes,
+                change_set: Some(set),
+            })
+        }
+        .await;
+        end(guard, "saving control statuses", result).await
+    }
+}
+
+async fn read_plan(
+    conn: &mut SqliteConnection,
+    engagement: &str,
+) -> Result<StatusPlan, StoreError> {
+    let rows = sqlx::query(
+        "SELECT entity, key, body FROM control_status WHERE engagement = ? ORDER BY entity, key",
+    )
+    .bind(engagement)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend("reading control statuses"))?;
+    let mut plan = StatusPlan::default();
+    for row in rows {
+        let entity: String = row.get(0);
+        let key: String = row.get(1);
+        let body: String = row.get(2);
+        if entity == PlanEntity::ControlStatus.as_str() {
+            plan.statuses.push(decode("control status", &key, &body)?);
+        } else {
+            plan.pins.push(decode("roadmap pin", &key, &body)?);
+        }
+    }
+    plan.normalise();
+    Ok(plan)
 }
 
 #[async_trait]

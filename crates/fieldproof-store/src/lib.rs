@@ -14,6 +14,7 @@ pub mod story;
 use async_trait::async_trait;
 use fieldproof_core::diff::Change;
 use fieldproof_core::engagement::Engagement;
+use fieldproof_core::status::{PlanChange, StatusPlan};
 use fieldproof_core::Estate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -400,6 +401,34 @@ pub trait EngagementStore: Send + Sync {
     async fn engagements(&self) -> Result<Vec<Engagement>, StoreError>;
 }
 
+/// What saving a status plan did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanOutcome {
+    /// The changes (empty when the plan was already current).
+    pub changes: Vec<PlanChange>,
+    /// The change set recorded, if anything changed.
+    pub change_set: Option<i64>,
+}
+
+/// The design status of controls and the roadmap pins, per engagement.
+#[async_trait]
+pub trait StatusStore: Send + Sync {
+    /// An engagement's status plan, sorted by key (empty when nothing is set).
+    async fn status_plan(&self, engagement: &str) -> Result<StatusPlan, StoreError>;
+
+    /// Saves `plan` for `engagement` atomically, recording every change under `meta` (change log
+    /// entities `control_status` and `roadmap_pin`, keyed `ENGAGEMENT#ITEM`). With `partial`,
+    /// entries the plan does not name are kept; otherwise they are removed. The changes are
+    /// computed inside the transaction, so two writers cannot lose each other's update.
+    async fn save_status_plan(
+        &self,
+        engagement: &str,
+        plan: &StatusPlan,
+        partial: bool,
+        meta: &ChangeMeta,
+    ) -> Result<PlanOutcome, StoreError>;
+}
+
 /// The evidence ledger and its index.
 #[async_trait]
 pub trait LedgerStore: Send + Sync {
@@ -449,11 +478,23 @@ pub trait LedgerStore: Send + Sync {
 
 /// Everything a workspace stores: what every backend implements.
 pub trait Store:
-    WorkspaceStore + EstateStore + ChangeLogStore + CatalogStore + EngagementStore + LedgerStore
+    WorkspaceStore
+    + EstateStore
+    + ChangeLogStore
+    + CatalogStore
+    + EngagementStore
+    + StatusStore
+    + LedgerStore
 {
 }
 
 impl<T> Store for T where
-    T: WorkspaceStore + EstateStore + ChangeLogStore + CatalogStore + EngagementStore + LedgerStore
+    T: WorkspaceStore
+        + EstateStore
+        + ChangeLogStore
+        + CatalogStore
+        + EngagementStore
+        + StatusStore
+        + LedgerStore
 {
 }

@@ -46,6 +46,7 @@ pub fn meta(at: &str, actor: &str) -> ChangeMeta {
 pub async fn run(store: Arc<dyn Store>) {
     estate_and_catalogs(store.as_ref()).await;
     engagements(store.as_ref()).await;
+    statuses(store.as_ref()).await;
     ledger(store).await;
 }
 
@@ -199,6 +200,99 @@ async fn engagements(store: &dyn Store) {
             log[0].changes[0].action.as_str()
         ),
         ("engagement", "changed")
+    );
+}
+
+async fn statuses(store: &dyn Store) {
+    use fieldproof_core::status::{ControlStatus, DesignStatus, RoadmapPin, StatusPlan};
+    let status = |control: &str, status: DesignStatus| ControlStatus {
+        control: control.into(),
+        status,
+        owner: "facilities".into(),
+        rationale: "stated".into(),
+        due: None,
+    };
+    assert_eq!(
+        store.status_plan("soc2-2026").await.expect("empty"),
+        StatusPlan::default()
+    );
+    let plan = StatusPlan {
+        statuses: vec![
+            status("FP-B", DesignStatus::Planned),
+            status("FP-A", DesignStatus::Implemented),
+        ],
+        pins: vec![RoadmapPin {
+            item: "FP-B".into(),
+            phase: 1,
+        }],
+    };
+    let meta = meta("2026-01-09T00:00:00Z", "dana");
+    let first = store
+        .save_status_plan("soc2-2026", &plan, false, &meta)
+        .await
+        .expect("apply");
+    assert_eq!(first.changes.len(), 3);
+    assert!(first.change_set.is_some());
+    let again = store
+        .save_status_plan("soc2-2026", &plan, false, &meta)
+        .await
+        .expect("again");
+    assert!(
+        again.changes.is_empty() && again.change_set.is_none(),
+        "applying the same plan records nothing"
+    );
+    // `status set`: one control changes, the others stay.
+    let one = StatusPlan {
+        statuses: vec![status("FP-B", DesignStatus::Implemented)],
+        pins: Vec::new(),
+    };
+    let set = store
+        .save_status_plan("soc2-2026", &one, true, &meta)
+        .await
+        .expect("set");
+    assert_eq!(set.changes.len(), 1);
+    let stored = store.status_plan("soc2-2026").await.expect("read");
+    assert_eq!(
+        stored
+            .statuses
+            .iter()
+            .map(|s| (s.control.as_str(), s.status))
+            .collect::<Vec<_>>(),
+        vec![
+            ("FP-A", DesignStatus::Implemented),
+            ("FP-B", DesignStatus::Implemented)
+        ]
+    );
+    assert_eq!(stored.pin_of("FP-B"), Some(1));
+    assert_eq!(
+        store.status_plan("other").await.expect("other"),
+        StatusPlan::default(),
+        "plans are per engagement"
+    );
+    let log = store.change_log(1).await.expect("log");
+    assert_eq!(
+        (
+            log[0].changes[0].entity.as_str(),
+            log[0].changes[0].key.as_str(),
+            log[0].changes[0].action.as_str(),
+            log[0].changes[0].fields.clone()
+        ),
+        (
+            "control_status",
+            "soc2-2026#FP-B",
+            "changed",
+            vec!["status".to_string()]
+        )
+    );
+    // A full application removes what the file no longer names.
+    let removed = store
+        .save_status_plan("soc2-2026", &StatusPlan::default(), false, &meta)
+        .await
+        .expect("clear");
+    assert_eq!(removed.changes.len(), 3);
+    assert_eq!(
+        store.status_plan("soc2-2026").await.expect("cleared"),
+        StatusPlan::default()
     );
 }
 

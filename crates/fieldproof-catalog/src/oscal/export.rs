@@ -20,7 +20,8 @@ pub const CATALOG_OSCAL_VERSION: &str = "1.1.3";
 /// OSCAL version of exported mapping collections.
 pub const MAPPING_OSCAL_VERSION: &str = "1.2.1";
 
-fn uuid(name: &str) -> String {
+/// A name-based UUID (v5) in fieldproof's namespace: the same name always gives the same UUID.
+pub fn uuid(name: &str) -> String {
     Uuid::new_v5(&NAMESPACE, name.as_bytes()).to_string()
 }
 

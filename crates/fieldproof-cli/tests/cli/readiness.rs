@@ -1,0 +1,384 @@
+//! Readiness end to end: design status from a file and the command line with history, the
+//! readiness contract, the roadmap with a pin, reports in Markdown, HTML and PDF (every page
+//! rasterised by `pdftoppm`, text read back by `pdftotext`, identical bytes on a second run),
+//! OSCAL SSP, assessment results and POA&M valid against the official schemas and with
+//! compliance-trestle, and year over year across two engagements.
+
+use super::{example, fieldproof, json_of, repo, temp, write};
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::Path;
+
+fn workspace_with_statuses() -> tempfile::TempDir {
+    let dir = temp();
+    fieldproof(dir.path()).arg("init").assert().success();
+    fieldproof(dir.path())
+        .arg("apply")
+        .arg(example("colocation-dc"))
+        .assert()
+        .success();
+    fieldproof(dir.path())
+        .args(["engagement", "create", "--id", "soc2-2026", "--period"])
+        .args(["2026-01-01..2026-12-31", "--categories", "availability"])
+        .assert()
+        .success();
+    fieldproof(dir.path())
+        .arg("status")
+        .arg("apply")
+        .arg(repo().join("examples/colocation-dc/status.yaml"))
+        .assert()
+        .success();
+    dir
+}
+
+#[test]
+fn statuses_apply_like_the_estate_keep_history_and_refuse_bad_files_without_loss() {
+    let dir = workspace_with_statuses();
+    let listed = json_of(fieldproof(dir.path()).args(["status", "list", "--format", "json"]));
+    assert_eq!(listed["statuses"].as_array().map(Vec::len), Some(7));
+    // A bad file names the line and stores nothing.
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        "controls:\n  - control: FP-PE-04\n    status: implemented\n    owner: x\n    rationale: y\n  - control: FP-XX-99\n    status: planned\n    owner: x\n    rationale: y\n",
+    );
+    fieldproof(dir.path())
+        .args(["status", "apply", &bad])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("bad.yaml:6").and(predicate::str::contains("FP-XX-99")));
+    let again = json_of(fieldproof(dir.path()).args(["status", "list", "--format", "json"]));
+    assert_eq!(again, listed, "a refused file changes nothing");
+    // `status set` changes one control and the change log keeps who, when and what.
+    let set = json_of(fieldproof(dir.path()).args([
+        "status",
+        "set",
+        "FP-AC-06",
+        "--status",
+        "implemented",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(set["changes"][0]["fields"], serde_json::json!(["status"]));
+    let log = json_of(fieldproof(dir.path()).args(["log", "--format", "json"]));
+    let text = log.to_string();
+    assert!(text.contains("soc2-2026#FP-AC-06"), "{text}");
+    assert!(text.contains("status apply"), "{text}");
+    // Owner and rationale are needed for a control without a status.
+    fieldproof(dir.path())
+        .args(["status", "set", "FP-AM-01", "--status", "planned"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--owner is needed"));
+}
+
+fn readiness(dir: &Path) -> Value {
+    json_of(fieldproof(dir).args(["readiness", "--format", "json"]))
+}
+
+#[test]
+fn readiness_states_design_and_operating_status_findings_and_a_pinned_roadmap() {
+    let dir = workspace_with_statuses();
+    let r = readiness(dir.path());
+    let control = |id: &str| -> Value {
+        r["controls"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["control"] == id).cloned())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(control("FP-PE-04")["design"], "implemented");
+    assert_eq!(control("FP-PE-04")["operating"], "no_evidence");
+    assert_eq!(control("FP-LM-07")["operating"], "not_applicable");
+    assert_eq!(control("FP-AM-01")["design"], Value::Null);
+    let findings = r["findings"].as_array().cloned().unwrap_or_default();
+    let finding = |id: &str| findings.iter().find(|f| f["id"] == id).cloned();
+    // A gap finding carries the owner of its status and its roadmap item.
+    let ac06 = finding("design-not-implemented:FP-AC-06").expect("gap finding");
+    assert_eq!(ac06["owner"], "OT security lead");
+    assert_eq!(ac06["roadmap_item"], "FP-AC-06");
+    // A stated due date wins; otherwise the end of the item's phase.
+    assert_eq!(
+        finding("design-partial:FP-PE-05").expect("partial")["due"],
+        "2027-03-31"
+    );
+    assert!(finding("scope:ot-availability-declared-out:bms-dc2").is_some());
+    // The pin moved FP-AC-06 into Year 1; unpinned design gaps sit in Year 2.
+    let phase_of = |item: &str| {
+        r["roadmap"]["phases"]
+            .as_array()
+            .and_then(|phases| {
+                phases.iter().find(|p| {
+                    p["items"]
+                        .as_array()
+                        .is_some_and(|items| items.iter().any(|i| i["id"] == item))
+                })
+            })
+            .map(|p| p["number"].clone())
+    };
+    assert_eq!(phase_of("FP-AC-06"), Some(Value::from(1)));
+    assert_eq!(phase_of("FP-AC-05"), Some(Value::from(2)));
+    assert_eq!(
+        phase_of("scope:ot-availability-declared-out"),
+        Some(Value::from(1))
+    );
+    let questions = r["buyer_questions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(questions[0]["id"], "ot-named");
+    assert_eq!(
+        questions[0]["answer"], "no",
+        "the example leaves its BMS out"
+    );
+    assert_eq!(r["checklist"].as_array().map(Vec::len), Some(8));
+    // --fail-on uses the same findings.
+    fieldproof(dir.path())
+        .args(["readiness", "--fail-on", "high"])
+        .assert()
+        .code(1);
+}
+
+fn tool_available(name: &str) -> bool {
+    std::process::Command::new(name).arg("-v").output().is_ok()
+}
+
+#[test]
+fn reports_render_in_every_format_deterministically_and_every_pdf_page_rasterises() {
+    assert!(
+        tool_available("pdftoppm"),
+        "pdftoppm is missing: scripts/test installs poppler-utils"
+    );
+    let dir = workspace_with_statuses();
+    for report in ["readiness", "system-description", "controls", "tests"] {
+        for format in ["md", "html", "pdf"] {
+            let file = format!("{report}.{format}");
+            let run = |name: &str| {
+                fieldproof(dir.path())
+                    .args(["report", report, "--format", format, "-o", name])
+                    .assert()
+                    .success();
+                std::fs::read(dir.path().join(name)).expect("written")
+            };
+            let first = run(&file);
+            let second = run(&format!("again-{file}"));
+            assert_eq!(first, second, "{file} is not deterministic");
+            if format == "pdf" {
+                let out = std::process::Command::new("pdftoppm")
+                    .args(["-r", "20", "-png"])
+                    .arg(dir.path().join(&file))
+                    .arg(dir.path().join(format!("{report}-page")))
+                    .output()
+                    .expect("pdftoppm runs");
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                assert!(
+                    String::from_utf8_lossy(&out.stderr).trim().is_empty(),
+                    "pdftoppm complained about {file}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let pages = std::fs::read_dir(dir.path())
+                    .expect("dir")
+                    .filter(|e| {
+                        e.as_ref().is_ok_and(|e| {
+                            e.file_name()
+                                .to_string_lossy()
+                                .starts_with(&format!("{report}-page"))
+                        })
+                    })
+                    .count();
+                let declared = String::from_utf8_lossy(&first)
+                    .matches("/Type /Page ")
+                    .count();
+                assert_eq!(pages, declared, "{file}: every page rasterises");
+                let text = std::process::Command::new("pdftotext")
+                    .arg(dir.path().join(&file))
+                    .arg("-")
+                    .output()
+                    .expect("pdftotext runs");
+                let text = String::from_utf8_lossy(&text.stdout);
+                let expected = match report {
+                    "readiness" => "How this report will read",
+                    "system-description" => "Complementary user entity controls",
+                    "controls" => "FP-PE-04",
+                    _ => "Test results",
+                };
+                assert!(
+                    text.contains(expected),
+                    "{file}: {expected} not in its text"
+                );
+                if report == "readiness" {
+                    assert!(pages >= 5, "readiness PDF has {pages} pages");
+                    assert!(text.contains("Year 1: baseline"));
+                }
+            }
+        }
+    }
+    let html = std::fs::read_to_string(dir.path().join("readiness.html")).expect("html");
+    assert!(html.contains("<svg") && !html.contains("src=\"http") && !html.contains("href=\"http"));
+    let csv = json_free_csv(dir.path());
+    assert!(csv.starts_with("control,criteria,owner,frequency,design_status"));
+}
+
+fn json_free_csv(dir: &Path) -> String {
+    fieldproof(dir)
+        .args([
+            "report",
+            "controls",
+            "--format",
+            "csv",
+            "-o",
+            "controls.csv",
+        ])
+        .assert()
+        .success();
+    std::fs::read_to_string(dir.join("controls.csv")).expect("csv")
+}
+
+fn schema(model: &str) -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/schemas/oscal-1.1.3_{model}_schema.json"));
+    let text = std::fs::read_to_string(&path).expect("schema");
+    let schema: Value = serde_json::from_str(&text).expect("schema JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+#[test]
+fn oscal_ssp_assessment_results_and_poam_validate_with_the_schemas_and_trestle() {
+    let dir = workspace_with_statuses();
+    let mut files = Vec::new();
+    for (command, model, root) in [
+        ("oscal-ssp", "ssp", "system-security-plan"),
+        ("oscal-ar", "assessment-results", "assessment-results"),
+        ("oscal-poam", "poam", "plan-of-action-and-milestones"),
+    ] {
+        let file = format!("{command}.json");
+        fieldproof(dir.path())
+            .args(["export", command, "-o", &file])
+            .assert()
+            .success();
+        let doc: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(&file)).expect("read"))
+                .expect("JSON");
+        assert!(doc.get(root).is_some(), "{command}");
+        let validator = schema(model);
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .take(5)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{command}: {}", errors.join("\n"));
+        files.push(dir.path().join(file));
+    }
+    let ssp = std::fs::read_to_string(&files[0]).expect("ssp");
+    assert!(ssp.contains("\"this-system\"") && ssp.contains("\"responsibilities\""));
+    assert!(ssp.contains("\"implementation-status\""));
+    let shared = repo().join("../shared/tools/oscal-validate");
+    let tool = if shared.is_file() {
+        shared
+    } else {
+        repo().join("scripts/oscal-validate")
+    };
+    let out = std::process::Command::new(&tool)
+        .args(&files)
+        .output()
+        .expect("oscal-validate runs");
+    assert!(
+        out.status.success(),
+        "trestle rejected an export:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn diff_shows_ot_excluded_again_status_changes_and_new_findings_year_over_year() {
+    let dir = temp();
+    let at = |when: &str| {
+        let mut cmd = fieldproof(dir.path());
+        cmd.env("FIELDPROOF_NOW", when);
+        cmd
+    };
+    at("2025-01-05T09:00:00Z").arg("init").assert().success();
+    let estate = "organisation: Org\nservice: Svc\ncomponents:\n  - id: bms\n    name: BMS\n    kind: bms\n    operated_by: us\n    site: our_facility\n    zone: ot\n    affects_availability: true\n  - id: app\n    name: App\n    kind: cloud_service\n    operated_by: us\n    site: our_cloud\n    zone: it\n    processes_customer_data: true\n";
+    let y1 = write(dir.path(), "y1.yaml", estate);
+    at("2025-01-05T09:00:00Z")
+        .args(["apply", &y1])
+        .assert()
+        .success();
+    at("2025-01-05T09:00:00Z")
+        .args([
+            "engagement",
+            "create",
+            "--id",
+            "y1",
+            "--period",
+            "2025-01-01..2025-12-31",
+            "--categories",
+            "availability",
+        ])
+        .assert()
+        .success();
+    at("2025-02-01T09:00:00Z")
+        .args([
+            "status",
+            "set",
+            "FP-PE-04",
+            "--status",
+            "not_implemented",
+            "--owner",
+            "facilities",
+            "--rationale",
+            "no alarms",
+            "--engagement",
+            "y1",
+        ])
+        .assert()
+        .success();
+    // The next year the BMS is excluded again and the alarms are in place.
+    let y2 = write(
+        dir.path(),
+        "y2.yaml",
+        &estate.replace(
+            "operated_by: us\n    site: our_facility",
+            "operated_by: customer\n    site: our_facility",
+        ),
+    );
+    at("2026-01-10T09:00:00Z")
+        .args(["apply", &y2])
+        .assert()
+        .success();
+    at("2026-01-10T09:00:00Z")
+        .args([
+            "engagement",
+            "create",
+            "--id",
+            "y2",
+            "--period",
+            "2026-01-01..2026-12-31",
+            "--categories",
+            "availability",
+        ])
+        .assert()
+        .success();
+    let cmp = json_of(at("2026-03-01T09:00:00Z").args(["diff", "y1", "y2", "--format", "json"]));
+    let drift = cmp["scope_drift"].as_array().cloned().unwrap_or_default();
+    assert!(
+        drift
+            .iter()
+            .any(|d| d["component"] == "bms" && d["to"] == "out"),
+        "{cmp}"
+    );
+    assert_eq!(cmp["ot_excluded_again"], serde_json::json!(["bms"]));
+    assert!(cmp["status_changes"]
+        .as_array()
+        .is_some_and(|c| !c.is_empty()));
+    let text = String::from_utf8(
+        at("2026-03-01T09:00:00Z")
+            .args(["diff", "y1", "y2"])
+            .output()
+            .expect("runs")
+            .stdout,
+    )
+    .expect("utf-8");
+    assert!(text.contains("OT excluded again: bms"), "{text}");
+}
