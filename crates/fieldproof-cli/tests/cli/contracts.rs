@@ -170,6 +170,51 @@ fn every_json_output_validates_against_its_published_schema() {
         &["engagement", "list", "--format", "json"],
         &mut seen,
     );
+    check(
+        d,
+        "status-applied",
+        &[
+            "status",
+            "set",
+            "FP-PE-04",
+            "--status",
+            "implemented",
+            "--owner",
+            "Facilities manager",
+            "--rationale",
+            "BMS alarms page the on-call engineer",
+            "--engagement",
+            "soc2-2026",
+            "--format",
+            "json",
+        ],
+        &mut seen,
+    );
+    check(
+        d,
+        "status-list",
+        &[
+            "status",
+            "list",
+            "--engagement",
+            "soc2-2026",
+            "--format",
+            "json",
+        ],
+        &mut seen,
+    );
+    check(
+        d,
+        "readiness",
+        &["readiness", "--engagement", "soc2-2026", "--format", "json"],
+        &mut seen,
+    );
+    check(
+        d,
+        "diff",
+        &["diff", "soc2-2026", "soc2-2026", "--format", "json"],
+        &mut seen,
+    );
     #[cfg(feature = "analytics")]
     {
         let sources = super::repo().join("examples/sources");
