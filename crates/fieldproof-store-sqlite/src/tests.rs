@@ -58,7 +58,11 @@ async fn the_change_log_cannot_be_rewritten_and_survives_reopening() {
     let reopened = SqliteStore::open(&dir.path().join("fieldproof.db"))
         .await
         .expect("reopen");
-    assert_eq!(reopened.change_log(10).await.expect("log").len(), 6);
+    assert_eq!(
+        reopened.change_log(10).await.expect("log").len(),
+        9,
+        "the story records 9 change sets"
+    );
     assert_eq!(
         reopened.load_estate().await.expect("load").components.len(),
         1
@@ -168,7 +172,7 @@ async fn backup_writes_one_consistent_file_that_opens_as_a_store() {
         copy.ledger().await.expect("ledger"),
         store.ledger().await.expect("ledger")
     );
-    assert_eq!(copy.change_log(100).await.expect("log").len(), 6);
+    assert_eq!(copy.change_log(100).await.expect("log").len(), 9);
     copy.close().await;
     store.close().await;
 }
