@@ -72,6 +72,25 @@ fn check_control(catalog: &Catalog, control: &str) -> Result<()> {
     )))
 }
 
+/// Saves an engagement's status plan and says what changed.
+async fn save_plan(
+    ws: &Workspace,
+    engagement: Engagement,
+    plan: &StatusPlan,
+    partial: bool,
+    meta: &fieldproof_store::ChangeMeta,
+) -> Result<StatusApplied> {
+    let outcome = ws
+        .store
+        .save_status_plan(&engagement.id, plan, partial, meta)
+        .await?;
+    Ok(StatusApplied {
+        engagement: engagement.id,
+        changes: outcome.changes,
+        change_set: outcome.change_set,
+    })
+}
+
 impl App {
     /// The design statuses and roadmap pins of an engagement.
     pub async fn status_list(&self, engagement: Option<&str>) -> Result<StatusList> {
@@ -143,15 +162,7 @@ impl App {
                 pins: current.pins.clone(),
             };
             let meta = self.change_meta("status set", None, None);
-            let outcome = ws
-                .store
-                .save_status_plan(&engagement.id, &plan, true, &meta)
-                .await?;
-            Ok(StatusApplied {
-                engagement: engagement.id,
-                changes: outcome.changes,
-                change_set: outcome.change_set,
-            })
+            save_plan(&ws, engagement, &plan, true, &meta).await
         }
         .await;
         ws.close().await;
@@ -185,15 +196,7 @@ impl App {
             }
             plan.normalise();
             let meta = self.change_meta("status pin", None, None);
-            let outcome = ws
-                .store
-                .save_status_plan(&engagement.id, &plan, false, &meta)
-                .await?;
-            Ok(StatusApplied {
-                engagement: engagement.id,
-                changes: outcome.changes,
-                change_set: outcome.change_set,
-            })
+            save_plan(&ws, engagement, &plan, false, &meta).await
         }
         .await;
         ws.close().await;
@@ -260,15 +263,7 @@ impl App {
                 Some(file.display().to_string()),
                 Some(sha256),
             );
-            let outcome = ws
-                .store
-                .save_status_plan(&engagement.id, &parsed.plan, false, &meta)
-                .await?;
-            Ok(StatusApplied {
-                engagement: engagement.id,
-                changes: outcome.changes,
-                change_set: outcome.change_set,
-            })
+            save_plan(&ws, engagement, &parsed.plan, false, &meta).await
         }
         .await;
         ws.close().await;
@@ -315,7 +310,6 @@ impl App {
             freshness: &freshness,
             items: &items,
         });
-        drop(assessment);
         Ok(ReadinessBasis {
             readiness,
             estate,
@@ -347,24 +341,28 @@ impl App {
         Ok(estate)
     }
 
+    /// The readiness of engagement `id` over the estate as recorded at the end of its period
+    /// (the current estate when nothing was recorded by then).
+    async fn readiness_at_period_end(&self, ws: &Workspace, id: &str) -> Result<Readiness> {
+        let engagement = self.engagement_in(ws, Some(id)).await?;
+        let estate = self.estate_as_of(ws, engagement.period.to).await?;
+        let estate = if estate.components.is_empty() {
+            // Applied after the period ended: the current estate is the best record.
+            ws.store.load_estate().await?
+        } else {
+            estate
+        };
+        Ok(self.readiness_in(ws, &engagement, estate).await?.readiness)
+    }
+
     /// Year over year: each engagement's readiness over the estate as recorded at the end of
     /// its period (the change log undoes later changes), then what changed from `a` to `b`.
     pub async fn compare(&self, a: &str, b: &str) -> Result<Comparison> {
         let ws = self.open().await?;
         let result = async {
-            let mut sides = Vec::new();
-            for id in [a, b] {
-                let engagement = self.engagement_in(&ws, Some(id)).await?;
-                let estate = self.estate_as_of(&ws, engagement.period.to).await?;
-                let estate = if estate.components.is_empty() {
-                    // Applied after the period ended: the current estate is the best record.
-                    ws.store.load_estate().await?
-                } else {
-                    estate
-                };
-                sides.push(self.readiness_in(&ws, &engagement, estate).await?.readiness);
-            }
-            Ok(compare(&sides[0], &sides[1]))
+            let from = self.readiness_at_period_end(&ws, a).await?;
+            let to = self.readiness_at_period_end(&ws, b).await?;
+            Ok(compare(&from, &to))
         }
         .await;
         ws.close().await;
@@ -412,14 +410,23 @@ impl App {
                 kind.as_str()
             )));
         }
-        let basis = self.readiness(engagement).await?;
-        let comparison = match previous {
-            Some(previous) => Some(
-                self.compare(previous, &basis.readiness.engagement.id)
-                    .await?,
-            ),
-            None => None,
-        };
+        let ws = self.open().await?;
+        let result = async {
+            let engagement = self.engagement_in(&ws, engagement).await?;
+            let estate = ws.store.load_estate().await?;
+            let basis = self.readiness_in(&ws, &engagement, estate).await?;
+            let comparison = match previous {
+                Some(previous) => Some(compare(
+                    &self.readiness_at_period_end(&ws, previous).await?,
+                    &basis.readiness,
+                )),
+                None => None,
+            };
+            Ok::<_, AppError>((basis, comparison))
+        }
+        .await;
+        ws.close().await;
+        let (basis, comparison) = result?;
         let assessment = assess(&basis.estate);
         let matrix = fieldproof_core::responsibility::derive(&assessment);
         if format == ReportFormat::Csv {

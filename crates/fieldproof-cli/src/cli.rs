@@ -653,9 +653,8 @@ pub struct ReadinessArgs {
     /// Engagement id (default: the only one).
     #[arg(long)]
     pub engagement: Option<String>,
-    /// Exit with code 1 when a finding is at least this severe.
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<String>,
+    #[command(flatten)]
+    pub fail_on: FailOn,
     /// Output format (json: docs/schemas/readiness.schema.json).
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,

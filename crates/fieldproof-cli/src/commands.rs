@@ -222,18 +222,6 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
         Command::Export(args) => export(app, &args).await,
         Command::Status(args) => status(app, &args).await,
         Command::Readiness(args) => {
-            let threshold = args
-                .fail_on
-                .as_deref()
-                .map(|s| {
-                    fieldproof_core::Severity::parse(s).ok_or_else(|| {
-                        anyhow!(
-                            "--fail-on '{s}': expected one of: {}",
-                            fieldproof_core::Severity::expected()
-                        )
-                    })
-                })
-                .transpose()?;
             let basis = app.readiness(args.engagement.as_deref()).await?;
             let r = &basis.readiness;
             match args.format {
@@ -242,12 +230,11 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
                     output::print(&fieldproof_report::readiness::readiness_text(r))?
                 }
             }
-            if let Some(threshold) = threshold {
-                if r.findings.iter().any(|f| f.severity >= threshold) {
-                    return Ok(Outcome::FindingsAtThreshold);
-                }
-            }
-            Ok(Outcome::Ok)
+            Ok(if r.fails_at(args.fail_on.fail_on) {
+                Outcome::FindingsAtThreshold
+            } else {
+                Outcome::Ok
+            })
         }
         Command::Report(args) => {
             use fieldproof_app::readiness::ReportFormat;
@@ -649,13 +636,9 @@ async fn status(app: &App, args: &StatusArgs) -> Result<Outcome> {
         SummaryFormat::Text => {
             let mut text = String::new();
             for c in &r.changes {
-                let sign = match c.action {
-                    fieldproof_core::diff::Action::Added => '+',
-                    fieldproof_core::diff::Action::Changed => '~',
-                    fieldproof_core::diff::Action::Removed => '-',
-                };
                 text.push_str(&format!(
-                    "{sign} {} {}{}\n",
+                    "{} {} {}{}\n",
+                    c.action.mark(),
                     c.entity.as_str().replace('_', " "),
                     c.key,
                     if c.fields.is_empty() {

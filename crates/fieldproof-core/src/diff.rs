@@ -46,6 +46,15 @@ pub enum Action {
 }
 
 impl Action {
+    /// The mark a change line starts with: `+` added, `~` changed, `-` removed.
+    pub const fn mark(self) -> char {
+        match self {
+            Action::Added => '+',
+            Action::Changed => '~',
+            Action::Removed => '-',
+        }
+    }
+
     /// Stable name.
     pub const fn as_str(self) -> &'static str {
         match self {

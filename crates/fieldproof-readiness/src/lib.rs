@@ -387,6 +387,14 @@ pub struct Readiness {
     pub roadmap: roadmap::Roadmap,
 }
 
+impl Readiness {
+    /// Whether a finding is at least as severe as `threshold` (`--fail-on`).
+    pub fn fails_at(&self, threshold: Option<Severity>) -> bool {
+        let severities: Vec<Severity> = self.findings.iter().map(|f| f.severity).collect();
+        fieldproof_core::findings::reaches_severity(&severities, threshold)
+    }
+}
+
 /// The readiness of an engagement from its inputs.
 pub fn assess(inputs: &Inputs<'_>) -> Readiness {
     let Inputs {

@@ -239,21 +239,7 @@ pub fn markdown(doc: &Document) -> String {
     out
 }
 
-/// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::text::html as escape;
 
 const CSS: &str = "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d2329;max-width:1100px;margin:2em auto;padding:0 1.5em;line-height:1.45}
 h1{font-size:1.8em;margin-bottom:.1em}h2{border-bottom:2px solid #dfe3e8;padding-bottom:.2em;margin-top:1.8em}h3{margin-top:1.4em}

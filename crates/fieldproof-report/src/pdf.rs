@@ -212,58 +212,34 @@ impl Layout {
             let height = lines as f32 * leading + 5.0;
             (wrapped, height)
         };
-        let header = |layout: &mut Layout| {
-            let (wrapped, height) = measure(head, true);
+        // Draws one row below the cursor: the header (bold, shaded) or a body row.
+        let draw = |layout: &mut Layout, wrapped: &[Vec<Vec<u8>>], height: f32, bold: bool| {
             layout.y -= height;
             let top = layout.y;
-            layout.rect(
-                MARGIN,
-                top,
-                PAGE_W - 2.0 * MARGIN,
-                height,
-                (0.93, 0.945, 0.957),
-            );
+            if bold {
+                let shade = (0.93, 0.945, 0.957);
+                layout.rect(MARGIN, top, PAGE_W - 2.0 * MARGIN, height, shade);
+            }
             let mut x = MARGIN;
             for (lines, w) in wrapped.iter().zip(&cols) {
                 for (i, line) in lines.iter().enumerate() {
-                    layout.text(
-                        x + 3.0,
-                        top + height - 3.0 - (i as f32 + 1.0) * leading + 2.0,
-                        line,
-                        true,
-                        size,
-                        false,
-                    );
+                    let y = top + height - 3.0 - (i as f32 + 1.0) * leading + 2.0;
+                    layout.text(x + 3.0, y, line, bold, size, false);
                 }
                 layout.stroke(x, top, *w, height);
                 x += w;
             }
         };
+        let (head_wrapped, head_height) = measure(head, true);
         self.ensure(60.0);
-        header(self);
+        draw(self, &head_wrapped, head_height, true);
         for row in rows {
             let (wrapped, height) = measure(row, false);
             if self.y - height < BOTTOM {
                 self.new_page();
-                header(self);
+                draw(self, &head_wrapped, head_height, true);
             }
-            self.y -= height;
-            let top = self.y;
-            let mut x = MARGIN;
-            for (lines, w) in wrapped.iter().zip(&cols) {
-                for (i, line) in lines.iter().enumerate() {
-                    self.text(
-                        x + 3.0,
-                        top + height - 3.0 - (i as f32 + 1.0) * leading + 2.0,
-                        line,
-                        false,
-                        size,
-                        false,
-                    );
-                }
-                self.stroke(x, top, *w, height);
-                x += w;
-            }
+            draw(self, &wrapped, height, false);
         }
         self.y -= 8.0;
     }

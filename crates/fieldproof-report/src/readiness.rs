@@ -107,7 +107,7 @@ fn categories(r: &Readiness) -> String {
         .join(", ")
 }
 
-fn scope_table(doc: &mut Document, r: &Readiness, inputs: &ReportInputs<'_>) {
+fn scope_table(doc: &mut Document, inputs: &ReportInputs<'_>) {
     let rows = inputs
         .assessment
         .by_id()
@@ -126,7 +126,6 @@ fn scope_table(doc: &mut Document, r: &Readiness, inputs: &ReportInputs<'_>) {
             ]
         })
         .collect();
-    let _ = r;
     doc.table(
         &["Component", "Name", "Kind", "OT", "Scope", "Categories"],
         rows,
@@ -247,7 +246,7 @@ fn readiness_document(inputs: &ReportInputs<'_>) -> Document {
         "Scope follows responsibility: each component's decision comes from who operates it and what it does. {} in scope, {} shared with customers or subservice organisations, {} out of scope.",
         s.in_scope, s.shared, s.out_of_scope
     ));
-    scope_table(&mut doc, r, inputs);
+    scope_table(&mut doc, inputs);
     doc.heading(2, "Shared responsibility matrix");
     matrix_table(&mut doc, inputs.matrix);
     doc.heading(1, "Findings");
@@ -284,59 +283,11 @@ fn readiness_document(inputs: &ReportInputs<'_>) -> Document {
             .collect(),
     });
     doc.heading(2, "By category");
-    doc.table(
-        &[
-            "Category",
-            "Controls",
-            "Implemented",
-            "Effective",
-            "Gaps",
-            "Findings",
-            "Worst",
-        ],
-        r.categories
-            .iter()
-            .map(|c| {
-                vec![
-                    c.name.clone(),
-                    c.controls.to_string(),
-                    c.implemented.to_string(),
-                    c.effective.to_string(),
-                    c.gaps.to_string(),
-                    c.findings.to_string(),
-                    c.worst.map_or(String::new(), |w| w.as_str().to_string()),
-                ]
-            })
-            .collect(),
-        &[3, 2, 2, 2, 2, 2, 2],
-    );
+    rollup_table(&mut doc, ("Category", 3), &r.categories, |c| c.name.clone());
     doc.heading(2, "By component");
-    doc.table(
-        &[
-            "Component",
-            "Controls",
-            "Implemented",
-            "Effective",
-            "Gaps",
-            "Findings",
-            "Worst",
-        ],
-        r.components
-            .iter()
-            .map(|c| {
-                vec![
-                    format!("{} ({})", c.name, c.key),
-                    c.controls.to_string(),
-                    c.implemented.to_string(),
-                    c.effective.to_string(),
-                    c.gaps.to_string(),
-                    c.findings.to_string(),
-                    c.worst.map_or(String::new(), |w| w.as_str().to_string()),
-                ]
-            })
-            .collect(),
-        &[5, 2, 2, 2, 2, 2, 2],
-    );
+    rollup_table(&mut doc, ("Component", 5), &r.components, |c| {
+        format!("{} ({})", c.name, c.key)
+    });
     doc.heading(1, "Controls");
     doc.table(
         &[
@@ -439,6 +390,40 @@ fn readiness_document(inputs: &ReportInputs<'_>) -> Document {
         comparison_blocks(&mut doc, cmp);
     }
     doc
+}
+
+fn rollup_table(
+    doc: &mut Document,
+    (what, width): (&str, u16),
+    rollups: &[fieldproof_readiness::Rollup],
+    name: impl Fn(&fieldproof_readiness::Rollup) -> String,
+) {
+    doc.table(
+        &[
+            what,
+            "Controls",
+            "Implemented",
+            "Effective",
+            "Gaps",
+            "Findings",
+            "Worst",
+        ],
+        rollups
+            .iter()
+            .map(|c| {
+                vec![
+                    name(c),
+                    c.controls.to_string(),
+                    c.implemented.to_string(),
+                    c.effective.to_string(),
+                    c.gaps.to_string(),
+                    c.findings.to_string(),
+                    c.worst.map_or(String::new(), |w| w.as_str().to_string()),
+                ]
+            })
+            .collect(),
+        &[width, 2, 2, 2, 2, 2, 2],
+    );
 }
 
 /// The year-over-year section (also the body of `diff --format md|html|pdf`).
@@ -704,7 +689,7 @@ fn system_description(inputs: &ReportInputs<'_>) -> Document {
     }));
     doc.heading(1, "4. System boundaries");
     doc.para("What is inside the boundary, what is shared and what is out, with the reason for each decision:");
-    scope_table(&mut doc, r, inputs);
+    scope_table(&mut doc, inputs);
     doc.heading(2, "Shared responsibility matrix");
     matrix_table(&mut doc, inputs.matrix);
     doc.heading(1, "5. Incidents");
