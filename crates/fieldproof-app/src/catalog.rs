@@ -77,7 +77,7 @@ pub struct CatalogCache(std::sync::Mutex<Option<Cached>>);
 type Cached = (Vec<(String, String)>, Arc<Catalog>);
 
 impl CatalogCache {
-    fn get(&self, stored: &[StoredCatalog]) -> Result<Arc<Catalog>> {
+    pub(crate) fn get(&self, stored: &[StoredCatalog]) -> Result<Arc<Catalog>> {
         let key: Vec<(String, String)> = stored
             .iter()
             .map(|s| (s.id.clone(), s.sha256.clone()))

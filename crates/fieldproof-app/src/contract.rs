@@ -63,6 +63,68 @@ pub struct AssessResult {
     pub findings: Vec<Finding>,
     /// The files written.
     pub written: Vec<String>,
+    /// When a project (`fieldproof.yaml`) was assessed: the engagement's whole run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<ProjectRun>,
+}
+
+/// The whole job of a project: workspace, engagement, inputs recorded, tests and readiness.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ProjectRun {
+    /// The project file.
+    pub project: String,
+    /// The workspace the project was recorded in (open it with `--workspace`).
+    pub workspace: String,
+    /// Whether the workspace was created by this run.
+    pub created: bool,
+    /// The engagement.
+    pub engagement: String,
+    /// The estate change set recorded, or null when the workspace already matched.
+    pub estate_change_set: Option<i64>,
+    /// Design status and pin changes applied from the status file.
+    pub status_changes: usize,
+    /// Evidence recorded by this run.
+    pub evidence_added: usize,
+    /// Evidence of the project already current in the workspace (not recorded again).
+    pub evidence_unchanged: usize,
+    /// Event evidence, per dataset.
+    pub datasets: Vec<ProjectDataset>,
+    /// Whether the full-population tests ran (the build has the test engine).
+    pub tests_ran: bool,
+    /// The readiness counts.
+    pub readiness: fieldproof_readiness::Summary,
+    /// The readiness findings, most severe first.
+    pub findings: Vec<fieldproof_readiness::ReadinessFinding>,
+    /// The roadmap phases: number, title, end, items and effort.
+    pub roadmap: Vec<ProjectPhase>,
+}
+
+/// Event evidence of one dataset in a project run.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ProjectDataset {
+    /// The dataset.
+    pub dataset: String,
+    /// Rows stored by this run (0 when every file was ingested before).
+    pub rows: u64,
+    /// Rows rejected by this run.
+    pub rejected: u64,
+    /// Files already ingested before.
+    pub unchanged_files: usize,
+}
+
+/// A roadmap phase in brief.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ProjectPhase {
+    /// 1, 2 or 3.
+    pub phase: u8,
+    /// Title.
+    pub title: String,
+    /// When it ends.
+    pub ends: String,
+    /// Items.
+    pub items: usize,
+    /// Effort, person-days.
+    pub effort_days: u32,
 }
 
 /// One problem of an invalid estate file.
@@ -256,6 +318,8 @@ pub struct PackResult {
     pub key_fingerprint: String,
     /// The head to pass to `verify --expect-head` later: `SEQ:HASH`.
     pub expect_head: String,
+    /// Reports added to the pack (paths inside it), covered by its signature.
+    pub reports: Vec<String>,
     /// Temporary files of earlier interrupted exports, removed.
     pub cleaned: Vec<Leftover>,
 }

@@ -70,7 +70,7 @@ pub struct VerifyRequest {
 
 /// Resolves the controls and the evidence request: every control must exist; a given request
 /// must be a request of every control named; without one, every control must have exactly one.
-fn resolve_controls(
+pub(crate) fn resolve_controls(
     catalog: &Catalog,
     controls: &[String],
     request: Option<&str>,
@@ -340,10 +340,20 @@ impl App {
         Ok(result?)
     }
 
-    /// Writes the evidence pack of an engagement.
-    pub async fn export_pack(&self, engagement: &str, out: &Path) -> Result<PackResult> {
+    /// Writes the evidence pack of an engagement, with the reports named in `reports`
+    /// (`KIND.FORMAT`, such as `readiness.pdf`) under `reports/`, covered by its signature.
+    pub async fn export_pack(
+        &self,
+        engagement: &str,
+        out: &Path,
+        reports: &[String],
+    ) -> Result<PackResult> {
+        let reports = reports
+            .iter()
+            .map(|name| crate::readiness::report_file(name).map(|r| (name.clone(), r)))
+            .collect::<Result<Vec<_>>>()?;
         let ws = self.open().await?;
-        let result = self.export_pack_in(&ws, engagement, out).await;
+        let result = self.export_pack_in(&ws, engagement, out, &reports).await;
         ws.close().await;
         result
     }
@@ -354,6 +364,7 @@ impl App {
         ws: &Workspace,
         engagement: &str,
         out: &Path,
+        reports: &[(String, crate::readiness::ReportFile)],
     ) -> Result<PackResult> {
         let out = self.path(out);
         let engagement = self.engagement_in(ws, Some(engagement)).await?;
@@ -364,13 +375,25 @@ impl App {
         let estate = ws.store.load_estate().await?;
         let assessment = assess(&estate);
         let derived = responsibility::derive(&assessment);
-        let docs =
+        let mut docs =
             documents::render(DocumentSet::Pack, &assessment, &derived).map_err(|source| {
                 AppError::Io {
                     path: out.clone(),
                     source,
                 }
             })?;
+        let mut report_paths = Vec::new();
+        if !reports.is_empty() {
+            let basis = self.readiness_in(ws, &engagement, estate.clone()).await?;
+            for (name, (kind, format)) in reports {
+                let path = format!("reports/{name}");
+                docs.push((
+                    path.clone(),
+                    self.render_report(&basis, None, *kind, *format),
+                ));
+                report_paths.push(path);
+            }
+        }
         let entries = ws.store.ledger().await?;
         // The index decides what is current; the pack replays the ledger. They must agree.
         let indexed: Vec<i64> = ws
@@ -407,6 +430,7 @@ impl App {
             key_fingerprint: manifest.key_fingerprint.clone(),
             expect_head: format!("{}:{}", head.seq, head.hash),
             ledger: manifest.ledger,
+            reports: report_paths,
             cleaned,
         })
     }

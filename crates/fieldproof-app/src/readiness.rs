@@ -383,6 +383,38 @@ pub enum ReportFormat {
     Csv,
 }
 
+/// A report as a file: its kind and format.
+pub type ReportFile = (fieldproof_report::readiness::ReportKind, ReportFormat);
+
+/// The report a file name asks for: `KIND.FORMAT`, KIND one of readiness,
+/// system-description, controls and tests, FORMAT md, html or pdf (csv for controls).
+pub fn report_file(name: &str) -> Result<ReportFile> {
+    use fieldproof_report::readiness::ReportKind;
+    let bad = |why: &str| {
+        AppError::Input(format!(
+            "--report {name}: {why}; write KIND.FORMAT, KIND one of readiness, system-description, controls, tests and FORMAT md, html or pdf (csv for controls), e.g. readiness.pdf"
+        ))
+    };
+    let (kind, format) = name.rsplit_once('.').ok_or_else(|| bad("no format"))?;
+    let kind = [
+        ReportKind::Readiness,
+        ReportKind::SystemDescription,
+        ReportKind::Controls,
+        ReportKind::Tests,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == kind)
+    .ok_or_else(|| bad("not a report"))?;
+    let format = match format {
+        "md" => ReportFormat::Markdown,
+        "html" => ReportFormat::Html,
+        "pdf" => ReportFormat::Pdf,
+        "csv" if kind == ReportKind::Controls => ReportFormat::Csv,
+        _ => return Err(bad("not a format of this report")),
+    };
+    Ok((kind, format))
+}
+
 /// Which OSCAL document of an engagement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadinessOscal {
@@ -403,7 +435,7 @@ impl App {
         format: ReportFormat,
         previous: Option<&str>,
     ) -> Result<Vec<u8>> {
-        use fieldproof_report::readiness::{build, controls_csv, ReportInputs, ReportKind};
+        use fieldproof_report::readiness::ReportKind;
         if format == ReportFormat::Csv && kind != ReportKind::Controls {
             return Err(AppError::Input(format!(
                 "--format csv is for the controls matrix; `report {}` is md, html or pdf",
@@ -427,11 +459,24 @@ impl App {
         .await;
         ws.close().await;
         let (basis, comparison) = result?;
+        Ok(self.render_report(&basis, comparison.as_ref(), kind, format))
+    }
+
+    /// A report of a readiness already computed, rendered (`format` CSV is the controls
+    /// matrix whatever `kind`).
+    pub fn render_report(
+        &self,
+        basis: &ReadinessBasis,
+        comparison: Option<&Comparison>,
+        kind: fieldproof_report::readiness::ReportKind,
+        format: ReportFormat,
+    ) -> Vec<u8> {
+        use fieldproof_report::readiness::{build, controls_csv, ReportInputs};
+        if format == ReportFormat::Csv {
+            return controls_csv(&basis.readiness, &basis.catalog).into_bytes();
+        }
         let assessment = assess(&basis.estate);
         let matrix = fieldproof_core::responsibility::derive(&assessment);
-        if format == ReportFormat::Csv {
-            return Ok(controls_csv(&basis.readiness, &basis.catalog).into_bytes());
-        }
         let mut doc = build(
             kind,
             &ReportInputs {
@@ -439,16 +484,16 @@ impl App {
                 assessment: &assessment,
                 matrix: &matrix,
                 catalog: &basis.catalog,
-                comparison: comparison.as_ref(),
+                comparison,
             },
         );
         doc.generated_at = Some(self.now());
-        Ok(match format {
+        match format {
             ReportFormat::Markdown => fieldproof_report::doc::markdown(&doc).into_bytes(),
             ReportFormat::Html => fieldproof_report::doc::html(&doc).into_bytes(),
             ReportFormat::Pdf => fieldproof_report::pdf::render(&doc),
             ReportFormat::Csv => Vec::new(),
-        })
+        }
     }
 
     /// An OSCAL document of an engagement's readiness.
@@ -458,8 +503,17 @@ impl App {
         engagement: Option<&str>,
     ) -> Result<serde_json::Value> {
         let basis = self.readiness(engagement).await?;
+        Ok(self.render_readiness_oscal(&basis, which))
+    }
+
+    /// An OSCAL document of a readiness already computed.
+    pub fn render_readiness_oscal(
+        &self,
+        basis: &ReadinessBasis,
+        which: ReadinessOscal,
+    ) -> serde_json::Value {
         let at = self.now();
-        Ok(match which {
+        match which {
             ReadinessOscal::Ssp => {
                 let assessment = assess(&basis.estate);
                 let matrix = fieldproof_core::responsibility::derive(&assessment);
@@ -469,6 +523,6 @@ impl App {
                 fieldproof_report::oscal::assessment_results(&basis.readiness, &at)
             }
             ReadinessOscal::Poam => fieldproof_report::oscal::poam(&basis.readiness, &at),
-        })
+        }
     }
 }

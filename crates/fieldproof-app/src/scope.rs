@@ -228,6 +228,7 @@ impl App {
             summary: fieldproof_report::scope::summary(&assessment),
             findings: assessment.findings.clone(),
             written,
+            project: None,
         })
     }
 

@@ -29,8 +29,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Assess an estate and write every scope output (boundary statement, responsibility
-    /// matrix, scope JSON and Markdown) into a directory.
+    /// The main job. A project (a directory with fieldproof.yaml): record it in a workspace in
+    /// the output directory, run the full-population tests, and write the readiness, system
+    /// description, controls and test reports, OSCAL and the scope documents. An estate file:
+    /// write the scope documents only.
     Assess(AssessArgs),
     /// Create a workspace (.fieldproof/fieldproof.db) in DIR (default: current directory).
     Init(InitArgs),
@@ -781,7 +783,7 @@ pub enum ExportCommand {
         output: Option<PathBuf>,
     },
     /// An evidence pack for an engagement: blobs, manifest, ledger, public key, boundary
-    /// statement and responsibility matrix, verifiable offline.
+    /// statement and responsibility matrix, verifiable offline; optionally with reports.
     Pack {
         /// Engagement id.
         #[arg(long)]
@@ -789,6 +791,10 @@ pub enum ExportCommand {
         /// The zip file to write.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: PathBuf,
+        /// Add a report, covered by the pack's signature: KIND.FORMAT such as readiness.pdf,
+        /// system-description.md, controls.csv, tests.html (repeatable).
+        #[arg(long = "report", value_name = "KIND.FORMAT")]
+        reports: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
@@ -827,9 +833,12 @@ fn parse_severity(text: &str) -> Result<Severity, String> {
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {
-    /// Estate file (.yaml/.yml) or CSV inventory (.csv).
+    /// A project directory (holding fieldproof.yaml) or project file; or an estate file
+    /// (.yaml/.yml) or CSV inventory (.csv) for the scope only.
+    #[arg(value_name = "PROJECT|ESTATE")]
     pub estate: PathBuf,
-    /// Directory to write the outputs into (created if missing).
+    /// Directory to write the outputs into (created if missing); a project's workspace is
+    /// kept there too, unless --workspace names another.
     #[arg(
         long,
         short = 'o',

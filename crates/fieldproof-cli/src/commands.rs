@@ -73,7 +73,7 @@ fn threshold(findings: &[fieldproof_core::Finding], fail_on: Option<Severity>) -
 
 async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
     match command {
-        Command::Assess(args) => assess(app, &args),
+        Command::Assess(args) => assess(app, &args).await,
         Command::Init(args) => {
             let r = app.init(&args.dir).await?;
             match args.format {
@@ -349,10 +349,13 @@ fn category_titles(names: &[&str]) -> String {
         .join(", ")
 }
 
-fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
+async fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
     let mut progress = Progress::reading(&args.estate);
-    let r = app.assess_file(&args.estate, &args.out, &mut |d, t| progress.update(d, t))?;
+    let r = app
+        .assess_path(&args.estate, &args.out, &mut |d, t| progress.update(d, t))
+        .await;
     progress.finish();
+    let r = r?;
     match args.format {
         SummaryFormat::Json => output::json(&r)?,
         SummaryFormat::Text => {
@@ -385,14 +388,128 @@ fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
                     ));
                 }
             }
+            if let Some(p) = &r.project {
+                text.push_str(&project_text(p));
+            }
             text.push_str("Wrote:\n");
             for path in &r.written {
                 text.push_str(&format!("  {path}\n"));
             }
+            if let Some(p) = &r.project {
+                text.push_str(&format!(
+                    "Next: open {}; the workspace answers every command with `fieldproof --workspace {} ...` (readiness, test, evidence status, export pack).\n",
+                    r.written
+                        .iter()
+                        .find(|w| w.ends_with("readiness.html"))
+                        .map(String::as_str)
+                        .unwrap_or("readiness.html"),
+                    p.workspace
+                ));
+            }
             output::print(&text)?;
         }
     }
-    Ok(threshold(&r.findings, args.fail_on.fail_on))
+    Ok(match &r.project {
+        Some(p) => {
+            let severities: Vec<Severity> = p.findings.iter().map(|f| f.severity).collect();
+            if fieldproof_core::findings::reaches_severity(&severities, args.fail_on.fail_on) {
+                Outcome::FindingsAtThreshold
+            } else {
+                Outcome::Ok
+            }
+        }
+        None => threshold(&r.findings, args.fail_on.fail_on),
+    })
+}
+
+/// The engagement part of `assess` on a project.
+fn project_text(p: &fieldproof_app::contract::ProjectRun) -> String {
+    let s = &p.readiness;
+    let mut text = format!(
+        "\nRecorded in the workspace {} ({}): estate {}, {}, {} ({} already current).\n",
+        p.workspace,
+        if p.created { "created" } else { "existing" },
+        match p.estate_change_set {
+            Some(id) => format!("change set {id}"),
+            None => "unchanged".to_string(),
+        },
+        count(
+            p.status_changes,
+            "design status change",
+            "design status changes"
+        ),
+        count(
+            p.evidence_added,
+            "evidence file added",
+            "evidence files added"
+        ),
+        p.evidence_unchanged
+    );
+    if !p.datasets.is_empty() {
+        text.push_str("Event evidence ingested:\n");
+        for d in &p.datasets {
+            text.push_str(&format!(
+                "  {:<24} {:>8} rows{}{}\n",
+                d.dataset,
+                d.rows,
+                if d.rejected > 0 {
+                    format!(", {} rejected", d.rejected)
+                } else {
+                    String::new()
+                },
+                if d.unchanged_files > 0 {
+                    format!(
+                        " ({} already ingested)",
+                        count(d.unchanged_files, "file", "files")
+                    )
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    text.push_str(&format!(
+        "Engagement {}: {} applicable controls, {}% implemented and effective.\n",
+        p.engagement, s.controls, s.ready_percent
+    ));
+    if p.tests_ran {
+        text.push_str(&format!(
+            "Full-population tests: {} with a result, {} with exceptions ({} exception rows).\n",
+            s.tests_run, s.tests_failed, s.exception_rows
+        ));
+    } else {
+        text.push_str("Full-population tests: not run (this build has no test engine).\n");
+    }
+    text.push_str(&format!(
+        "{}: {}.\n",
+        count(p.findings.len(), "readiness finding", "readiness findings"),
+        s.findings
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for f in p.findings.iter().take(5) {
+        text.push_str(&format!("  {:<8} {}\n", f.severity.as_str(), f.message));
+    }
+    if p.findings.len() > 5 {
+        text.push_str(&format!(
+            "  ... and {} more in the readiness report\n",
+            p.findings.len() - 5
+        ));
+    }
+    text.push_str("Roadmap:\n");
+    for phase in &p.roadmap {
+        text.push_str(&format!(
+            "  {} (ends {}): {}, {} person-days\n",
+            phase.title,
+            phase.ends,
+            count(phase.items, "item", "items"),
+            phase.effort_days
+        ));
+    }
+    text
 }
 
 fn apply_text(r: &contract::ApplyResult, file: &Path) -> String {
@@ -718,9 +835,10 @@ async fn export(app: &App, args: &ExportArgs) -> Result<Outcome> {
         ExportCommand::Pack {
             engagement,
             output,
+            reports,
             format,
         } => {
-            let r = app.export_pack(engagement, output).await?;
+            let r = app.export_pack(engagement, output, reports).await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
                 SummaryFormat::Text => {
@@ -745,6 +863,9 @@ async fn export(app: &App, args: &ExportArgs) -> Result<Outcome> {
                         r.path,
                         r.key_fingerprint
                     ));
+                    if !r.reports.is_empty() {
+                        text.push_str(&format!("Reports in the pack: {}.\n", r.reports.join(", ")));
+                    }
                     output::print(&text)?;
                 }
             }

@@ -48,7 +48,6 @@ fn stdout_of(cmd: &mut Command) -> String {
 
 #[test]
 fn examples_match_their_golden_outputs() {
-    let bless = std::env::var_os("FIELDPROOF_BLESS").is_some();
     for name in EXAMPLES {
         let dir = temp();
         fieldproof(dir.path())
@@ -63,28 +62,34 @@ fn examples_match_their_golden_outputs() {
         for file in OUTPUTS {
             let actual =
                 std::fs::read_to_string(dir.path().join("out").join(file)).expect("output written");
-            let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/golden")
-                .join(name)
-                .join(file);
-            if bless {
-                std::fs::create_dir_all(golden.parent().expect("parent")).expect("mkdir");
-                std::fs::write(&golden, &actual).expect("bless");
-                continue;
-            }
-            let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
-                panic!(
-                    "missing golden file {}; run with FIELDPROOF_BLESS=1",
-                    golden.display()
-                )
-            });
-            assert!(
-                actual == expected,
-                "{name}/{file} differs from {}; if the change is intended, re-bless with FIELDPROOF_BLESS=1",
-                golden.display()
-            );
+            check_golden(name, file, &actual);
         }
     }
+}
+
+/// Compares `actual` with the golden file `tests/golden/EXAMPLE/FILE`, or writes it when
+/// `FIELDPROOF_BLESS` is set.
+pub(crate) fn check_golden(example: &str, file: &str, actual: &str) {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(example)
+        .join(file);
+    if std::env::var_os("FIELDPROOF_BLESS").is_some() {
+        std::fs::create_dir_all(golden.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&golden, actual).expect("bless");
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {}; run with FIELDPROOF_BLESS=1",
+            golden.display()
+        )
+    });
+    assert!(
+        actual == expected,
+        "{example}/{file} differs from {}; if the change is intended, re-bless with FIELDPROOF_BLESS=1",
+        golden.display()
+    );
 }
 
 #[test]
@@ -906,6 +911,9 @@ mod contracts;
 mod evidence;
 #[path = "cli/legacy.rs"]
 mod legacy;
+#[cfg(feature = "analytics")]
+#[path = "cli/project.rs"]
+mod project;
 #[path = "cli/readiness.rs"]
 mod readiness;
 #[path = "cli/readme.rs"]

@@ -76,6 +76,16 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
+    /// The same day `years` later; 29 February becomes 28 February in a common year.
+    pub fn plus_years(self, years: u16) -> Date {
+        let year = self.year + years;
+        Date {
+            year,
+            month: self.month,
+            day: self.day.min(days_in_month(year, self.month)),
+        }
+    }
+
     /// The date `days` after 1970-01-01.
     pub fn from_days(days: i64) -> Date {
         let z = days + 719_468;
@@ -88,6 +98,19 @@ impl Date {
         let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
         let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
         Date { year, month, day }
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::Date;
+
+    #[test]
+    fn years_are_added_on_the_calendar() {
+        let d = |t: &str| Date::parse(t).expect("date");
+        assert_eq!(d("2026-12-31").plus_years(2), d("2028-12-31"));
+        assert_eq!(d("2028-02-29").plus_years(1), d("2029-02-28"));
+        assert_eq!(d("2028-02-29").plus_years(4), d("2032-02-29"));
     }
 }
 

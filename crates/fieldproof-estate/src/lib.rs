@@ -8,6 +8,7 @@
 
 mod csv_inventory;
 pub mod error;
+pub mod project_file;
 pub mod record;
 pub mod status_file;
 mod yaml;

@@ -264,6 +264,7 @@ pub fn export(input: &PackInput<'_>, out: &Path) -> Result<Manifest, EvidenceErr
         input.engagement,
         &fingerprint(&input.key.public()),
         &summary,
+        input.documents,
     );
     let mut texts: Vec<(String, FileRole, Vec<u8>)> = vec![
         ("ledger.jsonl".into(), FileRole::Ledger, lines),
@@ -360,8 +361,13 @@ pub fn clean_leftovers(out: &Path) -> Vec<crate::blobs::Leftover> {
     crate::blobs::remove_dead(leftovers)
 }
 
-fn readme(engagement: &Engagement, fingerprint: &str, ledger: &LedgerSummary) -> String {
-    format!(
+fn readme(
+    engagement: &Engagement,
+    fingerprint: &str,
+    ledger: &LedgerSummary,
+    documents: &[(String, Vec<u8>)],
+) -> String {
+    let mut text = format!(
         "fieldproof evidence pack for engagement {} ({}).\n\n\
          Verify everything offline, pinning the organisation's key:\n  \
          fieldproof verify THIS.zip --fingerprint {fingerprint}\n\
@@ -379,7 +385,16 @@ fn readme(engagement: &Engagement, fingerprint: &str, ledger: &LedgerSummary) ->
         ledger.head.seq,
         ledger.head.hash,
         ledger.redacted,
-    )
+    );
+    if !documents.is_empty() {
+        text.push_str(
+            "\nDocuments, listed in manifest.json and covered by its signature like every other file:\n",
+        );
+        for (name, _) in documents {
+            text.push_str(&format!("  {name}\n"));
+        }
+    }
+    text
 }
 
 fn write_zip(

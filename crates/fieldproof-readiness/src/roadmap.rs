@@ -198,7 +198,7 @@ pub fn plan(
             item.pinned = true;
         }
     }
-    let ends = |n: u8| Date::from_days(engagement.period.to.days() + 365 * i64::from(n - 1));
+    let ends = |n: u8| engagement.period.to.plus_years(u16::from(n - 1));
     // Findings without a stated due date are due at the end of their item's phase.
     for finding in findings.iter_mut() {
         let stated = finding

@@ -69,7 +69,10 @@ fn subtitle(r: &Readiness) -> String {
         r.organisation,
         r.service,
         r.engagement.id,
-        r.engagement.report.as_str().to_uppercase(),
+        match r.engagement.report {
+            fieldproof_core::engagement::Report::Soc2 => "SOC 2",
+            fieldproof_core::engagement::Report::Soc1 => "SOC 1",
+        },
         match r.engagement.report_type {
             fieldproof_core::engagement::ReportType::TypeI => "Type I",
             fieldproof_core::engagement::ReportType::TypeII => "Type II",

@@ -17,7 +17,12 @@ fn schema(name: &str) -> jsonschema::Validator {
 }
 
 /// Runs `args` in `dir` and validates stdout against contract `name`; returns the JSON.
-fn check(dir: &Path, name: &str, args: &[&str], seen: &mut BTreeSet<String>) -> serde_json::Value {
+pub(crate) fn check(
+    dir: &Path,
+    name: &str,
+    args: &[&str],
+    seen: &mut BTreeSet<String>,
+) -> serde_json::Value {
     let out = fieldproof(dir).args(args).output().expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
     let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {

@@ -160,36 +160,7 @@ fn reports_render_in_every_format_deterministically_and_every_pdf_page_rasterise
             let second = run(&format!("again-{file}"));
             assert_eq!(first, second, "{file} is not deterministic");
             if format == "pdf" {
-                let out = std::process::Command::new("pdftoppm")
-                    .args(["-r", "20", "-png"])
-                    .arg(dir.path().join(&file))
-                    .arg(dir.path().join(format!("{report}-page")))
-                    .output()
-                    .expect("pdftoppm runs");
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                assert!(
-                    String::from_utf8_lossy(&out.stderr).trim().is_empty(),
-                    "pdftoppm complained about {file}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                let pages = std::fs::read_dir(dir.path())
-                    .expect("dir")
-                    .filter(|e| {
-                        e.as_ref().is_ok_and(|e| {
-                            e.file_name()
-                                .to_string_lossy()
-                                .starts_with(&format!("{report}-page"))
-                        })
-                    })
-                    .count();
-                let declared = String::from_utf8_lossy(&first)
-                    .matches("/Type /Page ")
-                    .count();
-                assert_eq!(pages, declared, "{file}: every page rasterises");
+                let pages = rasterise(&dir.path().join(&file));
                 let text = std::process::Command::new("pdftotext")
                     .arg(dir.path().join(&file))
                     .arg("-")
@@ -217,6 +188,31 @@ fn reports_render_in_every_format_deterministically_and_every_pdf_page_rasterise
     assert!(html.contains("<svg") && !html.contains("src=\"http") && !html.contains("href=\"http"));
     let csv = json_free_csv(dir.path());
     assert!(csv.starts_with("control,criteria,owner,frequency,design_status"));
+}
+
+/// Rasterises every page of a PDF with `pdftoppm` (which must not complain), checks that the
+/// pages rasterised are the pages the file declares, and returns their number.
+pub(crate) fn rasterise(pdf: &Path) -> usize {
+    let bytes = std::fs::read(pdf).expect("pdf written");
+    let pages_dir = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "20", "-png"])
+        .arg(pdf)
+        .arg(pages_dir.path().join("page"))
+        .output()
+        .expect("pdftoppm runs (scripts/test installs poppler-utils)");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stderr).trim().is_empty(),
+        "pdftoppm complained about {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pages = std::fs::read_dir(pages_dir.path()).expect("dir").count();
+    let declared = String::from_utf8_lossy(&bytes)
+        .matches("/Type /Page ")
+        .count();
+    assert_eq!(pages, declared, "{}: every page rasterises", pdf.display());
+    pages
 }
 
 fn json_free_csv(dir: &Path) -> String {

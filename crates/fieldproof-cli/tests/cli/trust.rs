@@ -106,7 +106,7 @@ fn fingerprint(dir: &Path) -> String {
 
 /// Rewrites `pack` into `out` with a Python function body `edit(name, data)` returning the new
 /// bytes (or None to drop the entry), then appends `extra` entries `(name, text)`.
-fn rewrite_pack(dir: &Path, pack: &str, out: &str, edit: &str, extra: &[(&str, &str)]) {
+pub(crate) fn rewrite_pack(dir: &Path, pack: &str, out: &str, edit: &str, extra: &[(&str, &str)]) {
     let extra: Vec<String> = extra
         .iter()
         .map(|(n, t)| format!("dst.writestr({n:?}, {t:?})"))
