@@ -54,7 +54,7 @@ impl Scoped {
 }
 
 /// Progress of reading a large inventory: (bytes read, total bytes).
-pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+pub type Progress<'a> = &'a mut (dyn FnMut(u64, u64) + Send);
 
 /// Document formats of the boundary statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -83,6 +83,14 @@ pub enum Command {
     /// Year over year: scope drift, control status changes, new and closed findings, test trend
     /// between two engagements.
     Diff(DiffArgs),
+    /// Serve the web app and the REST API (/api/v1) over a data directory of organisations.
+    Serve(ServeArgs),
+    /// Organisations of a server's data directory: each with its own workspace and key.
+    Org(OrgArgs),
+    /// Users of a server's data directory and their role per organisation.
+    User(UserArgs),
+    /// API tokens for scripts and CI, each with a role in one organisation.
+    Token(TokenArgs),
     /// Ingest event evidence (JSON Lines or CSV, gzip too) into a dataset: validated rows become
     /// a Parquet part recorded in the ledger as a population; bad rows go to a rejects file.
     #[cfg(feature = "analytics")]
@@ -106,6 +114,9 @@ pub enum Command {
 impl Command {
     /// Whether the command runs the query engine (which wants a thread per core).
     pub const fn is_analytics(&self) -> bool {
+        if matches!(self, Command::Serve(_)) {
+            return true;
+        }
         #[cfg(feature = "analytics")]
         {
             matches!(
@@ -970,4 +981,108 @@ pub enum MatrixFormat {
     Csv,
     /// Self-contained HTML.
     Html,
+}
+
+/// The data directory of a server.
+#[derive(Debug, Args)]
+pub struct DataDir {
+    /// The server's data directory: server.db (accounts) and orgs/ORG/ (one workspace each).
+    #[arg(
+        long,
+        env = "FIELDPROOF_DATA",
+        value_name = "DIR",
+        default_value = "fieldproof-data"
+    )]
+    pub data: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    #[command(flatten)]
+    pub data: DataDir,
+    /// Mark session cookies Secure: set it when a TLS proxy is in front of the server.
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// Largest request (an evidence upload), in MiB.
+    #[arg(long, default_value_t = 100, value_name = "MIB")]
+    pub max_upload_mb: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct OrgArgs {
+    #[command(subcommand)]
+    pub command: OrgCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an organisation: its workspace, ledger and signing key under DATA/orgs/ID.
+    Add {
+        /// Identifier: 2 to 40 lowercase letters, digits and dashes.
+        id: String,
+        /// Display name.
+        #[arg(long, default_value = "")]
+        name: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub command: UserCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (password in $FIELDPROOF_PASSWORD, 12 characters or more) or give an
+    /// existing user a role in an organisation.
+    Add {
+        /// E-mail address: the sign-in name.
+        #[arg(long)]
+        email: String,
+        /// The organisation.
+        #[arg(long)]
+        org: String,
+        /// owner, editor, contributor (adds evidence only), auditor (read-only, one
+        /// engagement) or viewer.
+        #[arg(long)]
+        role: String,
+        /// The engagement an auditor sees.
+        #[arg(long)]
+        engagement: Option<String>,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a member (printed once; send it as Authorization: Bearer).
+    Create {
+        /// The member's e-mail.
+        #[arg(long)]
+        email: String,
+        /// The organisation.
+        #[arg(long)]
+        org: String,
+        /// The token's role: at most the member's.
+        #[arg(long)]
+        role: String,
+        /// A name to recognise it by.
+        #[arg(long, default_value = "api")]
+        name: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
 }

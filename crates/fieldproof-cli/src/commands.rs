@@ -270,6 +270,74 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
             }
             Ok(Outcome::Ok)
         }
+        Command::Serve(args) => {
+            let server =
+                web_server(&args.data.data, args.secure_cookies, args.max_upload_mb).await?;
+            eprintln!(
+                "fieldproof serving {} on http://{} (data {}); stop with Ctrl-C",
+                env!("CARGO_PKG_VERSION"),
+                args.bind,
+                args.data.data.display()
+            );
+            fieldproof_web::serve(server, &args.bind).await?;
+            Ok(Outcome::Ok)
+        }
+        Command::Org(args) => {
+            let crate::cli::OrgCommand::Add { id, name, data } = &args.command;
+            let server = web_server(&data.data, false, 1).await?;
+            let dir = server.add_organisation(id, name).await?;
+            output::print(&format!(
+                "Added organisation {id}: its workspace, ledger and signing key are in {}.\nNext: fieldproof user add --data {} --email you@example.com --org {id} --role owner\n",
+                dir.display(),
+                data.data.display()
+            ))?;
+            Ok(Outcome::Ok)
+        }
+        Command::User(args) => {
+            let crate::cli::UserCommand::Add {
+                email,
+                org,
+                role,
+                engagement,
+                data,
+            } = &args.command;
+            let server = web_server(&data.data, false, 1).await?;
+            let role = fieldproof_web::accounts::Role::parse(role)?;
+            let password = std::env::var("FIELDPROOF_PASSWORD").ok();
+            let created = server
+                .accounts()
+                .add_member(email, password.as_deref(), org, role, engagement.as_deref())
+                .await?;
+            output::print(&format!(
+                "{} {email}: {} in {org}{}.\n",
+                if created { "Added" } else { "Updated" },
+                role.as_str(),
+                engagement
+                    .as_deref()
+                    .map(|e| format!(", engagement {e}"))
+                    .unwrap_or_default()
+            ))?;
+            Ok(Outcome::Ok)
+        }
+        Command::Token(args) => {
+            let crate::cli::TokenCommand::Create {
+                email,
+                org,
+                role,
+                name,
+                data,
+            } = &args.command;
+            let server = web_server(&data.data, false, 1).await?;
+            let role = fieldproof_web::accounts::Role::parse(role)?;
+            let token = server
+                .accounts()
+                .create_token(email, org, role, name)
+                .await?;
+            output::print(&format!(
+                "{token}\nThe token is shown once; send it as `Authorization: Bearer {token}` to /api/v1/o/{org}/...\n"
+            ))?;
+            Ok(Outcome::Ok)
+        }
         Command::Diff(args) => {
             let r = app.compare(&args.from, &args.to).await?;
             match args.format {
@@ -420,6 +488,19 @@ async fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
         }
         None => threshold(&r.findings, args.fail_on.fail_on),
     })
+}
+
+async fn web_server(
+    data: &Path,
+    secure_cookies: bool,
+    max_upload_mb: usize,
+) -> Result<std::sync::Arc<fieldproof_web::Server>> {
+    Ok(fieldproof_web::Server::open(fieldproof_web::ServerConfig {
+        data: data.to_path_buf(),
+        secure_cookies,
+        max_upload_bytes: max_upload_mb.saturating_mul(1024 * 1024),
+    })
+    .await?)
 }
 
 /// The engagement part of `assess` on a project.

@@ -1,0 +1,371 @@
+//! The fieldproof web app and REST API (`fieldproof serve`).
+//!
+//! One server holds several organisations (a consultancy serving several clients): each has
+//! its own workspace under `DATA/orgs/ORG/` — estate, engagements, ledger and signing key —
+//! and the accounts (users, roles, sessions, API tokens) are in `DATA/server.db`. Every page
+//! and every `/api/v1` route calls the same application-layer use case as the CLI and renders
+//! its typed result; no rule is decided here. A user who is not a member of an organisation
+//! gets 404 for everything under it, exactly as for an organisation that does not exist.
+//!
+//! Security: argon2id password hashes, session cookies (HttpOnly, SameSite=Strict, Secure
+//! behind TLS) stored by their SHA-256, a CSRF token on every form, login throttling, API
+//! tokens with a role, a body limit on uploads, and Content-Security-Policy, frame denial and
+//! no-sniff headers on every response.
+
+pub mod accounts;
+pub mod html;
+mod pages;
+
+use accounts::{AccountError, Accounts, Membership, Session};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use fieldproof_app::{App, AppError, Config};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The data directory: `server.db` and `orgs/ORG/`.
+    pub data: PathBuf,
+    /// Whether the server is reached over TLS (a proxy in front): cookies get `Secure`.
+    pub secure_cookies: bool,
+    /// The largest request body accepted (uploads), in bytes.
+    pub max_upload_bytes: usize,
+}
+
+/// The shared state of every request.
+#[derive(Debug)]
+pub struct Server {
+    config: ServerConfig,
+    accounts: Accounts,
+}
+
+/// Why a request failed: a status and one line saying what to do.
+#[derive(Debug)]
+pub struct WebError {
+    status: StatusCode,
+    message: String,
+    json: bool,
+}
+
+impl WebError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        WebError {
+            status,
+            message: message.into(),
+            json: false,
+        }
+    }
+
+    /// 404: also what a non-member gets for anything of another organisation.
+    pub fn not_found() -> Self {
+        WebError::new(StatusCode::NOT_FOUND, "Not found.")
+    }
+
+    fn forbidden(what: &str) -> Self {
+        WebError::new(
+            StatusCode::FORBIDDEN,
+            format!("Your role does not allow this: {what}."),
+        )
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        WebError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// The same error, answered as JSON.
+    fn json(mut self) -> Self {
+        self.json = true;
+        self
+    }
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        let status = match &e {
+            AppError::Input(_) | AppError::Load(_) | AppError::Import { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Evidence(_) => StatusCode::BAD_REQUEST,
+            AppError::Store(_) | AppError::Catalog(_) | AppError::Io { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        WebError::new(status, e.to_string())
+    }
+}
+
+impl From<AccountError> for WebError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Input(m) => WebError::bad_request(m),
+            other => WebError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if self.json {
+            let body = serde_json::json!({
+                "error": self.status.canonical_reason().unwrap_or("error"),
+                "status": self.status.as_u16(),
+                "message": self.message,
+            });
+            return (self.status, axum::Json(body)).into_response();
+        }
+        let title = self.status.canonical_reason().unwrap_or("Error");
+        let body = format!(
+            "<h1>{}</h1><p class=\"error\">{}</p><p><a href=\"/\">Back to the start</a></p>",
+            html::esc(title),
+            html::esc(&self.message)
+        );
+        (
+            self.status,
+            axum::response::Html(html::page(title, &html::Nav::default(), &body)),
+        )
+            .into_response()
+    }
+}
+
+/// Who is asking, and in which organisation with which role.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The user.
+    pub session: Session,
+    /// The membership in the organisation of the request.
+    pub membership: Membership,
+}
+
+impl Member {
+    /// The application of this member's organisation, acting as the user.
+    fn app(&self, server: &Server) -> App {
+        server.app_for(&self.membership.organisation, &self.session.email)
+    }
+
+    /// The engagement a request may see: an auditor only theirs (another is 404).
+    fn engagement(&self, asked: Option<&str>) -> Result<Option<String>, WebError> {
+        match (&self.membership.engagement, asked) {
+            (Some(own), Some(asked)) if own != asked => Err(WebError::not_found()),
+            (Some(own), _) => Ok(Some(own.clone())),
+            (None, asked) => Ok(asked.map(str::to_string)),
+        }
+    }
+
+    fn require(&self, allowed: bool, what: &str) -> Result<(), WebError> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(WebError::forbidden(what))
+        }
+    }
+}
+
+const SESSION_COOKIE: &str = "fp_session";
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_string())
+}
+
+impl Server {
+    /// Opens the data directory (creating `server.db` the first time).
+    pub async fn open(config: ServerConfig) -> Result<Arc<Server>, AccountError> {
+        let accounts = Accounts::open(&config.data).await?;
+        Ok(Arc::new(Server { config, accounts }))
+    }
+
+    /// The accounts.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
+    fn org_dir(&self, org: &str) -> PathBuf {
+        self.config.data.join("orgs").join(org)
+    }
+
+    /// The application over organisation `org`'s workspace, acting as `actor`.
+    pub fn app_for(&self, org: &str, actor: &str) -> App {
+        App::new(Config {
+            cwd: self.org_dir(org),
+            workspace: Some(self.org_dir(org)),
+            actor: Some(actor.to_string()),
+            ..Config::default()
+        })
+    }
+
+    /// Adds an organisation with its own workspace and signing key.
+    pub async fn add_organisation(&self, id: &str, name: &str) -> Result<PathBuf, WebError> {
+        accounts::check_org_id(id)?;
+        if self.accounts.organisation_exists(id).await? {
+            return Err(WebError::bad_request(format!(
+                "organisation '{id}' exists already"
+            )));
+        }
+        let dir = self.org_dir(id);
+        self.app_for(id, "fieldproof-server").init(&dir).await?;
+        self.accounts.add_organisation(id, name).await?;
+        Ok(dir)
+    }
+
+    /// The signed-in user of a request (session cookie), if any.
+    async fn session(&self, headers: &HeaderMap) -> Result<Option<(String, Session)>, WebError> {
+        match cookie(headers, SESSION_COOKIE) {
+            Some(token) => Ok(self.accounts.session(&token).await?.map(|s| (token, s))),
+            None => Ok(None),
+        }
+    }
+
+    /// The member of `org` making a request: a session cookie or a bearer token. Not a
+    /// member, or no such organisation: 404.
+    async fn member(&self, headers: &HeaderMap, org: &str) -> Result<Member, WebError> {
+        if let Some(token) = bearer(headers) {
+            return match self.accounts.token(&token).await? {
+                Some((session, membership)) if membership.organisation == org => Ok(Member {
+                    session,
+                    membership,
+                }),
+                Some(_) => Err(WebError::not_found()),
+                None => Err(WebError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "the API token is not valid; create one with `fieldproof token create`",
+                )),
+            };
+        }
+        let Some((_, session)) = self.session(headers).await? else {
+            return Err(WebError::new(
+                StatusCode::UNAUTHORIZED,
+                "Sign in first: /login",
+            ));
+        };
+        let membership = self
+            .accounts
+            .memberships(session.user_id)
+            .await?
+            .into_iter()
+            .find(|m| m.organisation == org)
+            .ok_or_else(WebError::not_found)?;
+        Ok(Member {
+            session,
+            membership,
+        })
+    }
+}
+
+/// Headers every response carries.
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_report = request.uri().path().contains("/reports/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    // Reports are self-contained documents with inline styles and SVG; nothing runs anywhere.
+    let csp = if is_report {
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; form-action 'none'"
+    } else {
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    };
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+/// The whole application: pages, the REST API and the static assets.
+pub fn router(server: Arc<Server>) -> Router {
+    let limit = server.config.max_upload_bytes;
+    pages::routes()
+        .with_state(server)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(server: Arc<Server>, bind: &str) -> Result<(), WebError> {
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+        WebError::bad_request(format!(
+            "--bind {bind}: {e}; choose a free address such as 127.0.0.1:8080"
+        ))
+    })?;
+    axum::serve(listener, router(server))
+        .await
+        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+impl std::fmt::Display for WebError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for WebError {}
+
+/// A file name from an upload, safe to create in a directory of its own: no directories, no
+/// control characters, no leading dots, at most 120 characters.
+pub fn safe_upload_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| {
+            if matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    let cleaned: String = cleaned.chars().take(120).collect();
+    if cleaned.is_empty() {
+        "upload".to_string()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_upload_name;
+
+    #[test]
+    fn upload_names_are_made_safe() {
+        assert_eq!(safe_upload_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_upload_name("C:\\evil\\..\\x.csv"), "x.csv");
+        assert_eq!(safe_upload_name(".."), "upload");
+        assert_eq!(safe_upload_name(".hidden"), "hidden");
+        assert_eq!(safe_upload_name("a\u{0}b\nc.md"), "abc.md");
+        assert_eq!(safe_upload_name("review: q1?.md"), "review_ q1_.md");
+        assert_eq!(safe_upload_name(""), "upload");
+    }
+}

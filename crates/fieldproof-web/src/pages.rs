@@ -1,0 +1,1215 @@
+//! Routes: the pages (server-rendered, no script) and the REST API under `/api/v1`. Each
+//! handler finds the member, calls one application use case and renders its typed result.
+
+use crate::accounts::LoginOutcome;
+use crate::html::{badge, csrf_field, esc, label, page, table, Nav};
+use crate::{safe_upload_name, Member, Server, WebError, SESSION_COOKIE};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use fieldproof_app::evidence::{AddContent, AddRequest, VerifyRequest};
+use fieldproof_app::readiness::{report_file, StatusSetRequest};
+use fieldproof_app::scope::EstateSource;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+
+type Shared = State<Arc<Server>>;
+
+const CSS: &str = include_str!("../static/app.css");
+
+pub(crate) fn routes() -> Router<Arc<Server>> {
+    Router::new()
+        .route("/", get(index))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/static/app.css", get(css))
+        .route("/catalog", get(catalog))
+        .route("/catalog/{id}", get(catalog_item))
+        .route("/o/{org}", get(dashboard))
+        .route("/o/{org}/estate", get(estate))
+        .route("/o/{org}/estate/{component}", get(component))
+        .route("/o/{org}/controls", get(controls))
+        .route("/o/{org}/controls/{control}/status", post(set_status))
+        .route("/o/{org}/evidence", get(evidence).post(upload))
+        .route("/o/{org}/verify", get(verify))
+        .route("/o/{org}/pack", get(pack))
+        .route("/o/{org}/reports", get(reports))
+        .route("/o/{org}/reports/{file}", get(report))
+        .route("/api/v1/o/{org}/engagements", get(api_engagements))
+        .route("/api/v1/o/{org}/scope", get(api_scope))
+        .route("/api/v1/o/{org}/readiness", get(api_readiness))
+        .route("/api/v1/o/{org}/evidence/status", get(api_evidence_status))
+        .route("/api/v1/o/{org}/evidence", post(api_upload))
+        .route("/api/v1/o/{org}/verify", get(api_verify))
+}
+
+fn nav(member: &Member) -> Nav {
+    Nav {
+        email: Some(member.session.email.clone()),
+        organisation: Some((
+            member.membership.organisation.clone(),
+            member.membership.name.clone(),
+        )),
+        role: Some(member.membership.role.as_str().to_string()),
+        csrf: Some(member.session.csrf.clone()),
+    }
+}
+
+/// A page request: not signed in goes to the login page.
+async fn page_member(server: &Server, headers: &HeaderMap, org: &str) -> Result<Member, Response> {
+    match server.member(headers, org).await {
+        Ok(m) => Ok(m),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            Err(Redirect::to("/login").into_response())
+        }
+        Err(e) => Err(e.into_response()),
+    }
+}
+
+macro_rules! member_or_return {
+    ($server:expr, $headers:expr, $org:expr) => {
+        match page_member(&$server, &$headers, &$org).await {
+            Ok(m) => m,
+            Err(response) => return Ok(response),
+        }
+    };
+}
+
+fn check_csrf(member: &Member, given: Option<&str>) -> Result<(), WebError> {
+    if given.is_some_and(|g| !member.session.csrf.is_empty() && g == member.session.csrf) {
+        Ok(())
+    } else {
+        Err(WebError::new(
+            StatusCode::FORBIDDEN,
+            "The form's security token is missing or stale; reload the page and submit again.",
+        ))
+    }
+}
+
+async fn css() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct EngagementQuery {
+    engagement: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Sign in and out
+// ---------------------------------------------------------------------------------------
+
+fn login_form(message: Option<&str>) -> String {
+    page(
+        "Sign in",
+        &Nav::default(),
+        &format!(
+            "<h1>Sign in</h1>{}<form method=\"post\" action=\"/login\" class=\"stack\">\
+             <label for=\"email\">E-mail</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required>\
+             <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+             <button type=\"submit\">Sign in</button></form>",
+            message
+                .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m)))
+                .unwrap_or_default()
+        ),
+    )
+}
+
+async fn login_page() -> Html<String> {
+    Html(login_form(None))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+}
+
+async fn login(State(server): Shared, Form(form): Form<LoginForm>) -> Result<Response, WebError> {
+    match server.accounts.login(&form.email, &form.password).await? {
+        LoginOutcome::Session(token, _) => {
+            let secure = if server.config.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
+            let cookie = format!(
+                "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+                crate::accounts::SESSION_HOURS * 3600
+            );
+            Ok((
+                StatusCode::SEE_OTHER,
+                [
+                    (header::SET_COOKIE, cookie),
+                    (header::LOCATION, "/".to_string()),
+                ],
+            )
+                .into_response())
+        }
+        LoginOutcome::Refused => Ok((
+            StatusCode::UNAUTHORIZED,
+            Html(login_form(Some("Wrong e-mail or password."))),
+        )
+            .into_response()),
+        LoginOutcome::Throttled => Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            Html(login_form(Some(&format!(
+                "Too many failed sign-ins for this account; try again in {} minutes.",
+                crate::accounts::THROTTLE_MINUTES
+            )))),
+        )
+            .into_response()),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+async fn logout(
+    State(server): Shared,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    if let Some((token, session)) = server.session(&headers).await? {
+        if form.csrf.as_deref() != Some(session.csrf.as_str()) {
+            return Err(WebError::new(
+                StatusCode::FORBIDDEN,
+                "Stale form; reload and sign out again.",
+            ));
+        }
+        server.accounts.logout(&token).await?;
+    }
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (
+                header::SET_COOKIE,
+                format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+            ),
+            (header::LOCATION, "/login".to_string()),
+        ],
+    )
+        .into_response())
+}
+
+async fn index(State(server): Shared, headers: HeaderMap) -> Result<Response, WebError> {
+    let Some((_, session)) = server.session(&headers).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let memberships = server.accounts.memberships(session.user_id).await?;
+    if let [only] = memberships.as_slice() {
+        return Ok(Redirect::to(&format!("/o/{}", only.organisation)).into_response());
+    }
+    let rows: Vec<Vec<String>> = memberships
+        .iter()
+        .map(|m| {
+            vec![
+                format!(
+                    "<a href=\"/o/{}\">{}</a>",
+                    esc(&m.organisation),
+                    esc(&m.name)
+                ),
+                esc(m.role.as_str()),
+                m.engagement.as_deref().map(esc).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let nav = Nav {
+        email: Some(session.email.clone()),
+        csrf: Some(session.csrf.clone()),
+        ..Nav::default()
+    };
+    Ok(Html(page(
+        "Organisations",
+        &nav,
+        &format!(
+            "<h1>Your organisations</h1>{}",
+            if rows.is_empty() {
+                "<p>You are not a member of any organisation yet; ask its owner to add you.</p>"
+                    .to_string()
+            } else {
+                table(&["Organisation", "Role", "Engagement"], &rows)
+            }
+        ),
+    ))
+    .into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Dashboard, estate, controls
+// ---------------------------------------------------------------------------------------
+
+/// The engagement to show: asked, the auditor's own, or the first one. None: no engagement.
+async fn chosen_engagement(
+    member: &Member,
+    server: &Server,
+    asked: Option<&str>,
+) -> Result<Option<String>, WebError> {
+    if let Some(e) = member.engagement(asked)? {
+        return Ok(Some(e));
+    }
+    let list = member.app(server).engagement_list().await?;
+    Ok(list.engagements.first().map(|e| e.id.clone()))
+}
+
+async fn engagement_picker(member: &Member, server: &Server, current: &str, path: &str) -> String {
+    if member.membership.engagement.is_some() {
+        return format!("<p class=\"muted\">Engagement {}</p>", esc(current));
+    }
+    let Ok(list) = member.app(server).engagement_list().await else {
+        return String::new();
+    };
+    if list.engagements.len() < 2 {
+        return format!("<p class=\"muted\">Engagement {}</p>", esc(current));
+    }
+    let links: Vec<String> = list
+        .engagements
+        .iter()
+        .map(|e| {
+            if e.id == current {
+                format!("<strong>{}</strong>", esc(&e.id))
+            } else {
+                format!(
+                    "<a href=\"{path}?engagement={}\">{}</a>",
+                    esc(&e.id),
+                    esc(&e.id)
+                )
+            }
+        })
+        .collect();
+    format!("<p class=\"muted\">Engagement: {}</p>", links.join(" · "))
+}
+
+async fn dashboard(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    let app = member.app(&server);
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
+    else {
+        let scope = app.scope(&EstateSource::Workspace, &mut |_, _| {}).await;
+        let body = match scope {
+            Ok(s) => {
+                let summary = fieldproof_report::scope::summary(&s.assessment());
+                format!(
+                    "<h1>{}</h1><p>{} components: {} in scope, {} shared, {} out of scope.</p><p>No engagement yet: create one with <code>fieldproof engagement create</code> to see readiness and evidence here.</p>",
+                    esc(&member.membership.name), summary.components, summary.in_scope, summary.shared, summary.out_of_scope
+                )
+            }
+            Err(_) => format!(
+                "<h1>{}</h1><p>This organisation has no estate yet. Load one with <code>fieldproof --workspace {} apply estate.yaml</code>.</p>",
+                esc(&member.membership.name),
+                esc(&server.org_dir(&org).display().to_string())
+            ),
+        };
+        return Ok(Html(page("Dashboard", &nav(&member), &body)).into_response());
+    };
+    let basis = app.readiness(Some(&engagement)).await?;
+    let r = &basis.readiness;
+    let s = &r.summary;
+    let picker = engagement_picker(&member, &server, &engagement, &format!("/o/{org}")).await;
+    let mut body = format!(
+        "<h1>{}</h1>{picker}<section class=\"cards\">\
+         <div class=\"card\"><h2>Scope</h2><p class=\"big\">{}</p><p>{} in scope, {} shared, {} out of scope; {} OT inside</p></div>\
+         <div class=\"card\"><h2>Readiness</h2><p class=\"big\">{}%</p><p>of {} applicable controls implemented and effective</p></div>\
+         <div class=\"card\"><h2>Tests</h2><p class=\"big\">{}</p><p>with a result, {} with exceptions ({} rows)</p></div>\
+         <div class=\"card\"><h2>Findings</h2><p class=\"big\">{}</p><p>{}</p></div></section>",
+        esc(&r.service),
+        s.components,
+        s.in_scope,
+        s.shared,
+        s.out_of_scope,
+        s.ot_inside,
+        s.ready_percent,
+        s.controls,
+        s.tests_run,
+        s.tests_failed,
+        s.exception_rows,
+        r.findings.len(),
+        s.findings
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{n} {}", esc(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    // Due soon: findings due within the next 7 days or overdue.
+    let today = fieldproof_core::engagement::Date::parse(&app.now()[..10])
+        .map(|d| d.days())
+        .unwrap_or(0);
+    let due: Vec<Vec<String>> = r
+        .findings
+        .iter()
+        .filter(|f| f.due.days() <= today + 7)
+        .take(20)
+        .map(|f| {
+            vec![
+                badge(f.severity.as_str()),
+                esc(&f.message),
+                esc(&f.owner),
+                esc(&f.due.to_string()),
+            ]
+        })
+        .collect();
+    body.push_str("<h2>Due this week or overdue</h2>");
+    if due.is_empty() {
+        body.push_str("<p>Nothing due in the next seven days.</p>");
+    } else {
+        body.push_str(&table(&["Severity", "Finding", "Owner", "Due"], &due));
+    }
+    let findings: Vec<Vec<String>> = r
+        .findings
+        .iter()
+        .take(25)
+        .map(|f| {
+            vec![
+                badge(f.severity.as_str()),
+                esc(&f.message),
+                esc(&f.owner),
+                esc(&f.due.to_string()),
+                esc(&f.roadmap_item),
+            ]
+        })
+        .collect();
+    body.push_str(&format!(
+        "<h2>Open findings ({})</h2>{}",
+        r.findings.len(),
+        table(
+            &["Severity", "Finding", "Owner", "Due", "Roadmap item"],
+            &findings
+        )
+    ));
+    let tests: Vec<Vec<String>> = r
+        .tests
+        .iter()
+        .map(|t| {
+            vec![
+                esc(&t.test),
+                badge(&label(&t.outcome)),
+                t.population.to_string(),
+                t.exceptions.to_string(),
+            ]
+        })
+        .collect();
+    body.push_str(&format!(
+        "<h2>Test results</h2>{}",
+        if tests.is_empty() {
+            "<p>No test has run for this engagement.</p>".to_string()
+        } else {
+            table(&["Test", "Outcome", "Population", "Exceptions"], &tests)
+        }
+    ));
+    Ok(Html(page("Dashboard", &nav(&member), &body)).into_response())
+}
+
+async fn estate(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    let scoped = member
+        .app(&server)
+        .scope(&EstateSource::Workspace, &mut |_, _| {})
+        .await?;
+    let assessment = scoped.assessment();
+    let mut json = Vec::new();
+    fieldproof_report::scope::write_json(&assessment, &mut json)
+        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let doc: serde_json::Value = serde_json::from_slice(&json)
+        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let text = |v: &serde_json::Value| v.as_str().map(esc).unwrap_or_default();
+    let list = |v: &serde_json::Value| {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .map(esc)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let rows: Vec<Vec<String>> = doc["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            vec![
+                format!(
+                    "<a href=\"/o/{}/estate/{}\">{}</a>",
+                    esc(&org),
+                    text(&c["id"]),
+                    text(&c["id"])
+                ),
+                text(&c["name"]),
+                text(&c["kind"]),
+                badge(&c["scope"].as_str().unwrap_or_default().replace('_', " ")),
+                list(&c["triggers"]),
+                list(&c["tsc_categories"]),
+            ]
+        })
+        .collect();
+    let findings: Vec<Vec<String>> = assessment
+        .findings
+        .iter()
+        .map(|f| {
+            vec![
+                badge(f.severity.as_str()),
+                esc(f.rule),
+                esc(f
+                    .component
+                    .as_deref()
+                    .or(f.subservice.as_deref())
+                    .unwrap_or_default()),
+                esc(&f.message),
+            ]
+        })
+        .collect();
+    let body = format!(
+        "<h1>Estate</h1><p>{} · {}</p>{}<h2>Scope findings</h2>{}",
+        text(&doc["organisation"]),
+        text(&doc["service"]),
+        table(
+            &[
+                "Component",
+                "Name",
+                "Kind",
+                "Scope",
+                "Triggers",
+                "Categories"
+            ],
+            &rows
+        ),
+        table(&["Severity", "Rule", "Subject", "Finding"], &findings)
+    );
+    Ok(Html(page("Estate", &nav(&member), &body)).into_response())
+}
+
+async fn component(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path((org, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    let scoped = member
+        .app(&server)
+        .scope(&EstateSource::Workspace, &mut |_, _| {})
+        .await?;
+    let assessment = scoped.assessment();
+    let Some((c, d)) = assessment.get(&id) else {
+        return Err(WebError::not_found());
+    };
+    let mut out = Vec::new();
+    fieldproof_report::scope::write_explanation(&assessment, c, d, &mut out)
+        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let body = format!(
+        "<h1>Component {}</h1><p><a href=\"/o/{}/estate\">All components</a></p><pre>{}</pre>",
+        esc(&id),
+        esc(&org),
+        esc(&String::from_utf8_lossy(&out))
+    );
+    Ok(Html(page(&id, &nav(&member), &body)).into_response())
+}
+
+async fn controls(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
+    else {
+        return Err(WebError::bad_request(
+            "No engagement yet; create one first.",
+        ));
+    };
+    let basis = member.app(&server).readiness(Some(&engagement)).await?;
+    let edits = member.membership.role.edits();
+    let csrf = member.session.csrf.clone();
+    let rows: Vec<Vec<String>> = basis
+        .readiness
+        .controls
+        .iter()
+        .map(|c| {
+            let design = c
+                .design
+                .map(|d| label(&d))
+                .unwrap_or_else(|| "not stated".to_string());
+            let mut row = vec![
+                format!(
+                    "<a href=\"/catalog/{}\">{}</a>",
+                    esc(&c.control),
+                    esc(&c.control)
+                ),
+                esc(&c.title),
+                badge(&design),
+                badge(&label(&c.operating)),
+                esc(c.owner.as_deref().unwrap_or_default()),
+                format!(
+                    "{} present, {} stale, {} missing",
+                    c.evidence.present, c.evidence.stale, c.evidence.missing
+                ),
+                esc(&c.tests.join(", ")),
+            ];
+            if edits {
+                let options: String = [
+                    "implemented",
+                    "partially_implemented",
+                    "planned",
+                    "not_implemented",
+                    "not_applicable",
+                ]
+                .iter()
+                .map(|s| {
+                    format!(
+                        "<option value=\"{s}\"{}>{}</option>",
+                        if design == s.replace('_', " ") {
+                            " selected"
+                        } else {
+                            ""
+                        },
+                        s.replace('_', " ")
+                    )
+                })
+                .collect();
+                row.push(format!(
+                    "<form method=\"post\" action=\"/o/{}/controls/{}/status\" class=\"inline\">{}\
+                     <input type=\"hidden\" name=\"engagement\" value=\"{}\">\
+                     <label>Status <select name=\"status\">{options}</select></label>\
+                     <label>Owner <input name=\"owner\" value=\"{}\"></label>\
+                     <label>Rationale <input name=\"rationale\" value=\"{}\"></label>\
+                     <button type=\"submit\">Save</button></form>",
+                    esc(&org),
+                    esc(&c.control),
+                    csrf_field(&csrf),
+                    esc(&engagement),
+                    esc(c.owner.as_deref().unwrap_or_default()),
+                    esc(c.rationale.as_deref().unwrap_or_default())
+                ));
+            }
+            row
+        })
+        .collect();
+    let mut headers_row = vec![
+        "Control",
+        "Title",
+        "Design",
+        "Operating",
+        "Owner",
+        "Evidence",
+        "Tests",
+    ];
+    if edits {
+        headers_row.push("Set design status");
+    }
+    let picker =
+        engagement_picker(&member, &server, &engagement, &format!("/o/{org}/controls")).await;
+    let body = format!(
+        "<h1>Controls</h1>{picker}<p>{} applicable controls.</p>{}",
+        basis.readiness.controls.len(),
+        table(&headers_row, &rows)
+    );
+    Ok(Html(page("Controls", &nav(&member), &body)).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct StatusForm {
+    csrf: Option<String>,
+    engagement: Option<String>,
+    status: String,
+    owner: Option<String>,
+    rationale: Option<String>,
+    due: Option<String>,
+}
+
+async fn set_status(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path((org, control)): Path<(String, String)>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    check_csrf(&member, form.csrf.as_deref())?;
+    member.require(member.membership.role.edits(), "set a design status")?;
+    let engagement = member.engagement(form.engagement.as_deref())?;
+    let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    member
+        .app(&server)
+        .status_set(&StatusSetRequest {
+            engagement: engagement.clone(),
+            control,
+            status: form.status,
+            owner: blank(form.owner),
+            rationale: blank(form.rationale),
+            due: blank(form.due),
+        })
+        .await?;
+    let back = match engagement {
+        Some(e) => format!("/o/{org}/controls?engagement={e}"),
+        None => format!("/o/{org}/controls"),
+    };
+    Ok(Redirect::to(&back).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Evidence
+// ---------------------------------------------------------------------------------------
+
+async fn evidence(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
+    else {
+        return Err(WebError::bad_request(
+            "No engagement yet; create one first.",
+        ));
+    };
+    let app = member.app(&server);
+    let status = app.evidence_status(Some(&engagement)).await?;
+    let rows: Vec<Vec<String>> = status
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                esc(&r.control),
+                esc(&r.request),
+                esc(&r.artifact),
+                badge(&label(&r.state)),
+                format!("{} of {}", r.covered, r.windows),
+                esc(&r.evidence.join(", ")),
+            ]
+        })
+        .collect();
+    let mut body = format!(
+        "<h1>Evidence</h1>{}<p>{} present, {} stale, {} missing evidence requests over {}.</p>",
+        engagement_picker(&member, &server, &engagement, &format!("/o/{org}/evidence")).await,
+        status.present,
+        status.stale,
+        status.missing,
+        esc(&status.engagement.period.to_string())
+    );
+    if member.membership.role.adds_evidence() {
+        body.push_str(&format!(
+            "<h2>Add evidence</h2><form method=\"post\" action=\"/o/{}/evidence\" enctype=\"multipart/form-data\" class=\"stack\">{}\
+             <input type=\"hidden\" name=\"engagement\" value=\"{}\">\
+             <label for=\"control\">Control (and optionally the request, CONTROL/REQUEST)</label><input id=\"control\" name=\"control\" required placeholder=\"FP-AC-03\">\
+             <label for=\"covers\">Period covered (FROM..TO)</label><input id=\"covers\" name=\"covers\" placeholder=\"2026-01-01..2026-03-31\">\
+             <label><input type=\"checkbox\" name=\"population\" value=\"yes\"> A population of the whole period</label>\
+             <label for=\"files\">Files</label><input id=\"files\" name=\"files\" type=\"file\" multiple required>\
+             <button type=\"submit\">Add to the ledger</button></form>",
+            esc(&org),
+            csrf_field(&member.session.csrf),
+            esc(&engagement)
+        ));
+    }
+    body.push_str(&format!(
+        "<h2>Freshness per evidence request</h2>{}<p><a href=\"/o/{}/verify\">Verify the ledger</a> · <a href=\"/o/{}/pack?engagement={}\">Download the signed evidence pack</a></p>",
+        table(
+            &["Control", "Request", "Artifact", "State", "Windows", "Evidence"],
+            &rows
+        ),
+        esc(&org),
+        esc(&org),
+        esc(&engagement)
+    ));
+    Ok(Html(page("Evidence", &nav(&member), &body)).into_response())
+}
+
+/// A multipart upload: its text fields, and its files streamed into a directory of their own.
+struct Upload {
+    fields: BTreeMap<String, String>,
+    dir: std::path::PathBuf,
+    files: Vec<std::path::PathBuf>,
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn receive(server: &Server, org: &str, mut multipart: Multipart) -> Result<Upload, WebError> {
+    let dir = server
+        .org_dir(org)
+        .join("uploads")
+        .join(crate::accounts::secret());
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let mut upload = Upload {
+        fields: BTreeMap::new(),
+        dir,
+        files: Vec::new(),
+    };
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        WebError::new(
+            e.status(),
+            format!(
+                "The upload could not be read ({}); the limit is {} MiB per request.",
+                e.body_text(),
+                server.config.max_upload_bytes / (1024 * 1024)
+            ),
+        )
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(too_large)? {
+        let name = field.name().unwrap_or_default().to_string();
+        match field.file_name().map(safe_upload_name) {
+            Some(file_name) => {
+                // Each file in a directory of its own: two uploads may share a name.
+                let sub = upload.dir.join(upload.files.len().to_string());
+                tokio::fs::create_dir_all(&sub)
+                    .await
+                    .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                let path = sub.join(&file_name);
+                let mut out = tokio::fs::File::create(&path)
+                    .await
+                    .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                let mut bytes = 0u64;
+                while let Some(chunk) = field.chunk().await.map_err(too_large)? {
+                    bytes += chunk.len() as u64;
+                    out.write_all(&chunk).await.map_err(|e| {
+                        WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+                    })?;
+                }
+                out.flush()
+                    .await
+                    .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                // A file input left empty sends a nameless, empty part.
+                if bytes > 0 || !file_name.is_empty() && file_name != "upload" {
+                    upload.files.push(path);
+                }
+            }
+            None => {
+                let value = field.text().await.map_err(too_large)?;
+                upload.fields.insert(name, value);
+            }
+        }
+    }
+    Ok(upload)
+}
+
+fn add_request(upload: &Upload, engagement: Option<String>) -> Result<AddRequest, WebError> {
+    let field = |name: &str| {
+        upload
+            .fields
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let control = field("control").ok_or_else(|| {
+        WebError::bad_request("Name the control the evidence supports (for example FP-AC-03).")
+    })?;
+    if upload.files.is_empty() {
+        return Err(WebError::bad_request("Choose at least one file to add."));
+    }
+    let (control, request) = match control.split_once('/') {
+        Some((c, r)) => (c.to_string(), Some(r.to_string())),
+        None => (control, None),
+    };
+    Ok(AddRequest {
+        content: AddContent::Files(upload.files.clone()),
+        controls: vec![control],
+        request,
+        population: field("population").is_some(),
+        engagement,
+        covers: field("covers"),
+        source: Some("web upload".to_string()),
+        note: field("note"),
+        supersedes: field("supersedes"),
+    })
+}
+
+async fn upload(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    member.require(member.membership.role.adds_evidence(), "add evidence")?;
+    let upload = receive(&server, &org, multipart).await?;
+    check_csrf(&member, upload.fields.get("csrf").map(String::as_str))?;
+    let engagement = member.engagement(upload.fields.get("engagement").map(String::as_str))?;
+    let request = add_request(&upload, engagement.clone())?;
+    let added = member.app(&server).evidence_add(&request).await?;
+    let rows: Vec<Vec<String>> = added
+        .added
+        .iter()
+        .map(|a| vec![esc(&label(&a.evidence)), esc(&label(&a.sha256))])
+        .collect();
+    let body = format!(
+        "<h1>Evidence added</h1>{}<p><a href=\"/o/{}/evidence{}\">Back to the evidence</a></p>",
+        table(&["Evidence", "SHA-256"], &rows),
+        esc(&org),
+        engagement
+            .map(|e| format!("?engagement={}", esc(&e)))
+            .unwrap_or_default()
+    );
+    Ok(Html(page("Evidence added", &nav(&member), &body)).into_response())
+}
+
+async fn verify(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    let v = member
+        .app(&server)
+        .verify(&VerifyRequest::default())
+        .await?;
+    let problems: String = v
+        .problems
+        .iter()
+        .map(|p| format!("<li>{}</li>", esc(p)))
+        .collect();
+    let body = format!(
+        "<h1>Verification</h1><p>{}</p><p>{} ledger entries, {} blobs ({} bytes) checked; key {}.</p>{}",
+        if v.ok {
+            badge("verified")
+        } else {
+            badge("failed")
+        },
+        v.entries,
+        v.blobs,
+        v.bytes,
+        esc(&v.key_fingerprint),
+        if problems.is_empty() {
+            String::new()
+        } else {
+            format!("<ul class=\"error\">{problems}</ul>")
+        }
+    );
+    Ok(Html(page("Verification", &nav(&member), &body)).into_response())
+}
+
+async fn pack(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
+    else {
+        return Err(WebError::bad_request("No engagement yet."));
+    };
+    let dir = server
+        .org_dir(&org)
+        .join("uploads")
+        .join(crate::accounts::secret());
+    let file = dir.join(format!("{engagement}.zip"));
+    let result = member
+        .app(&server)
+        .export_pack(&engagement, &file, &["readiness.pdf".to_string()])
+        .await;
+    let bytes = result.and_then(|_| {
+        std::fs::read(&file).map_err(|source| fieldproof_app::AppError::Io {
+            path: file.clone(),
+            source,
+        })
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let bytes = bytes?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{engagement}.zip\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Reports and catalog
+// ---------------------------------------------------------------------------------------
+
+const REPORT_FILES: [&str; 9] = [
+    "readiness.html",
+    "readiness.pdf",
+    "readiness.md",
+    "system-description.html",
+    "system-description.md",
+    "controls.html",
+    "controls.csv",
+    "tests.html",
+    "tests.md",
+];
+
+async fn reports(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
+    else {
+        return Err(WebError::bad_request("No engagement yet."));
+    };
+    let links: String = REPORT_FILES
+        .iter()
+        .map(|f| {
+            format!(
+                "<li><a href=\"/o/{}/reports/{f}?engagement={}\">{f}</a></li>",
+                esc(&org),
+                esc(&engagement)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Reports</h1>{}<ul>{links}</ul><p>HTML reports open in the browser; the others download.</p>",
+        engagement_picker(&member, &server, &engagement, &format!("/o/{org}/reports")).await
+    );
+    Ok(Html(page("Reports", &nav(&member), &body)).into_response())
+}
+
+async fn report(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path((org, file)): Path<(String, String)>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let member = member_or_return!(server, headers, org);
+    let (kind, format) = report_file(&file).map_err(|_| WebError::not_found())?;
+    let engagement = member.engagement(q.engagement.as_deref())?;
+    let bytes = member
+        .app(&server)
+        .report(kind, engagement.as_deref(), format, None)
+        .await?;
+    let content_type = match file.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("pdf") => "application/pdf",
+        Some("csv") => "text/csv; charset=utf-8",
+        _ => "text/markdown; charset=utf-8",
+    };
+    let mut response = ([(header::CONTENT_TYPE, content_type.to_string())], bytes).into_response();
+    if !file.ends_with(".html") {
+        response.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\"")
+                .parse()
+                .map_err(|_| WebError::not_found())?,
+        );
+    }
+    Ok(response)
+}
+
+async fn signed_in(server: &Server, headers: &HeaderMap) -> Result<Option<Nav>, WebError> {
+    Ok(server.session(headers).await?.map(|(_, s)| Nav {
+        email: Some(s.email),
+        csrf: Some(s.csrf),
+        ..Nav::default()
+    }))
+}
+
+async fn catalog(State(server): Shared, headers: HeaderMap) -> Result<Response, WebError> {
+    let Some(nav) = signed_in(&server, &headers).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    // The bundled catalog: the same for every organisation.
+    let app = fieldproof_app::App::new(fieldproof_app::Config::default());
+    let list = app.catalog_list().await?;
+    let rows: Vec<Vec<String>> = list
+        .frameworks
+        .iter()
+        .map(|f| {
+            vec![
+                format!("<a href=\"/catalog/{}\">{}</a>", esc(&f.id), esc(&f.id)),
+                esc(&f.name),
+                esc(&f.version),
+                f.requirements.to_string(),
+            ]
+        })
+        .collect();
+    let body = format!(
+        "<h1>Catalog</h1><form method=\"get\" action=\"/catalog/lookup\" class=\"inline\"><label>Requirement or control <input name=\"id\" placeholder=\"CC6.1 or FP-AC-03\"></label> <button type=\"submit\">Show</button></form>{}<p>The control library: <a href=\"/catalog/fieldproof\">fieldproof</a>.</p>",
+        table(&["Framework", "Name", "Version", "Requirements"], &rows)
+    );
+    Ok(Html(page("Catalog", &nav, &body)).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct LookupQuery {
+    id: Option<String>,
+}
+
+async fn catalog_item(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<LookupQuery>,
+) -> Result<Response, WebError> {
+    let Some(nav) = signed_in(&server, &headers).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let id = if id == "lookup" {
+        q.id.unwrap_or_default()
+    } else {
+        id
+    };
+    let app = fieldproof_app::App::new(fieldproof_app::Config::default());
+    let shown = app
+        .catalog_show(id.trim())
+        .await
+        .map_err(|_| WebError::not_found())?;
+    use fieldproof_catalog::views::CatalogShow;
+    let text = match &shown {
+        CatalogShow::Framework(f) => fieldproof_report::catalog::framework_text(f),
+        CatalogShow::Requirement(v) => fieldproof_report::catalog::requirement_text(v),
+        CatalogShow::Control(c) => fieldproof_report::catalog::control_text(c),
+    };
+    let body = format!(
+        "<h1>{}</h1><p><a href=\"/catalog\">All frameworks</a></p><pre>{}</pre>",
+        esc(&id),
+        esc(&text)
+    );
+    Ok(Html(page(&id, &nav, &body)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// REST API: the CLI's JSON contracts
+// ---------------------------------------------------------------------------------------
+
+async fn api_member(server: &Server, headers: &HeaderMap, org: &str) -> Result<Member, WebError> {
+    server.member(headers, org).await.map_err(WebError::json)
+}
+
+async fn api_engagements(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+) -> Result<Response, WebError> {
+    let member = api_member(&server, &headers, &org).await?;
+    let mut list = member
+        .app(&server)
+        .engagement_list()
+        .await
+        .map_err(|e| WebError::from(e).json())?;
+    if let Some(own) = &member.membership.engagement {
+        list.engagements.retain(|e| &e.id == own);
+    }
+    Ok(Json(list).into_response())
+}
+
+async fn api_scope(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+) -> Result<Response, WebError> {
+    let member = api_member(&server, &headers, &org).await?;
+    let scoped = member
+        .app(&server)
+        .scope(&EstateSource::Workspace, &mut |_, _| {})
+        .await
+        .map_err(|e| WebError::from(e).json())?;
+    let mut json = Vec::new();
+    fieldproof_report::scope::write_json(&scoped.assessment(), &mut json)
+        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).json())?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+async fn api_readiness(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let member = api_member(&server, &headers, &org).await?;
+    let engagement = member
+        .engagement(q.engagement.as_deref())
+        .map_err(WebError::json)?;
+    let basis = member
+        .app(&server)
+        .readiness(engagement.as_deref())
+        .await
+        .map_err(|e| WebError::from(e).json())?;
+    Ok(Json(basis.readiness).into_response())
+}
+
+async fn api_evidence_status(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let member = api_member(&server, &headers, &org).await?;
+    let engagement = member
+        .engagement(q.engagement.as_deref())
+        .map_err(WebError::json)?;
+    let status = member
+        .app(&server)
+        .evidence_status(engagement.as_deref())
+        .await
+        .map_err(|e| WebError::from(e).json())?;
+    Ok(Json(status).into_response())
+}
+
+async fn api_upload(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    let member = api_member(&server, &headers, &org).await?;
+    if bearer_missing(&headers) {
+        // A browser session must use the form (it carries the CSRF token).
+        return Err(WebError::new(
+            StatusCode::UNAUTHORIZED,
+            "the API takes a bearer token: Authorization: Bearer fpt_...",
+        )
+        .json());
+    }
+    member
+        .require(member.membership.role.adds_evidence(), "add evidence")
+        .map_err(WebError::json)?;
+    let upload = receive(&server, &org, multipart)
+        .await
+        .map_err(WebError::json)?;
+    let engagement = member
+        .engagement(upload.fields.get("engagement").map(String::as_str))
+        .map_err(WebError::json)?;
+    let request = add_request(&upload, engagement).map_err(WebError::json)?;
+    let added = member
+        .app(&server)
+        .evidence_add(&request)
+        .await
+        .map_err(|e| WebError::from(e).json())?;
+    Ok((StatusCode::CREATED, Json(added)).into_response())
+}
+
+fn bearer_missing(headers: &HeaderMap) -> bool {
+    crate::bearer(headers).is_none()
+}
+
+async fn api_verify(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+) -> Result<Response, WebError> {
+    let member = api_member(&server, &headers, &org).await?;
+    let v = member
+        .app(&server)
+        .verify(&VerifyRequest::default())
+        .await
+        .map_err(|e| WebError::from(e).json())?;
+    Ok(Json(v).into_response())
+}

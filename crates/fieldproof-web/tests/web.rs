@@ -1,0 +1,612 @@
+//! The web app and REST API in-process (the router answers requests without a socket): sign
+//! in, throttling, CSRF, roles, evidence upload changing freshness, organisation isolation
+//! route by route, the auditor limited to one engagement, upload limits and odd names, the
+//! downloaded pack verifying, API tokens, and the security headers on every response.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use fieldproof_app::evidence::VerifyRequest;
+use fieldproof_core::engagement::EngagementRequest;
+use fieldproof_web::accounts::Role;
+use fieldproof_web::{router, Server, ServerConfig};
+use http_body_util::BodyExt;
+use std::path::Path;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct horse battery";
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    server: Arc<Server>,
+}
+
+async fn fixture(max_upload_bytes: usize) -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::open(ServerConfig {
+        data: dir.path().join("data"),
+        secure_cookies: false,
+        max_upload_bytes,
+    })
+    .await
+    .expect("server");
+    for org in ["acme", "globex"] {
+        server.add_organisation(org, org).await.expect("org");
+        let app = server.app_for(org, "setup");
+        let estate =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/colocation-dc/estate.yaml");
+        app.apply(&estate, &mut |_, _| {}).await.expect("apply");
+        for id in ["soc2-2026", "soc2-2027"] {
+            let year = &id[5..];
+            app.engagement_create(&EngagementRequest {
+                id: id.to_string(),
+                period: Some(format!("{year}-01-01..{year}-12-31")),
+                categories: vec!["availability".to_string()],
+                ..EngagementRequest::default()
+            })
+            .await
+            .expect("engagement");
+        }
+    }
+    let accounts = server.accounts();
+    for (email, org, role, engagement) in [
+        ("owner@acme.test", "acme", Role::Owner, None),
+        ("contrib@acme.test", "acme", Role::Contributor, None),
+        (
+            "auditor@acme.test",
+            "acme",
+            Role::Auditor,
+            Some("soc2-2026"),
+        ),
+        ("owner@globex.test", "globex", Role::Owner, None),
+    ] {
+        accounts
+            .add_member(email, Some(PASSWORD), org, role, engagement)
+            .await
+            .expect("member");
+    }
+    Fixture { _dir: dir, server }
+}
+
+async fn send(server: &Arc<Server>, request: Request<Body>) -> Reply {
+    let response = router(server.clone())
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn form(uri: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Request<Body> {
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    let mut r =
+        Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    r.body(Body::from(body.join("&"))).expect("request")
+}
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn get(uri: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut r = Request::get(uri);
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    r.body(Body::empty()).expect("request")
+}
+
+/// Signs in; returns the cookie header value and the CSRF token of the session.
+async fn sign_in(server: &Arc<Server>, email: &str) -> (String, String) {
+    let reply = send(
+        server,
+        form("/login", None, &[("email", email), ("password", PASSWORD)]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let set = reply.headers[header::SET_COOKIE].to_str().expect("cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().expect("pair").to_string();
+    // The CSRF token is in every form of the session's pages.
+    let page = send(server, get("/o/acme/evidence", Some(&cookie)))
+        .await
+        .text()
+        + &send(server, get("/o/globex/evidence", Some(&cookie)))
+            .await
+            .text();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with a CSRF token")
+        .to_string();
+    (cookie, csrf)
+}
+
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "fieldproofboundary7d1";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (file_name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn upload_request(
+    uri: &str,
+    auth: (&str, &str),
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> Request<Body> {
+    let (content_type, body) = multipart(fields, files);
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(auth.0, auth.1)
+        .body(Body::from(body))
+        .expect("request")
+}
+
+async fn ledger_entries(server: &Arc<Server>, org: &str) -> usize {
+    server
+        .app_for(org, "check")
+        .verify(&VerifyRequest::default())
+        .await
+        .expect("verify")
+        .entries
+}
+
+#[tokio::test]
+async fn sign_in_throttling_and_security_headers() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let anonymous = send(s, get("/o/acme", None)).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    for (name, value) in [
+        ("content-security-policy", "default-src 'none'"),
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+    ] {
+        assert!(
+            anonymous.headers[name]
+                .to_str()
+                .unwrap_or_default()
+                .contains(value),
+            "{name}"
+        );
+    }
+    let wrong = send(
+        s,
+        form(
+            "/login",
+            None,
+            &[("email", "owner@acme.test"), ("password", "nope")],
+        ),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().contains("Wrong e-mail or password"));
+    // An unknown account reads the same.
+    let unknown = send(
+        s,
+        form(
+            "/login",
+            None,
+            &[("email", "nobody@acme.test"), ("password", "nope")],
+        ),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    for _ in 0..4 {
+        send(
+            s,
+            form(
+                "/login",
+                None,
+                &[("email", "owner@acme.test"), ("password", "nope")],
+            ),
+        )
+        .await;
+    }
+    // Five failures: even the right password is refused for a while.
+    let throttled = send(
+        s,
+        form(
+            "/login",
+            None,
+            &[("email", "owner@acme.test"), ("password", PASSWORD)],
+        ),
+    )
+    .await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+    // A malformed form is a 4xx, never a 500.
+    let malformed = send(s, form("/login", None, &[("email", "x")])).await;
+    assert!(malformed.status.is_client_error(), "{}", malformed.status);
+}
+
+#[tokio::test]
+async fn every_route_of_another_organisation_is_404() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (globex, _) = sign_in(s, "owner@globex.test").await;
+    let (acme, _) = sign_in(s, "owner@acme.test").await;
+    assert_eq!(
+        send(s, get("/o/acme", Some(&acme))).await.status,
+        StatusCode::OK
+    );
+    for uri in [
+        "/o/acme",
+        "/o/acme/estate",
+        "/o/acme/estate/bms-dc2",
+        "/o/acme/controls",
+        "/o/acme/evidence",
+        "/o/acme/verify",
+        "/o/acme/pack",
+        "/o/acme/reports",
+        "/o/acme/reports/readiness.html",
+        "/o/nowhere",
+        "/api/v1/o/acme/engagements",
+        "/api/v1/o/acme/scope",
+        "/api/v1/o/acme/readiness",
+        "/api/v1/o/acme/evidence/status",
+        "/api/v1/o/acme/verify",
+    ] {
+        let reply = send(s, get(uri, Some(&globex))).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(!reply.text().contains("Northgate"), "{uri} leaks content");
+    }
+    let post = send(
+        s,
+        form(
+            "/o/acme/controls/FP-PE-04/status",
+            Some(&globex),
+            &[("status", "implemented")],
+        ),
+    )
+    .await;
+    assert_eq!(post.status, StatusCode::NOT_FOUND);
+    // Without any credentials the API answers 401 in JSON.
+    let api = send(s, get("/api/v1/o/acme/readiness", None)).await;
+    assert_eq!(api.status, StatusCode::UNAUTHORIZED);
+    assert!(api.text().contains("\"status\":401"));
+}
+
+#[tokio::test]
+async fn an_editor_sets_a_status_with_csrf_and_roles_limit_writes() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, csrf) = sign_in(s, "owner@acme.test").await;
+    let fields = [
+        ("engagement", "soc2-2026"),
+        ("status", "implemented"),
+        ("owner", "Facilities manager"),
+        ("rationale", "BMS alarms page the on-call engineer"),
+    ];
+    let without = send(
+        s,
+        form("/o/acme/controls/FP-PE-04/status", Some(&owner), &fields),
+    )
+    .await;
+    assert_eq!(without.status, StatusCode::FORBIDDEN);
+    let mut with = fields.to_vec();
+    with.push(("csrf", &csrf));
+    let ok = send(
+        s,
+        form("/o/acme/controls/FP-PE-04/status", Some(&owner), &with),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    let list = s
+        .app_for("acme", "check")
+        .status_list(Some("soc2-2026"))
+        .await
+        .expect("statuses");
+    let saved = list
+        .statuses
+        .iter()
+        .find(|c| c.control == "FP-PE-04")
+        .expect("the status was saved");
+    assert_eq!(saved.owner, "Facilities manager");
+    let log = s.app_for("acme", "check").log(5).await.expect("log");
+    assert!(
+        serde_json::to_string(&log)
+            .expect("json")
+            .contains("owner@acme.test"),
+        "the change log names the user"
+    );
+    // A contributor adds evidence only; an auditor writes nothing.
+    for user in ["contrib@acme.test", "auditor@acme.test"] {
+        let (cookie, csrf) = sign_in(s, user).await;
+        let mut fields = with.clone();
+        fields.retain(|(k, _)| *k != "csrf");
+        fields.push(("csrf", &csrf));
+        let reply = send(
+            s,
+            form("/o/acme/controls/FP-PE-04/status", Some(&cookie), &fields),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{user}");
+    }
+}
+
+#[tokio::test]
+async fn uploaded_evidence_changes_freshness_and_bad_uploads_store_nothing() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (contrib, csrf) = sign_in(s, "contrib@acme.test").await;
+    let covered = || async {
+        let status = s
+            .app_for("acme", "check")
+            .evidence_status(Some("soc2-2026"))
+            .await
+            .expect("status");
+        let row = status
+            .rows
+            .iter()
+            .find(|r| r.control == "FP-AC-03")
+            .expect("FP-AC-03 is applicable");
+        (row.covered, status.stale)
+    };
+    let before = covered().await;
+    let entries = ledger_entries(s, "acme").await;
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("engagement", "soc2-2026"),
+        ("control", "FP-AC-03"),
+        ("covers", "2026-01-01..2026-03-31"),
+    ];
+    // Over the limit: 413, nothing stored, no temporary file left.
+    let big = vec![b'x'; 2 << 20];
+    let reply = send(
+        s,
+        upload_request(
+            "/o/acme/evidence",
+            ("cookie", &contrib),
+            &fields,
+            &[("big.csv", &big)],
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.text()
+    );
+    assert_eq!(ledger_entries(s, "acme").await, entries);
+    // No CSRF token: refused, nothing stored.
+    let reply = send(
+        s,
+        upload_request(
+            "/o/acme/evidence",
+            ("cookie", &contrib),
+            &fields[1..],
+            &[("q.md", b"review")],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // An unknown control: a clear 400, nothing stored.
+    let mut bad = fields.to_vec();
+    bad[2] = ("control", "FP-XX-99");
+    let reply = send(
+        s,
+        upload_request(
+            "/o/acme/evidence",
+            ("cookie", &contrib),
+            &bad,
+            &[("q.md", b"review")],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.text().contains("FP-XX-99"));
+    assert_eq!(ledger_entries(s, "acme").await, entries);
+    // Two files, one with a hostile name.
+    let reply = send(
+        s,
+        upload_request(
+            "/o/acme/evidence",
+            ("cookie", &contrib),
+            &fields,
+            &[
+                ("../../q1-review.md", b"Q1 access review, signed"),
+                ("q2 review.md", b"Q2 access review, signed"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(reply.text().contains("Evidence added"));
+    let log = s
+        .app_for("acme", "check")
+        .evidence_log()
+        .await
+        .expect("log");
+    let names = serde_json::to_string(&log).expect("json");
+    assert!(
+        names.contains("q1-review.md") && !names.contains("../"),
+        "{names}"
+    );
+    let after = covered().await;
+    assert!(
+        after.0 > before.0,
+        "freshness did not change: {before:?} -> {after:?}"
+    );
+    let page = send(s, get("/o/acme/evidence", Some(&contrib)))
+        .await
+        .text();
+    assert!(
+        page.contains(&format!("{} stale", after.1)),
+        "the page shows it"
+    );
+    // The auditor cannot upload.
+    let (auditor, auditor_csrf) = sign_in(s, "auditor@acme.test").await;
+    let mut fields = fields.to_vec();
+    fields[0] = ("csrf", &auditor_csrf);
+    let reply = send(
+        s,
+        upload_request(
+            "/o/acme/evidence",
+            ("cookie", &auditor),
+            &fields,
+            &[("a.md", b"x")],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_auditor_sees_one_engagement_and_the_downloaded_pack_verifies() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (auditor, _) = sign_in(s, "auditor@acme.test").await;
+    assert_eq!(
+        send(s, get("/o/acme?engagement=soc2-2026", Some(&auditor)))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for uri in [
+        "/o/acme?engagement=soc2-2027",
+        "/o/acme/evidence?engagement=soc2-2027",
+        "/o/acme/reports/readiness.html?engagement=soc2-2027",
+        "/o/acme/pack?engagement=soc2-2027",
+        "/api/v1/o/acme/readiness?engagement=soc2-2027",
+    ] {
+        assert_eq!(
+            send(s, get(uri, Some(&auditor))).await.status,
+            StatusCode::NOT_FOUND,
+            "{uri}"
+        );
+    }
+    let engagements = send(s, get("/api/v1/o/acme/engagements", Some(&auditor)))
+        .await
+        .text();
+    assert!(engagements.contains("soc2-2026") && !engagements.contains("soc2-2027"));
+    let report = send(s, get("/o/acme/reports/readiness.html", Some(&auditor))).await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert!(report.text().contains("How this report will read"));
+    let pack = send(s, get("/o/acme/pack", Some(&auditor))).await;
+    assert_eq!(pack.status, StatusCode::OK);
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("pack.zip");
+    std::fs::write(&file, &pack.body).expect("write");
+    let verified = fieldproof_app::App::new(fieldproof_app::Config::default())
+        .verify(&VerifyRequest {
+            pack: Some(file),
+            ..VerifyRequest::default()
+        })
+        .await
+        .expect("verify");
+    assert!(verified.ok, "{:?}", verified.problems);
+}
+
+#[tokio::test]
+async fn api_tokens_carry_a_role_in_one_organisation() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let accounts = s.accounts();
+    assert!(
+        accounts
+            .create_token("contrib@acme.test", "acme", Role::Owner, "ci")
+            .await
+            .is_err(),
+        "a token cannot exceed its member's role"
+    );
+    let token = accounts
+        .create_token("contrib@acme.test", "acme", Role::Contributor, "ci")
+        .await
+        .expect("token");
+    let auth = format!("Bearer {token}");
+    let readiness = send(
+        s,
+        Request::get("/api/v1/o/acme/readiness?engagement=soc2-2026")
+            .header(header::AUTHORIZATION, &auth)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(readiness.status, StatusCode::OK);
+    let value: serde_json::Value = serde_json::from_slice(&readiness.body).expect("json");
+    assert_eq!(value["engagement"]["id"], "soc2-2026");
+    let created = send(
+        s,
+        upload_request(
+            "/api/v1/o/acme/evidence",
+            ("authorization", &auth),
+            &[("engagement", "soc2-2026"), ("control", "FP-BR-01")],
+            &[("backups.csv", b"job,at\nnightly,2026-01-01\n")],
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let other = send(
+        s,
+        Request::get("/api/v1/o/globex/readiness")
+            .header(header::AUTHORIZATION, &auth)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    let bad = send(
+        s,
+        Request::get("/api/v1/o/acme/readiness")
+            .header(header::AUTHORIZATION, "Bearer fpt_nope")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+}
