@@ -472,6 +472,132 @@ impl Accounts {
     }
 }
 
+/// The auditor's status of an evidence request.
+pub const REVIEW_STATUSES: [&str; 3] = ["open", "accepted", "needs_more"];
+
+/// One evidence request of an engagement: (control, request).
+pub type RequestKey = (String, String);
+
+/// The auditor's review of a request and its comments.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RequestThread {
+    /// The auditor's status (`open` when never set).
+    pub status: String,
+    /// Who set it and when.
+    pub reviewed: Option<(String, String)>,
+    /// Comments, oldest first: author, time, text.
+    pub comments: Vec<(String, String, String)>,
+}
+
+impl Accounts {
+    /// Sets the auditor's status of a request.
+    pub async fn review_request(
+        &self,
+        organisation: &str,
+        engagement: &str,
+        key: &RequestKey,
+        status: &str,
+        by: &str,
+    ) -> Result<(), AccountError> {
+        if !REVIEW_STATUSES.contains(&status) {
+            return Err(AccountError::Input(format!(
+                "'{status}' is not a request status; use open, accepted or needs_more"
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO request_reviews (organisation, engagement, control, request, status, by_email, at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (organisation, engagement, control, request)
+             DO UPDATE SET status = excluded.status, by_email = excluded.by_email, at = excluded.at",
+        )
+        .bind(organisation)
+        .bind(engagement)
+        .bind(&key.0)
+        .bind(&key.1)
+        .bind(status)
+        .bind(by)
+        .bind(stamp(now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds a comment to a request.
+    pub async fn comment_request(
+        &self,
+        organisation: &str,
+        engagement: &str,
+        key: &RequestKey,
+        author: &str,
+        text: &str,
+    ) -> Result<(), AccountError> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 4000 {
+            return Err(AccountError::Input(
+                "a comment has 1 to 4,000 characters".to_string(),
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO request_comments (organisation, engagement, control, request, author, at, text)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(organisation)
+        .bind(engagement)
+        .bind(&key.0)
+        .bind(&key.1)
+        .bind(author)
+        .bind(stamp(now()))
+        .bind(text)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every reviewed or commented request of an engagement.
+    pub async fn request_threads(
+        &self,
+        organisation: &str,
+        engagement: &str,
+    ) -> Result<std::collections::BTreeMap<RequestKey, RequestThread>, AccountError> {
+        let mut threads: std::collections::BTreeMap<RequestKey, RequestThread> =
+            std::collections::BTreeMap::new();
+        for r in sqlx::query(
+            "SELECT control, request, status, by_email, at FROM request_reviews
+             WHERE organisation = ? AND engagement = ?",
+        )
+        .bind(organisation)
+        .bind(engagement)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let t = threads.entry((r.get(0), r.get(1))).or_default();
+            t.status = r.get(2);
+            t.reviewed = Some((r.get(3), r.get(4)));
+        }
+        for r in sqlx::query(
+            "SELECT control, request, author, at, text FROM request_comments
+             WHERE organisation = ? AND engagement = ? ORDER BY id",
+        )
+        .bind(organisation)
+        .bind(engagement)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            threads
+                .entry((r.get(0), r.get(1)))
+                .or_default()
+                .comments
+                .push((r.get(2), r.get(3), r.get(4)));
+        }
+        for t in threads.values_mut() {
+            if t.status.is_empty() {
+                t.status = "open".to_string();
+            }
+        }
+        Ok(threads)
+    }
+}
+
 /// The result of a login attempt.
 #[derive(Debug)]
 pub enum LoginOutcome {

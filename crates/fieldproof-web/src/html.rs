@@ -35,10 +35,16 @@ pub fn page(title: &str, nav: &Nav, body: &str) -> String {
     let mut links = String::new();
     if let Some((org, name)) = &nav.organisation {
         let org = esc(org);
+        let samples = if cfg!(feature = "analytics") {
+            format!("<a href=\"/o/{org}/samples\">Samples</a>")
+        } else {
+            String::new()
+        };
         links.push_str(&format!(
             "<a class=\"org\" href=\"/o/{org}\">{}</a>\
              <a href=\"/o/{org}\">Dashboard</a><a href=\"/o/{org}/estate\">Estate</a>\
              <a href=\"/o/{org}/controls\">Controls</a><a href=\"/o/{org}/evidence\">Evidence</a>\
+             <a href=\"/o/{org}/requests\">Requests</a>{samples}\
              <a href=\"/o/{org}/reports\">Reports</a>",
             esc(name)
         ));

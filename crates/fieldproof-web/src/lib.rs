@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod html;
+pub mod openapi;
 mod pages;
 
 use accounts::{AccountError, Accounts, Membership, Session};
@@ -108,8 +109,27 @@ impl From<AccountError> for WebError {
     }
 }
 
+/// The error of a response, for the API layer to answer in JSON.
+#[derive(Debug, Clone)]
+struct ErrorInfo {
+    status: StatusCode,
+    message: String,
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        let info = ErrorInfo {
+            status: self.status,
+            message: self.message.clone(),
+        };
+        let mut response = self.render();
+        response.extensions_mut().insert(info);
+        response
+    }
+}
+
+impl WebError {
+    fn render(self) -> Response {
         if self.json {
             let body = serde_json::json!({
                 "error": self.status.canonical_reason().unwrap_or("error"),
@@ -117,6 +137,10 @@ impl IntoResponse for WebError {
                 "message": self.message,
             });
             return (self.status, axum::Json(body)).into_response();
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            // A page asked for without signing in: the login page.
+            return axum::response::Redirect::to("/login").into_response();
         }
         let title = self.status.canonical_reason().unwrap_or("Error");
         let body = format!(
@@ -271,6 +295,47 @@ impl Server {
     }
 }
 
+/// Under `/api/v1` every error is JSON: `{"error", "status", "message"}`.
+async fn json_errors(response: Response) -> Response {
+    match response.extensions().get::<ErrorInfo>().cloned() {
+        Some(info) => WebError {
+            status: info.status,
+            message: info.message,
+            json: true,
+        }
+        .render(),
+        None => response,
+    }
+}
+
+/// The member of the organisation named in the path (`{org}`): a session or an API token.
+/// Not signed in: 401 (the login page for pages); not a member or no such organisation: 404.
+#[derive(Debug, Clone)]
+pub struct Org {
+    /// Who asks, with their role there.
+    pub member: Member,
+    /// The organisation.
+    pub org: String,
+}
+
+impl axum::extract::FromRequestParts<Arc<Server>> for Org {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        server: &Arc<Server>,
+    ) -> Result<Self, WebError> {
+        let axum::extract::Path(params) = axum::extract::Path::<
+            std::collections::BTreeMap<String, String>,
+        >::from_request_parts(parts, server)
+        .await
+        .map_err(|_| WebError::not_found())?;
+        let org = params.get("org").cloned().ok_or_else(WebError::not_found)?;
+        let member = server.member(&parts.headers, &org).await?;
+        Ok(Org { member, org })
+    }
+}
+
 /// Headers every response carries.
 async fn security_headers(
     request: axum::extract::Request,
@@ -305,6 +370,8 @@ async fn security_headers(
 pub fn router(server: Arc<Server>) -> Router {
     let limit = server.config.max_upload_bytes;
     pages::routes()
+        .merge(pages::portal_routes())
+        .merge(pages::api_routes().layer(axum::middleware::map_response(json_errors)))
         .with_state(server)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(security_headers))

@@ -3,7 +3,7 @@
 
 use crate::accounts::LoginOutcome;
 use crate::html::{badge, csrf_field, esc, label, page, table, Nav};
-use crate::{safe_upload_name, Member, Server, WebError, SESSION_COOKIE};
+use crate::{safe_upload_name, Member, Org, Server, WebError, SESSION_COOKIE};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -38,6 +38,11 @@ pub(crate) fn routes() -> Router<Arc<Server>> {
         .route("/o/{org}/pack", get(pack))
         .route("/o/{org}/reports", get(reports))
         .route("/o/{org}/reports/{file}", get(report))
+}
+
+pub(crate) fn api_routes() -> Router<Arc<Server>> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/o/{org}/engagements", get(api_engagements))
         .route("/api/v1/o/{org}/scope", get(api_scope))
         .route("/api/v1/o/{org}/readiness", get(api_readiness))
@@ -56,26 +61,6 @@ fn nav(member: &Member) -> Nav {
         role: Some(member.membership.role.as_str().to_string()),
         csrf: Some(member.session.csrf.clone()),
     }
-}
-
-/// A page request: not signed in goes to the login page.
-async fn page_member(server: &Server, headers: &HeaderMap, org: &str) -> Result<Member, Response> {
-    match server.member(headers, org).await {
-        Ok(m) => Ok(m),
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            Err(Redirect::to("/login").into_response())
-        }
-        Err(e) => Err(e.into_response()),
-    }
-}
-
-macro_rules! member_or_return {
-    ($server:expr, $headers:expr, $org:expr) => {
-        match page_member(&$server, &$headers, &$org).await {
-            Ok(m) => m,
-            Err(response) => return Ok(response),
-        }
-    };
 }
 
 fn check_csrf(member: &Member, given: Option<&str>) -> Result<(), WebError> {
@@ -287,11 +272,9 @@ async fn engagement_picker(member: &Member, server: &Server, current: &str, path
 
 async fn dashboard(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, org }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     let app = member.app(&server);
     let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
     else {
@@ -412,10 +395,8 @@ async fn dashboard(
 
 async fn estate(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, org }: Org,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     let scoped = member
         .app(&server)
         .scope(&EstateSource::Workspace, &mut |_, _| {})
@@ -496,10 +477,9 @@ async fn estate(
 
 async fn component(
     State(server): Shared,
-    headers: HeaderMap,
-    Path((org, id)): Path<(String, String)>,
+    Org { member, org }: Org,
+    Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     let scoped = member
         .app(&server)
         .scope(&EstateSource::Workspace, &mut |_, _| {})
@@ -522,11 +502,9 @@ async fn component(
 
 async fn controls(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, org }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
     else {
         return Err(WebError::bad_request(
@@ -634,11 +612,10 @@ struct StatusForm {
 
 async fn set_status(
     State(server): Shared,
-    headers: HeaderMap,
-    Path((org, control)): Path<(String, String)>,
+    Org { member, org }: Org,
+    Path((_, control)): Path<(String, String)>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     check_csrf(&member, form.csrf.as_deref())?;
     member.require(member.membership.role.edits(), "set a design status")?;
     let engagement = member.engagement(form.engagement.as_deref())?;
@@ -667,11 +644,9 @@ async fn set_status(
 
 async fn evidence(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, org }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
     else {
         return Err(WebError::bad_request(
@@ -835,11 +810,9 @@ fn add_request(upload: &Upload, engagement: Option<String>) -> Result<AddRequest
 
 async fn upload(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, org }: Org,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     member.require(member.membership.role.adds_evidence(), "add evidence")?;
     let upload = receive(&server, &org, multipart).await?;
     check_csrf(&member, upload.fields.get("csrf").map(String::as_str))?;
@@ -864,10 +837,8 @@ async fn upload(
 
 async fn verify(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, .. }: Org,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     let v = member
         .app(&server)
         .verify(&VerifyRequest::default())
@@ -899,11 +870,9 @@ async fn verify(
 
 async fn pack(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, org }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
     else {
         return Err(WebError::bad_request("No engagement yet."));
@@ -956,11 +925,9 @@ const REPORT_FILES: [&str; 9] = [
 
 async fn reports(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, org }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
     else {
         return Err(WebError::bad_request("No engagement yet."));
@@ -984,11 +951,10 @@ async fn reports(
 
 async fn report(
     State(server): Shared,
-    headers: HeaderMap,
-    Path((org, file)): Path<(String, String)>,
+    Org { member, .. }: Org,
+    Path((_, file)): Path<(String, String)>,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let member = member_or_return!(server, headers, org);
     let (kind, format) = report_file(&file).map_err(|_| WebError::not_found())?;
     let engagement = member.engagement(q.engagement.as_deref())?;
     let bytes = member
@@ -1089,21 +1055,15 @@ async fn catalog_item(
 // REST API: the CLI's JSON contracts
 // ---------------------------------------------------------------------------------------
 
-async fn api_member(server: &Server, headers: &HeaderMap, org: &str) -> Result<Member, WebError> {
-    server.member(headers, org).await.map_err(WebError::json)
-}
-
 async fn api_engagements(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, .. }: Org,
 ) -> Result<Response, WebError> {
-    let member = api_member(&server, &headers, &org).await?;
     let mut list = member
         .app(&server)
         .engagement_list()
         .await
-        .map_err(|e| WebError::from(e).json())?;
+        ?;
     if let Some(own) = &member.membership.engagement {
         list.engagements.retain(|e| &e.id == own);
     }
@@ -1112,64 +1072,57 @@ async fn api_engagements(
 
 async fn api_scope(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, .. }: Org,
 ) -> Result<Response, WebError> {
-    let member = api_member(&server, &headers, &org).await?;
     let scoped = member
         .app(&server)
         .scope(&EstateSource::Workspace, &mut |_, _| {})
         .await
-        .map_err(|e| WebError::from(e).json())?;
+        ?;
     let mut json = Vec::new();
     fieldproof_report::scope::write_json(&scoped.assessment(), &mut json)
-        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).json())?;
+        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 async fn api_readiness(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, .. }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let member = api_member(&server, &headers, &org).await?;
     let engagement = member
         .engagement(q.engagement.as_deref())
-        .map_err(WebError::json)?;
+        ?;
     let basis = member
         .app(&server)
         .readiness(engagement.as_deref())
         .await
-        .map_err(|e| WebError::from(e).json())?;
+        ?;
     Ok(Json(basis.readiness).into_response())
 }
 
 async fn api_evidence_status(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, .. }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let member = api_member(&server, &headers, &org).await?;
     let engagement = member
         .engagement(q.engagement.as_deref())
-        .map_err(WebError::json)?;
+        ?;
     let status = member
         .app(&server)
         .evidence_status(engagement.as_deref())
         .await
-        .map_err(|e| WebError::from(e).json())?;
+        ?;
     Ok(Json(status).into_response())
 }
 
 async fn api_upload(
     State(server): Shared,
     headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, org }: Org,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let member = api_member(&server, &headers, &org).await?;
     if bearer_missing(&headers) {
         // A browser session must use the form (it carries the CSRF token).
         return Err(WebError::new(
@@ -1180,19 +1133,19 @@ async fn api_upload(
     }
     member
         .require(member.membership.role.adds_evidence(), "add evidence")
-        .map_err(WebError::json)?;
+        ?;
     let upload = receive(&server, &org, multipart)
         .await
-        .map_err(WebError::json)?;
+        ?;
     let engagement = member
         .engagement(upload.fields.get("engagement").map(String::as_str))
-        .map_err(WebError::json)?;
-    let request = add_request(&upload, engagement).map_err(WebError::json)?;
+        ?;
+    let request = add_request(&upload, engagement)?;
     let added = member
         .app(&server)
         .evidence_add(&request)
         .await
-        .map_err(|e| WebError::from(e).json())?;
+        ?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
 }
 
@@ -1202,14 +1155,313 @@ fn bearer_missing(headers: &HeaderMap) -> bool {
 
 async fn api_verify(
     State(server): Shared,
-    headers: HeaderMap,
-    Path(org): Path<String>,
+    Org { member, .. }: Org,
 ) -> Result<Response, WebError> {
-    let member = api_member(&server, &headers, &org).await?;
     let v = member
         .app(&server)
         .verify(&VerifyRequest::default())
         .await
-        .map_err(|e| WebError::from(e).json())?;
+        ?;
     Ok(Json(v).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Auditor portal: the request list, one request's thread, samples
+// ---------------------------------------------------------------------------------------
+
+pub(crate) fn portal_routes() -> Router<Arc<Server>> {
+    let routes = Router::new()
+        .route("/o/{org}/requests", get(requests))
+        .route(
+            "/o/{org}/requests/{control}/{request}",
+            get(request_thread).post(request_write),
+        );
+    #[cfg(feature = "analytics")]
+    let routes = routes.route("/o/{org}/samples", get(samples));
+    routes
+}
+
+async fn requests(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await? else {
+        return Err(WebError::bad_request("No engagement yet."));
+    };
+    let status = member.app(&server).evidence_status(Some(&engagement)).await?;
+    let threads = server.accounts.request_threads(&org, &engagement).await?;
+    let rows: Vec<Vec<String>> = status
+        .rows
+        .iter()
+        .map(|r| {
+            let thread = threads
+                .get(&(r.control.clone(), r.request.clone()))
+                .cloned()
+                .unwrap_or_default();
+            vec![
+                format!(
+                    "<a href=\"/o/{}/requests/{}/{}?engagement={}\">{} / {}</a>",
+                    esc(&org),
+                    esc(&r.control),
+                    esc(&r.request),
+                    esc(&engagement),
+                    esc(&r.control),
+                    esc(&r.request)
+                ),
+                esc(&r.artifact),
+                esc(&r.evidence.join(", ")),
+                badge(&label(&r.state)),
+                badge(&if thread.status.is_empty() {
+                    "open".to_string()
+                } else {
+                    thread.status.replace('_', " ")
+                }),
+                thread.comments.len().to_string(),
+            ]
+        })
+        .collect();
+    let body = format!(
+        "<h1>Requests</h1>{}<p>Every evidence request of the engagement: what was asked, what was provided, its freshness over the period, the auditor's status and the comments.</p>{}",
+        engagement_picker(&member, &server, &engagement, &format!("/o/{org}/requests")).await,
+        table(
+            &["Request", "Asked for", "Provided", "Freshness", "Auditor's status", "Comments"],
+            &rows
+        )
+    );
+    Ok(Html(page("Requests", &nav(&member), &body)).into_response())
+}
+
+async fn request_thread(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Path((_, control, request)): Path<(String, String, String)>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await? else {
+        return Err(WebError::bad_request("No engagement yet."));
+    };
+    let status = member.app(&server).evidence_status(Some(&engagement)).await?;
+    let row = status
+        .rows
+        .iter()
+        .find(|r| r.control == control && r.request == request)
+        .ok_or_else(WebError::not_found)?;
+    let key = (control.clone(), request.clone());
+    let thread = server
+        .accounts
+        .request_threads(&org, &engagement)
+        .await?
+        .remove(&key)
+        .unwrap_or_default();
+    let comments: String = thread
+        .comments
+        .iter()
+        .map(|(author, at, text)| {
+            format!(
+                "<li><strong>{}</strong> <span class=\"muted\">{}</span><br>{}</li>",
+                esc(author),
+                esc(at),
+                esc(text)
+            )
+        })
+        .collect();
+    let action = format!(
+        "/o/{}/requests/{}/{}?engagement={}",
+        esc(&org),
+        esc(&control),
+        esc(&request),
+        esc(&engagement)
+    );
+    let mut body = format!(
+        "<h1>{} / {}</h1><p><a href=\"/o/{}/requests?engagement={}\">All requests</a></p>\
+         <p>Asked for: {}</p><p>Provided: {} · freshness {} ({} of {} windows)</p>\
+         <p>Auditor's status: {}{}</p><h2>Comments</h2>{}",
+        esc(&control),
+        esc(&request),
+        esc(&org),
+        esc(&engagement),
+        esc(&row.artifact),
+        if row.evidence.is_empty() {
+            "nothing yet".to_string()
+        } else {
+            esc(&row.evidence.join(", "))
+        },
+        badge(&label(&row.state)),
+        row.covered,
+        row.windows,
+        badge(&thread.status.replace('_', " ")),
+        thread
+            .reviewed
+            .as_ref()
+            .map(|(by, at)| format!(" <span class=\"muted\">by {} at {}</span>", esc(by), esc(at)))
+            .unwrap_or_default(),
+        if comments.is_empty() {
+            "<p>No comments yet.</p>".to_string()
+        } else {
+            format!("<ul class=\"comments\">{comments}</ul>")
+        }
+    );
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"{action}\" class=\"stack\">{}<label for=\"comment\">Add a comment</label>\
+         <textarea id=\"comment\" name=\"comment\" rows=\"3\" required></textarea><button type=\"submit\">Comment</button></form>",
+        csrf_field(&member.session.csrf)
+    ));
+    if member.membership.role == crate::accounts::Role::Auditor {
+        let options: String = crate::accounts::REVIEW_STATUSES
+            .iter()
+            .map(|s| {
+                format!(
+                    "<option value=\"{s}\"{}>{}</option>",
+                    if *s == thread.status { " selected" } else { "" },
+                    s.replace('_', " ")
+                )
+            })
+            .collect();
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"{action}\" class=\"inline\">{}<label>Status <select name=\"status\">{options}</select></label> <button type=\"submit\">Set status</button></form>",
+            csrf_field(&member.session.csrf)
+        ));
+    }
+    Ok(Html(page(&format!("{control} / {request}"), &nav(&member), &body)).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct RequestForm {
+    csrf: Option<String>,
+    comment: Option<String>,
+    status: Option<String>,
+}
+
+/// A comment (auditor or a member who may write) or the auditor's status of a request.
+async fn request_write(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Path((_, control, request)): Path<(String, String, String)>,
+    Query(q): Query<EngagementQuery>,
+    Form(form): Form<RequestForm>,
+) -> Result<Response, WebError> {
+    check_csrf(&member, form.csrf.as_deref())?;
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await? else {
+        return Err(WebError::bad_request("No engagement yet."));
+    };
+    let role = member.membership.role;
+    let status = member.app(&server).evidence_status(Some(&engagement)).await?;
+    if !status
+        .rows
+        .iter()
+        .any(|r| r.control == control && r.request == request)
+    {
+        return Err(WebError::not_found());
+    }
+    let key = (control.clone(), request.clone());
+    if let Some(text) = form.comment.as_deref() {
+        member.require(
+            role == crate::accounts::Role::Auditor || role.adds_evidence(),
+            "comment on requests",
+        )?;
+        server
+            .accounts
+            .comment_request(&org, &engagement, &key, &member.session.email, text)
+            .await?;
+    }
+    if let Some(status) = form.status.as_deref() {
+        member.require(
+            role == crate::accounts::Role::Auditor,
+            "set a request's status (the auditor does)",
+        )?;
+        server
+            .accounts
+            .review_request(&org, &engagement, &key, status, &member.session.email)
+            .await?;
+    }
+    Ok(Redirect::to(&format!(
+        "/o/{org}/requests/{control}/{request}?engagement={engagement}"
+    ))
+    .into_response())
+}
+
+#[cfg(feature = "analytics")]
+#[derive(Debug, serde::Deserialize)]
+struct SampleQuery {
+    engagement: Option<String>,
+    dataset: Option<String>,
+    frequency: Option<String>,
+    seed: Option<String>,
+}
+
+/// Samples: drawn from a dataset's population, re-derivable from the seed.
+#[cfg(feature = "analytics")]
+async fn samples(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Query(q): Query<SampleQuery>,
+) -> Result<Response, WebError> {
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await? else {
+        return Err(WebError::bad_request("No engagement yet."));
+    };
+    let app = member.app(&server);
+    let datasets = app.datasets(None).await?;
+    let options: String = datasets
+        .datasets
+        .iter()
+        .filter(|d| d.rows > 0)
+        .map(|d| {
+            format!(
+                "<option value=\"{}\"{}>{}</option>",
+                esc(&d.dataset),
+                if q.dataset.as_deref() == Some(d.dataset.as_str()) { " selected" } else { "" },
+                esc(&d.dataset)
+            )
+        })
+        .collect();
+    let mut body = format!(
+        "<h1>Samples</h1><p>A Type II sample of a dataset's population in the engagement's period and scope, sized by the control's frequency and drawn from a seed: the same seed and population always give the same sample.</p>\
+         <form method=\"get\" action=\"/o/{}/samples\" class=\"inline\"><input type=\"hidden\" name=\"engagement\" value=\"{}\">\
+         <label>Dataset <select name=\"dataset\">{options}</select></label>\
+         <label>Frequency <select name=\"frequency\"><option>per_event</option><option>daily</option><option>weekly</option><option>monthly</option><option>quarterly</option><option>annual</option></select></label>\
+         <label>Seed <input name=\"seed\" value=\"{}\" required></label> <button type=\"submit\">Draw</button></form>",
+        esc(&org),
+        esc(&engagement),
+        esc(q.seed.as_deref().unwrap_or("audit-2026"))
+    );
+    if let (Some(dataset), Some(seed)) = (&q.dataset, &q.seed) {
+        let result = app
+            .sample(&fieldproof_app::analytics::SampleRequest {
+                dataset: dataset.clone(),
+                engagement: Some(engagement.clone()),
+                condition: None,
+                size: fieldproof_app::analytics::SampleSize::Frequency(
+                    q.frequency.clone().unwrap_or_else(|| "per_event".to_string()),
+                ),
+                seed: Some(seed.clone()),
+                table: None,
+            })
+            .await?;
+        let mut headers: Vec<&str> = vec!["Rank", "Key"];
+        headers.extend(result.columns.iter().map(String::as_str));
+        let rows: Vec<Vec<String>> = result
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = vec![esc(&r.rank), esc(&r.key)];
+                row.extend(r.values.iter().map(|v| esc(v)));
+                row
+            })
+            .collect();
+        body.push_str(&format!(
+            "<h2>{} of {} rows of {}</h2><p class=\"muted\">Population SHA-256 {} · seed {}</p>{}",
+            result.size,
+            result.population,
+            esc(&result.dataset),
+            esc(&result.population_sha256),
+            esc(&result.seed),
+            table(&headers, &rows)
+        ));
+    }
+    Ok(Html(page("Samples", &nav(&member), &body)).into_response())
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
 }

@@ -610,3 +610,142 @@ async fn api_tokens_carry_a_role_in_one_organisation() {
     .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_auditor_reviews_requests_and_comments_and_members_reply() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (auditor, auditor_csrf) = sign_in(s, "auditor@acme.test").await;
+    let list = send(s, get("/o/acme/requests", Some(&auditor))).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let text = list.text();
+    assert!(text.contains("FP-AC-03 / access-reviews"), "the request list names the requests");
+    let uri = "/o/acme/requests/FP-AC-03/access-reviews?engagement=soc2-2026";
+    let thread = send(s, get(uri, Some(&auditor))).await;
+    assert_eq!(thread.status, StatusCode::OK);
+    assert!(thread.text().contains("Set status"), "the auditor may set the status");
+    let reply = send(
+        s,
+        form(uri, Some(&auditor), &[("csrf", &auditor_csrf), ("comment", "Please add Q2 <and> Q3.")]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let reply = send(
+        s,
+        form(uri, Some(&auditor), &[("csrf", &auditor_csrf), ("status", "needs_more")]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let thread = send(s, get(uri, Some(&auditor))).await.text();
+    assert!(thread.contains("Please add Q2 &lt;and&gt; Q3."), "comments are escaped");
+    assert!(thread.contains("needs more") && thread.contains("auditor@acme.test"));
+    // A contributor replies but cannot set the auditor's status.
+    let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
+    let reply = send(
+        s,
+        form(uri, Some(&contrib), &[("csrf", &contrib_csrf), ("comment", "Q2 added today.")]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let reply = send(
+        s,
+        form(uri, Some(&contrib), &[("csrf", &contrib_csrf), ("status", "accepted")]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // Bad input: an unknown status, an empty comment, an unknown request, another engagement.
+    for (fields, expected) in [
+        (vec![("status", "done")], StatusCode::BAD_REQUEST),
+        (vec![("comment", "   ")], StatusCode::BAD_REQUEST),
+    ] {
+        let mut fields = fields;
+        fields.push(("csrf", &auditor_csrf));
+        assert_eq!(send(s, form(uri, Some(&auditor), &fields)).await.status, expected);
+    }
+    assert_eq!(
+        send(s, get("/o/acme/requests/FP-AC-03/nothing?engagement=soc2-2026", Some(&auditor))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(s, get("/o/acme/requests/FP-AC-03/access-reviews?engagement=soc2-2027", Some(&auditor))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let list = send(s, get("/o/acme/requests", Some(&auditor))).await.text();
+    assert!(list.contains("needs more"));
+    // Another organisation's member sees none of it.
+    let (globex, globex_csrf) = sign_in(s, "owner@globex.test").await;
+    assert_eq!(send(s, get(uri, Some(&globex))).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(s, form(uri, Some(&globex), &[("csrf", &globex_csrf), ("comment", "x")])).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_and_the_responses_match_its_schemas() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let doc = send(s, get("/api/v1/openapi.json", None)).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_slice(&doc.body).expect("json");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let token = s
+        .accounts()
+        .create_token("owner@acme.test", "acme", Role::Owner, "ci")
+        .await
+        .expect("token");
+    let auth = format!("Bearer {token}");
+    let mut checked = 0;
+    for (path, operations) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            let uri = path.replace("{org}", "acme");
+            let request = if method == "post" {
+                upload_request(
+                    &uri,
+                    ("authorization", &auth),
+                    &[("engagement", "soc2-2026"), ("control", "FP-AC-03")],
+                    &[("review.md", b"signed review")],
+                )
+            } else {
+                Request::get(format!("{uri}?engagement=soc2-2026"))
+                    .header(header::AUTHORIZATION, &auth)
+                    .body(Body::empty())
+                    .expect("request")
+            };
+            let reply = send(s, request).await;
+            let (status, response) = operation["responses"]
+                .as_object()
+                .expect("responses")
+                .iter()
+                .find(|(code, _)| code.starts_with('2'))
+                .expect("a success response");
+            assert_eq!(reply.status.as_str(), status, "{method} {path}: {}", reply.text());
+            let reference = response["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .expect("a schema reference");
+            let name = reference.rsplit('/').next().expect("name");
+            let schema = &doc["components"]["schemas"][name];
+            let validator = jsonschema::validator_for(schema).expect("schema compiles");
+            let body: serde_json::Value = serde_json::from_slice(&reply.body).expect("json body");
+            let errors: Vec<String> = validator.iter_errors(&body).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{method} {path}: {errors:?}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, fieldproof_web::openapi::ROUTES.len());
+    // Errors are JSON with the documented shape.
+    let error = send(s, get("/api/v1/o/acme/readiness?engagement=nope", None)).await;
+    let body: serde_json::Value = serde_json::from_slice(&error.body).expect("json error");
+    assert_eq!(body["status"], 401);
+    let missing = send(
+        s,
+        Request::get("/api/v1/o/acme/readiness?engagement=nope")
+            .header(header::AUTHORIZATION, &auth)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let body: serde_json::Value = serde_json::from_slice(&missing.body).expect("json error");
+    assert!(body["message"].as_str().unwrap_or_default().contains("no engagement 'nope'"));
+}
