@@ -905,6 +905,9 @@ fn regression_closed_stdout_does_not_panic() {
 #[cfg(feature = "analytics")]
 #[path = "cli/analytics.rs"]
 mod analytics;
+#[cfg(feature = "analytics")]
+#[path = "cli/browser.rs"]
+mod browser;
 #[path = "cli/contracts.rs"]
 mod contracts;
 #[path = "cli/evidence.rs"]

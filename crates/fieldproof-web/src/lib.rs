@@ -213,7 +213,10 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 
 impl Server {
     /// Opens the data directory (creating `server.db` the first time).
-    pub async fn open(config: ServerConfig) -> Result<Arc<Server>, AccountError> {
+    pub async fn open(mut config: ServerConfig) -> Result<Arc<Server>, AccountError> {
+        // Absolute, so that every organisation's workspace resolves the same from anywhere.
+        config.data = std::path::absolute(&config.data)
+            .map_err(|e| AccountError::Input(format!("{}: {e}", config.data.display())))?;
         let accounts = Accounts::open(&config.data).await?;
         Ok(Arc::new(Server { config, accounts }))
     }

@@ -5,6 +5,7 @@
 use serde_json::{json, Map, Value};
 
 /// One route of the API: method, path, contract of its success body, summary.
+#[derive(Debug)]
 pub struct Route {
     /// `get` or `post`.
     pub method: &'static str,
@@ -59,7 +60,8 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/o/{org}/evidence",
         contract: "evidence-add",
         status: 201,
-        summary: "Add evidence files (multipart: control, engagement, covers, population, note, files)",
+        summary:
+            "Add evidence files (multipart: control, engagement, covers, population, note, files)",
         engagement: false,
     },
     Route {

@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<Arc<Server>> {
         .route("/o/{org}/estate", get(estate))
         .route("/o/{org}/estate/{component}", get(component))
         .route("/o/{org}/controls", get(controls))
+        .route("/o/{org}/controls/{control}", get(control))
         .route("/o/{org}/controls/{control}/status", post(set_status))
         .route("/o/{org}/evidence", get(evidence).post(upload))
         .route("/o/{org}/verify", get(verify))
@@ -393,10 +394,7 @@ async fn dashboard(
     Ok(Html(page("Dashboard", &nav(&member), &body)).into_response())
 }
 
-async fn estate(
-    State(server): Shared,
-    Org { member, org }: Org,
-) -> Result<Response, WebError> {
+async fn estate(State(server): Shared, Org { member, org }: Org) -> Result<Response, WebError> {
     let scoped = member
         .app(&server)
         .scope(&EstateSource::Workspace, &mut |_, _| {})
@@ -512,25 +510,25 @@ async fn controls(
         ));
     };
     let basis = member.app(&server).readiness(Some(&engagement)).await?;
-    let edits = member.membership.role.edits();
-    let csrf = member.session.csrf.clone();
     let rows: Vec<Vec<String>> = basis
         .readiness
         .controls
         .iter()
         .map(|c| {
-            let design = c
-                .design
-                .map(|d| label(&d))
-                .unwrap_or_else(|| "not stated".to_string());
-            let mut row = vec![
+            vec![
                 format!(
-                    "<a href=\"/catalog/{}\">{}</a>",
+                    "<a class=\"id\" href=\"/o/{}/controls/{}?engagement={}\">{}</a>",
+                    esc(&org),
                     esc(&c.control),
+                    esc(&engagement),
                     esc(&c.control)
                 ),
                 esc(&c.title),
-                badge(&design),
+                badge(
+                    &c.design
+                        .map(|d| label(&d))
+                        .unwrap_or_else(|| "not stated".to_string()),
+                ),
                 badge(&label(&c.operating)),
                 esc(c.owner.as_deref().unwrap_or_default()),
                 format!(
@@ -538,66 +536,148 @@ async fn controls(
                     c.evidence.present, c.evidence.stale, c.evidence.missing
                 ),
                 esc(&c.tests.join(", ")),
-            ];
-            if edits {
-                let options: String = [
-                    "implemented",
-                    "partially_implemented",
-                    "planned",
-                    "not_implemented",
-                    "not_applicable",
-                ]
-                .iter()
-                .map(|s| {
-                    format!(
-                        "<option value=\"{s}\"{}>{}</option>",
-                        if design == s.replace('_', " ") {
-                            " selected"
-                        } else {
-                            ""
-                        },
-                        s.replace('_', " ")
-                    )
-                })
-                .collect();
-                row.push(format!(
-                    "<form method=\"post\" action=\"/o/{}/controls/{}/status\" class=\"inline\">{}\
-                     <input type=\"hidden\" name=\"engagement\" value=\"{}\">\
-                     <label>Status <select name=\"status\">{options}</select></label>\
-                     <label>Owner <input name=\"owner\" value=\"{}\"></label>\
-                     <label>Rationale <input name=\"rationale\" value=\"{}\"></label>\
-                     <button type=\"submit\">Save</button></form>",
-                    esc(&org),
-                    esc(&c.control),
-                    csrf_field(&csrf),
-                    esc(&engagement),
-                    esc(c.owner.as_deref().unwrap_or_default()),
-                    esc(c.rationale.as_deref().unwrap_or_default())
-                ));
-            }
-            row
+            ]
         })
         .collect();
-    let mut headers_row = vec![
-        "Control",
-        "Title",
-        "Design",
-        "Operating",
-        "Owner",
-        "Evidence",
-        "Tests",
-    ];
-    if edits {
-        headers_row.push("Set design status");
-    }
     let picker =
         engagement_picker(&member, &server, &engagement, &format!("/o/{org}/controls")).await;
     let body = format!(
-        "<h1>Controls</h1>{picker}<p>{} applicable controls.</p>{}",
+        "<h1>Controls</h1>{picker}<p>{} applicable controls. Open a control for its evidence requests, tests and test procedures{}.</p>{}",
         basis.readiness.controls.len(),
-        table(&headers_row, &rows)
+        if member.membership.role.edits() { ", and to set its design status" } else { "" },
+        table(
+            &["Control", "Title", "Design", "Operating", "Owner", "Evidence", "Tests"],
+            &rows
+        )
     );
     Ok(Html(page("Controls", &nav(&member), &body)).into_response())
+}
+
+async fn control(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Path((_, id)): Path<(String, String)>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
+    else {
+        return Err(WebError::bad_request(
+            "No engagement yet; create one first.",
+        ));
+    };
+    let app = member.app(&server);
+    let basis = app.readiness(Some(&engagement)).await?;
+    let c = basis
+        .readiness
+        .controls
+        .iter()
+        .find(|c| c.control == id)
+        .ok_or_else(WebError::not_found)?;
+    let freshness = app.evidence_status(Some(&engagement)).await?;
+    let requests: Vec<Vec<String>> = freshness
+        .rows
+        .iter()
+        .filter(|r| r.control == id)
+        .map(|r| {
+            vec![
+                esc(&r.request),
+                esc(&r.artifact),
+                badge(&label(&r.state)),
+                format!("{} of {}", r.covered, r.windows),
+                esc(&r.evidence.join(", ")),
+            ]
+        })
+        .collect();
+    let tests: Vec<Vec<String>> = basis
+        .readiness
+        .tests
+        .iter()
+        .filter(|t| t.controls.contains(&id))
+        .map(|t| {
+            vec![
+                esc(&t.test),
+                badge(&label(&t.outcome)),
+                t.population.to_string(),
+                t.exceptions.to_string(),
+                esc(&t.evidence),
+            ]
+        })
+        .collect();
+    let design = c
+        .design
+        .map(|d| label(&d))
+        .unwrap_or_else(|| "not stated".to_string());
+    let detail = basis
+        .catalog
+        .control(&id)
+        .map(fieldproof_report::catalog::control_text)
+        .unwrap_or_default();
+    let mut body = format!(
+        "<h1>{} {}</h1><p><a href=\"/o/{}/controls?engagement={}\">All controls</a></p>\
+         <p>Design {} · operating {} · owner {}{}</p><p>{}</p>",
+        esc(&c.control),
+        esc(&c.title),
+        esc(&org),
+        esc(&engagement),
+        badge(&design),
+        badge(&label(&c.operating)),
+        esc(c.owner.as_deref().unwrap_or("not named")),
+        c.due.map(|d| format!(" · due {d}")).unwrap_or_default(),
+        esc(c.rationale.as_deref().unwrap_or("No rationale stated yet."))
+    );
+    if member.membership.role.edits() {
+        let options: String = std::iter::once(("", "choose a status"))
+            .chain([
+                ("implemented", "implemented"),
+                ("partially_implemented", "partially implemented"),
+                ("planned", "planned"),
+                ("not_implemented", "not implemented"),
+                ("not_applicable", "not applicable"),
+            ])
+            .map(|(value, text)| {
+                format!(
+                    "<option value=\"{value}\"{}>{text}</option>",
+                    if text == design || (value.is_empty() && c.design.is_none()) {
+                        " selected"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect();
+        body.push_str(&format!(
+            "<h2>Design status</h2><form method=\"post\" action=\"/o/{}/controls/{}/status\" class=\"stack\">{}\
+             <input type=\"hidden\" name=\"engagement\" value=\"{}\">\
+             <label for=\"status\">Status</label><select id=\"status\" name=\"status\" required>{options}</select>\
+             <label for=\"owner\">Owner (a role or a person)</label><input id=\"owner\" name=\"owner\" value=\"{}\">\
+             <label for=\"rationale\">Rationale: what exists, what is missing, or why it does not apply</label>\
+             <textarea id=\"rationale\" name=\"rationale\" rows=\"3\">{}</textarea>\
+             <label for=\"due\">Due (YYYY-MM-DD, for partial, planned or missing controls)</label><input id=\"due\" name=\"due\" value=\"{}\">\
+             <button type=\"submit\">Save the design status</button></form>",
+            esc(&org),
+            esc(&c.control),
+            csrf_field(&member.session.csrf),
+            esc(&engagement),
+            esc(c.owner.as_deref().unwrap_or_default()),
+            esc(c.rationale.as_deref().unwrap_or_default()),
+            c.due.map(|d| d.to_string()).unwrap_or_default()
+        ));
+    }
+    body.push_str(&format!(
+        "<h2>Evidence requests</h2>{}<h2>Tests</h2>{}<h2>The control, its guidance and test procedures</h2><pre>{}</pre>",
+        if requests.is_empty() {
+            "<p>No evidence request.</p>".to_string()
+        } else {
+            table(&["Request", "Asked for", "Freshness", "Windows", "Evidence"], &requests)
+        },
+        if tests.is_empty() {
+            "<p>No automated test has a result for this control.</p>".to_string()
+        } else {
+            table(&["Test", "Outcome", "Population", "Exceptions", "Result"], &tests)
+        },
+        esc(&detail)
+    ));
+    Ok(Html(page(&id, &nav(&member), &body)).into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -624,7 +704,7 @@ async fn set_status(
         .app(&server)
         .status_set(&StatusSetRequest {
             engagement: engagement.clone(),
-            control,
+            control: control.clone(),
             status: form.status,
             owner: blank(form.owner),
             rationale: blank(form.rationale),
@@ -632,8 +712,8 @@ async fn set_status(
         })
         .await?;
     let back = match engagement {
-        Some(e) => format!("/o/{org}/controls?engagement={e}"),
-        None => format!("/o/{org}/controls"),
+        Some(e) => format!("/o/{org}/controls/{control}?engagement={e}"),
+        None => format!("/o/{org}/controls/{control}"),
     };
     Ok(Redirect::to(&back).into_response())
 }
@@ -835,10 +915,7 @@ async fn upload(
     Ok(Html(page("Evidence added", &nav(&member), &body)).into_response())
 }
 
-async fn verify(
-    State(server): Shared,
-    Org { member, .. }: Org,
-) -> Result<Response, WebError> {
+async fn verify(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
     let v = member
         .app(&server)
         .verify(&VerifyRequest::default())
@@ -1059,26 +1136,18 @@ async fn api_engagements(
     State(server): Shared,
     Org { member, .. }: Org,
 ) -> Result<Response, WebError> {
-    let mut list = member
-        .app(&server)
-        .engagement_list()
-        .await
-        ?;
+    let mut list = member.app(&server).engagement_list().await?;
     if let Some(own) = &member.membership.engagement {
         list.engagements.retain(|e| &e.id == own);
     }
     Ok(Json(list).into_response())
 }
 
-async fn api_scope(
-    State(server): Shared,
-    Org { member, .. }: Org,
-) -> Result<Response, WebError> {
+async fn api_scope(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
     let scoped = member
         .app(&server)
         .scope(&EstateSource::Workspace, &mut |_, _| {})
-        .await
-        ?;
+        .await?;
     let mut json = Vec::new();
     fieldproof_report::scope::write_json(&scoped.assessment(), &mut json)
         .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
@@ -1090,14 +1159,8 @@ async fn api_readiness(
     Org { member, .. }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = member
-        .engagement(q.engagement.as_deref())
-        ?;
-    let basis = member
-        .app(&server)
-        .readiness(engagement.as_deref())
-        .await
-        ?;
+    let engagement = member.engagement(q.engagement.as_deref())?;
+    let basis = member.app(&server).readiness(engagement.as_deref()).await?;
     Ok(Json(basis.readiness).into_response())
 }
 
@@ -1106,14 +1169,11 @@ async fn api_evidence_status(
     Org { member, .. }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = member
-        .engagement(q.engagement.as_deref())
-        ?;
+    let engagement = member.engagement(q.engagement.as_deref())?;
     let status = member
         .app(&server)
         .evidence_status(engagement.as_deref())
-        .await
-        ?;
+        .await?;
     Ok(Json(status).into_response())
 }
 
@@ -1131,21 +1191,11 @@ async fn api_upload(
         )
         .json());
     }
-    member
-        .require(member.membership.role.adds_evidence(), "add evidence")
-        ?;
-    let upload = receive(&server, &org, multipart)
-        .await
-        ?;
-    let engagement = member
-        .engagement(upload.fields.get("engagement").map(String::as_str))
-        ?;
+    member.require(member.membership.role.adds_evidence(), "add evidence")?;
+    let upload = receive(&server, &org, multipart).await?;
+    let engagement = member.engagement(upload.fields.get("engagement").map(String::as_str))?;
     let request = add_request(&upload, engagement)?;
-    let added = member
-        .app(&server)
-        .evidence_add(&request)
-        .await
-        ?;
+    let added = member.app(&server).evidence_add(&request).await?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
 }
 
@@ -1153,15 +1203,11 @@ fn bearer_missing(headers: &HeaderMap) -> bool {
     crate::bearer(headers).is_none()
 }
 
-async fn api_verify(
-    State(server): Shared,
-    Org { member, .. }: Org,
-) -> Result<Response, WebError> {
+async fn api_verify(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
     let v = member
         .app(&server)
         .verify(&VerifyRequest::default())
-        .await
-        ?;
+        .await?;
     Ok(Json(v).into_response())
 }
 
@@ -1186,10 +1232,14 @@ async fn requests(
     Org { member, org }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await? else {
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
+    else {
         return Err(WebError::bad_request("No engagement yet."));
     };
-    let status = member.app(&server).evidence_status(Some(&engagement)).await?;
+    let status = member
+        .app(&server)
+        .evidence_status(Some(&engagement))
+        .await?;
     let threads = server.accounts.request_threads(&org, &engagement).await?;
     let rows: Vec<Vec<String>> = status
         .rows
@@ -1238,10 +1288,14 @@ async fn request_thread(
     Path((_, control, request)): Path<(String, String, String)>,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await? else {
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
+    else {
         return Err(WebError::bad_request("No engagement yet."));
     };
-    let status = member.app(&server).evidence_status(Some(&engagement)).await?;
+    let status = member
+        .app(&server)
+        .evidence_status(Some(&engagement))
+        .await?;
     let row = status
         .rows
         .iter()
@@ -1294,7 +1348,11 @@ async fn request_thread(
         thread
             .reviewed
             .as_ref()
-            .map(|(by, at)| format!(" <span class=\"muted\">by {} at {}</span>", esc(by), esc(at)))
+            .map(|(by, at)| format!(
+                " <span class=\"muted\">by {} at {}</span>",
+                esc(by),
+                esc(at)
+            ))
             .unwrap_or_default(),
         if comments.is_empty() {
             "<p>No comments yet.</p>".to_string()
@@ -1323,7 +1381,12 @@ async fn request_thread(
             csrf_field(&member.session.csrf)
         ));
     }
-    Ok(Html(page(&format!("{control} / {request}"), &nav(&member), &body)).into_response())
+    Ok(Html(page(
+        &format!("{control} / {request}"),
+        &nav(&member),
+        &body,
+    ))
+    .into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -1342,11 +1405,15 @@ async fn request_write(
     Form(form): Form<RequestForm>,
 ) -> Result<Response, WebError> {
     check_csrf(&member, form.csrf.as_deref())?;
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await? else {
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
+    else {
         return Err(WebError::bad_request("No engagement yet."));
     };
     let role = member.membership.role;
-    let status = member.app(&server).evidence_status(Some(&engagement)).await?;
+    let status = member
+        .app(&server)
+        .evidence_status(Some(&engagement))
+        .await?;
     if !status
         .rows
         .iter()
@@ -1397,7 +1464,8 @@ async fn samples(
     Org { member, org }: Org,
     Query(q): Query<SampleQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await? else {
+    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
+    else {
         return Err(WebError::bad_request("No engagement yet."));
     };
     let app = member.app(&server);
@@ -1410,7 +1478,11 @@ async fn samples(
             format!(
                 "<option value=\"{}\"{}>{}</option>",
                 esc(&d.dataset),
-                if q.dataset.as_deref() == Some(d.dataset.as_str()) { " selected" } else { "" },
+                if q.dataset.as_deref() == Some(d.dataset.as_str()) {
+                    " selected"
+                } else {
+                    ""
+                },
                 esc(&d.dataset)
             )
         })
@@ -1432,7 +1504,9 @@ async fn samples(
                 engagement: Some(engagement.clone()),
                 condition: None,
                 size: fieldproof_app::analytics::SampleSize::Frequency(
-                    q.frequency.clone().unwrap_or_else(|| "per_event".to_string()),
+                    q.frequency
+                        .clone()
+                        .unwrap_or_else(|| "per_event".to_string()),
                 ),
                 seed: Some(seed.clone()),
                 table: None,

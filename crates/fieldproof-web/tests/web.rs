@@ -619,37 +619,65 @@ async fn the_auditor_reviews_requests_and_comments_and_members_reply() {
     let list = send(s, get("/o/acme/requests", Some(&auditor))).await;
     assert_eq!(list.status, StatusCode::OK);
     let text = list.text();
-    assert!(text.contains("FP-AC-03 / access-reviews"), "the request list names the requests");
+    assert!(
+        text.contains("FP-AC-03 / access-reviews"),
+        "the request list names the requests"
+    );
     let uri = "/o/acme/requests/FP-AC-03/access-reviews?engagement=soc2-2026";
     let thread = send(s, get(uri, Some(&auditor))).await;
     assert_eq!(thread.status, StatusCode::OK);
-    assert!(thread.text().contains("Set status"), "the auditor may set the status");
+    assert!(
+        thread.text().contains("Set status"),
+        "the auditor may set the status"
+    );
     let reply = send(
         s,
-        form(uri, Some(&auditor), &[("csrf", &auditor_csrf), ("comment", "Please add Q2 <and> Q3.")]),
+        form(
+            uri,
+            Some(&auditor),
+            &[
+                ("csrf", &auditor_csrf),
+                ("comment", "Please add Q2 <and> Q3."),
+            ],
+        ),
     )
     .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
     let reply = send(
         s,
-        form(uri, Some(&auditor), &[("csrf", &auditor_csrf), ("status", "needs_more")]),
+        form(
+            uri,
+            Some(&auditor),
+            &[("csrf", &auditor_csrf), ("status", "needs_more")],
+        ),
     )
     .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     let thread = send(s, get(uri, Some(&auditor))).await.text();
-    assert!(thread.contains("Please add Q2 &lt;and&gt; Q3."), "comments are escaped");
+    assert!(
+        thread.contains("Please add Q2 &lt;and&gt; Q3."),
+        "comments are escaped"
+    );
     assert!(thread.contains("needs more") && thread.contains("auditor@acme.test"));
     // A contributor replies but cannot set the auditor's status.
     let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
     let reply = send(
         s,
-        form(uri, Some(&contrib), &[("csrf", &contrib_csrf), ("comment", "Q2 added today.")]),
+        form(
+            uri,
+            Some(&contrib),
+            &[("csrf", &contrib_csrf), ("comment", "Q2 added today.")],
+        ),
     )
     .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     let reply = send(
         s,
-        form(uri, Some(&contrib), &[("csrf", &contrib_csrf), ("status", "accepted")]),
+        form(
+            uri,
+            Some(&contrib),
+            &[("csrf", &contrib_csrf), ("status", "accepted")],
+        ),
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
@@ -660,23 +688,56 @@ async fn the_auditor_reviews_requests_and_comments_and_members_reply() {
     ] {
         let mut fields = fields;
         fields.push(("csrf", &auditor_csrf));
-        assert_eq!(send(s, form(uri, Some(&auditor), &fields)).await.status, expected);
+        assert_eq!(
+            send(s, form(uri, Some(&auditor), &fields)).await.status,
+            expected
+        );
     }
     assert_eq!(
-        send(s, get("/o/acme/requests/FP-AC-03/nothing?engagement=soc2-2026", Some(&auditor))).await.status,
+        send(
+            s,
+            get(
+                "/o/acme/requests/FP-AC-03/nothing?engagement=soc2-2026",
+                Some(&auditor)
+            )
+        )
+        .await
+        .status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        send(s, get("/o/acme/requests/FP-AC-03/access-reviews?engagement=soc2-2027", Some(&auditor))).await.status,
+        send(
+            s,
+            get(
+                "/o/acme/requests/FP-AC-03/access-reviews?engagement=soc2-2027",
+                Some(&auditor)
+            )
+        )
+        .await
+        .status,
         StatusCode::NOT_FOUND
     );
-    let list = send(s, get("/o/acme/requests", Some(&auditor))).await.text();
+    let list = send(s, get("/o/acme/requests", Some(&auditor)))
+        .await
+        .text();
     assert!(list.contains("needs more"));
     // Another organisation's member sees none of it.
     let (globex, globex_csrf) = sign_in(s, "owner@globex.test").await;
-    assert_eq!(send(s, get(uri, Some(&globex))).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        send(s, form(uri, Some(&globex), &[("csrf", &globex_csrf), ("comment", "x")])).await.status,
+        send(s, get(uri, Some(&globex))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(
+            s,
+            form(
+                uri,
+                Some(&globex),
+                &[("csrf", &globex_csrf), ("comment", "x")]
+            )
+        )
+        .await
+        .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -719,7 +780,12 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
                 .iter()
                 .find(|(code, _)| code.starts_with('2'))
                 .expect("a success response");
-            assert_eq!(reply.status.as_str(), status, "{method} {path}: {}", reply.text());
+            assert_eq!(
+                reply.status.as_str(),
+                status,
+                "{method} {path}: {}",
+                reply.text()
+            );
             let reference = response["content"]["application/json"]["schema"]["$ref"]
                 .as_str()
                 .expect("a schema reference");
@@ -727,7 +793,10 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
             let schema = &doc["components"]["schemas"][name];
             let validator = jsonschema::validator_for(schema).expect("schema compiles");
             let body: serde_json::Value = serde_json::from_slice(&reply.body).expect("json body");
-            let errors: Vec<String> = validator.iter_errors(&body).map(|e| e.to_string()).collect();
+            let errors: Vec<String> = validator
+                .iter_errors(&body)
+                .map(|e| e.to_string())
+                .collect();
             assert!(errors.is_empty(), "{method} {path}: {errors:?}");
             checked += 1;
         }
@@ -747,5 +816,8 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
     .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let body: serde_json::Value = serde_json::from_slice(&missing.body).expect("json error");
-    assert!(body["message"].as_str().unwrap_or_default().contains("no engagement 'nope'"));
+    assert!(body["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("no engagement 'nope'"));
 }

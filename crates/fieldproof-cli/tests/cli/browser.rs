@@ -1,0 +1,565 @@
+//! The web app in a real browser: `fieldproof serve` and headless Chromium driven over
+//! WebDriver (`chromedriver`; scripts/test installs Debian's chromium and chromium-driver). A
+//! compliance lead signs in, browses, uploads evidence and sees its freshness change; another
+//! organisation's pages are not found; the pack downloaded with the browser's session verifies
+//! with the CLI; an auditor comments but cannot upload. Screenshots of the main pages are saved
+//! under `target/tmp/screenshots/` for a reviewer.
+
+use super::{fieldproof, repo, temp};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A child process killed when the test ends, pass or fail.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// One HTTP/1.1 request; returns status and body (chunked bodies decoded).
+fn http(
+    method: &str,
+    port: u16,
+    path: &str,
+    body: Option<&Value>,
+    cookie: Option<&str>,
+) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .expect("timeout");
+    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        payload.len()
+    );
+    if body.is_some() {
+        request.push_str("Content-Type: application/json\r\n");
+    }
+    if let Some(c) = cookie {
+        request.push_str(&format!("Cookie: {c}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(&payload);
+    stream.write_all(request.as_bytes()).expect("writes");
+    // Read the header, then exactly the body (a server may keep the connection open).
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 65536];
+    let split = loop {
+        if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at;
+        }
+        let n = stream.read(&mut buf).expect("reads");
+        assert!(n > 0, "connection closed before the header");
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let mut rest = raw[split + 4..].to_vec();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    let length: Option<usize> = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok());
+    let chunked = head.contains("transfer-encoding: chunked");
+    loop {
+        let complete = match length {
+            Some(n) => rest.len() >= n,
+            None if chunked => rest.windows(5).any(|w| w == b"0\r\n\r\n"),
+            None => false,
+        };
+        if complete {
+            break;
+        }
+        let n = stream.read(&mut buf).expect("reads");
+        if n == 0 {
+            break;
+        }
+        rest.extend_from_slice(&buf[..n]);
+    }
+    if chunked {
+        let mut decoded = Vec::new();
+        loop {
+            let line_end = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .expect("chunk size");
+            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..line_end]).trim(), 16)
+                .expect("hex size");
+            if size == 0 {
+                break;
+            }
+            decoded.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
+            rest = rest[line_end + 2 + size + 2..].to_vec();
+        }
+        rest = decoded;
+    }
+    (status, rest)
+}
+
+/// A WebDriver session.
+struct Browser {
+    port: u16,
+    session: String,
+    shots: PathBuf,
+}
+
+impl Browser {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let (status, bytes) = http(
+            method,
+            self.port,
+            &format!("/session/{}{path}", self.session),
+            body.as_ref(),
+            None,
+        );
+        let value: Value = serde_json::from_slice(&bytes).expect("WebDriver JSON");
+        assert!(status < 300, "WebDriver {method} {path}: {value}");
+        value["value"].clone()
+    }
+
+    fn open(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let found = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}\n{}", self.source()))
+            .to_string()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css);
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let element = self.find(css);
+        self.call(
+            "POST",
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        );
+    }
+
+    fn source(&self) -> String {
+        self.call("GET", "/source", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The page source once it contains `text` (a click may return before the next page).
+    fn wait_for_text(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let source = self.source();
+            if source.contains(text) {
+                return source;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the page never showed {text:?}:\n{source}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn screenshot(&self, name: &str) {
+        let data = self.call("GET", "/screenshot", None);
+        let png = decode_base64(data.as_str().expect("base64"));
+        assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+        std::fs::write(self.shots.join(format!("{name}.png")), png).expect("screenshot written");
+    }
+
+    fn session_cookie(&self) -> String {
+        let cookies = self.call("GET", "/cookie", None);
+        let cookie = cookies
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == "fp_session")
+            .expect("the session cookie");
+        assert_eq!(cookie["httpOnly"], true);
+        format!(
+            "fp_session={}",
+            cookie["value"].as_str().unwrap_or_default()
+        )
+    }
+}
+
+fn decode_base64(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for byte in text
+        .bytes()
+        .filter(|b| *b != b'=' && !b.is_ascii_whitespace())
+    {
+        let value = ALPHABET.iter().position(|a| *a == byte).expect("base64") as u32;
+        buffer = (buffer << 6) | value;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+fn wait_for(port: u16, what: &str) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_fieldproof"))
+}
+
+fn run_ok(dir: &Path, args: &[&str]) {
+    fieldproof(dir)
+        .env("FIELDPROOF_PASSWORD", PASSWORD)
+        .args(args)
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
+    for tool in ["chromium", "chromedriver"] {
+        assert!(
+            Command::new(tool).arg("--version").output().is_ok(),
+            "{tool} is missing: scripts/test installs Debian's chromium and chromium-driver"
+        );
+    }
+    let dir = temp();
+    let d = dir.path();
+    run_ok(
+        d,
+        &[
+            "org",
+            "add",
+            "acme",
+            "--name",
+            "Northgate Data Centers",
+            "--data",
+            "data",
+        ],
+    );
+    run_ok(d, &["org", "add", "globex", "--data", "data"]);
+    run_ok(
+        d,
+        &[
+            "user",
+            "add",
+            "--data",
+            "data",
+            "--email",
+            "lead@acme.test",
+            "--org",
+            "acme",
+            "--role",
+            "owner",
+        ],
+    );
+    run_ok(
+        d,
+        &[
+            "user",
+            "add",
+            "--data",
+            "data",
+            "--email",
+            "auditor@acme.test",
+            "--org",
+            "acme",
+            "--role",
+            "auditor",
+            "--engagement",
+            "soc2-2026",
+        ],
+    );
+    run_ok(
+        d,
+        &[
+            "user",
+            "add",
+            "--data",
+            "data",
+            "--email",
+            "lead@globex.test",
+            "--org",
+            "globex",
+            "--role",
+            "owner",
+        ],
+    );
+    let project = repo().join("examples/colocation-dc");
+    run_ok(
+        d,
+        &[
+            "assess",
+            project.to_str().unwrap_or_default(),
+            "--workspace",
+            "data/orgs/acme",
+            "--out",
+            "out",
+        ],
+    );
+    std::fs::write(
+        d.join("q2-asset-inventory.csv"),
+        "Q2 access review of the BMS and PACS consoles, signed.\n",
+    )
+    .expect("evidence file");
+
+    let web = free_port();
+    let _server = Running(
+        Command::new(binary())
+            .current_dir(d)
+            .args([
+                "serve",
+                "--data",
+                "data",
+                "--bind",
+                &format!("127.0.0.1:{web}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("fieldproof serve starts"),
+    );
+    let driver_port = free_port();
+    let _driver = Running(
+        Command::new("chromedriver")
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    wait_for(web, "fieldproof serve");
+    wait_for(driver_port, "chromedriver");
+    let (status, body) = http(
+        "POST",
+        driver_port,
+        "/session",
+        Some(&json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]}
+        }}})),
+        None,
+    );
+    let created: Value = serde_json::from_slice(&body).expect("session JSON");
+    assert_eq!(status, 200, "{created}");
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let browser = Browser {
+        port: driver_port,
+        session: created["value"]["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string(),
+        shots,
+    };
+    let base = format!("http://127.0.0.1:{web}");
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // Sign in as the compliance lead.
+        browser.open(&format!("{base}/o/acme"));
+        assert!(
+            browser.source().contains("Sign in"),
+            "not signed in: the login page"
+        );
+        browser.screenshot("01-login");
+        browser.type_into("#email", "lead@acme.test");
+        browser.type_into("#password", PASSWORD);
+        browser.click("form button[type=submit]");
+        let dashboard = browser.wait_for_text("Test results");
+        assert!(
+            dashboard.contains("Readiness") && dashboard.contains("Test results"),
+            "{dashboard}"
+        );
+        browser.screenshot("02-dashboard");
+        for (page, shot, expected) in [
+            ("estate", "03-estate", "bms-dc2"),
+            ("controls", "04-controls", "FP-PE-04"),
+            ("controls/FP-PE-04", "04b-control", "Save the design status"),
+            ("reports", "06-reports", "readiness.pdf"),
+            ("requests", "07-requests", "access-reviews"),
+            (
+                "samples?dataset=changes&frequency=per_event&seed=audit-2026",
+                "08-samples",
+                "Population SHA-256",
+            ),
+        ] {
+            browser.open(&format!("{base}/o/acme/{page}"));
+            assert!(browser.source().contains(expected), "{page}: {expected}");
+            browser.screenshot(shot);
+        }
+        browser.open(&format!("{base}/o/acme/reports/readiness.html"));
+        assert!(browser.source().contains("How this report will read"));
+        browser.screenshot("09-readiness-report");
+
+        // Upload evidence: the FP-AM-01 inventory request gains a covered quarter.
+        let covered = |source: &str| -> usize {
+            // The row of FP-AM-01 inventory: "N of 4" windows.
+            let at = source
+                .find("<td>FP-AM-01</td><td>inventory</td>")
+                .expect("the FP-AM-01 inventory row");
+            let row = &source[at..];
+            row.split(" of ")
+                .next()
+                .and_then(|s| s.rsplit('>').next())
+                .and_then(|n| n.trim().parse().ok())
+                .expect("windows covered")
+        };
+        browser.open(&format!("{base}/o/acme/evidence"));
+        let before = covered(&browser.source());
+        browser.type_into("#control", "FP-AM-01/inventory");
+        browser.type_into("#covers", "2026-04-01..2026-06-30");
+        browser.type_into(
+            "#files",
+            d.join("q2-asset-inventory.csv")
+                .to_str()
+                .unwrap_or_default(),
+        );
+        browser.click("form[enctype] button[type=submit]");
+        browser.wait_for_text("Evidence added");
+        browser.open(&format!("{base}/o/acme/evidence"));
+        let after = covered(&browser.source());
+        assert_eq!(
+            after,
+            before + 1,
+            "freshness changed: {before} -> {after} windows"
+        );
+        browser.screenshot("05-evidence");
+
+        // Another organisation's pages are not found.
+        browser.open(&format!("{base}/o/globex"));
+        assert!(browser.source().contains("Not found"));
+
+        // The pack, downloaded with the browser's session, verifies with the CLI.
+        let cookie = browser.session_cookie();
+        let (status, zip) = http(
+            "GET",
+            web,
+            "/o/acme/pack?engagement=soc2-2026",
+            None,
+            Some(&cookie),
+        );
+        assert_eq!(status, 200);
+        std::fs::write(d.join("downloaded.zip"), zip).expect("pack written");
+        fieldproof(d)
+            .args(["verify", "downloaded.zip"])
+            .assert()
+            .success();
+
+        // A phone-sized dashboard.
+        browser.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": 390, "height": 844})),
+        );
+        browser.open(&format!("{base}/o/acme"));
+        browser.screenshot("10-dashboard-phone");
+        browser.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": 1280, "height": 900})),
+        );
+
+        // The auditor: no upload form, comments on a request, uploads refused.
+        browser.open(&format!("{base}/o/acme"));
+        browser.click("form.signout button");
+        browser.wait_for_text("Sign in");
+        browser.type_into("#email", "auditor@acme.test");
+        browser.type_into("#password", PASSWORD);
+        browser.click("form button[type=submit]");
+        browser.wait_for_text("auditor@acme.test (auditor)");
+        browser.open(&format!("{base}/o/acme/evidence"));
+        let evidence = browser.source();
+        assert!(evidence.contains("Freshness") && !evidence.contains("Add evidence"));
+        browser.open(&format!(
+            "{base}/o/acme/requests/FP-AC-03/access-reviews?engagement=soc2-2026"
+        ));
+        browser.type_into("#comment", "Q3 and Q4 reviews are still missing.");
+        browser.click("form.stack button[type=submit]");
+        let thread = browser.wait_for_text("Q3 and Q4 reviews are still missing.");
+        assert!(
+            thread.contains("Q3 and Q4 reviews are still missing."),
+            "{thread}"
+        );
+        browser.screenshot("11-auditor-request");
+        let cookie = browser.session_cookie();
+        let (status, _) = http(
+            "POST",
+            web,
+            "/o/acme/evidence",
+            Some(&json!({})),
+            Some(&cookie),
+        );
+        assert!(
+            status == 403 || status == 400,
+            "an auditor's upload is refused: {status}"
+        );
+        let (status, _) = http(
+            "GET",
+            web,
+            "/o/acme/evidence?engagement=soc2-2027",
+            None,
+            Some(&cookie),
+        );
+        assert_eq!(
+            status, 404,
+            "another engagement is not found for the auditor"
+        );
+    }));
+    let _ = http(
+        "DELETE",
+        driver_port,
+        &format!("/session/{}", browser.session),
+        None,
+        None,
+    );
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
