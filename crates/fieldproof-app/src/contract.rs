@@ -39,6 +39,17 @@ pub struct InitResult {
     pub secret_key: String,
 }
 
+/// The version of a workspace's state (see [`crate::App::state_version`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+pub struct StateVersion {
+    /// The ledger head's sequence number (0: empty).
+    pub ledger_head: i64,
+    /// The newest change set (0: none).
+    pub change_set: i64,
+    /// Today, `YYYY-MM-DD` (freshness and due dates follow the calendar).
+    pub day: String,
+}
+
 /// `backup`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct BackupResult {
@@ -180,6 +191,34 @@ pub struct ChangeLine {
     pub action: &'static str,
     /// The fields that changed.
     pub fields: Vec<String>,
+}
+
+/// `apply --dry-run`: what applying a file would change; nothing is stored.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ApplyPreview {
+    /// The files read.
+    pub source: String,
+    /// Their SHA-256.
+    pub source_sha256: String,
+    /// Every change, as `apply` would record it.
+    pub changes: Vec<ChangeLine>,
+    /// Components whose scope decision would change (added and removed ones included).
+    pub scope_changes: Vec<ScopeChange>,
+    /// Scope findings now.
+    pub findings_before: usize,
+    /// Scope findings after applying.
+    pub findings_after: usize,
+}
+
+/// A component whose scope decision would change.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ScopeChange {
+    /// Component id.
+    pub component: String,
+    /// Its decision now (none: not in the estate yet).
+    pub before: Option<Scope>,
+    /// Its decision after (none: removed).
+    pub after: Option<Scope>,
 }
 
 /// `apply`.
@@ -398,6 +437,7 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("assess", schema_for::<AssessResult>()),
         ("validate", schema_for::<ValidationResult>()),
         ("apply", schema_for::<ApplyResult>()),
+        ("apply-preview", schema_for::<ApplyPreview>()),
         ("log", schema_for::<ChangeLogResult>()),
         ("rules", schema_for::<RulesDocument>()),
         ("scope", schema_for::<ScopeDocument<'static>>()),

@@ -329,6 +329,67 @@ impl App {
         })
     }
 
+    /// What applying an estate file would change, without storing anything: the changes,
+    /// the components whose scope decision would change, and the scope findings before and
+    /// after.
+    pub async fn apply_preview(
+        &self,
+        file: &Path,
+        progress: Progress<'_>,
+    ) -> Result<crate::contract::ApplyPreview> {
+        let loaded = self.load_file(file, progress)?;
+        let ws = self.open().await?;
+        let stored = ws.store.load_estate().await;
+        ws.close().await;
+        let stored = stored?;
+        let changes = fieldproof_core::diff::diff(&stored, &loaded.estate);
+        let before = assess(&stored);
+        let after = assess(&loaded.estate);
+        let decisions =
+            |a: &Assessment<'_>| -> std::collections::BTreeMap<String, fieldproof_core::Scope> {
+                a.by_id().map(|(c, d)| (c.id.clone(), d.scope)).collect()
+            };
+        let (old, new) = (decisions(&before), decisions(&after));
+        let mut ids: Vec<&String> = old.keys().chain(new.keys()).collect();
+        ids.sort();
+        ids.dedup();
+        let scope_changes = ids
+            .into_iter()
+            .filter(|id| old.get(*id) != new.get(*id))
+            .map(|id| crate::contract::ScopeChange {
+                component: id.clone(),
+                before: old.get(id).copied(),
+                after: new.get(id).copied(),
+            })
+            .collect();
+        let hashes = loaded
+            .files
+            .iter()
+            .map(|f| sha256_file(f))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(crate::contract::ApplyPreview {
+            source: loaded
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            source_sha256: hashes.join(", "),
+            changes: changes
+                .iter()
+                .map(|c| ChangeLine {
+                    entity: c.entity.as_str(),
+                    key: c.key.clone(),
+                    action: c.action.as_str(),
+                    fields: c.fields.clone(),
+                })
+                .collect(),
+            scope_changes,
+            findings_before: before.findings.len(),
+            findings_after: after.findings.len(),
+        })
+    }
+
     /// The change log, newest first.
     pub async fn log(&self, limit: u32) -> Result<ChangeLogResult> {
         let ws = self.open().await?;

@@ -269,6 +269,24 @@ impl App {
         result
     }
 
+    /// The version of the workspace's state: the ledger head, the newest change set and the
+    /// day. Everything a use case computes from the workspace is the same while it is.
+    pub async fn state_version(&self) -> Result<crate::contract::StateVersion> {
+        let ws = self.open().await?;
+        let result = async {
+            let head = ws.store.head().await?.map_or(0, |h| h.seq);
+            let change_set = ws.store.change_log(1).await?.first().map_or(0, |s| s.id);
+            Ok(crate::contract::StateVersion {
+                ledger_head: head,
+                change_set,
+                day: self.now().chars().take(10).collect(),
+            })
+        }
+        .await;
+        ws.close().await;
+        result
+    }
+
     /// Writes one consistent copy of the store to `out`.
     pub async fn backup(&self, out: &Path) -> Result<crate::contract::BackupResult> {
         let ws = self.open().await?;

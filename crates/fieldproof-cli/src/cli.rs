@@ -878,6 +878,9 @@ pub struct InitArgs {
 pub struct ApplyArgs {
     /// Estate file (.yaml/.yml) or CSV inventory (.csv).
     pub estate: PathBuf,
+    /// Show what would change (entries and scope decisions) without storing anything.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,

@@ -91,6 +91,18 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
             }
             Ok(Outcome::Ok)
         }
+        Command::Apply(args) if args.dry_run => {
+            let mut progress = Progress::reading(&args.estate);
+            let r = app
+                .apply_preview(&args.estate, &mut |d, t| progress.update(d, t))
+                .await?;
+            progress.finish();
+            match args.format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&preview_text(&r, &args.estate))?,
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Apply(args) => {
             let mut progress = Progress::reading(&args.estate);
             let r = app
@@ -600,8 +612,24 @@ fn apply_text(r: &contract::ApplyResult, file: &Path) -> String {
             file.display()
         );
     }
+    let mut text = change_lines(&r.changes);
+    text.push_str(&format!(
+        "Applied {}: {} added, {} changed, {} removed (change set #{}, by {} at {}).\n",
+        file.display(),
+        r.added,
+        r.changed,
+        r.removed,
+        r.change_set.unwrap_or_default(),
+        r.actor,
+        r.at
+    ));
+    text
+}
+
+/// `+ component id`, `~ component id (fields)`, `- component id`: one line per change.
+fn change_lines(changes: &[contract::ChangeLine]) -> String {
     let mut text = String::new();
-    for c in &r.changes {
+    for c in changes {
         let mark = match c.action {
             "added" => '+',
             "removed" => '-',
@@ -614,15 +642,33 @@ fn apply_text(r: &contract::ApplyResult, file: &Path) -> String {
         };
         text.push_str(&format!("{mark} {} {}{fields}\n", c.entity, c.key));
     }
+    text
+}
+
+fn preview_text(r: &contract::ApplyPreview, file: &Path) -> String {
+    if r.changes.is_empty() {
+        return format!(
+            "No changes: the workspace already matches {}.\n",
+            file.display()
+        );
+    }
+    let mut text = change_lines(&r.changes);
+    let name = |s: Option<fieldproof_core::Scope>| s.map_or("absent", |s| s.as_str());
+    for c in &r.scope_changes {
+        text.push_str(&format!(
+            "scope of {}: {} -> {}\n",
+            c.component,
+            name(c.before),
+            name(c.after)
+        ));
+    }
     text.push_str(&format!(
-        "Applied {}: {} added, {} changed, {} removed (change set #{}, by {} at {}).\n",
+        "Dry run of {}: {} changes, {} scope decisions change, scope findings {} -> {}. Nothing was stored.\n",
         file.display(),
-        r.added,
-        r.changed,
-        r.removed,
-        r.change_set.unwrap_or_default(),
-        r.actor,
-        r.at
+        r.changes.len(),
+        r.scope_changes.len(),
+        r.findings_before,
+        r.findings_after
     ));
     text
 }

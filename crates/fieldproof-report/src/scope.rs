@@ -199,7 +199,8 @@ pub fn write_json(assessment: &Assessment<'_>, out: &mut dyn Write) -> io::Resul
     out.write_all(&buffer)
 }
 
-fn component_json<'a>(
+/// One component as the scope document shows it (`reasons` may be empty for a table).
+pub fn component_json<'a>(
     c: &'a Component,
     d: &ScopeDecision,
     reasons: &'a [Reason],

@@ -42,6 +42,83 @@ pub struct ServerConfig {
 pub struct Server {
     config: ServerConfig,
     accounts: Accounts,
+    caches: Caches,
+}
+
+/// One component of the estate page.
+#[derive(Debug, Clone)]
+pub struct EstateRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: &'static str,
+    /// Scope decision.
+    pub scope: &'static str,
+    /// Triggers fired.
+    pub triggers: String,
+    /// TSC categories.
+    pub categories: String,
+}
+
+/// The estate as its page shows it.
+#[derive(Debug, Clone)]
+pub struct EstateView {
+    /// Organisation.
+    pub organisation: String,
+    /// Service.
+    pub service: String,
+    /// Every component, by id.
+    pub rows: Vec<EstateRow>,
+    /// Scope findings: severity, rule, subject, message.
+    pub findings: Vec<(String, String, String, String)>,
+}
+
+type Versioned<T> = (fieldproof_app::contract::StateVersion, Arc<T>);
+
+/// Results computed from an organisation's workspace, kept while its state version (ledger
+/// head, newest change set, day) is unchanged: with 100,000 components a readiness takes
+/// seconds, a page must not.
+#[derive(Debug, Default)]
+struct Caches {
+    readiness: std::sync::Mutex<
+        std::collections::HashMap<
+            (String, String),
+            Versioned<fieldproof_app::readiness::ReadinessBasis>,
+        >,
+    >,
+    freshness: std::sync::Mutex<
+        std::collections::HashMap<
+            (String, String),
+            Versioned<fieldproof_app::contract::FreshnessReport>,
+        >,
+    >,
+    estate: std::sync::Mutex<std::collections::HashMap<String, Versioned<EstateView>>>,
+}
+
+fn cached<K: std::hash::Hash + Eq, T>(
+    map: &std::sync::Mutex<std::collections::HashMap<K, Versioned<T>>>,
+    key: &K,
+    version: &fieldproof_app::contract::StateVersion,
+) -> Option<Arc<T>> {
+    let map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    map.get(key)
+        .filter(|(v, _)| v == version)
+        .map(|(_, value)| Arc::clone(value))
+}
+
+fn keep<K: std::hash::Hash + Eq, T>(
+    map: &std::sync::Mutex<std::collections::HashMap<K, Versioned<T>>>,
+    key: K,
+    version: fieldproof_app::contract::StateVersion,
+    value: T,
+) -> Arc<T> {
+    let value = Arc::new(value);
+    map.lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert(key, (version, Arc::clone(&value)));
+    value
 }
 
 /// Why a request failed: a status and one line saying what to do.
@@ -218,7 +295,102 @@ impl Server {
         config.data = std::path::absolute(&config.data)
             .map_err(|e| AccountError::Input(format!("{}: {e}", config.data.display())))?;
         let accounts = Accounts::open(&config.data).await?;
-        Ok(Arc::new(Server { config, accounts }))
+        Ok(Arc::new(Server {
+            config,
+            accounts,
+            caches: Caches::default(),
+        }))
+    }
+
+    /// The readiness of an engagement of the member's organisation, computed once per state.
+    pub async fn readiness(
+        &self,
+        member: &Member,
+        engagement: &str,
+    ) -> Result<Arc<fieldproof_app::readiness::ReadinessBasis>, WebError> {
+        let app = member.app(self);
+        let version = app.state_version().await?;
+        let key = (
+            member.membership.organisation.clone(),
+            engagement.to_string(),
+        );
+        if let Some(hit) = cached(&self.caches.readiness, &key, &version) {
+            return Ok(hit);
+        }
+        let basis = app.readiness(Some(engagement)).await?;
+        Ok(keep(&self.caches.readiness, key, version, basis))
+    }
+
+    /// The freshness report of an engagement, computed once per state.
+    pub async fn freshness(
+        &self,
+        member: &Member,
+        engagement: &str,
+    ) -> Result<Arc<fieldproof_app::contract::FreshnessReport>, WebError> {
+        let app = member.app(self);
+        let version = app.state_version().await?;
+        let key = (
+            member.membership.organisation.clone(),
+            engagement.to_string(),
+        );
+        if let Some(hit) = cached(&self.caches.freshness, &key, &version) {
+            return Ok(hit);
+        }
+        let report = app.evidence_status(Some(engagement)).await?;
+        Ok(keep(&self.caches.freshness, key, version, report))
+    }
+
+    /// The estate's components with their scope decisions, computed once per state.
+    pub async fn estate(&self, member: &Member) -> Result<Arc<EstateView>, WebError> {
+        let app = member.app(self);
+        let version = app.state_version().await?;
+        let key = member.membership.organisation.clone();
+        if let Some(hit) = cached(&self.caches.estate, &key, &version) {
+            return Ok(hit);
+        }
+        let scoped = app
+            .scope(
+                &fieldproof_app::scope::EstateSource::Workspace,
+                &mut |_, _| {},
+            )
+            .await?;
+        let assessment = scoped.assessment();
+        let rows = assessment
+            .by_id()
+            .map(|(c, d)| {
+                let json = fieldproof_report::scope::component_json(c, d, &[]);
+                EstateRow {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    kind: json.kind,
+                    scope: json.scope,
+                    triggers: json.triggers.join(", "),
+                    categories: json.tsc_categories.join(", "),
+                }
+            })
+            .collect();
+        let findings = assessment
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.severity.as_str().to_string(),
+                    f.rule.to_string(),
+                    f.component
+                        .clone()
+                        .or_else(|| f.subservice.clone())
+                        .unwrap_or_default(),
+                    f.message.clone(),
+                )
+            })
+            .collect();
+        let view = EstateView {
+            organisation: scoped.estate.organisation.clone(),
+            service: scoped.estate.service.clone(),
+            rows,
+            findings,
+        };
+        Ok(keep(&self.caches.estate, key, version, view))
     }
 
     /// The accounts.

@@ -27,15 +27,20 @@ pub(crate) fn routes() -> Router<Arc<Server>> {
         .route("/logout", post(logout))
         .route("/static/app.css", get(css))
         .route("/catalog", get(catalog))
+        .route("/catalog/map", get(catalog_map))
         .route("/catalog/{id}", get(catalog_item))
         .route("/o/{org}", get(dashboard))
         .route("/o/{org}/estate", get(estate))
         .route("/o/{org}/estate/{component}", get(component))
+        .route("/o/{org}/estate/preview", post(estate_preview))
+        .route("/o/{org}/estate/apply", post(estate_apply))
         .route("/o/{org}/controls", get(controls))
         .route("/o/{org}/controls/{control}", get(control))
         .route("/o/{org}/controls/{control}/status", post(set_status))
         .route("/o/{org}/evidence", get(evidence).post(upload))
         .route("/o/{org}/verify", get(verify))
+        .route("/o/{org}/ledger", get(ledger))
+        .route("/o/{org}/evidence/retire", post(retire))
         .route("/o/{org}/pack", get(pack))
         .route("/o/{org}/reports", get(reports))
         .route("/o/{org}/reports/{file}", get(report))
@@ -296,7 +301,8 @@ async fn dashboard(
         };
         return Ok(Html(page("Dashboard", &nav(&member), &body)).into_response());
     };
-    let basis = app.readiness(Some(&engagement)).await?;
+    let basis = server.readiness(&member, &engagement).await?;
+    let freshness = server.freshness(&member, &engagement).await?;
     let r = &basis.readiness;
     let s = &r.summary;
     let picker = engagement_picker(&member, &server, &engagement, &format!("/o/{org}")).await;
@@ -305,7 +311,8 @@ async fn dashboard(
          <div class=\"card\"><h2>Scope</h2><p class=\"big\">{}</p><p>{} in scope, {} shared, {} out of scope; {} OT inside</p></div>\
          <div class=\"card\"><h2>Readiness</h2><p class=\"big\">{}%</p><p>of {} applicable controls implemented and effective</p></div>\
          <div class=\"card\"><h2>Tests</h2><p class=\"big\">{}</p><p>with a result, {} with exceptions ({} rows)</p></div>\
-         <div class=\"card\"><h2>Findings</h2><p class=\"big\">{}</p><p>{}</p></div></section>",
+         <div class=\"card\"><h2>Findings</h2><p class=\"big\">{}</p><p>{}</p></div>\
+         <div class=\"card\"><h2>Evidence</h2><p class=\"big\">{}</p><p>requests answered for the whole period; {} in part, {} missing</p></div></section>",
         esc(&r.service),
         s.components,
         s.in_scope,
@@ -323,7 +330,10 @@ async fn dashboard(
             .filter(|(_, n)| **n > 0)
             .map(|(k, n)| format!("{n} {}", esc(k)))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        freshness.present,
+        freshness.stale,
+        freshness.missing
     );
     // Due soon: findings due within the next 7 days or overdue.
     let today = fieldproof_core::engagement::Date::parse(&app.now()[..10])
@@ -394,80 +404,144 @@ async fn dashboard(
     Ok(Html(page("Dashboard", &nav(&member), &body)).into_response())
 }
 
-async fn estate(State(server): Shared, Org { member, org }: Org) -> Result<Response, WebError> {
-    let scoped = member
-        .app(&server)
-        .scope(&EstateSource::Workspace, &mut |_, _| {})
-        .await?;
-    let assessment = scoped.assessment();
-    let mut json = Vec::new();
-    fieldproof_report::scope::write_json(&assessment, &mut json)
-        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    let doc: serde_json::Value = serde_json::from_slice(&json)
-        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    let text = |v: &serde_json::Value| v.as_str().map(esc).unwrap_or_default();
-    let list = |v: &serde_json::Value| {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str())
-                    .map(esc)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default()
-    };
-    let rows: Vec<Vec<String>> = doc["components"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| {
+/// How a scope decision reads: `in scope`, `shared`, `out of scope`.
+fn scope_label(scope: &str) -> &str {
+    match scope {
+        "in" => "in scope",
+        "out" => "out of scope",
+        other => other,
+    }
+}
+
+/// Components per page of the estate.
+const ESTATE_PAGE: usize = 200;
+
+#[derive(Debug, serde::Deserialize)]
+struct EstateQuery {
+    page: Option<usize>,
+    q: Option<String>,
+    scope: Option<String>,
+}
+
+async fn estate(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Query(query): Query<EstateQuery>,
+) -> Result<Response, WebError> {
+    let view = server.estate(&member).await?;
+    let needle = query.q.as_deref().unwrap_or_default().trim().to_lowercase();
+    let scope = query.scope.as_deref().unwrap_or_default();
+    let matching: Vec<&crate::EstateRow> = view
+        .rows
+        .iter()
+        .filter(|r| scope.is_empty() || r.scope == scope)
+        .filter(|r| {
+            needle.is_empty()
+                || r.id.to_lowercase().contains(&needle)
+                || r.name.to_lowercase().contains(&needle)
+                || r.kind.contains(&needle)
+        })
+        .collect();
+    let pages = matching.len().div_ceil(ESTATE_PAGE).max(1);
+    let page_no = query.page.unwrap_or(1).clamp(1, pages);
+    let rows: Vec<Vec<String>> = matching
+        .iter()
+        .skip((page_no - 1) * ESTATE_PAGE)
+        .take(ESTATE_PAGE)
+        .map(|r| {
             vec![
                 format!(
-                    "<a href=\"/o/{}/estate/{}\">{}</a>",
+                    "<a class=\"id\" href=\"/o/{}/estate/{}\">{}</a>",
                     esc(&org),
-                    text(&c["id"]),
-                    text(&c["id"])
+                    esc(&r.id),
+                    esc(&r.id)
                 ),
-                text(&c["name"]),
-                text(&c["kind"]),
-                badge(&c["scope"].as_str().unwrap_or_default().replace('_', " ")),
-                list(&c["triggers"]),
-                list(&c["tsc_categories"]),
+                esc(&r.name),
+                esc(r.kind),
+                badge(scope_label(r.scope)),
+                esc(&r.triggers),
+                esc(&r.categories),
             ]
         })
         .collect();
-    let findings: Vec<Vec<String>> = assessment
+    let link = |p: usize| {
+        format!(
+            "/o/{}/estate?page={p}&amp;q={}&amp;scope={}",
+            esc(&org),
+            esc(&needle),
+            esc(scope)
+        )
+    };
+    let pager = if pages > 1 {
+        format!(
+            "<nav aria-label=\"Pages\" class=\"pager\">{}<span>page {page_no} of {pages}</span>{}</nav>",
+            if page_no > 1 {
+                format!("<a href=\"{}\">previous</a>", link(page_no - 1))
+            } else {
+                String::new()
+            },
+            if page_no < pages {
+                format!("<a href=\"{}\">next</a>", link(page_no + 1))
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        String::new()
+    };
+    let scope_options: String = ["", "in", "shared", "out"]
+        .iter()
+        .map(|v| {
+            format!(
+                "<option value=\"{v}\"{}>{}</option>",
+                if *v == scope { " selected" } else { "" },
+                if v.is_empty() {
+                    "any scope"
+                } else {
+                    scope_label(v)
+                }
+            )
+        })
+        .collect();
+    let findings: Vec<Vec<String>> = view
         .findings
         .iter()
-        .map(|f| {
-            vec![
-                badge(f.severity.as_str()),
-                esc(f.rule),
-                esc(f
-                    .component
-                    .as_deref()
-                    .or(f.subservice.as_deref())
-                    .unwrap_or_default()),
-                esc(&f.message),
-            ]
+        .take(500)
+        .map(|(severity, rule, subject, message)| {
+            vec![badge(severity), esc(rule), esc(subject), esc(message)]
         })
         .collect();
+    let upload = if member.membership.role.edits() {
+        format!(
+            "<h2>Load an estate file</h2><form method=\"post\" action=\"/o/{}/estate/preview\" enctype=\"multipart/form-data\" class=\"stack\">{}\
+             <label for=\"estate\">Estate file (YAML) or CSV inventory</label><input id=\"estate\" name=\"estate\" type=\"file\" accept=\".yaml,.yml,.csv\" required>\
+             <button type=\"submit\">Preview the changes</button></form>",
+            esc(&org),
+            csrf_field(&member.session.csrf)
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
-        "<h1>Estate</h1><p>{} · {}</p>{}<h2>Scope findings</h2>{}",
-        text(&doc["organisation"]),
-        text(&doc["service"]),
+        "<h1>Estate</h1><p>{} · {} · {} components{}</p>\
+         <form method=\"get\" action=\"/o/{}/estate\" class=\"inline\"><label>Find <input name=\"q\" value=\"{}\" placeholder=\"id, name or kind\"></label>\
+         <label>Scope <select name=\"scope\">{scope_options}</select></label> <button type=\"submit\">Show</button></form>\
+         {pager}{}{pager}<h2>Scope findings ({})</h2>{}{upload}",
+        esc(&view.organisation),
+        esc(&view.service),
+        view.rows.len(),
+        if matching.len() == view.rows.len() {
+            String::new()
+        } else {
+            format!(", {} match", matching.len())
+        },
+        esc(&org),
+        esc(&needle),
         table(
-            &[
-                "Component",
-                "Name",
-                "Kind",
-                "Scope",
-                "Triggers",
-                "Categories"
-            ],
+            &["Component", "Name", "Kind", "Scope", "Triggers", "Categories"],
             &rows
         ),
+        view.findings.len(),
         table(&["Severity", "Rule", "Subject", "Finding"], &findings)
     );
     Ok(Html(page("Estate", &nav(&member), &body)).into_response())
@@ -509,7 +583,7 @@ async fn controls(
             "No engagement yet; create one first.",
         ));
     };
-    let basis = member.app(&server).readiness(Some(&engagement)).await?;
+    let basis = server.readiness(&member, &engagement).await?;
     let rows: Vec<Vec<String>> = basis
         .readiness
         .controls
@@ -565,15 +639,14 @@ async fn control(
             "No engagement yet; create one first.",
         ));
     };
-    let app = member.app(&server);
-    let basis = app.readiness(Some(&engagement)).await?;
+    let basis = server.readiness(&member, &engagement).await?;
     let c = basis
         .readiness
         .controls
         .iter()
         .find(|c| c.control == id)
         .ok_or_else(WebError::not_found)?;
-    let freshness = app.evidence_status(Some(&engagement)).await?;
+    let freshness = server.freshness(&member, &engagement).await?;
     let requests: Vec<Vec<String>> = freshness
         .rows
         .iter()
@@ -733,8 +806,7 @@ async fn evidence(
             "No engagement yet; create one first.",
         ));
     };
-    let app = member.app(&server);
-    let status = app.evidence_status(Some(&engagement)).await?;
+    let status = server.freshness(&member, &engagement).await?;
     let rows: Vec<Vec<String>> = status
         .rows
         .iter()
@@ -763,20 +835,26 @@ async fn evidence(
              <input type=\"hidden\" name=\"engagement\" value=\"{}\">\
              <label for=\"control\">Control (and optionally the request, CONTROL/REQUEST)</label><input id=\"control\" name=\"control\" required placeholder=\"FP-AC-03\">\
              <label for=\"covers\">Period covered (FROM..TO)</label><input id=\"covers\" name=\"covers\" placeholder=\"2026-01-01..2026-03-31\">\
-             <label><input type=\"checkbox\" name=\"population\" value=\"yes\"> A population of the whole period</label>\
+             <label><input type=\"checkbox\" name=\"population\" value=\"yes\"> A population of the whole period</label>{}\
              <label for=\"files\">Files</label><input id=\"files\" name=\"files\" type=\"file\" multiple required>\
              <button type=\"submit\">Add to the ledger</button></form>",
             esc(&org),
             csrf_field(&member.session.csrf),
-            esc(&engagement)
+            esc(&engagement),
+            if member.membership.role.edits() {
+                "<label for=\"supersedes\">Supersedes (optional: the evidence id this replaces)</label><input id=\"supersedes\" name=\"supersedes\" placeholder=\"EV-000012\">"
+            } else {
+                ""
+            }
         ));
     }
     body.push_str(&format!(
-        "<h2>Freshness per evidence request</h2>{}<p><a href=\"/o/{}/verify\">Verify the ledger</a> · <a href=\"/o/{}/pack?engagement={}\">Download the signed evidence pack</a></p>",
+        "<h2>Freshness per evidence request</h2>{}<p><a href=\"/o/{}/ledger\">The ledger</a> · <a href=\"/o/{}/verify\">Verify the ledger</a> · <a href=\"/o/{}/pack?engagement={}\">Download the signed evidence pack</a></p>",
         table(
             &["Control", "Request", "Artifact", "State", "Windows", "Evidence"],
             &rows
         ),
+        esc(&org),
         esc(&org),
         esc(&org),
         esc(&engagement)
@@ -896,6 +974,13 @@ async fn upload(
     member.require(member.membership.role.adds_evidence(), "add evidence")?;
     let upload = receive(&server, &org, multipart).await?;
     check_csrf(&member, upload.fields.get("csrf").map(String::as_str))?;
+    if upload
+        .fields
+        .get("supersedes")
+        .is_some_and(|v| !v.trim().is_empty())
+    {
+        member.require(member.membership.role.edits(), "supersede evidence")?;
+    }
     let engagement = member.engagement(upload.fields.get("engagement").map(String::as_str))?;
     let request = add_request(&upload, engagement.clone())?;
     let added = member.app(&server).evidence_add(&request).await?;
@@ -1084,7 +1169,7 @@ async fn catalog(State(server): Shared, headers: HeaderMap) -> Result<Response, 
         })
         .collect();
     let body = format!(
-        "<h1>Catalog</h1><form method=\"get\" action=\"/catalog/lookup\" class=\"inline\"><label>Requirement or control <input name=\"id\" placeholder=\"CC6.1 or FP-AC-03\"></label> <button type=\"submit\">Show</button></form>{}<p>The control library: <a href=\"/catalog/fieldproof\">fieldproof</a>.</p>",
+        "<h1>Catalog</h1><form method=\"get\" action=\"/catalog/lookup\" class=\"inline\"><label>Requirement or control <input name=\"id\" placeholder=\"CC6.1 or FP-AC-03\"></label> <button type=\"submit\">Show</button></form>{}<p>The control library: <a href=\"/catalog/fieldproof\">fieldproof</a>. <a href=\"/catalog/map\">Map a requirement to another framework</a>.</p>",
         table(&["Framework", "Name", "Version", "Requirements"], &rows)
     );
     Ok(Html(page("Catalog", &nav, &body)).into_response())
@@ -1194,6 +1279,13 @@ async fn api_upload(
     member.require(member.membership.role.adds_evidence(), "add evidence")?;
     let upload = receive(&server, &org, multipart).await?;
     let engagement = member.engagement(upload.fields.get("engagement").map(String::as_str))?;
+    if upload
+        .fields
+        .get("supersedes")
+        .is_some_and(|v| !v.trim().is_empty())
+    {
+        member.require(member.membership.role.edits(), "supersede evidence")?;
+    }
     let request = add_request(&upload, engagement)?;
     let added = member.app(&server).evidence_add(&request).await?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
@@ -1236,10 +1328,7 @@ async fn requests(
     else {
         return Err(WebError::bad_request("No engagement yet."));
     };
-    let status = member
-        .app(&server)
-        .evidence_status(Some(&engagement))
-        .await?;
+    let status = server.freshness(&member, &engagement).await?;
     let threads = server.accounts.request_threads(&org, &engagement).await?;
     let rows: Vec<Vec<String>> = status
         .rows
@@ -1292,10 +1381,7 @@ async fn request_thread(
     else {
         return Err(WebError::bad_request("No engagement yet."));
     };
-    let status = member
-        .app(&server)
-        .evidence_status(Some(&engagement))
-        .await?;
+    let status = server.freshness(&member, &engagement).await?;
     let row = status
         .rows
         .iter()
@@ -1410,10 +1496,7 @@ async fn request_write(
         return Err(WebError::bad_request("No engagement yet."));
     };
     let role = member.membership.role;
-    let status = member
-        .app(&server)
-        .evidence_status(Some(&engagement))
-        .await?;
+    let status = server.freshness(&member, &engagement).await?;
     if !status
         .rows
         .iter()
@@ -1538,4 +1621,272 @@ async fn samples(
 
 async fn openapi() -> Json<serde_json::Value> {
     Json(crate::openapi::document())
+}
+
+// ---------------------------------------------------------------------------------------
+// Estate upload: preview the change, then apply it
+// ---------------------------------------------------------------------------------------
+
+/// Where an estate file waits between its preview and its application.
+fn staged(server: &Server, org: &str, token: &str) -> Result<std::path::PathBuf, WebError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(WebError::not_found());
+    }
+    let dir = server
+        .org_dir(org)
+        .join("uploads")
+        .join(format!("estate-{token}"));
+    let file = std::fs::read_dir(&dir)
+        .map_err(|_| WebError::not_found())?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_file())
+        .ok_or_else(WebError::not_found)?;
+    Ok(file)
+}
+
+async fn estate_preview(
+    State(server): Shared,
+    Org { member, org }: Org,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    member.require(member.membership.role.edits(), "load an estate")?;
+    let upload = receive(&server, &org, multipart).await?;
+    check_csrf(&member, upload.fields.get("csrf").map(String::as_str))?;
+    let Some(file) = upload.files.first() else {
+        return Err(WebError::bad_request("Choose an estate file to preview."));
+    };
+    let preview = member
+        .app(&server)
+        .apply_preview(file, &mut |_, _| {})
+        .await?;
+    // Keep the file for the apply step, under a token only this preview knows.
+    let token = crate::accounts::secret();
+    let dir = server
+        .org_dir(&org)
+        .join("uploads")
+        .join(format!("estate-{token}"));
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| {
+            std::fs::copy(
+                file,
+                dir.join(
+                    file.file_name()
+                        .unwrap_or_else(|| std::ffi::OsStr::new("estate.yaml")),
+                ),
+            )
+        })
+        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let changes: Vec<Vec<String>> = preview
+        .changes
+        .iter()
+        .map(|c| {
+            vec![
+                badge(c.action),
+                esc(c.entity),
+                esc(&c.key),
+                esc(&c.fields.join(", ")),
+            ]
+        })
+        .collect();
+    let scope_name = |s: Option<fieldproof_core::Scope>| {
+        s.map_or("absent", |s| scope_label(s.as_str())).to_string()
+    };
+    let scope: Vec<Vec<String>> = preview
+        .scope_changes
+        .iter()
+        .map(|c| {
+            vec![
+                esc(&c.component),
+                badge(&scope_name(c.before)),
+                badge(&scope_name(c.after)),
+            ]
+        })
+        .collect();
+    let body = format!(
+        "<h1>Preview</h1><p>Nothing is stored yet. {} changes; {} scope decisions change; scope findings {} → {}.</p>\
+         {}<h2>Scope decisions that change</h2>{}\
+         <form method=\"post\" action=\"/o/{}/estate/apply\" class=\"inline\">{}<input type=\"hidden\" name=\"token\" value=\"{token}\">\
+         <button type=\"submit\">Apply these changes</button></form> <p><a href=\"/o/{}/estate\">Cancel</a></p>",
+        preview.changes.len(),
+        preview.scope_changes.len(),
+        preview.findings_before,
+        preview.findings_after,
+        if changes.is_empty() {
+            "<p>The file matches the stored estate.</p>".to_string()
+        } else {
+            table(&["Change", "Entry", "Key", "Fields"], &changes)
+        },
+        if scope.is_empty() {
+            "<p>None.</p>".to_string()
+        } else {
+            table(&["Component", "Now", "After"], &scope)
+        },
+        esc(&org),
+        csrf_field(&member.session.csrf),
+        esc(&org)
+    );
+    Ok(Html(page("Preview", &nav(&member), &body)).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ApplyForm {
+    csrf: Option<String>,
+    token: String,
+}
+
+async fn estate_apply(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Form(form): Form<ApplyForm>,
+) -> Result<Response, WebError> {
+    check_csrf(&member, form.csrf.as_deref())?;
+    member.require(member.membership.role.edits(), "load an estate")?;
+    let file = staged(&server, &org, &form.token)?;
+    let result = member.app(&server).apply(&file, &mut |_, _| {}).await;
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    let applied = result?;
+    let body = format!(
+        "<h1>Applied</h1><p>{} added, {} changed, {} removed{}.</p><p><a href=\"/o/{}/estate\">The estate</a></p>",
+        applied.added,
+        applied.changed,
+        applied.removed,
+        applied
+            .change_set
+            .map(|id| format!(" (change set #{id}, by {})", esc(&applied.actor)))
+            .unwrap_or_default(),
+        esc(&org)
+    );
+    Ok(Html(page("Applied", &nav(&member), &body)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// The ledger, retiring evidence, and `map` in the catalog
+// ---------------------------------------------------------------------------------------
+
+/// Ledger entries per page.
+const LEDGER_PAGE: usize = 200;
+
+#[derive(Debug, serde::Deserialize)]
+struct PageQuery {
+    page: Option<usize>,
+}
+
+async fn ledger(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let log = member.app(&server).evidence_log().await?;
+    let entries = &log.entries;
+    let pages = entries.len().div_ceil(LEDGER_PAGE).max(1);
+    let page_no = q.page.unwrap_or(1).clamp(1, pages);
+    // Newest first.
+    let end = entries.len().saturating_sub((page_no - 1) * LEDGER_PAGE);
+    let start = end.saturating_sub(LEDGER_PAGE);
+    let mut shown = entries[start..end].to_vec();
+    shown.reverse();
+    let link =
+        |p: usize, text: &str| format!("<a href=\"/o/{}/ledger?page={p}\">{text}</a>", esc(&org));
+    let mut body = format!(
+        "<h1>Ledger</h1><p>{} entries, newest first; each is hash-chained to the one before and signed. <a href=\"/o/{}/verify\">Verify them all</a>.</p>\
+         <nav aria-label=\"Pages\" class=\"pager\">{}<span>page {page_no} of {pages}</span>{}</nav><pre>{}</pre>",
+        entries.len(),
+        esc(&org),
+        if page_no > 1 { link(page_no - 1, "newer") } else { String::new() },
+        if page_no < pages { link(page_no + 1, "older") } else { String::new() },
+        esc(&fieldproof_report::evidence::ledger_text(&shown))
+    );
+    if member.membership.role.edits() {
+        body.push_str(&format!(
+            "<h2>Retire evidence</h2><p>Retiring withdraws a piece of evidence from use; the ledger keeps it and records who retired it and why.</p>\
+             <form method=\"post\" action=\"/o/{}/evidence/retire\" class=\"stack\">{}\
+             <label for=\"evidence\">Evidence id</label><input id=\"evidence\" name=\"evidence\" required placeholder=\"EV-000012\">\
+             <label for=\"reason\">Reason</label><input id=\"reason\" name=\"reason\" required>\
+             <button type=\"submit\">Retire</button></form>",
+            esc(&org),
+            csrf_field(&member.session.csrf)
+        ));
+    }
+    Ok(Html(page("Ledger", &nav(&member), &body)).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct RetireForm {
+    csrf: Option<String>,
+    evidence: String,
+    reason: String,
+}
+
+async fn retire(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Form(form): Form<RetireForm>,
+) -> Result<Response, WebError> {
+    check_csrf(&member, form.csrf.as_deref())?;
+    member.require(member.membership.role.edits(), "retire evidence")?;
+    if form.reason.trim().is_empty() {
+        return Err(WebError::bad_request("Say why the evidence is retired."));
+    }
+    let retired = member
+        .app(&server)
+        .evidence_retire(form.evidence.trim(), form.reason.trim())
+        .await?;
+    let body = format!(
+        "<h1>Retired</h1><p>{} is retired (ledger entry {}).</p><p><a href=\"/o/{}/ledger\">The ledger</a></p>",
+        esc(&retired.evidence),
+        retired.entry,
+        esc(&org)
+    );
+    Ok(Html(page("Retired", &nav(&member), &body)).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct MapQuery {
+    requirement: Option<String>,
+    to: Option<String>,
+}
+
+async fn catalog_map(
+    State(server): Shared,
+    headers: HeaderMap,
+    Query(q): Query<MapQuery>,
+) -> Result<Response, WebError> {
+    let Some(nav) = signed_in(&server, &headers).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let app = fieldproof_app::App::new(fieldproof_app::Config::default());
+    let list = app.catalog_list().await?;
+    let options: String = list
+        .frameworks
+        .iter()
+        .map(|f| {
+            format!(
+                "<option value=\"{}\"{}>{}</option>",
+                esc(&f.id),
+                if q.to.as_deref() == Some(f.id.as_str()) {
+                    " selected"
+                } else {
+                    ""
+                },
+                esc(&f.name)
+            )
+        })
+        .collect();
+    let mut body = format!(
+        "<h1>Map</h1><p>What satisfies what: from a requirement or control to another framework, following the typed mappings and the designed crosswalks.</p>\
+         <form method=\"get\" action=\"/catalog/map\" class=\"inline\"><label>From <input name=\"requirement\" value=\"{}\" placeholder=\"CC6.1\" required></label>\
+         <label>To <select name=\"to\">{options}</select></label> <button type=\"submit\">Map</button></form>",
+        esc(q.requirement.as_deref().unwrap_or_default())
+    );
+    if let (Some(requirement), Some(to)) = (&q.requirement, &q.to) {
+        let view = app.map(requirement.trim(), to, 3).await?;
+        body.push_str(&format!(
+            "<pre>{}</pre>",
+            esc(&fieldproof_report::catalog::map_text(&view, 3))
+        ));
+    }
+    Ok(Html(page("Map", &nav, &body)).into_response())
 }

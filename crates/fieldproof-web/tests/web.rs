@@ -821,3 +821,209 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
         .unwrap_or_default()
         .contains("no engagement 'nope'"));
 }
+
+#[tokio::test]
+async fn an_estate_upload_is_previewed_then_applied_and_bad_files_change_nothing() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, csrf) = sign_in(s, "owner@acme.test").await;
+    let original = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/colocation-dc/estate.yaml"),
+    )
+    .expect("estate");
+    // The BMS declared out of scope is now declared in scope, and a component is dropped.
+    let changed = original.replacen("declared_scope: out", "declared_scope: in", 1);
+    assert_ne!(
+        changed, original,
+        "the example declares something out of scope"
+    );
+    let log_before = serde_json::to_string(&s.app_for("acme", "check").log(50).await.expect("log"))
+        .expect("json");
+    let preview = send(
+        s,
+        upload_request(
+            "/o/acme/estate/preview",
+            ("cookie", &owner),
+            &[("csrf", &csrf)],
+            &[("estate.yaml", changed.as_bytes())],
+        ),
+    )
+    .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    let text = preview.text();
+    assert!(
+        text.contains("Nothing is stored yet") && text.contains("changed"),
+        "{text}"
+    );
+    let log_after = serde_json::to_string(&s.app_for("acme", "check").log(50).await.expect("log"))
+        .expect("json");
+    assert_eq!(log_before, log_after, "a preview stores nothing");
+    let token = text
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an apply token")
+        .to_string();
+    // A forged token, or a contributor, changes nothing.
+    let forged = send(
+        s,
+        form(
+            "/o/acme/estate/apply",
+            Some(&owner),
+            &[("csrf", &csrf), ("token", &"0".repeat(64))],
+        ),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
+    let refused = send(
+        s,
+        form(
+            "/o/acme/estate/apply",
+            Some(&contrib),
+            &[("csrf", &contrib_csrf), ("token", &token)],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let applied = send(
+        s,
+        form(
+            "/o/acme/estate/apply",
+            Some(&owner),
+            &[("csrf", &csrf), ("token", &token)],
+        ),
+    )
+    .await;
+    assert_eq!(applied.status, StatusCode::OK, "{}", applied.text());
+    assert!(
+        applied.text().contains("by owner@acme.test"),
+        "{}",
+        applied.text()
+    );
+    // The token is spent.
+    let again = send(
+        s,
+        form(
+            "/o/acme/estate/apply",
+            Some(&owner),
+            &[("csrf", &csrf), ("token", &token)],
+        ),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    // A broken file: a 400 naming the line, nothing stored.
+    let log_before = serde_json::to_string(&s.app_for("acme", "check").log(50).await.expect("log"))
+        .expect("json");
+    let broken = send(
+        s,
+        upload_request(
+            "/o/acme/estate/preview",
+            ("cookie", &owner),
+            &[("csrf", &csrf)],
+            &[(
+                "estate.yaml",
+                b"organisation: x\ncomponents:\n  - id: a\n    kind: boiler\n",
+            )],
+        ),
+    )
+    .await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST, "{}", broken.text());
+    assert!(broken.text().contains("estate.yaml"), "{}", broken.text());
+    let log_after = serde_json::to_string(&s.app_for("acme", "check").log(50).await.expect("log"))
+        .expect("json");
+    assert_eq!(log_before, log_after);
+    // The estate page pages through components and filters them.
+    let page = send(s, get("/o/acme/estate?q=bms&scope=in", Some(&owner)))
+        .await
+        .text();
+    let components = page.split("<h2>Scope findings").next().unwrap_or_default();
+    assert!(
+        components.contains("bms-dc2") && !components.contains("pacs-dc2"),
+        "filtered: {components}"
+    );
+    assert!(components.contains("1 match"), "{components}");
+}
+
+#[tokio::test]
+async fn the_ledger_page_retiring_evidence_and_map_in_the_catalog() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, csrf) = sign_in(s, "owner@acme.test").await;
+    let added = send(
+        s,
+        upload_request(
+            "/o/acme/evidence",
+            ("cookie", &owner),
+            &[
+                ("csrf", &csrf),
+                ("engagement", "soc2-2026"),
+                ("control", "FP-BR-01"),
+            ],
+            &[("backups.csv", b"job,at\nnightly,2026-01-01\n")],
+        ),
+    )
+    .await
+    .text();
+    let id = added
+        .split("<td>EV-")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .map(|n| format!("EV-{n}"))
+        .expect("an evidence id");
+    let ledger = send(s, get("/o/acme/ledger", Some(&owner))).await.text();
+    assert!(ledger.contains(&format!("add {id}")), "{ledger}");
+    let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
+    let refused = send(
+        s,
+        form(
+            "/o/acme/evidence/retire",
+            Some(&contrib),
+            &[
+                ("csrf", &contrib_csrf),
+                ("evidence", &id),
+                ("reason", "wrong file"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let unknown = send(
+        s,
+        form(
+            "/o/acme/evidence/retire",
+            Some(&owner),
+            &[("csrf", &csrf), ("evidence", "EV-999999"), ("reason", "x")],
+        ),
+    )
+    .await;
+    assert!(unknown.status.is_client_error(), "{}", unknown.status);
+    let retired = send(
+        s,
+        form(
+            "/o/acme/evidence/retire",
+            Some(&owner),
+            &[("csrf", &csrf), ("evidence", &id), ("reason", "wrong file")],
+        ),
+    )
+    .await;
+    assert_eq!(retired.status, StatusCode::OK, "{}", retired.text());
+    let ledger = send(s, get("/o/acme/ledger", Some(&owner))).await.text();
+    assert!(
+        ledger.contains(&format!("retire {id} by owner@acme.test")),
+        "{ledger}"
+    );
+    let map = send(
+        s,
+        get("/catalog/map?requirement=CC6.1&to=iso27001", Some(&owner)),
+    )
+    .await;
+    assert_eq!(map.status, StatusCode::OK);
+    assert!(map.text().contains("iso27001-2022:5."), "{}", map.text());
+    let bad = send(
+        s,
+        get("/catalog/map?requirement=XX9.9&to=iso27001", Some(&owner)),
+    )
+    .await;
+    assert!(bad.status.is_client_error());
+}

@@ -82,6 +82,16 @@ fn every_json_output_validates_against_its_published_schema() {
         &["apply", manufacturer, "--format", "json"],
         &mut seen,
     );
+    let preview = check(
+        d,
+        "apply-preview",
+        &["apply", saas, "--dry-run", "--format", "json"],
+        &mut seen,
+    );
+    assert!(preview["changes"].as_array().is_some_and(|c| !c.is_empty()));
+    assert!(preview["scope_changes"]
+        .as_array()
+        .is_some_and(|c| !c.is_empty()));
     check(d, "log", &["log", "--format", "json"], &mut seen);
     check(d, "rules", &["rules", "--format", "json"], &mut seen);
     for estate in [manufacturer, saas] {
