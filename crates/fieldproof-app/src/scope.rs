@@ -76,6 +76,19 @@ pub enum MatrixFormat {
     Html,
 }
 
+/// The change lines of the contracts (`apply`, `apply --dry-run`).
+fn change_lines(changes: &[fieldproof_core::diff::Change]) -> Vec<ChangeLine> {
+    changes
+        .iter()
+        .map(|c| ChangeLine {
+            entity: c.entity.as_str(),
+            key: c.key.clone(),
+            action: c.action.as_str(),
+            fields: c.fields.clone(),
+        })
+        .collect()
+}
+
 fn sha256_file(path: &Path) -> Result<String> {
     let io = |source| AppError::Io {
         path: path.to_path_buf(),
@@ -314,16 +327,7 @@ impl App {
             added: count(Action::Added),
             changed: count(Action::Changed),
             removed: count(Action::Removed),
-            changes: outcome
-                .changes
-                .iter()
-                .map(|c| ChangeLine {
-                    entity: c.entity.as_str(),
-                    key: c.key.clone(),
-                    action: c.action.as_str(),
-                    fields: c.fields.clone(),
-                })
-                .collect(),
+            changes: change_lines(&outcome.changes),
             actor: meta.actor,
             at: meta.at,
         })
@@ -375,15 +379,7 @@ impl App {
                 .collect::<Vec<_>>()
                 .join(", "),
             source_sha256: hashes.join(", "),
-            changes: changes
-                .iter()
-                .map(|c| ChangeLine {
-                    entity: c.entity.as_str(),
-                    key: c.key.clone(),
-                    action: c.action.as_str(),
-                    fields: c.fields.clone(),
-                })
-                .collect(),
+            changes: change_lines(&changes),
             scope_changes,
             findings_before: before.findings.len(),
             findings_after: after.findings.len(),
