@@ -13,6 +13,7 @@
 //! no-sniff headers on every response.
 
 pub mod accounts;
+pub mod api;
 pub mod html;
 pub mod openapi;
 mod pages;
@@ -152,12 +153,6 @@ impl WebError {
 
     fn bad_request(message: impl Into<String>) -> Self {
         WebError::new(StatusCode::BAD_REQUEST, message)
-    }
-
-    /// The same error, answered as JSON.
-    fn json(mut self) -> Self {
-        self.json = true;
-        self
     }
 }
 
@@ -546,7 +541,11 @@ pub fn router(server: Arc<Server>) -> Router {
     let limit = server.config.max_upload_bytes;
     pages::routes()
         .merge(pages::portal_routes())
-        .merge(pages::api_routes().layer(axum::middleware::map_response(json_errors)))
+        .merge(
+            pages::api_routes()
+                .merge(api::routes())
+                .layer(axum::middleware::map_response(json_errors)),
+        )
         .with_state(server)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(security_headers))

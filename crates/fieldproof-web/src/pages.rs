@@ -862,11 +862,13 @@ async fn evidence(
     Ok(Html(page("Evidence", &nav(&member), &body)).into_response())
 }
 
-/// A multipart upload: its text fields, and its files streamed into a directory of their own.
-struct Upload {
-    fields: BTreeMap<String, String>,
+/// A multipart upload: its text fields, and its files streamed into a directory of their own
+/// (removed when the upload is dropped).
+#[derive(Debug)]
+pub(crate) struct Upload {
+    pub(crate) fields: BTreeMap<String, String>,
     dir: std::path::PathBuf,
-    files: Vec<std::path::PathBuf>,
+    pub(crate) files: Vec<std::path::PathBuf>,
 }
 
 impl Drop for Upload {
@@ -875,7 +877,11 @@ impl Drop for Upload {
     }
 }
 
-async fn receive(server: &Server, org: &str, mut multipart: Multipart) -> Result<Upload, WebError> {
+pub(crate) async fn receive(
+    server: &Server,
+    org: &str,
+    mut multipart: Multipart,
+) -> Result<Upload, WebError> {
     let dir = server
         .org_dir(org)
         .join("uploads")
@@ -1032,21 +1038,30 @@ async fn verify(State(server): Shared, Org { member, .. }: Org) -> Result<Respon
 
 async fn pack(
     State(server): Shared,
-    Org { member, org }: Org,
+    Org { member, .. }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
     let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
     else {
         return Err(WebError::bad_request("No engagement yet."));
     };
+    pack_bytes(&server, &member, &engagement).await
+}
+
+/// The signed evidence pack of an engagement, with the readiness PDF, as a download.
+pub(crate) async fn pack_bytes(
+    server: &Server,
+    member: &Member,
+    engagement: &str,
+) -> Result<Response, WebError> {
     let dir = server
-        .org_dir(&org)
+        .org_dir(&member.membership.organisation)
         .join("uploads")
         .join(crate::accounts::secret());
     let file = dir.join(format!("{engagement}.zip"));
     let result = member
-        .app(&server)
-        .export_pack(&engagement, &file, &["readiness.pdf".to_string()])
+        .app(server)
+        .export_pack(engagement, &file, &["readiness.pdf".to_string()])
         .await;
     let bytes = result.and_then(|_| {
         std::fs::read(&file).map_err(|source| fieldproof_app::AppError::Io {
@@ -1067,6 +1082,27 @@ async fn pack(
         bytes,
     )
         .into_response())
+}
+
+/// The content type of a report file.
+pub(crate) fn content_type(file: &str) -> &'static str {
+    match file.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("pdf") => "application/pdf",
+        Some("csv") => "text/csv; charset=utf-8",
+        _ => "text/markdown; charset=utf-8",
+    }
+}
+
+/// API writes from a browser session must go through the pages' forms (CSRF tokens).
+pub(crate) fn require_bearer(headers: &HeaderMap) -> Result<(), WebError> {
+    if crate::bearer(headers).is_none() {
+        return Err(WebError::new(
+            StatusCode::UNAUTHORIZED,
+            "the API takes a bearer token: Authorization: Bearer fpt_...",
+        ));
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1123,13 +1159,11 @@ async fn report(
         .app(&server)
         .report(kind, engagement.as_deref(), format, None)
         .await?;
-    let content_type = match file.rsplit('.').next() {
-        Some("html") => "text/html; charset=utf-8",
-        Some("pdf") => "application/pdf",
-        Some("csv") => "text/csv; charset=utf-8",
-        _ => "text/markdown; charset=utf-8",
-    };
-    let mut response = ([(header::CONTENT_TYPE, content_type.to_string())], bytes).into_response();
+    let mut response = (
+        [(header::CONTENT_TYPE, content_type(&file).to_string())],
+        bytes,
+    )
+        .into_response();
     if !file.ends_with(".html") {
         response.headers_mut().insert(
             header::CONTENT_DISPOSITION,
@@ -1268,14 +1302,7 @@ async fn api_upload(
     Org { member, org }: Org,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    if bearer_missing(&headers) {
-        // A browser session must use the form (it carries the CSRF token).
-        return Err(WebError::new(
-            StatusCode::UNAUTHORIZED,
-            "the API takes a bearer token: Authorization: Bearer fpt_...",
-        )
-        .json());
-    }
+    require_bearer(&headers)?;
     member.require(member.membership.role.adds_evidence(), "add evidence")?;
     let upload = receive(&server, &org, multipart).await?;
     let engagement = member.engagement(upload.fields.get("engagement").map(String::as_str))?;
@@ -1289,10 +1316,6 @@ async fn api_upload(
     let request = add_request(&upload, engagement)?;
     let added = member.app(&server).evidence_add(&request).await?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
-}
-
-fn bearer_missing(headers: &HeaderMap) -> bool {
-    crate::bearer(headers).is_none()
 }
 
 async fn api_verify(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {

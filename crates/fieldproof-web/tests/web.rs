@@ -756,19 +756,77 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
         .await
         .expect("token");
     let auth = format!("Bearer {token}");
+    // Evidence to retire through {id}.
+    let added = send(
+        s,
+        upload_request(
+            "/api/v1/o/acme/evidence",
+            ("authorization", &auth),
+            &[("engagement", "soc2-2026"), ("control", "FP-BR-01")],
+            &[("old.csv", b"job\nnightly\n")],
+        ),
+    )
+    .await;
+    let added: serde_json::Value = serde_json::from_slice(&added.body).expect("json");
+    let id = added["added"][0]["evidence"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    let estate = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/colocation-dc/estate.yaml"),
+    )
+    .expect("estate");
     let mut checked = 0;
     for (path, operations) in doc["paths"].as_object().expect("paths") {
         for (method, operation) in operations.as_object().expect("operations") {
-            let uri = path.replace("{org}", "acme");
-            let request = if method == "post" {
-                upload_request(
-                    &uri,
-                    ("authorization", &auth),
-                    &[("engagement", "soc2-2026"), ("control", "FP-AC-03")],
-                    &[("review.md", b"signed review")],
+            let uri = path
+                .replace("{org}", "acme")
+                .replace(
+                    "{id}",
+                    if path.contains("catalog") {
+                        "CC6.1"
+                    } else {
+                        &id
+                    },
                 )
+                .replace("{control}", "FP-AC-03")
+                .replace("{request}", "access-reviews")
+                .replace("{file}", "readiness.pdf");
+            let uri = format!("{uri}?engagement=soc2-2026&requirement=CC6.1&to=iso27001");
+            let body = &operation["requestBody"]["content"];
+            let request = if body.get("multipart/form-data").is_some() {
+                if path.contains("estate") {
+                    let (content_type, bytes) = multipart_field("estate", "estate.yaml", &estate);
+                    Request::post(&uri)
+                        .header(header::CONTENT_TYPE, content_type)
+                        .header(header::AUTHORIZATION, &auth)
+                        .body(Body::from(bytes))
+                        .expect("request")
+                } else {
+                    upload_request(
+                        &uri,
+                        ("authorization", &auth),
+                        &[("engagement", "soc2-2026"), ("control", "FP-AC-03")],
+                        &[("review.md", b"signed review")],
+                    )
+                }
+            } else if let Some(json) = body.get("application/json") {
+                let schema = json["schema"]["$ref"].as_str().unwrap_or_default();
+                let example = match schema.rsplit('/').next() {
+                    Some("status-body") => {
+                        serde_json::json!({"engagement": "soc2-2026", "control": "FP-PE-04", "status": "implemented", "owner": "Facilities", "rationale": "BMS alarms"})
+                    }
+                    Some("retire-body") => serde_json::json!({"reason": "replaced"}),
+                    Some("request-body") => serde_json::json!({"comment": "Q2 please"}),
+                    other => panic!("no example body for {other:?}"),
+                };
+                Request::post(&uri)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::AUTHORIZATION, &auth)
+                    .body(Body::from(example.to_string()))
+                    .expect("request")
             } else {
-                Request::get(format!("{uri}?engagement=soc2-2026"))
+                Request::get(&uri)
                     .header(header::AUTHORIZATION, &auth)
                     .body(Body::empty())
                     .expect("request")
@@ -786,18 +844,29 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
                 "{method} {path}: {}",
                 reply.text()
             );
-            let reference = response["content"]["application/json"]["schema"]["$ref"]
-                .as_str()
-                .expect("a schema reference");
-            let name = reference.rsplit('/').next().expect("name");
-            let schema = &doc["components"]["schemas"][name];
-            let validator = jsonschema::validator_for(schema).expect("schema compiles");
-            let body: serde_json::Value = serde_json::from_slice(&reply.body).expect("json body");
-            let errors: Vec<String> = validator
-                .iter_errors(&body)
-                .map(|e| e.to_string())
-                .collect();
-            assert!(errors.is_empty(), "{method} {path}: {errors:?}");
+            let content = response["content"].as_object().expect("content");
+            let content_type = reply.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap_or_default();
+            if let Some(json) = content.get("application/json") {
+                let reference = json["schema"]["$ref"].as_str().expect("a schema reference");
+                let name = reference.rsplit('/').next().expect("name");
+                let schema = &doc["components"]["schemas"][name];
+                let validator = jsonschema::validator_for(schema).expect("schema compiles");
+                let body: serde_json::Value =
+                    serde_json::from_slice(&reply.body).expect("json body");
+                let errors: Vec<String> = validator
+                    .iter_errors(&body)
+                    .map(|e| e.to_string())
+                    .collect();
+                assert!(errors.is_empty(), "{method} {path}: {errors:?}");
+            } else {
+                assert!(
+                    content.contains_key(content_type),
+                    "{method} {path}: {content_type}"
+                );
+                assert!(!reply.body.is_empty());
+            }
             checked += 1;
         }
     }
@@ -820,6 +889,29 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
         .as_str()
         .unwrap_or_default()
         .contains("no engagement 'nope'"));
+    // A malformed JSON body is a 400 in JSON, not a 500.
+    let malformed = send(
+        s,
+        Request::post("/api/v1/o/acme/statuses")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, &auth)
+            .body(Body::from("{\"control\": 3"))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert!(malformed.text().contains("not valid"));
+}
+
+fn multipart_field(name: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "fieldproofboundary7d2";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 #[tokio::test]

@@ -1,0 +1,411 @@
+//! The rest of `/api/v1`: every write and view the pages offer, as JSON (or the report and
+//! pack files). Each route calls the same use case as its page; bodies are the CLI's
+//! contracts, and the request threads of the auditor portal have their own schema here.
+
+use crate::accounts::{RequestThread, Role};
+use crate::{Member, Org, Server, WebError};
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+type Shared = State<Arc<Server>>;
+
+pub(crate) fn routes() -> Router<Arc<Server>> {
+    Router::new()
+        .route("/api/v1/o/{org}/statuses", post(set_status))
+        .route("/api/v1/o/{org}/requests", get(requests))
+        .route(
+            "/api/v1/o/{org}/requests/{control}/{request}",
+            post(write_request),
+        )
+        .route("/api/v1/o/{org}/ledger", get(ledger))
+        .route("/api/v1/o/{org}/evidence/{id}/retire", post(retire))
+        .route("/api/v1/o/{org}/estate/preview", post(estate_preview))
+        .route("/api/v1/o/{org}/estate", post(estate_apply))
+        .route("/api/v1/o/{org}/reports/{file}", get(report))
+        .route("/api/v1/o/{org}/pack", get(pack))
+        .route("/api/v1/catalog/map", get(map))
+        .route("/api/v1/catalog/{id}", get(catalog_show))
+}
+
+/// A JSON body, or a 400 saying what is wrong with it.
+fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, WebError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| WebError::bad_request(format!("the JSON body is not valid: {e}")))
+}
+
+#[derive(Debug, Deserialize)]
+struct EngagementQuery {
+    engagement: Option<String>,
+}
+
+/// The engagement a request is about: asked, an auditor's own, or the only one.
+async fn engagement(
+    server: &Server,
+    member: &Member,
+    asked: Option<&str>,
+) -> Result<String, WebError> {
+    if let Some(e) = member.engagement(asked)? {
+        return Ok(e);
+    }
+    let list = member.app(server).engagement_list().await?;
+    match list.engagements.as_slice() {
+        [only] => Ok(only.id.clone()),
+        [] => Err(WebError::not_found()),
+        _ => Err(WebError::bad_request(
+            "there are several engagements; choose one with ?engagement=ID",
+        )),
+    }
+}
+
+/// `POST /statuses`: one control's design status.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    /// The engagement (default: the only one).
+    pub engagement: Option<String>,
+    /// Control id.
+    pub control: String,
+    /// implemented, partially_implemented, planned, not_implemented or not_applicable.
+    pub status: String,
+    /// Owner (kept when left out and already stated).
+    pub owner: Option<String>,
+    /// Rationale (kept when left out and already stated).
+    pub rationale: Option<String>,
+    /// Due date, YYYY-MM-DD.
+    pub due: Option<String>,
+}
+
+async fn set_status(
+    State(server): Shared,
+    headers: HeaderMap,
+    Org { member, .. }: Org,
+    bytes: Bytes,
+) -> Result<Response, WebError> {
+    crate::pages::require_bearer(&headers)?;
+    member.require(member.membership.role.edits(), "set a design status")?;
+    let b: StatusBody = body(&bytes)?;
+    let engagement = member.engagement(b.engagement.as_deref())?;
+    let applied = member
+        .app(&server)
+        .status_set(&fieldproof_app::readiness::StatusSetRequest {
+            engagement,
+            control: b.control,
+            status: b.status,
+            owner: b.owner,
+            rationale: b.rationale,
+            due: b.due,
+        })
+        .await?;
+    Ok(Json(applied).into_response())
+}
+
+/// One evidence request of an engagement, as the auditor portal shows it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RequestView {
+    /// Control id.
+    pub control: String,
+    /// Request id.
+    pub request: String,
+    /// What is asked for.
+    pub artifact: String,
+    /// Freshness: present, stale or missing.
+    pub state: String,
+    /// Windows of the period covered.
+    pub covered: usize,
+    /// Windows in the period.
+    pub windows: usize,
+    /// Evidence provided.
+    pub evidence: Vec<String>,
+    /// The auditor's status: open, accepted or needs_more.
+    pub status: String,
+    /// Who set it and when.
+    pub reviewed: Option<(String, String)>,
+    /// Comments, oldest first: author, time, text.
+    pub comments: Vec<(String, String, String)>,
+}
+
+/// `GET /requests`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RequestList {
+    /// The engagement.
+    pub engagement: String,
+    /// Every evidence request.
+    pub requests: Vec<RequestView>,
+}
+
+async fn request_views(
+    server: &Server,
+    member: &Member,
+    engagement: &str,
+) -> Result<Vec<RequestView>, WebError> {
+    let status = server.freshness(member, engagement).await?;
+    let mut threads = server
+        .accounts
+        .request_threads(&member.membership.organisation, engagement)
+        .await?;
+    Ok(status
+        .rows
+        .iter()
+        .map(|r| {
+            let thread: RequestThread = threads
+                .remove(&(r.control.clone(), r.request.clone()))
+                .unwrap_or_default();
+            RequestView {
+                control: r.control.clone(),
+                request: r.request.clone(),
+                artifact: r.artifact.clone(),
+                state: crate::html::label(&r.state),
+                covered: r.covered,
+                windows: r.windows,
+                evidence: r.evidence.clone(),
+                status: if thread.status.is_empty() {
+                    "open".to_string()
+                } else {
+                    thread.status
+                },
+                reviewed: thread.reviewed,
+                comments: thread.comments,
+            }
+        })
+        .collect())
+}
+
+async fn requests(
+    State(server): Shared,
+    Org { member, .. }: Org,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let engagement = engagement(&server, &member, q.engagement.as_deref()).await?;
+    let requests = request_views(&server, &member, &engagement).await?;
+    Ok(Json(RequestList {
+        engagement,
+        requests,
+    })
+    .into_response())
+}
+
+/// `POST /requests/CONTROL/REQUEST`: a comment, the auditor's status, or both.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestBody {
+    /// A comment.
+    pub comment: Option<String>,
+    /// The auditor's status: open, accepted or needs_more.
+    pub status: Option<String>,
+}
+
+async fn write_request(
+    State(server): Shared,
+    headers: HeaderMap,
+    Org { member, org }: Org,
+    Path((_, control, request)): Path<(String, String, String)>,
+    Query(q): Query<EngagementQuery>,
+    bytes: Bytes,
+) -> Result<Response, WebError> {
+    crate::pages::require_bearer(&headers)?;
+    let b: RequestBody = body(&bytes)?;
+    let engagement = engagement(&server, &member, q.engagement.as_deref()).await?;
+    let role = member.membership.role;
+    let views = request_views(&server, &member, &engagement).await?;
+    if !views
+        .iter()
+        .any(|v| v.control == control && v.request == request)
+    {
+        return Err(WebError::not_found());
+    }
+    let key = (control.clone(), request.clone());
+    if let Some(text) = &b.comment {
+        member.require(
+            role == Role::Auditor || role.adds_evidence(),
+            "comment on requests",
+        )?;
+        server
+            .accounts
+            .comment_request(&org, &engagement, &key, &member.session.email, text)
+            .await?;
+    }
+    if let Some(status) = &b.status {
+        member.require(
+            role == Role::Auditor,
+            "set a request's status (the auditor does)",
+        )?;
+        server
+            .accounts
+            .review_request(&org, &engagement, &key, status, &member.session.email)
+            .await?;
+    }
+    let view = request_views(&server, &member, &engagement)
+        .await?
+        .into_iter()
+        .find(|v| v.control == control && v.request == request)
+        .ok_or_else(WebError::not_found)?;
+    Ok(Json(view).into_response())
+}
+
+async fn ledger(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
+    Ok(Json(member.app(&server).evidence_log().await?).into_response())
+}
+
+/// `POST /evidence/ID/retire`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetireBody {
+    /// Why it is retired.
+    pub reason: String,
+}
+
+async fn retire(
+    State(server): Shared,
+    headers: HeaderMap,
+    Org { member, .. }: Org,
+    Path((_, id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Response, WebError> {
+    crate::pages::require_bearer(&headers)?;
+    member.require(member.membership.role.edits(), "retire evidence")?;
+    let b: RetireBody = body(&bytes)?;
+    if b.reason.trim().is_empty() {
+        return Err(WebError::bad_request("say why the evidence is retired"));
+    }
+    Ok(Json(
+        member
+            .app(&server)
+            .evidence_retire(&id, b.reason.trim())
+            .await?,
+    )
+    .into_response())
+}
+
+/// The one file of a multipart estate upload.
+async fn estate_file(
+    server: &Server,
+    org: &str,
+    multipart: Multipart,
+) -> Result<crate::pages::Upload, WebError> {
+    let upload = crate::pages::receive(server, org, multipart).await?;
+    if upload.files.len() != 1 {
+        return Err(WebError::bad_request(
+            "send one estate file (YAML) or CSV inventory as the multipart field `estate`",
+        ));
+    }
+    Ok(upload)
+}
+
+async fn estate_preview(
+    State(server): Shared,
+    headers: HeaderMap,
+    Org { member, org }: Org,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    crate::pages::require_bearer(&headers)?;
+    member.require(member.membership.role.edits(), "load an estate")?;
+    let upload = estate_file(&server, &org, multipart).await?;
+    let preview = member
+        .app(&server)
+        .apply_preview(&upload.files[0], &mut |_, _| {})
+        .await?;
+    Ok(Json(preview).into_response())
+}
+
+async fn estate_apply(
+    State(server): Shared,
+    headers: HeaderMap,
+    Org { member, org }: Org,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    crate::pages::require_bearer(&headers)?;
+    member.require(member.membership.role.edits(), "load an estate")?;
+    let upload = estate_file(&server, &org, multipart).await?;
+    let applied = member
+        .app(&server)
+        .apply(&upload.files[0], &mut |_, _| {})
+        .await?;
+    Ok(Json(applied).into_response())
+}
+
+async fn report(
+    State(server): Shared,
+    Org { member, .. }: Org,
+    Path((_, file)): Path<(String, String)>,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let (kind, format) = fieldproof_app::readiness::report_file(&file)
+        .map_err(|e| WebError::bad_request(e.to_string()))?;
+    let engagement = engagement(&server, &member, q.engagement.as_deref()).await?;
+    let bytes = member
+        .app(&server)
+        .report(kind, Some(&engagement), format, None)
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, crate::pages::content_type(&file))],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn pack(
+    State(server): Shared,
+    Org { member, .. }: Org,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let engagement = engagement(&server, &member, q.engagement.as_deref()).await?;
+    crate::pages::pack_bytes(&server, &member, &engagement).await
+}
+
+/// Any signed-in user or valid token may read the catalog.
+async fn reader(server: &Server, headers: &HeaderMap) -> Result<(), WebError> {
+    if let Some(token) = crate::bearer(headers) {
+        return match server.accounts.token(&token).await? {
+            Some(_) => Ok(()),
+            None => Err(WebError::new(
+                StatusCode::UNAUTHORIZED,
+                "the API token is not valid",
+            )),
+        };
+    }
+    match server.session(headers).await? {
+        Some(_) => Ok(()),
+        None => Err(WebError::new(
+            StatusCode::UNAUTHORIZED,
+            "sign in or send a bearer token",
+        )),
+    }
+}
+
+async fn catalog_show(
+    State(server): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    reader(&server, &headers).await?;
+    let app = fieldproof_app::App::new(fieldproof_app::Config::default());
+    Ok(Json(app.catalog_show(&id).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct MapQuery {
+    requirement: String,
+    to: String,
+    max_hops: Option<usize>,
+}
+
+async fn map(
+    State(server): Shared,
+    headers: HeaderMap,
+    Query(q): Query<MapQuery>,
+) -> Result<Response, WebError> {
+    reader(&server, &headers).await?;
+    let app = fieldproof_app::App::new(fieldproof_app::Config::default());
+    Ok(Json(
+        app.map(&q.requirement, &q.to, q.max_hops.unwrap_or(3).min(5))
+            .await?,
+    )
+    .into_response())
+}
