@@ -87,6 +87,9 @@ pub struct Config {
     pub clock: Option<Arc<dyn Clock>>,
     /// The ledger key's passphrase, when it is protected.
     pub passphrase: Option<String>,
+    /// The workspace's store, already open (a server keeps one per organisation): use cases
+    /// use it instead of opening the store, and leave it open.
+    pub open_store: Option<Arc<dyn fieldproof_store::Store>>,
 }
 
 impl std::fmt::Debug for Config {
@@ -97,6 +100,7 @@ impl std::fmt::Debug for Config {
             .field("store", &self.store)
             .field("actor", &self.actor)
             .field("passphrase", &self.passphrase.as_ref().map(|_| "redacted"))
+            .field("open_store", &self.open_store.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -132,6 +132,8 @@ impl App {
             ),
             actor: Some(self.actor.clone()),
             clock: Some(self.clock.clone()),
+            // The project's workspace is opened by path, never through another's open store.
+            open_store: None,
             ..self.config.clone()
         });
         let workspace = app.workspace_dir()?;

@@ -114,6 +114,8 @@ pub struct Workspace {
     /// The signed head.
     pub checkpoint: LocalCheckpoint,
     passphrase: Option<String>,
+    /// The store belongs to someone else (a server): closing the workspace leaves it open.
+    shared: bool,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -140,6 +142,7 @@ impl Workspace {
             store,
             url,
             passphrase,
+            shared: false,
         }
     }
 
@@ -156,7 +159,9 @@ impl Workspace {
 
     /// Closes the store (folding its log into its main file).
     pub async fn close(self) {
-        self.store.close().await;
+        if !self.shared {
+            self.store.close().await;
+        }
     }
 }
 
@@ -191,8 +196,12 @@ impl App {
     pub async fn open(&self) -> Result<Workspace> {
         let dir = self.workspace_dir()?;
         let url = self.store_url(&dir)?;
-        let store = open_store(&url).await?;
-        let workspace = Workspace::parts(dir, store, url, self.config.passphrase.clone());
+        let (store, shared) = match &self.config.open_store {
+            Some(store) => (Arc::clone(store), true),
+            None => (open_store(&url).await?, false),
+        };
+        let mut workspace = Workspace::parts(dir, store, url, self.config.passphrase.clone());
+        workspace.shared = shared;
         let behind = match (
             workspace.store.head().await,
             workspace.store.indexed_up_to().await,

@@ -43,6 +43,7 @@ fn app(cli: &Cli) -> Result<App> {
         actor: cli.actor.clone(),
         clock,
         passphrase: std::env::var("FIELDPROOF_KEY_PASSPHRASE").ok(),
+        open_store: None,
     }))
 }
 

@@ -53,6 +53,7 @@ impl Progress {
     }
 
     /// A bar for work described by `label`.
+    #[cfg_attr(not(feature = "analytics"), allow(dead_code))]
     pub fn labelled(label: String) -> Self {
         Progress {
             bar: ProgressBar::hidden(),

@@ -568,19 +568,30 @@ pub fn assess(inputs: &Inputs<'_>) -> Readiness {
             rollup(cat.as_str(), cat.as_str(), &members, &concerning)
         })
         .collect();
+    // Indexed once: with 100,000 components, a scan per component was quadratic (minutes).
+    let mut controls_of: BTreeMap<&str, Vec<&ControlReadiness>> = BTreeMap::new();
+    for c in &controls {
+        for id in &c.components {
+            controls_of.entry(id.as_str()).or_default().push(c);
+        }
+    }
+    let mut findings_of: BTreeMap<&str, Vec<&ReadinessFinding>> = BTreeMap::new();
+    for f in &findings {
+        if let Some(id) = f.component.as_deref() {
+            findings_of.entry(id).or_default().push(f);
+        }
+    }
     let components = assessment
         .by_id()
         .filter(|(_, d)| d.scope != Scope::Out)
         .map(|(component, _)| {
-            let members: Vec<&ControlReadiness> = controls
-                .iter()
-                .filter(|c| c.components.contains(&component.id))
-                .collect();
-            let concerning: Vec<&ReadinessFinding> = findings
-                .iter()
-                .filter(|f| f.component.as_deref() == Some(component.id.as_str()))
-                .collect();
-            rollup(&component.id, &component.name, &members, &concerning)
+            let id = component.id.as_str();
+            rollup(
+                id,
+                &component.name,
+                controls_of.get(id).map_or(&[][..], Vec::as_slice),
+                findings_of.get(id).map_or(&[][..], Vec::as_slice),
+            )
         })
         .collect();
     let summary = summary(assessment, &controls, &findings, &tests);

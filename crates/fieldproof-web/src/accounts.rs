@@ -209,6 +209,16 @@ impl Accounts {
         Ok(())
     }
 
+    /// Every organisation's id.
+    pub async fn organisations(&self) -> Result<Vec<String>, AccountError> {
+        Ok(sqlx::query("SELECT id FROM organisations ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
     /// Whether an organisation exists.
     pub async fn organisation_exists(&self, id: &str) -> Result<bool, AccountError> {
         Ok(sqlx::query("SELECT 1 FROM organisations WHERE id = ?")

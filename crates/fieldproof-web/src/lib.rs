@@ -39,11 +39,22 @@ pub struct ServerConfig {
 }
 
 /// The shared state of every request.
-#[derive(Debug)]
 pub struct Server {
     config: ServerConfig,
     accounts: Accounts,
     caches: Caches,
+    /// Each organisation's store, opened once: opening a store per use case cost more than
+    /// the pages themselves.
+    stores: std::sync::RwLock<std::collections::HashMap<String, Arc<dyn fieldproof_store::Store>>>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("config", &self.config)
+            .field("accounts", &self.accounts)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One component of the estate page.
@@ -83,6 +94,9 @@ type Versioned<T> = (fieldproof_app::contract::StateVersion, Arc<T>);
 /// seconds, a page must not.
 #[derive(Debug, Default)]
 struct Caches {
+    /// Held while a missing entry is computed, so that concurrent requests wait for it
+    /// instead of computing it too.
+    computing: tokio::sync::Mutex<()>,
     readiness: std::sync::Mutex<
         std::collections::HashMap<
             (String, String),
@@ -290,11 +304,36 @@ impl Server {
         config.data = std::path::absolute(&config.data)
             .map_err(|e| AccountError::Input(format!("{}: {e}", config.data.display())))?;
         let accounts = Accounts::open(&config.data).await?;
-        Ok(Arc::new(Server {
+        let server = Server {
             config,
             accounts,
             caches: Caches::default(),
-        }))
+            stores: Default::default(),
+        };
+        for org in server.accounts.organisations().await? {
+            server.open_store(&org).await?;
+        }
+        Ok(Arc::new(server))
+    }
+
+    /// Opens an organisation's store and keeps it for every later request.
+    async fn open_store(&self, org: &str) -> Result<(), AccountError> {
+        use fieldproof_app::workspace::{StoreUrl, DATABASE_FILE, WORKSPACE_DIR};
+        let dir = self.org_dir(org).join(WORKSPACE_DIR);
+        let url = StoreUrl::Sqlite(dir.join(DATABASE_FILE));
+        match fieldproof_app::workspace::open_store(&url).await {
+            Ok(store) => {
+                self.stores
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .insert(org.to_string(), store);
+                Ok(())
+            }
+            Err(e) => Err(AccountError::Input(format!(
+                "organisation {org}: its workspace {} cannot be opened: {e}",
+                dir.display()
+            ))),
+        }
     }
 
     /// The readiness of an engagement of the member's organisation, computed once per state.
@@ -309,6 +348,10 @@ impl Server {
             member.membership.organisation.clone(),
             engagement.to_string(),
         );
+        if let Some(hit) = cached(&self.caches.readiness, &key, &version) {
+            return Ok(hit);
+        }
+        let _computing = self.caches.computing.lock().await;
         if let Some(hit) = cached(&self.caches.readiness, &key, &version) {
             return Ok(hit);
         }
@@ -331,6 +374,10 @@ impl Server {
         if let Some(hit) = cached(&self.caches.freshness, &key, &version) {
             return Ok(hit);
         }
+        let _computing = self.caches.computing.lock().await;
+        if let Some(hit) = cached(&self.caches.freshness, &key, &version) {
+            return Ok(hit);
+        }
         let report = app.evidence_status(Some(engagement)).await?;
         Ok(keep(&self.caches.freshness, key, version, report))
     }
@@ -340,6 +387,10 @@ impl Server {
         let app = member.app(self);
         let version = app.state_version().await?;
         let key = member.membership.organisation.clone();
+        if let Some(hit) = cached(&self.caches.estate, &key, &version) {
+            return Ok(hit);
+        }
+        let _computing = self.caches.computing.lock().await;
         if let Some(hit) = cached(&self.caches.estate, &key, &version) {
             return Ok(hit);
         }
@@ -399,10 +450,17 @@ impl Server {
 
     /// The application over organisation `org`'s workspace, acting as `actor`.
     pub fn app_for(&self, org: &str, actor: &str) -> App {
+        let open_store = self
+            .stores
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(org)
+            .cloned();
         App::new(Config {
             cwd: self.org_dir(org),
             workspace: Some(self.org_dir(org)),
             actor: Some(actor.to_string()),
+            open_store,
             ..Config::default()
         })
     }
@@ -418,6 +476,7 @@ impl Server {
         let dir = self.org_dir(id);
         self.app_for(id, "fieldproof-server").init(&dir).await?;
         self.accounts.add_organisation(id, name).await?;
+        self.open_store(id).await?;
         Ok(dir)
     }
 
