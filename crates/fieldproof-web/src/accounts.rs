@@ -529,7 +529,42 @@ impl Accounts {
         .bind(stamp(now()))
         .execute(&self.pool)
         .await?;
+        sqlx::query(
+            "INSERT INTO request_review_log (organisation, engagement, control, request, status, by_email, at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(organisation)
+        .bind(engagement)
+        .bind(&key.0)
+        .bind(&key.1)
+        .bind(status)
+        .bind(by)
+        .bind(stamp(now()))
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    /// Every status given to a request, oldest first: status, by, at.
+    pub async fn review_history(
+        &self,
+        organisation: &str,
+        engagement: &str,
+        key: &RequestKey,
+    ) -> Result<Vec<(String, String, String)>, AccountError> {
+        Ok(sqlx::query(
+            "SELECT status, by_email, at FROM request_review_log
+             WHERE organisation = ? AND engagement = ? AND control = ? AND request = ? ORDER BY id",
+        )
+        .bind(organisation)
+        .bind(engagement)
+        .bind(&key.0)
+        .bind(&key.1)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
     }
 
     /// Adds a comment to a request.

@@ -1417,6 +1417,20 @@ async fn request_thread(
         .await?
         .remove(&key)
         .unwrap_or_default();
+    let history: String = server
+        .accounts
+        .review_history(&org, &engagement, &key)
+        .await?
+        .iter()
+        .map(|(status, by, at)| {
+            format!(
+                "<li>{} <span class=\"muted\">by {} at {}</span></li>",
+                esc(&status.replace('_', " ")),
+                esc(by),
+                esc(at)
+            )
+        })
+        .collect();
     let comments: String = thread
         .comments
         .iter()
@@ -1469,6 +1483,9 @@ async fn request_thread(
             format!("<ul class=\"comments\">{comments}</ul>")
         }
     );
+    if !history.is_empty() {
+        body.push_str(&format!("<h2>Status history</h2><ul>{history}</ul>"));
+    }
     body.push_str(&format!(
         "<form method=\"post\" action=\"{action}\" class=\"stack\">{}<label for=\"comment\">Add a comment</label>\
          <textarea id=\"comment\" name=\"comment\" rows=\"3\" required></textarea><button type=\"submit\">Comment</button></form>",

@@ -721,6 +721,27 @@ async fn the_auditor_reviews_requests_and_comments_and_members_reply() {
         .await
         .text();
     assert!(list.contains("needs more"));
+    // The auditor changes the status: the thread keeps every status given, with who and when.
+    let reply = send(
+        s,
+        form(
+            uri,
+            Some(&auditor),
+            &[("csrf", &auditor_csrf), ("status", "accepted")],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let thread = send(s, get(uri, Some(&auditor))).await.text();
+    let history = thread
+        .split("<h2>Status history</h2>")
+        .nth(1)
+        .unwrap_or_default();
+    let first = history
+        .find("needs more")
+        .expect("the first status is kept");
+    let second = history.find("accepted").expect("the second status is kept");
+    assert!(first < second, "in order: {history}");
     // Another organisation's member sees none of it.
     let (globex, globex_csrf) = sign_in(s, "owner@globex.test").await;
     assert_eq!(
