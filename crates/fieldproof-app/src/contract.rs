@@ -110,6 +110,13 @@ pub struct ProjectRun {
     pub roadmap: Vec<ProjectPhase>,
 }
 
+impl ProjectRun {
+    /// Whether a readiness finding is at least as severe as `threshold` (`--fail-on`).
+    pub fn fails_at(&self, threshold: Option<fieldproof_core::Severity>) -> bool {
+        fieldproof_readiness::reaches(&self.findings, threshold)
+    }
+}
+
 /// Event evidence of one dataset in a project run.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ProjectDataset {

@@ -153,6 +153,13 @@ impl App {
         self.clock.now()
     }
 
+    /// Today, by the clock.
+    pub fn today(&self) -> fieldproof_core::engagement::Date {
+        let now = self.now();
+        fieldproof_core::engagement::Date::parse(now.get(..10).unwrap_or_default())
+            .expect("the clock gives RFC 3339 times")
+    }
+
     /// A path as the user gave it, relative to the configured directory.
     pub fn path(&self, path: &std::path::Path) -> PathBuf {
         if path.is_absolute() {

@@ -14,8 +14,10 @@ use fieldproof_readiness::{Inputs, Readiness};
 use std::path::Path;
 
 /// `status set`: one control's design status. Owner and rationale may be left out when the
-/// control already has a status (they are kept).
-#[derive(Debug, Clone, Default)]
+/// control already has a status (they are kept). Also the JSON body of the web API's
+/// `POST /statuses`.
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StatusSetRequest {
     /// The engagement (default: the only one).
     pub engagement: Option<String>,

@@ -491,14 +491,8 @@ async fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
         }
     }
     Ok(match &r.project {
-        Some(p) => {
-            let severities: Vec<Severity> = p.findings.iter().map(|f| f.severity).collect();
-            if fieldproof_core::findings::reaches_severity(&severities, args.fail_on.fail_on) {
-                Outcome::FindingsAtThreshold
-            } else {
-                Outcome::Ok
-            }
-        }
+        Some(p) if p.fails_at(args.fail_on.fail_on) => Outcome::FindingsAtThreshold,
+        Some(_) => Outcome::Ok,
         None => threshold(&r.findings, args.fail_on.fail_on),
     })
 }

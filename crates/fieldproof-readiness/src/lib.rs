@@ -390,9 +390,20 @@ pub struct Readiness {
 impl Readiness {
     /// Whether a finding is at least as severe as `threshold` (`--fail-on`).
     pub fn fails_at(&self, threshold: Option<Severity>) -> bool {
-        let severities: Vec<Severity> = self.findings.iter().map(|f| f.severity).collect();
-        fieldproof_core::findings::reaches_severity(&severities, threshold)
+        reaches(&self.findings, threshold)
     }
+
+    /// The findings due within `days` days of `today`, or overdue, most severe first.
+    pub fn due_within(&self, today: Date, days: i64) -> impl Iterator<Item = &ReadinessFinding> {
+        let by = today.days() + days;
+        self.findings.iter().filter(move |f| f.due.days() <= by)
+    }
+}
+
+/// Whether a finding is at least as severe as `threshold` (`--fail-on`; none: never).
+pub fn reaches(findings: &[ReadinessFinding], threshold: Option<Severity>) -> bool {
+    let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+    fieldproof_core::findings::reaches_severity(&severities, threshold)
 }
 
 /// The readiness of an engagement from its inputs.

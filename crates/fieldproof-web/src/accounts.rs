@@ -516,21 +516,6 @@ impl Accounts {
         }
         sqlx::query(
             "INSERT INTO request_reviews (organisation, engagement, control, request, status, by_email, at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (organisation, engagement, control, request)
-             DO UPDATE SET status = excluded.status, by_email = excluded.by_email, at = excluded.at",
-        )
-        .bind(organisation)
-        .bind(engagement)
-        .bind(&key.0)
-        .bind(&key.1)
-        .bind(status)
-        .bind(by)
-        .bind(stamp(now()))
-        .execute(&self.pool)
-        .await?;
-        sqlx::query(
-            "INSERT INTO request_review_log (organisation, engagement, control, request, status, by_email, at)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(organisation)
@@ -553,7 +538,7 @@ impl Accounts {
         key: &RequestKey,
     ) -> Result<Vec<(String, String, String)>, AccountError> {
         Ok(sqlx::query(
-            "SELECT status, by_email, at FROM request_review_log
+            "SELECT status, by_email, at FROM request_reviews
              WHERE organisation = ? AND engagement = ? AND control = ? AND request = ? ORDER BY id",
         )
         .bind(organisation)
@@ -608,7 +593,7 @@ impl Accounts {
             std::collections::BTreeMap::new();
         for r in sqlx::query(
             "SELECT control, request, status, by_email, at FROM request_reviews
-             WHERE organisation = ? AND engagement = ?",
+             WHERE organisation = ? AND engagement = ? ORDER BY id",
         )
         .bind(organisation)
         .bind(engagement)

@@ -64,24 +64,6 @@ async fn engagement(
     }
 }
 
-/// `POST /statuses`: one control's design status.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StatusBody {
-    /// The engagement (default: the only one).
-    pub engagement: Option<String>,
-    /// Control id.
-    pub control: String,
-    /// implemented, partially_implemented, planned, not_implemented or not_applicable.
-    pub status: String,
-    /// Owner (kept when left out and already stated).
-    pub owner: Option<String>,
-    /// Rationale (kept when left out and already stated).
-    pub rationale: Option<String>,
-    /// Due date, YYYY-MM-DD.
-    pub due: Option<String>,
-}
-
 async fn set_status(
     State(server): Shared,
     headers: HeaderMap,
@@ -90,19 +72,9 @@ async fn set_status(
 ) -> Result<Response, WebError> {
     crate::pages::require_bearer(&headers)?;
     member.require(member.membership.role.edits(), "set a design status")?;
-    let b: StatusBody = body(&bytes)?;
-    let engagement = member.engagement(b.engagement.as_deref())?;
-    let applied = member
-        .app(&server)
-        .status_set(&fieldproof_app::readiness::StatusSetRequest {
-            engagement,
-            control: b.control,
-            status: b.status,
-            owner: b.owner,
-            rationale: b.rationale,
-            due: b.due,
-        })
-        .await?;
+    let mut request: fieldproof_app::readiness::StatusSetRequest = body(&bytes)?;
+    request.engagement = member.engagement(request.engagement.as_deref())?;
+    let applied = member.app(&server).status_set(&request).await?;
     Ok(Json(applied).into_response())
 }
 

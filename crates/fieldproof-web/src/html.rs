@@ -108,3 +108,19 @@ pub fn csrf_field(csrf: &str) -> String {
         esc(csrf)
     )
 }
+
+/// The `<option>`s of a select: (value, label) pairs, the one whose value is `selected`
+/// marked. Values and labels are escaped.
+pub fn options<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>, selected: &str) -> String {
+    items
+        .into_iter()
+        .map(|(value, text)| {
+            format!(
+                "<option value=\"{}\"{}>{}</option>",
+                esc(value),
+                if value == selected { " selected" } else { "" },
+                esc(text)
+            )
+        })
+        .collect()
+}

@@ -237,7 +237,10 @@ fn web_schemas() -> Vec<(&'static str, Value)> {
             .to_value()
     }
     vec![
-        ("status-body", schema_for::<crate::api::StatusBody>()),
+        (
+            "status-body",
+            schema_for::<fieldproof_app::readiness::StatusSetRequest>(),
+        ),
         ("request-list", schema_for::<crate::api::RequestList>()),
         ("request-view", schema_for::<crate::api::RequestView>()),
         ("request-body", schema_for::<crate::api::RequestBody>()),

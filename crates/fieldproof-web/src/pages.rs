@@ -2,7 +2,7 @@
 //! handler finds the member, calls one application use case and renders its typed result.
 
 use crate::accounts::LoginOutcome;
-use crate::html::{badge, csrf_field, esc, label, page, table, Nav};
+use crate::html::{badge, csrf_field, esc, label, options, page, table, Nav};
 use crate::{safe_upload_name, Member, Org, Server, WebError, SESSION_COOKIE};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -335,14 +335,8 @@ async fn dashboard(
         freshness.stale,
         freshness.missing
     );
-    // Due soon: findings due within the next 7 days or overdue.
-    let today = fieldproof_core::engagement::Date::parse(&app.now()[..10])
-        .map(|d| d.days())
-        .unwrap_or(0);
     let due: Vec<Vec<String>> = r
-        .findings
-        .iter()
-        .filter(|f| f.due.days() <= today + 7)
+        .due_within(app.today(), 7)
         .take(20)
         .map(|f| {
             vec![
@@ -489,20 +483,19 @@ async fn estate(
     } else {
         String::new()
     };
-    let scope_options: String = ["", "in", "shared", "out"]
-        .iter()
-        .map(|v| {
-            format!(
-                "<option value=\"{v}\"{}>{}</option>",
-                if *v == scope { " selected" } else { "" },
+    let scope_options = options(
+        ["", "in", "shared", "out"].map(|v| {
+            (
+                v,
                 if v.is_empty() {
                     "any scope"
                 } else {
                     scope_label(v)
-                }
+                },
             )
-        })
-        .collect();
+        }),
+        scope,
+    );
     let findings: Vec<Vec<String>> = view
         .findings
         .iter()
@@ -699,25 +692,18 @@ async fn control(
         esc(c.rationale.as_deref().unwrap_or("No rationale stated yet."))
     );
     if member.membership.role.edits() {
-        let options: String = std::iter::once(("", "choose a status"))
-            .chain([
-                ("implemented", "implemented"),
-                ("partially_implemented", "partially implemented"),
-                ("planned", "planned"),
-                ("not_implemented", "not implemented"),
-                ("not_applicable", "not applicable"),
-            ])
-            .map(|(value, text)| {
-                format!(
-                    "<option value=\"{value}\"{}>{text}</option>",
-                    if text == design || (value.is_empty() && c.design.is_none()) {
-                        " selected"
-                    } else {
-                        ""
-                    }
-                )
-            })
+        use fieldproof_core::status::DesignStatus;
+        let labels: Vec<(&str, String)> = std::iter::once(("", "choose a status".to_string()))
+            .chain(
+                DesignStatus::ALL
+                    .iter()
+                    .map(|d| (d.as_str(), d.as_str().replace('_', " "))),
+            )
             .collect();
+        let options = options(
+            labels.iter().map(|(v, t)| (*v, t.as_str())),
+            c.design.map_or("", DesignStatus::as_str),
+        );
         body.push_str(&format!(
             "<h2>Design status</h2><form method=\"post\" action=\"/o/{}/controls/{}/status\" class=\"stack\">{}\
              <input type=\"hidden\" name=\"engagement\" value=\"{}\">\
@@ -1492,16 +1478,14 @@ async fn request_thread(
         csrf_field(&member.session.csrf)
     ));
     if member.membership.role == crate::accounts::Role::Auditor {
-        let options: String = crate::accounts::REVIEW_STATUSES
+        let labels: Vec<(String, String)> = crate::accounts::REVIEW_STATUSES
             .iter()
-            .map(|s| {
-                format!(
-                    "<option value=\"{s}\"{}>{}</option>",
-                    if *s == thread.status { " selected" } else { "" },
-                    s.replace('_', " ")
-                )
-            })
+            .map(|s| (s.to_string(), s.replace('_', " ")))
             .collect();
+        let options = options(
+            labels.iter().map(|(v, t)| (v.as_str(), t.as_str())),
+            &thread.status,
+        );
         body.push_str(&format!(
             "<form method=\"post\" action=\"{action}\" class=\"inline\">{}<label>Status <select name=\"status\">{options}</select></label> <button type=\"submit\">Set status</button></form>",
             csrf_field(&member.session.csrf)
@@ -1593,23 +1577,14 @@ async fn samples(
     };
     let app = member.app(&server);
     let datasets = app.datasets(None).await?;
-    let options: String = datasets
-        .datasets
-        .iter()
-        .filter(|d| d.rows > 0)
-        .map(|d| {
-            format!(
-                "<option value=\"{}\"{}>{}</option>",
-                esc(&d.dataset),
-                if q.dataset.as_deref() == Some(d.dataset.as_str()) {
-                    " selected"
-                } else {
-                    ""
-                },
-                esc(&d.dataset)
-            )
-        })
-        .collect();
+    let options = options(
+        datasets
+            .datasets
+            .iter()
+            .filter(|d| d.rows > 0)
+            .map(|d| (d.dataset.as_str(), d.dataset.as_str())),
+        q.dataset.as_deref().unwrap_or_default(),
+    );
     let mut body = format!(
         "<h1>Samples</h1><p>A Type II sample of a dataset's population in the engagement's period and scope, sized by the control's frequency and drawn from a seed: the same seed and population always give the same sample.</p>\
          <form method=\"get\" action=\"/o/{}/samples\" class=\"inline\"><input type=\"hidden\" name=\"engagement\" value=\"{}\">\
@@ -1899,22 +1874,12 @@ async fn catalog_map(
     };
     let app = fieldproof_app::App::new(fieldproof_app::Config::default());
     let list = app.catalog_list().await?;
-    let options: String = list
-        .frameworks
-        .iter()
-        .map(|f| {
-            format!(
-                "<option value=\"{}\"{}>{}</option>",
-                esc(&f.id),
-                if q.to.as_deref() == Some(f.id.as_str()) {
-                    " selected"
-                } else {
-                    ""
-                },
-                esc(&f.name)
-            )
-        })
-        .collect();
+    let options = options(
+        list.frameworks
+            .iter()
+            .map(|f| (f.id.as_str(), f.name.as_str())),
+        q.to.as_deref().unwrap_or_default(),
+    );
     let mut body = format!(
         "<h1>Map</h1><p>What satisfies what: from a requirement or control to another framework, following the typed mappings and the designed crosswalks.</p>\
          <form method=\"get\" action=\"/catalog/map\" class=\"inline\"><label>From <input name=\"requirement\" value=\"{}\" placeholder=\"CC6.1\" required></label>\
