@@ -16,7 +16,7 @@ use fieldproof_store::{
     Append, Appended, ApplyOutcome, BackupInfo, CatalogStore, ChangeLogStore, ChangeMeta,
     ChangeSet, EngagementStore, EstateStore, EvidenceQuery, EvidenceState, IndexUpdate,
     IndexedEvidence, KeyRecord, LedgerEntry, LedgerHead, LedgerStore, PlanOutcome, RecordedChange,
-    StatusStore, StoreError, StoredCatalog, WorkspaceInfo, WorkspaceStore,
+    Snapshot, StatusStore, StoreError, StoredCatalog, WorkspaceInfo, WorkspaceStore,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqliteConnection, SqlitePool};
@@ -326,6 +326,69 @@ async fn write_change(conn: &mut SqliteConnection, change: &Change) -> Result<()
     Ok(())
 }
 
+async fn insert_catalog(
+    conn: &mut SqliteConnection,
+    catalog: &StoredCatalog,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO imported_catalogs (id, name, aliases, kind, source, sha256, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&catalog.id)
+    .bind(&catalog.name)
+    .bind(encode(&catalog.aliases))
+    .bind(&catalog.kind)
+    .bind(&catalog.source)
+    .bind(&catalog.sha256)
+    .bind(&catalog.document)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+async fn insert_plan(
+    conn: &mut SqliteConnection,
+    engagement: &str,
+    plan: &StatusPlan,
+) -> Result<(), sqlx::Error> {
+    let rows = plan
+        .statuses
+        .iter()
+        .map(|s| (PlanEntity::ControlStatus, s.control.clone(), encode(s)))
+        .chain(
+            plan.pins
+                .iter()
+                .map(|p| (PlanEntity::RoadmapPin, p.item.clone(), encode(p))),
+        );
+    for (entity, key, body) in rows {
+        sqlx::query(
+            "INSERT INTO control_status (engagement, entity, key, body) VALUES (?, ?, ?, ?)",
+        )
+        .bind(engagement)
+        .bind(entity.as_str())
+        .bind(&key)
+        .bind(&body)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_entry(conn: &mut SqliteConnection, entry: &LedgerEntry) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ledger (seq, prev, body, hash, signature, format, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(entry.seq)
+    .bind(&entry.prev)
+    .bind(encode(&entry.body))
+    .bind(&entry.hash)
+    .bind(&entry.signature)
+    .bind(i64::from(entry.format))
+    .bind(&entry.body_sha256)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
 #[async_trait]
 impl WorkspaceStore for SqliteStore {
     async fn workspace(&self) -> Result<WorkspaceInfo, StoreError> {
@@ -347,6 +410,90 @@ impl WorkspaceStore for SqliteStore {
             created_by: row.get(1),
             schema_version: version,
         })
+    }
+
+    async fn restore(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        const CONTEXT: &str = "copying into the SQLite workspace";
+        let mut guard = self.begin(CONTEXT).await?;
+        let conn: &mut SqliteConnection = &mut guard;
+        let result = async move {
+            let write = backend(CONTEXT);
+            let held: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM change_sets) + (SELECT COUNT(*) FROM ledger) \
+                 + (SELECT COUNT(*) FROM components) + (SELECT COUNT(*) FROM settings) \
+                 + (SELECT COUNT(*) FROM imported_catalogs) + (SELECT COUNT(*) FROM engagements)",
+            )
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(&write)?;
+            if held > 0 {
+                return Err(StoreError::AlreadyInitialised {
+                    location: format!(
+                        "{} (it holds data already; copy into an empty workspace)",
+                        self.path.display()
+                    ),
+                });
+            }
+            sqlx::query("UPDATE workspace SET created_at = ?, created_by = ? WHERE id = 1")
+                .bind(&snapshot.created_at)
+                .bind(&snapshot.created_by)
+                .execute(&mut *conn)
+                .await
+                .map_err(&write)?;
+            sqlx::query("UPDATE ledger_index_state SET indexed_seq = 0 WHERE id = 1")
+                .execute(&mut *conn)
+                .await
+                .map_err(&write)?;
+            for change in diff(&Estate::default(), &snapshot.estate) {
+                write_change(conn, &change).await.map_err(&write)?;
+            }
+            for set in &snapshot.change_log {
+                sqlx::query("INSERT INTO change_sets (id, at, actor, command, source, source_sha256) VALUES (?, ?, ?, ?, ?, ?)")
+                    .bind(set.id)
+                    .bind(&set.meta.at)
+                    .bind(&set.meta.actor)
+                    .bind(&set.meta.command)
+                    .bind(&set.meta.source)
+                    .bind(&set.meta.source_sha256)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(&write)?;
+                for c in &set.changes {
+                    insert_change(
+                        conn,
+                        set.id,
+                        &c.entity,
+                        &c.key,
+                        &c.action,
+                        &encode(&c.fields),
+                        &encode(&c.before),
+                        &encode(&c.after),
+                    )
+                    .await
+                    .map_err(&write)?;
+                }
+            }
+            for catalog in &snapshot.catalogs {
+                insert_catalog(conn, catalog).await.map_err(&write)?;
+            }
+            for engagement in &snapshot.engagements {
+                sqlx::query("INSERT INTO engagements (id, body) VALUES (?, ?)")
+                    .bind(&engagement.id)
+                    .bind(encode(engagement))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(&write)?;
+            }
+            for (engagement, plan) in &snapshot.statuses {
+                insert_plan(conn, engagement, plan).await.map_err(&write)?;
+            }
+            for entry in &snapshot.ledger {
+                insert_entry(conn, entry).await.map_err(&write)?;
+            }
+            Ok(())
+        }
+        .await;
+        end(guard, CONTEXT, result).await
     }
 
     async fn backup(&self, to: &Path) -> Result<BackupInfo, StoreError> {
@@ -456,19 +603,7 @@ impl CatalogStore for SqliteStore {
                 {
                     return Ok(None);
                 }
-                sqlx::query(
-                    "INSERT OR REPLACE INTO imported_catalogs (id, name, aliases, kind, source, sha256, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(&catalog.id)
-                .bind(&catalog.name)
-                .bind(encode(&catalog.aliases))
-                .bind(&catalog.kind)
-                .bind(&catalog.source)
-                .bind(&catalog.sha256)
-                .bind(&catalog.document)
-                .execute(&mut *conn)
-                .await
-                .map_err(&write)?;
+                insert_catalog(conn, catalog).await.map_err(&write)?;
                 let set = insert_change_set(conn, meta).await.map_err(&write)?;
                 let summary = |name: &str, source: &str, sha: &str| {
                     serde_json::json!({ "name": name, "source": source, "sha256": sha })
@@ -586,6 +721,13 @@ impl EngagementStore for SqliteStore {
 
 #[async_trait]
 impl StatusStore for SqliteStore {
+    async fn planned_engagements(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT DISTINCT engagement FROM control_status ORDER BY engagement")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend("reading control statuses"))
+    }
+
     async fn status_plan(&self, engagement: &str) -> Result<StatusPlan, StoreError> {
         let mut conn = self
             .pool
@@ -620,27 +762,7 @@ impl StatusStore for SqliteStore {
                 .execute(&mut *conn)
                 .await
                 .map_err(&write)?;
-            let rows = new
-                .statuses
-                .iter()
-                .map(|s| (PlanEntity::ControlStatus, s.control.clone(), encode(s)))
-                .chain(
-                    new.pins
-                        .iter()
-                        .map(|p| (PlanEntity::RoadmapPin, p.item.clone(), encode(p))),
-                );
-            for (entity, key, body) in rows {
-                sqlx::query(
-                    "INSERT INTO control_status (engagement, entity, key, body) VALUES (?, ?, ?, ?)",
-                )
-                .bind(engagement)
-                .bind(entity.as_str())
-                .bind(&key)
-                .bind(&body)
-                .execute(&mut *conn)
-                .await
-                .map_err(&write)?;
-            }
+            insert_plan(conn, engagement, &new).await.map_err(&write)?;
             let set = insert_change_set(conn, meta).await.map_err(&write)?;
             for change in &changes {
                 insert_change(
@@ -887,19 +1009,7 @@ impl LedgerStore for SqliteStore {
                     None => (1, "0".repeat(64)),
                 };
                 let entry = seal(seq, &prev);
-                sqlx::query(
-                    "INSERT INTO ledger (seq, prev, body, hash, signature, format, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(entry.seq)
-                .bind(&entry.prev)
-                .bind(encode(&entry.body))
-                .bind(&entry.hash)
-                .bind(&entry.signature)
-                .bind(i64::from(entry.format))
-                .bind(&entry.body_sha256)
-                .execute(&mut *conn)
-                .await
-                .map_err(&write)?;
+                insert_entry(conn, &entry).await.map_err(&write)?;
                 index(conn, entry.seq, update).await.map_err(&write)?;
                 Ok(Appended::Entry(entry))
         }

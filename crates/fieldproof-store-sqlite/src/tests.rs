@@ -226,3 +226,16 @@ async fn concurrent_ledger_appends_from_two_stores_leave_no_gap() {
     first.close().await;
     second.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_into_an_empty_store_reads_back_the_same() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = new_store(dir.path()).await;
+    story::run(Arc::new(store.clone())).await;
+    let copy = SqliteStore::create(&dir.path().join("copy.db"), "2026-02-02T00:00:00Z", "x")
+        .await
+        .expect("create");
+    story::restore(&store, &copy).await;
+    copy.close().await;
+    store.close().await;
+}

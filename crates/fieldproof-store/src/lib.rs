@@ -334,11 +334,73 @@ pub struct BackupInfo {
     pub bytes: u64,
 }
 
-/// Workspace facts, backup and shutdown.
+/// Everything a store holds, read through the traits: what `store migrate` copies from one
+/// backend to another. The evidence index is not part of it; it is rebuilt from the ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// When the workspace was created.
+    pub created_at: String,
+    /// Who created it.
+    pub created_by: String,
+    /// The current estate.
+    pub estate: Estate,
+    /// The change log, oldest first, with its numbers.
+    pub change_log: Vec<ChangeSet>,
+    /// Imported catalogs.
+    pub catalogs: Vec<StoredCatalog>,
+    /// Engagements.
+    pub engagements: Vec<Engagement>,
+    /// The status plan of every engagement that has one.
+    pub statuses: Vec<(String, StatusPlan)>,
+    /// The evidence ledger, in order.
+    pub ledger: Vec<LedgerEntry>,
+}
+
+impl Snapshot {
+    /// Reads everything `store` holds.
+    pub async fn of(store: &dyn Store) -> Result<Snapshot, StoreError> {
+        let info = store.workspace().await?;
+        let mut change_log = store.change_log(u32::MAX).await?;
+        change_log.reverse();
+        let engagements = store.engagements().await?;
+        let mut statuses = Vec::new();
+        for engagement in store.planned_engagements().await? {
+            let plan = store.status_plan(&engagement).await?;
+            statuses.push((engagement, plan));
+        }
+        Ok(Snapshot {
+            created_at: info.created_at,
+            created_by: info.created_by,
+            estate: store.load_estate().await?,
+            change_log,
+            catalogs: store.catalogs().await?,
+            engagements,
+            statuses,
+            ledger: store.ledger().await?,
+        })
+    }
+
+    /// Whether there is nothing in it but workspace facts (a store just created).
+    pub fn is_empty(&self) -> bool {
+        self.change_log.is_empty()
+            && self.ledger.is_empty()
+            && self.catalogs.is_empty()
+            && self.engagements.is_empty()
+            && self.estate == Estate::default()
+    }
+}
+
+/// Workspace facts, backup, restore and shutdown.
 #[async_trait]
 pub trait WorkspaceStore: Send + Sync {
     /// Workspace facts.
     async fn workspace(&self) -> Result<WorkspaceInfo, StoreError>;
+
+    /// Fills this store, which must be empty (just created: no estate, change sets, catalogs,
+    /// engagements or ledger entries), with `snapshot` in one transaction, keeping change set
+    /// numbers and ledger entries exactly. The evidence index is left behind the ledger, for
+    /// [`LedgerStore::catch_up_index`].
+    async fn restore(&self, snapshot: &Snapshot) -> Result<(), StoreError>;
 
     /// Writes one consistent copy of the whole store to `to` (which must not exist), usable as a
     /// store of its own.
@@ -413,6 +475,9 @@ pub struct PlanOutcome {
 /// The design status of controls and the roadmap pins, per engagement.
 #[async_trait]
 pub trait StatusStore: Send + Sync {
+    /// The engagements that have statuses or pins, by id.
+    async fn planned_engagements(&self) -> Result<Vec<String>, StoreError>;
+
     /// An engagement's status plan, sorted by key (empty when nothing is set).
     async fn status_plan(&self, engagement: &str) -> Result<StatusPlan, StoreError>;
 

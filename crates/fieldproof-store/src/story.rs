@@ -470,3 +470,64 @@ async fn ledger(store: Arc<dyn Store>) {
     );
     assert_eq!(s.indexed_up_to().await.expect("indexed"), all.len() as i64);
 }
+
+/// The copy `store migrate` makes: everything `from` holds (after [`run`]) restored into the
+/// empty `into` reads back the same, change set numbers and ledger entries included; the index
+/// is left for catch-up; a second restore is refused and changes nothing.
+pub async fn restore(from: &dyn Store, into: &dyn Store) {
+    use fieldproof_core::status::{ControlStatus, DesignStatus, StatusPlan};
+    let plan = StatusPlan {
+        statuses: vec![ControlStatus {
+            control: "FP-A".into(),
+            status: DesignStatus::Planned,
+            owner: "ops".into(),
+            rationale: "kept across backends".into(),
+            due: None,
+        }],
+        pins: Vec::new(),
+    };
+    from.save_status_plan(
+        "soc2-2026",
+        &plan,
+        false,
+        &meta("2026-01-10T00:00:00Z", "erin"),
+    )
+    .await
+    .expect("a plan to copy");
+    let snapshot = crate::Snapshot::of(from).await.expect("snapshot");
+    assert!(!snapshot.is_empty());
+    assert!(!snapshot.statuses.is_empty(), "the story sets statuses");
+    into.restore(&snapshot)
+        .await
+        .expect("restore into an empty store");
+    let copy = crate::Snapshot::of(into)
+        .await
+        .expect("snapshot of the copy");
+    assert_eq!(copy.estate, snapshot.estate, "the copy's estate");
+    assert_eq!(
+        copy.change_log, snapshot.change_log,
+        "the copy's change log"
+    );
+    assert_eq!(copy.catalogs, snapshot.catalogs, "the copy's catalogs");
+    assert_eq!(
+        copy.engagements, snapshot.engagements,
+        "the copy's engagements"
+    );
+    assert_eq!(copy.statuses, snapshot.statuses, "the copy's statuses");
+    assert_eq!(copy.ledger, snapshot.ledger, "the copy's ledger");
+    assert_eq!(copy, snapshot, "the copy reads back the same");
+    assert_eq!(into.indexed_up_to().await.expect("indexed"), 0);
+    assert_eq!(
+        into.head().await.expect("head"),
+        from.head().await.expect("head")
+    );
+    match into.restore(&snapshot).await {
+        Err(StoreError::AlreadyInitialised { .. }) => {}
+        other => panic!("restoring into a store with data: {other:?}"),
+    }
+    assert_eq!(
+        crate::Snapshot::of(into).await.expect("snapshot"),
+        snapshot,
+        "a refused restore changes nothing"
+    );
+}
