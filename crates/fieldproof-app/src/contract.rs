@@ -63,6 +63,42 @@ pub struct BackupResult {
     pub verify_with: String,
 }
 
+/// What a store holds, counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct StoreTotals {
+    /// Components of the current estate.
+    pub components: usize,
+    /// Change sets of the change log.
+    pub change_sets: usize,
+    /// Imported catalogs.
+    pub catalogs: usize,
+    /// Engagements.
+    pub engagements: usize,
+    /// Control statuses and roadmap pins.
+    pub control_statuses: usize,
+    /// Ledger entries.
+    pub ledger_entries: usize,
+}
+
+/// `store migrate`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct StoreMigration {
+    /// The store copied from (no password).
+    pub from: String,
+    /// The store copied into (no password).
+    pub to: String,
+    /// What was copied.
+    pub copied: StoreTotals,
+    /// The ledger head, the same in both.
+    pub head: Option<LedgerHead>,
+    /// Ledger entries verified in the source before copying.
+    pub verified_before: usize,
+    /// Ledger entries verified in the copy.
+    pub verified_after: usize,
+    /// How to use the copy.
+    pub use_with: String,
+}
+
 /// `assess`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AssessResult {
@@ -441,6 +477,7 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
     let all = vec![
         ("init", schema_for::<InitResult>()),
         ("backup", schema_for::<BackupResult>()),
+        ("store-migrate", schema_for::<StoreMigration>()),
         ("assess", schema_for::<AssessResult>()),
         ("validate", schema_for::<ValidationResult>()),
         ("apply", schema_for::<ApplyResult>()),

@@ -55,6 +55,24 @@ pub struct AddRequest {
     pub supersedes: Option<String>,
 }
 
+impl AddRequest {
+    /// `content` supporting `controls`, with nothing else said (no request, engagement,
+    /// period, source, note or superseded evidence).
+    pub fn new(content: AddContent, controls: &[&str]) -> AddRequest {
+        AddRequest {
+            content,
+            controls: controls.iter().map(|c| c.to_string()).collect(),
+            request: None,
+            population: false,
+            engagement: None,
+            covers: None,
+            source: None,
+            note: None,
+            supersedes: None,
+        }
+    }
+}
+
 /// What `verify` checks.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyRequest {

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod contract;
 pub mod engagement;
 pub mod evidence;
+pub mod migrate;
 pub mod project;
 pub mod readiness;
 pub mod scope;

@@ -1,5 +1,5 @@
-//! The workspace: where the store is (chosen by URL through [`open_store`], so a PostgreSQL
-//! backend drops in without touching a front end), and the evidence parts kept beside it in the
+//! The workspace: where the store is (chosen by URL through [`open_store`]: the embedded SQLite
+//! file, or a workspace in a PostgreSQL database), and the evidence parts kept beside it in the
 //! workspace directory: keys, blobs and the signed ledger checkpoint.
 //!
 //! ```text
@@ -16,6 +16,7 @@ use fieldproof_evidence::checkpoint::LocalCheckpoint;
 use fieldproof_evidence::keys::KeyFiles;
 use fieldproof_evidence::Ledger;
 use fieldproof_store::{Store, StoreError};
+use fieldproof_store_postgres::{PgStore, PgUrl};
 use fieldproof_store_sqlite::SqliteStore;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,15 +29,25 @@ pub const DATABASE_FILE: &str = "fieldproof.db";
 pub const CHECKPOINT_FILE: &str = "ledger.head";
 
 /// A parsed store URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum StoreUrl {
     /// `sqlite:PATH` or `sqlite://PATH`.
     Sqlite(PathBuf),
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE?workspace=NAME`.
+    Postgres(Box<PgUrl>),
 }
 
+impl PartialEq for StoreUrl {
+    fn eq(&self, other: &StoreUrl) -> bool {
+        self.display() == other.display()
+    }
+}
+
+impl Eq for StoreUrl {}
+
 impl StoreUrl {
-    /// Parses `sqlite:PATH`, `sqlite://PATH` (`sqlite:///abs/path`); relative paths are taken
-    /// from `cwd`.
+    /// Parses `sqlite:PATH`, `sqlite://PATH` (`sqlite:///abs/path`; relative paths are taken
+    /// from `cwd`) and `postgres://...` (`postgresql://...`).
     pub fn parse(url: &str, cwd: &Path) -> Result<StoreUrl> {
         let bad = |message: String| {
             AppError::Store(StoreError::Url {
@@ -59,20 +70,18 @@ impl StoreUrl {
             }));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(bad(
-                "this build has no PostgreSQL backend yet; use the embedded default (sqlite:PATH)"
-                    .into(),
-            ));
+            return Ok(StoreUrl::Postgres(Box::new(PgUrl::parse(url)?)));
         }
         Err(bad(
-            "unknown store; use sqlite:PATH (the embedded default)".into()
+            "unknown store; use sqlite:PATH (the embedded default) or postgres://USER@HOST/DATABASE?workspace=NAME".into()
         ))
     }
 
-    /// The URL text.
+    /// The URL text (without a password).
     pub fn display(&self) -> String {
         match self {
             StoreUrl::Sqlite(path) => format!("sqlite:{}", path.display()),
+            StoreUrl::Postgres(url) => url.display.clone(),
         }
     }
 }
@@ -81,6 +90,7 @@ impl StoreUrl {
 pub async fn open_store(url: &StoreUrl) -> Result<Arc<dyn Store>> {
     match url {
         StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).await?)),
+        StoreUrl::Postgres(url) => Ok(Arc::new(PgStore::open(url).await?)),
     }
 }
 
@@ -96,6 +106,7 @@ pub async fn create_store(url: &StoreUrl, at: &str, actor: &str) -> Result<Arc<d
             }
             Ok(Arc::new(SqliteStore::create(path, at, actor).await?))
         }
+        StoreUrl::Postgres(url) => Ok(Arc::new(PgStore::create(url, at, actor).await?)),
     }
 }
 
@@ -128,7 +139,7 @@ impl std::fmt::Debug for Workspace {
 }
 
 impl Workspace {
-    fn parts(
+    pub(crate) fn parts(
         dir: PathBuf,
         store: Arc<dyn Store>,
         url: StoreUrl,
@@ -185,17 +196,16 @@ impl App {
             })
     }
 
-    fn store_url(&self, dir: &Path) -> Result<StoreUrl> {
-        match &self.config.store {
-            Some(url) => StoreUrl::parse(url, &self.config.cwd),
-            None => Ok(StoreUrl::Sqlite(dir.join(DATABASE_FILE))),
-        }
-    }
-
     /// Opens the workspace, indexing a ledger written before the index existed.
     pub async fn open(&self) -> Result<Workspace> {
         let dir = self.workspace_dir()?;
         let url = self.store_url(&dir)?;
+        self.open_url(dir, url).await
+    }
+
+    /// Opens the workspace in `dir` with the store at `url`, indexing a ledger written before
+    /// the index existed.
+    pub(crate) async fn open_url(&self, dir: PathBuf, url: StoreUrl) -> Result<Workspace> {
         let (store, shared) = match &self.config.open_store {
             Some(store) => (Arc::clone(store), true),
             None => (open_store(&url).await?, false),
@@ -296,6 +306,14 @@ impl App {
         result
     }
 
+    /// The store URL of the workspace in `dir`: `--store`, else its SQLite file.
+    pub(crate) fn store_url(&self, dir: &Path) -> Result<StoreUrl> {
+        match &self.config.store {
+            Some(url) => StoreUrl::parse(url, &self.config.cwd),
+            None => Ok(StoreUrl::Sqlite(dir.join(DATABASE_FILE))),
+        }
+    }
+
     /// Writes one consistent copy of the store to `out`.
     pub async fn backup(&self, out: &Path) -> Result<crate::contract::BackupResult> {
         let ws = self.open().await?;
@@ -311,8 +329,27 @@ impl App {
         out: &Path,
     ) -> Result<crate::contract::BackupResult> {
         let out = self.path(out);
+        if out.exists() {
+            return Err(AppError::Input(format!(
+                "{} already exists; choose a new file name",
+                out.display()
+            )));
+        }
         let head = ws.store.head().await?;
-        let info = ws.store.backup(&out).await?;
+        let info = match &ws.url {
+            StoreUrl::Sqlite(_) => ws.store.backup(&out).await?,
+            // A workspace in PostgreSQL is copied into a new SQLite file: one file an auditor
+            // or a laptop opens without a server (the database itself is the operator's to back
+            // up with pg_dump).
+            StoreUrl::Postgres(_) => {
+                let target = StoreUrl::Sqlite(out.clone());
+                self.copy_store(ws, &target).await?;
+                fieldproof_store::BackupInfo {
+                    path: out.display().to_string(),
+                    bytes: std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0),
+                }
+            }
+        };
         Ok(crate::contract::BackupResult {
             path: info.path,
             bytes: info.bytes,
@@ -337,7 +374,18 @@ mod tests {
             StoreUrl::parse("sqlite:///tmp/x.db", cwd).ok(),
             Some(StoreUrl::Sqlite(PathBuf::from("/tmp/x.db")))
         );
-        for bad in ["sqlite:", "mysql://x", "postgres://u@h/db", "x.db"] {
+        assert_eq!(
+            StoreUrl::parse("postgres://u:pw@h/db?workspace=acme", cwd)
+                .map(|u| u.display())
+                .ok(),
+            Some("postgres://u:***@h/db?workspace=acme".to_string())
+        );
+        for bad in [
+            "sqlite:",
+            "mysql://x",
+            "postgres://u@h/db?workspace=A/B",
+            "x.db",
+        ] {
             assert!(StoreUrl::parse(bad, cwd).is_err(), "{bad}");
         }
     }

@@ -14,7 +14,8 @@ pub struct Cli {
     pub workspace: Option<PathBuf>,
 
     /// The store: sqlite:PATH (the embedded default is the workspace's
-    /// .fieldproof/fieldproof.db).
+    /// .fieldproof/fieldproof.db) or postgres://USER:PASSWORD@HOST:PORT/DATABASE?workspace=NAME
+    /// (serve, org, user and token: postgres://.../DATABASE, one workspace per organisation).
     #[arg(long, global = true, env = "FIELDPROOF_STORE", value_name = "URL")]
     pub store: Option<String>,
 
@@ -70,8 +71,11 @@ pub enum Command {
     Verify(VerifyArgs),
     /// The ledger signing key: show it, rotate it, protect it with a passphrase.
     Key(KeyArgs),
-    /// Write one consistent copy of the workspace database (which `verify --store` accepts).
+    /// Write one consistent copy of the workspace database (which `verify --store` accepts);
+    /// a workspace in PostgreSQL is copied into a new SQLite file.
     Backup(BackupArgs),
+    /// The store itself: copy a workspace from one backend to another.
+    Store(StoreArgs),
     /// Design status of controls (implemented, partially_implemented, planned,
     /// not_implemented, not_applicable) with owner and rationale, and roadmap pins.
     Status(StatusArgs),
@@ -331,6 +335,31 @@ pub struct BackupArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    #[command(subcommand)]
+    pub command: StoreCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy everything in a workspace's store (estate, change log, engagements, statuses,
+    /// catalog imports, ledger) into another, new or empty one: the ledger is verified before
+    /// and after, against the keys, blobs and checkpoint in the workspace directory.
+    Migrate {
+        /// The store to copy, e.g. sqlite:.fieldproof/fieldproof.db.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The store to copy into, e.g. postgres://fp@db/fieldproof?workspace=acme; anything
+        /// but a new or empty workspace is refused.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ use fieldproof_app::clock::FixedClock;
 use fieldproof_app::contract;
 use fieldproof_app::evidence::{AddContent, AddRequest, VerifyRequest};
 use fieldproof_app::scope::{BoundaryFormat, EstateSource};
+use fieldproof_app::workspace::StoreUrl;
 use fieldproof_app::{count, App, Config};
 use fieldproof_catalog::views::CatalogShow;
 use fieldproof_core::engagement::EngagementRequest;
@@ -61,7 +62,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             .build()
     }
     .context("cannot start the async runtime")?;
-    runtime.block_on(dispatch(&app, cli.command))
+    runtime.block_on(dispatch(&app, cli.store.as_deref(), cli.command))
 }
 
 fn threshold(findings: &[fieldproof_core::Finding], fail_on: Option<Severity>) -> Outcome {
@@ -72,7 +73,7 @@ fn threshold(findings: &[fieldproof_core::Finding], fail_on: Option<Severity>) -
     }
 }
 
-async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
+async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Outcome> {
     match command {
         Command::Assess(args) => assess(app, &args).await,
         Command::Init(args) => {
@@ -284,20 +285,29 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Serve(args) => {
-            let server =
-                web_server(&args.data.data, args.secure_cookies, args.max_upload_mb).await?;
+            let server = web_server(
+                &args.data.data,
+                store,
+                args.secure_cookies,
+                args.max_upload_mb,
+            )
+            .await?;
             eprintln!(
-                "fieldproof serving {} on http://{} (data {}); stop with Ctrl-C",
+                "fieldproof serving {} on http://{} (data {}{}); stop with Ctrl-C",
                 env!("CARGO_PKG_VERSION"),
                 args.bind,
-                args.data.data.display()
+                args.data.data.display(),
+                store
+                    .and_then(|url| StoreUrl::parse(url, &args.data.data).ok())
+                    .map(|url| format!(", stores in {}", url.display()))
+                    .unwrap_or_default()
             );
             fieldproof_web::serve(server, &args.bind).await?;
             Ok(Outcome::Ok)
         }
         Command::Org(args) => {
             let crate::cli::OrgCommand::Add { id, name, data } = &args.command;
-            let server = web_server(&data.data, false, 1).await?;
+            let server = web_server(&data.data, store, false, 1).await?;
             let dir = server.add_organisation(id, name).await?;
             output::print(&format!(
                 "Added organisation {id}: its workspace, ledger and signing key are in {}.\nNext: fieldproof user add --data {} --email you@example.com --org {id} --role owner\n",
@@ -314,7 +324,7 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
                 engagement,
                 data,
             } = &args.command;
-            let server = web_server(&data.data, false, 1).await?;
+            let server = web_server(&data.data, store, false, 1).await?;
             let role = fieldproof_web::accounts::Role::parse(role)?;
             let password = std::env::var("FIELDPROOF_PASSWORD").ok();
             let created = server
@@ -340,7 +350,7 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
                 name,
                 data,
             } = &args.command;
-            let server = web_server(&data.data, false, 1).await?;
+            let server = web_server(&data.data, store, false, 1).await?;
             let role = fieldproof_web::accounts::Role::parse(role)?;
             let token = server
                 .accounts()
@@ -397,6 +407,42 @@ async fn dispatch(app: &App, command: Command) -> Result<Outcome> {
         Command::Sample(args) => crate::analytics::sample(app, &args).await,
         #[cfg(feature = "analytics")]
         Command::Generate(args) => crate::analytics::generate(app, &args).await,
+        Command::Store(args) => {
+            let crate::cli::StoreCommand::Migrate { from, to, format } = &args.command;
+            let r = app.migrate_store(from, to).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => {
+                    let c = &r.copied;
+                    output::print(&format!(
+                        "Copied the workspace from {} to {}: {}, {}, {}, {}, {}, {}.
+The ledger verified before ({} entries) and after the copy ({} entries){}.
+Use the copy with {}.
+",
+                        r.from,
+                        r.to,
+                        count(c.components, "component", "components"),
+                        count(c.change_sets, "change set", "change sets"),
+                        count(c.engagements, "engagement", "engagements"),
+                        count(
+                            c.control_statuses,
+                            "control status or pin",
+                            "control statuses and pins"
+                        ),
+                        count(c.catalogs, "imported catalog", "imported catalogs"),
+                        count(c.ledger_entries, "ledger entry", "ledger entries"),
+                        r.verified_before,
+                        r.verified_after,
+                        r.head
+                            .as_ref()
+                            .map(|h| format!("; head {}:{}", h.seq, h.hash))
+                            .unwrap_or_default(),
+                        r.use_with
+                    ))?
+                }
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Backup(args) => {
             let r = app.backup(&args.output).await?;
             match args.format {
@@ -499,11 +545,13 @@ async fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
 
 async fn web_server(
     data: &Path,
+    store: Option<&str>,
     secure_cookies: bool,
     max_upload_mb: usize,
 ) -> Result<std::sync::Arc<fieldproof_web::Server>> {
     Ok(fieldproof_web::Server::open(fieldproof_web::ServerConfig {
         data: data.to_path_buf(),
+        store: store.map(str::to_string),
         secure_cookies,
         max_upload_bytes: max_upload_mb.saturating_mul(1024 * 1024),
     })

@@ -915,6 +915,8 @@ mod evidence;
 #[path = "cli/legacy.rs"]
 mod legacy;
 #[cfg(feature = "analytics")]
+#[path = "cli/postgres.rs"]
+mod postgres;
 #[path = "cli/project.rs"]
 mod project;
 #[path = "cli/readiness.rs"]

@@ -31,11 +31,16 @@ use fieldproof_store::{
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Connection, Executor, PgConnection, PgPool, Postgres, Row, Transaction};
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A boxed `Send` future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The role every statement runs as once the schema is up to date (migration 0002).
 pub const APPLICATION_ROLE: &str = "fieldproof_app";
@@ -190,22 +195,31 @@ fn encode<T: serde::Serialize>(value: &T) -> String {
 /// Brings the schema up to date, as the URL's account (the schema owner). Concurrent servers
 /// are serialised by the migrator's advisory lock.
 async fn migrate(url: &PgUrl) -> Result<(), StoreError> {
-    let mut conn = PgConnection::connect_with(&url.options)
+    // One direct connection first: a pool retries until its timeout and then reports only
+    // that it timed out, while this says why (refused, unknown database, bad password).
+    let probe = PgConnection::connect_with(&url.options)
         .await
         .map_err(|e| StoreError::Backend {
             context: "connecting to PostgreSQL",
             message: format!("{}: {e}", url.display),
         })?;
-    let result = MIGRATOR
-        .run(&mut conn)
+    let _ = probe.close().await;
+    let owner = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(url.options.clone())
         .await
         .map_err(|e| StoreError::Backend {
-            context: "upgrading the PostgreSQL schema",
-            message: format!(
-                "{e} (the account in the URL must own the schema; to create the role {APPLICATION_ROLE} it needs CREATEROLE, see docs/postgres.md)"
-            ),
-        });
-    let _ = conn.close().await;
+            context: "connecting to PostgreSQL",
+            message: format!("{}: {e}", url.display),
+        })?;
+    let result = MIGRATOR.run(&owner).await.map_err(|e| StoreError::Backend {
+        context: "upgrading the PostgreSQL schema",
+        message: format!(
+            "{e} (the account in the URL must own the schema; to create the role {APPLICATION_ROLE} it needs CREATEROLE, see docs/postgres.md)"
+        ),
+    });
+    owner.close().await;
     result
 }
 
@@ -241,42 +255,66 @@ impl PgStore {
     }
 
     /// Creates workspace `url.workspace` in the database, recording who created it and when.
-    pub async fn create(url: &PgUrl, at: &str, actor: &str) -> Result<PgStore, StoreError> {
-        let store = PgStore::connect(url).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO workspaces (workspace, created_at, created_by) VALUES ($1, $2, $3) ON CONFLICT (workspace) DO NOTHING",
-        )
-        .bind(&store.workspace)
-        .bind(at)
-        .bind(actor)
-        .execute(&store.pool)
-        .await
-        .map_err(backend("recording the new workspace"))?;
-        if inserted.rows_affected() == 0 {
-            store.pool.close().await;
-            return Err(StoreError::AlreadyInitialised {
-                location: url.display.clone(),
-            });
-        }
-        Ok(store)
+    pub fn create<'a>(
+        url: &'a PgUrl,
+        at: &'a str,
+        actor: &'a str,
+    ) -> BoxFuture<'a, Result<PgStore, StoreError>> {
+        Box::pin(async move {
+            let store = PgStore::connect(url).await?;
+            let inserted = sqlx::query(
+                "INSERT INTO workspaces (workspace, created_at, created_by) VALUES ($1, $2, $3) ON CONFLICT (workspace) DO NOTHING",
+            )
+            .bind(&store.workspace)
+            .bind(at)
+            .bind(actor)
+            .execute(&mut *store.connection("recording the new workspace").await?)
+            .await
+            .map_err(backend("recording the new workspace"))?;
+            if inserted.rows_affected() == 0 {
+                store.pool.close().await;
+                return Err(StoreError::AlreadyInitialised {
+                    location: url.display.clone(),
+                });
+            }
+            Ok(store)
+        })
     }
 
     /// Opens workspace `url.workspace`, which must exist, migrating the schema first.
-    pub async fn open(url: &PgUrl) -> Result<PgStore, StoreError> {
-        let store = PgStore::connect(url).await?;
-        let exists: Option<String> =
-            sqlx::query_scalar("SELECT workspace FROM workspaces WHERE workspace = $1")
-                .bind(&store.workspace)
-                .fetch_optional(&store.pool)
+    ///
+    /// (Boxed as `Send` where the lifetimes are concrete: web handlers that open a store must
+    /// be `Send`, and rustc does not always prove sqlx's futures so from another crate.)
+    pub fn open(url: &PgUrl) -> BoxFuture<'_, Result<PgStore, StoreError>> {
+        Box::pin(async move {
+            let store = PgStore::connect(url).await?;
+            let exists = store.workspace_exists().await?;
+            if !exists {
+                store.pool.close().await;
+                return Err(StoreError::NotInitialised {
+                    location: url.display.clone(),
+                });
+            }
+            Ok(store)
+        })
+    }
+
+    async fn connection(
+        &self,
+        context: &'static str,
+    ) -> Result<sqlx::pool::PoolConnection<Postgres>, StoreError> {
+        self.pool.acquire().await.map_err(backend(context))
+    }
+
+    async fn workspace_exists(&self) -> Result<bool, StoreError> {
+        let mut conn = self.connection("opening the workspace").await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT indexed_seq FROM workspaces WHERE workspace = $1")
+                .bind(&self.workspace)
+                .fetch_optional(&mut *conn)
                 .await
                 .map_err(backend("opening the workspace"))?;
-        if exists.is_none() {
-            store.pool.close().await;
-            return Err(StoreError::NotInitialised {
-                location: url.display.clone(),
-            });
-        }
-        Ok(store)
+        Ok(found.is_some())
     }
 
     /// The workspace key.

@@ -32,6 +32,9 @@ use std::sync::Arc;
 pub struct ServerConfig {
     /// The data directory: `server.db` and `orgs/ORG/`.
     pub data: PathBuf,
+    /// A PostgreSQL database for the organisations' stores (`postgres://.../DATABASE`, one
+    /// workspace per organisation); none: each organisation's SQLite file under `orgs/ORG/`.
+    pub store: Option<String>,
     /// Whether the server is reached over TLS (a proxy in front): cookies get `Secure`.
     pub secure_cookies: bool,
     /// The largest request body accepted (uploads), in bytes.
@@ -303,6 +306,22 @@ impl Server {
         // Absolute, so that every organisation's workspace resolves the same from anywhere.
         config.data = std::path::absolute(&config.data)
             .map_err(|e| AccountError::Input(format!("{}: {e}", config.data.display())))?;
+        if let Some(url) = &config.store {
+            let parsed = fieldproof_app::workspace::StoreUrl::parse(url, &config.data)
+                .map_err(|e| AccountError::Input(e.to_string()))?;
+            let fieldproof_app::workspace::StoreUrl::Postgres(_) = parsed else {
+                return Err(AccountError::Input(format!(
+                    "--store {}: a server keeps its organisations either in their own SQLite files (leave --store out) or in one PostgreSQL database (postgres://USER:PASSWORD@HOST/DATABASE)",
+                    parsed.display()
+                )));
+            };
+            if url.contains("workspace=") {
+                return Err(AccountError::Input(format!(
+                    "--store {}: name the database only; each organisation is a workspace in it, keyed by its id",
+                    parsed.display()
+                )));
+            }
+        }
         let accounts = Accounts::open(&config.data).await?;
         let server = Server {
             config,
@@ -320,7 +339,12 @@ impl Server {
     async fn open_store(&self, org: &str) -> Result<(), AccountError> {
         use fieldproof_app::workspace::{StoreUrl, DATABASE_FILE, WORKSPACE_DIR};
         let dir = self.org_dir(org).join(WORKSPACE_DIR);
-        let url = StoreUrl::Sqlite(dir.join(DATABASE_FILE));
+        let url = match self.store_url(org) {
+            Some(url) => {
+                StoreUrl::parse(&url, &dir).map_err(|e| AccountError::Input(e.to_string()))?
+            }
+            None => StoreUrl::Sqlite(dir.join(DATABASE_FILE)),
+        };
         match fieldproof_app::workspace::open_store(&url).await {
             Ok(store) => {
                 self.stores
@@ -330,8 +354,8 @@ impl Server {
                 Ok(())
             }
             Err(e) => Err(AccountError::Input(format!(
-                "organisation {org}: its workspace {} cannot be opened: {e}",
-                dir.display()
+                "organisation {org}: its store {} cannot be opened: {e} (a server started with --store postgres://... must always be started with it, and one without it never)",
+                url.display()
             ))),
         }
     }
@@ -448,6 +472,15 @@ impl Server {
         self.config.data.join("orgs").join(org)
     }
 
+    /// The store URL of an organisation's workspace in the server's PostgreSQL database, if
+    /// it has one.
+    fn store_url(&self, org: &str) -> Option<String> {
+        self.config.store.as_ref().map(|url| {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}workspace={org}")
+        })
+    }
+
     /// The application over organisation `org`'s workspace, acting as `actor`.
     pub fn app_for(&self, org: &str, actor: &str) -> App {
         let open_store = self
@@ -459,6 +492,7 @@ impl Server {
         App::new(Config {
             cwd: self.org_dir(org),
             workspace: Some(self.org_dir(org)),
+            store: self.store_url(org),
             actor: Some(actor.to_string()),
             open_store,
             ..Config::default()

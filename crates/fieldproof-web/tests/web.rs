@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use fieldproof_app::evidence::VerifyRequest;
 use fieldproof_core::engagement::EngagementRequest;
+use fieldproof_store_postgres::testing::TestCluster;
 use fieldproof_web::accounts::Role;
 use fieldproof_web::{router, Server, ServerConfig};
 use http_body_util::BodyExt;
@@ -33,10 +34,28 @@ struct Fixture {
     server: Arc<Server>,
 }
 
+/// Where the organisations' stores are.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    /// One SQLite file per organisation (the default).
+    Sqlite,
+    /// One PostgreSQL database, a workspace per organisation (a throw-away cluster).
+    Postgres,
+}
+
 async fn fixture(max_upload_bytes: usize) -> Fixture {
+    fixture_on(Backend::Sqlite, max_upload_bytes).await
+}
+
+async fn fixture_on(backend: Backend, max_upload_bytes: usize) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
+    let store = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(TestCluster::shared().database()),
+    };
     let server = Server::open(ServerConfig {
         data: dir.path().join("data"),
+        store,
         secure_cookies: false,
         max_upload_bytes,
     })
@@ -275,7 +294,16 @@ async fn sign_in_throttling_and_security_headers() {
 
 #[tokio::test]
 async fn every_route_of_another_organisation_is_404() {
-    let f = fixture(1 << 20).await;
+    every_route_of_another_organisation_is_404_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_of_another_organisation_is_404_on_postgres() {
+    every_route_of_another_organisation_is_404_on(Backend::Postgres).await;
+}
+
+async fn every_route_of_another_organisation_is_404_on(backend: Backend) {
+    let f = fixture_on(backend, 1 << 20).await;
     let s = &f.server;
     let (globex, _) = sign_in(s, "owner@globex.test").await;
     let (acme, _) = sign_in(s, "owner@acme.test").await;
@@ -380,7 +408,16 @@ async fn an_editor_sets_a_status_with_csrf_and_roles_limit_writes() {
 
 #[tokio::test]
 async fn uploaded_evidence_changes_freshness_and_bad_uploads_store_nothing() {
-    let f = fixture(1 << 20).await;
+    uploaded_evidence_changes_freshness_and_bad_uploads_store_nothing_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploaded_evidence_changes_freshness_and_bad_uploads_store_nothing_on_postgres() {
+    uploaded_evidence_changes_freshness_and_bad_uploads_store_nothing_on(Backend::Postgres).await;
+}
+
+async fn uploaded_evidence_changes_freshness_and_bad_uploads_store_nothing_on(backend: Backend) {
+    let f = fixture_on(backend, 1 << 20).await;
     let s = &f.server;
     let (contrib, csrf) = sign_in(s, "contrib@acme.test").await;
     let covered = || async {
@@ -508,7 +545,16 @@ async fn uploaded_evidence_changes_freshness_and_bad_uploads_store_nothing() {
 
 #[tokio::test]
 async fn an_auditor_sees_one_engagement_and_the_downloaded_pack_verifies() {
-    let f = fixture(1 << 20).await;
+    an_auditor_sees_one_engagement_and_the_downloaded_pack_verifies_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_sees_one_engagement_and_the_downloaded_pack_verifies_on_postgres() {
+    an_auditor_sees_one_engagement_and_the_downloaded_pack_verifies_on(Backend::Postgres).await;
+}
+
+async fn an_auditor_sees_one_engagement_and_the_downloaded_pack_verifies_on(backend: Backend) {
+    let f = fixture_on(backend, 1 << 20).await;
     let s = &f.server;
     let (auditor, _) = sign_in(s, "auditor@acme.test").await;
     assert_eq!(
@@ -1060,7 +1106,16 @@ async fn an_estate_upload_is_previewed_then_applied_and_bad_files_change_nothing
 
 #[tokio::test]
 async fn the_ledger_page_retiring_evidence_and_map_in_the_catalog() {
-    let f = fixture(1 << 20).await;
+    the_ledger_page_retiring_evidence_and_map_in_the_catalog_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_page_retiring_evidence_and_map_in_the_catalog_on_postgres() {
+    the_ledger_page_retiring_evidence_and_map_in_the_catalog_on(Backend::Postgres).await;
+}
+
+async fn the_ledger_page_retiring_evidence_and_map_in_the_catalog_on(backend: Backend) {
+    let f = fixture_on(backend, 1 << 20).await;
     let s = &f.server;
     let (owner, csrf) = sign_in(s, "owner@acme.test").await;
     let added = send(

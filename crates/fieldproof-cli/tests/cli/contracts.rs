@@ -428,6 +428,25 @@ fn every_json_output_validates_against_its_published_schema() {
         &["catalog", "import-oscal", &oscal, "--format", "json"],
         &mut seen,
     );
+    let postgres = format!(
+        "{}?workspace=contracts",
+        fieldproof_store_postgres::testing::TestCluster::shared().database()
+    );
+    check(
+        d,
+        "store-migrate",
+        &[
+            "store",
+            "migrate",
+            "--from",
+            "sqlite:.fieldproof/fieldproof.db",
+            "--to",
+            &postgres,
+            "--format",
+            "json",
+        ],
+        &mut seen,
+    );
 
     let published: BTreeSet<String> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schemas"))
