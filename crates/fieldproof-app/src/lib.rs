@@ -80,7 +80,8 @@ pub struct Config {
     pub cwd: PathBuf,
     /// The workspace directory (holding `.fieldproof/`), when given.
     pub workspace: Option<PathBuf>,
-    /// The store URL (`sqlite:PATH`); default: the workspace's SQLite file.
+    /// The store URL (`sqlite:PATH`, `postgres://...?workspace=NAME`); default: the workspace's
+    /// SQLite file.
     pub store: Option<String>,
     /// Who acts; default: the operating system account name.
     pub actor: Option<String>,

@@ -81,8 +81,13 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             match args.format {
                 SummaryFormat::Json => output::json(&r)?,
                 SummaryFormat::Text => output::print(&format!(
-                    "Created a fieldproof workspace at {}\nEvidence ledger started (entry {}); signing key {} ({}), public key fingerprint {}\nGive that fingerprint to your auditor out of band: they pin it with `fieldproof verify PACK --fingerprint {}`.\nNext: fieldproof apply ESTATE.yaml (run from {} or pass --workspace)\n",
+                    "Created a fieldproof workspace at {}{}\nEvidence ledger started (entry {}); signing key {} ({}), public key fingerprint {}\nGive that fingerprint to your auditor out of band: they pin it with `fieldproof verify PACK --fingerprint {}`.\nNext: fieldproof apply ESTATE.yaml (run from {} or pass --workspace)\n",
                     r.workspace,
+                    if r.store.starts_with("sqlite:") {
+                        String::new()
+                    } else {
+                        format!(" (store {})", r.store)
+                    },
                     r.genesis_entry,
                     r.secret_key,
                     if r.key_protected { "owner-only, encrypted under $FIELDPROOF_KEY_PASSPHRASE" } else { "owner-only" },

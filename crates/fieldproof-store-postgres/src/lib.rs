@@ -45,6 +45,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The role every statement runs as once the schema is up to date (migration 0002).
 pub const APPLICATION_ROLE: &str = "fieldproof_app";
 
+/// The most connections one store opens unless the URL says `pool_max=N`: a server keeps a
+/// store per organisation, and PostgreSQL allows 100 connections by default.
+pub const DEFAULT_POOL_MAX: u32 = 4;
+
 /// The workspace a URL without `workspace=` names.
 pub const DEFAULT_WORKSPACE: &str = "default";
 
@@ -56,6 +60,9 @@ pub struct PgUrl {
     pub workspace: String,
     /// The URL without its password, for messages.
     pub display: String,
+    /// The most connections the store's pool opens (`pool_max=N`, default
+    /// [`DEFAULT_POOL_MAX`]).
+    pub pool_max: u32,
 }
 
 impl std::fmt::Debug for PgUrl {
@@ -93,10 +100,16 @@ impl PgUrl {
         }
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut workspace = DEFAULT_WORKSPACE.to_string();
+        let mut pool_max = DEFAULT_POOL_MAX;
         let mut rest = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("workspace", value)) => workspace = value.to_string(),
+                Some(("pool_max", value)) => {
+                    pool_max = value.parse().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+                        bad(format!("pool_max={value}: give the most connections the store may open, 1 to 1000"))
+                    })?
+                }
                 _ => rest.push(pair),
             }
         }
@@ -122,6 +135,7 @@ impl PgUrl {
             options,
             workspace,
             display,
+            pool_max,
         })
     }
 
@@ -138,6 +152,7 @@ impl PgUrl {
             options: self.options.clone(),
             workspace: workspace.to_string(),
             display: format!("{base}?workspace={workspace}"),
+            pool_max: self.pool_max,
         })
     }
 }
@@ -226,9 +241,9 @@ async fn migrate(url: &PgUrl) -> Result<(), StoreError> {
 /// A pool whose connections act as [`APPLICATION_ROLE`].
 async fn pool(url: &PgUrl) -> Result<PgPool, StoreError> {
     PgPoolOptions::new()
-        .max_connections(8)
+        .max_connections(url.pool_max)
         .acquire_timeout(Duration::from_secs(30))
-        .idle_timeout(Duration::from_secs(300))
+        .idle_timeout(Duration::from_secs(60))
         .after_connect(|conn, _| {
             Box::pin(async move {
                 conn.execute(format!("SET ROLE {APPLICATION_ROLE}").as_str())
@@ -1419,7 +1434,12 @@ mod tests {
             "postgres://fp:s3cret@db.example:5433/fieldproof?workspace=acme&sslmode=disable",
         )
         .expect("valid");
-        assert_eq!(url.workspace, "acme");
+        assert_eq!(
+            (url.workspace.as_str(), url.pool_max),
+            ("acme", DEFAULT_POOL_MAX)
+        );
+        let sized = PgUrl::parse("postgres://h/db?pool_max=16").expect("valid");
+        assert_eq!(sized.pool_max, 16);
         assert_eq!(
             url.display,
             "postgres://fp:***@db.example:5433/fieldproof?workspace=acme"
@@ -1433,6 +1453,7 @@ mod tests {
             "postgres://h/db?workspace=",
             "postgres://h/db?workspace=../x",
             "postgres://h/db?workspace=Acme",
+            "postgres://h/db?pool_max=0",
             "mysql://h/db",
         ] {
             assert!(PgUrl::parse(bad).is_err(), "{bad}");

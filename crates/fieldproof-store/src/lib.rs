@@ -1,4 +1,4 @@
-//! The storage traits of fieldproof. Every backend (SQLite now, PostgreSQL later) implements one
+//! The storage traits of fieldproof. Every backend (SQLite, PostgreSQL) implements one
 //! narrow trait per aggregate — workspace, estate, change log, catalogs, engagements, ledger —
 //! and passes the same story test (module `story`, feature `story`); the application layer
 //! only sees the traits.

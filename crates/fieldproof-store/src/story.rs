@@ -2,7 +2,7 @@
 //! the change log, catalog imports, engagements, and the ledger (duplicates, supersede and
 //! retire checks inside the append, one winner for concurrent retires, no gaps under concurrent
 //! appends, paging, the index). Backends call [`run`] from their own tests (feature `story`), and
-//! the application layer runs it against any store URL, so SQLite today and PostgreSQL later are
+//! the application layer runs it against any store URL, so SQLite and PostgreSQL are
 //! held to the same behaviour.
 
 use crate::{
