@@ -1,17 +1,24 @@
 //! The server's accounts: organisations, users with argon2id password hashes, roles per
 //! organisation (an auditor's limited to one engagement), sessions with their CSRF token, API
-//! tokens and failed logins, in the SQLite file `DATA/server.db`. Secrets (session cookies,
-//! API tokens) are stored only as their SHA-256.
+//! tokens, failed logins and the auditor's request reviews, in the SQLite file
+//! `DATA/server.db`, or, for a server on PostgreSQL, in the schema `fieldproof_server` of the
+//! same database as the organisations' stores. Secrets (session cookies, API tokens) are stored
+//! only as their SHA-256.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor, Row};
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");
+
+/// The PostgreSQL schema that holds the accounts (the stores' tables are in `public`).
+pub const POSTGRES_SCHEMA: &str = "fieldproof_server";
 
 /// How long a session lasts without a new login.
 pub const SESSION_HOURS: i64 = 12;
@@ -160,37 +167,116 @@ pub fn check_org_id(id: &str) -> Result<(), AccountError> {
 /// The accounts database.
 #[derive(Debug, Clone)]
 pub struct Accounts {
-    pool: SqlitePool,
+    pool: AnyPool,
+    postgres: bool,
+}
+
+/// `url` without fieldproof's own query parameters (`workspace`, `pool_max`).
+fn driver_url(url: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("workspace=") && !p.starts_with("pool_max="))
+        .collect();
+    if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    }
 }
 
 impl Accounts {
-    /// Opens (creating and migrating) `DATA/server.db`.
-    pub async fn open(data: &Path) -> Result<Accounts, AccountError> {
+    /// Opens (creating and migrating) `DATA/server.db`, or, given a PostgreSQL URL
+    /// (`postgres://.../DATABASE`), the schema [`POSTGRES_SCHEMA`] in that database.
+    pub async fn open(data: &Path, postgres: Option<&str>) -> Result<Accounts, AccountError> {
         std::fs::create_dir_all(data).map_err(|e| {
             AccountError::Input(format!(
                 "{}: cannot create the data directory: {e}",
                 data.display()
             ))
         })?;
-        let options = SqliteConnectOptions::new()
-            .filename(data.join("server.db"))
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
+        sqlx::any::install_default_drivers();
+        let options = AnyPoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
-            .await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Accounts { pool })
+            .acquire_timeout(Duration::from_secs(30));
+        let accounts = match postgres {
+            Some(url) => {
+                let url = driver_url(url);
+                // The schema first, on a connection of its own: the pool's connections put it
+                // first on their search path, where the migrator keeps its own table too.
+                let setup = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&url)
+                    .await?;
+                setup
+                    .execute(format!("CREATE SCHEMA IF NOT EXISTS {POSTGRES_SCHEMA}").as_str())
+                    .await?;
+                setup.close().await;
+                let pool = options
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(format!("SET search_path TO {POSTGRES_SCHEMA}").as_str())
+                                .await
+                                .map(|_| ())
+                        })
+                    })
+                    .connect(&url)
+                    .await?;
+                POSTGRES_MIGRATOR.run(&pool).await?;
+                Accounts {
+                    pool,
+                    postgres: true,
+                }
+            }
+            None => {
+                let path = data.join("server.db");
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                let pool = options
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL;",
+                            )
+                            .await
+                            .map(|_| ())
+                        })
+                    })
+                    .connect(&url)
+                    .await?;
+                MIGRATOR.run(&pool).await?;
+                Accounts {
+                    pool,
+                    postgres: false,
+                }
+            }
+        };
+        Ok(accounts)
+    }
+
+    /// `sql` with its `?` placeholders numbered (`$1`, `$2`, ...) for PostgreSQL.
+    fn sql(&self, sql: &'static str) -> Cow<'static, str> {
+        if !self.postgres {
+            return Cow::Borrowed(sql);
+        }
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut n = 0;
+        for c in sql.chars() {
+            if c == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        Cow::Owned(out)
     }
 
     /// Adds an organisation.
     pub async fn add_organisation(&self, id: &str, name: &str) -> Result<(), AccountError> {
         check_org_id(id)?;
         let done = sqlx::query(
-            "INSERT OR IGNORE INTO organisations (id, name, created_at) VALUES (?, ?, ?)",
+            &self.sql("INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"),
         )
         .bind(id)
         .bind(if name.trim().is_empty() {
@@ -211,21 +297,25 @@ impl Accounts {
 
     /// Every organisation's id.
     pub async fn organisations(&self) -> Result<Vec<String>, AccountError> {
-        Ok(sqlx::query("SELECT id FROM organisations ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|r| r.get(0))
-            .collect())
+        Ok(
+            sqlx::query(&self.sql("SELECT id FROM organisations ORDER BY id"))
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|r| r.get(0))
+                .collect(),
+        )
     }
 
     /// Whether an organisation exists.
     pub async fn organisation_exists(&self, id: &str) -> Result<bool, AccountError> {
-        Ok(sqlx::query("SELECT 1 FROM organisations WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some())
+        Ok(
+            sqlx::query(&self.sql("SELECT 1 FROM organisations WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        )
     }
 
     /// Adds a user (or gives an existing user a role) in an organisation. The password is
@@ -254,7 +344,7 @@ impl Accounts {
                 "no organisation '{organisation}'; add it with `fieldproof org add {organisation}`"
             )));
         }
-        let existing = sqlx::query("SELECT id FROM users WHERE email = ?")
+        let existing = sqlx::query(&self.sql("SELECT id FROM users WHERE email = ?"))
             .bind(&email)
             .fetch_optional(&self.pool)
             .await?;
@@ -274,7 +364,7 @@ impl Accounts {
                     .map_err(|e| AccountError::Input(e.to_string()))?
                     .to_string();
                 let row = sqlx::query(
-                    "INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
+                    &self.sql("INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?) RETURNING id"),
                 )
                 .bind(&email)
                 .bind(hash)
@@ -285,8 +375,8 @@ impl Accounts {
             }
         };
         sqlx::query(
-            "INSERT INTO memberships (user_id, organisation, role, engagement) VALUES (?, ?, ?, ?)
-             ON CONFLICT (user_id, organisation) DO UPDATE SET role = excluded.role, engagement = excluded.engagement",
+            &self.sql("INSERT INTO memberships (user_id, organisation, role, engagement) VALUES (?, ?, ?, ?)
+             ON CONFLICT (user_id, organisation) DO UPDATE SET role = excluded.role, engagement = excluded.engagement"),
         )
         .bind(user_id)
         .bind(organisation)
@@ -302,17 +392,18 @@ impl Accounts {
     pub async fn login(&self, email: &str, password: &str) -> Result<LoginOutcome, AccountError> {
         let email = email.trim().to_lowercase();
         let since = stamp(now() - time::Duration::minutes(THROTTLE_MINUTES));
-        let failures: i64 =
-            sqlx::query("SELECT COUNT(*) FROM login_failures WHERE email = ? AND at > ?")
-                .bind(&email)
-                .bind(&since)
-                .fetch_one(&self.pool)
-                .await?
-                .get(0);
+        let failures: i64 = sqlx::query(
+            &self.sql("SELECT COUNT(*) FROM login_failures WHERE email = ? AND at > ?"),
+        )
+        .bind(&email)
+        .bind(&since)
+        .fetch_one(&self.pool)
+        .await?
+        .get(0);
         if failures >= THROTTLE_FAILURES {
             return Ok(LoginOutcome::Throttled);
         }
-        let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = ?")
+        let row = sqlx::query(&self.sql("SELECT id, password_hash FROM users WHERE email = ?"))
             .bind(&email)
             .fetch_optional(&self.pool)
             .await?;
@@ -330,22 +421,22 @@ impl Accounts {
             })
             .unwrap_or(false);
         let Some(user_id) = user_id.filter(|_| ok) else {
-            sqlx::query("INSERT INTO login_failures (email, at) VALUES (?, ?)")
+            sqlx::query(&self.sql("INSERT INTO login_failures (email, at) VALUES (?, ?)"))
                 .bind(&email)
                 .bind(stamp(now()))
                 .execute(&self.pool)
                 .await?;
             return Ok(LoginOutcome::Refused);
         };
-        sqlx::query("DELETE FROM login_failures WHERE email = ?")
+        sqlx::query(&self.sql("DELETE FROM login_failures WHERE email = ?"))
             .bind(&email)
             .execute(&self.pool)
             .await?;
         let token = secret();
         let csrf = secret();
-        sqlx::query(
+        sqlx::query(&self.sql(
             "INSERT INTO sessions (token_sha256, user_id, csrf, expires_at) VALUES (?, ?, ?, ?)",
-        )
+        ))
         .bind(sha256_hex(&token))
         .bind(user_id)
         .bind(&csrf)
@@ -364,10 +455,10 @@ impl Accounts {
 
     /// The session of a cookie secret, if it exists and has not expired.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, AccountError> {
-        let row = sqlx::query(
+        let row = sqlx::query(&self.sql(
             "SELECT s.user_id, u.email, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_sha256 = ? AND s.expires_at > ?",
-        )
+        ))
         .bind(sha256_hex(token))
         .bind(stamp(now()))
         .fetch_optional(&self.pool)
@@ -381,7 +472,7 @@ impl Accounts {
 
     /// Ends a session.
     pub async fn logout(&self, token: &str) -> Result<(), AccountError> {
-        sqlx::query("DELETE FROM sessions WHERE token_sha256 = ?")
+        sqlx::query(&self.sql("DELETE FROM sessions WHERE token_sha256 = ?"))
             .bind(sha256_hex(token))
             .execute(&self.pool)
             .await?;
@@ -391,8 +482,8 @@ impl Accounts {
     /// The organisations a user belongs to, with the role in each.
     pub async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>, AccountError> {
         let rows = sqlx::query(
-            "SELECT m.organisation, o.name, m.role, m.engagement FROM memberships m
-             JOIN organisations o ON o.id = m.organisation WHERE m.user_id = ? ORDER BY m.organisation",
+            &self.sql("SELECT m.organisation, o.name, m.role, m.engagement FROM memberships m
+             JOIN organisations o ON o.id = m.organisation WHERE m.user_id = ? ORDER BY m.organisation"),
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -418,10 +509,10 @@ impl Accounts {
         name: &str,
     ) -> Result<String, AccountError> {
         let email = email.trim().to_lowercase();
-        let row = sqlx::query(
+        let row = sqlx::query(&self.sql(
             "SELECT u.id, m.role FROM users u JOIN memberships m ON m.user_id = u.id
              WHERE u.email = ? AND m.organisation = ?",
-        )
+        ))
         .bind(&email)
         .bind(organisation)
         .fetch_optional(&self.pool)
@@ -439,7 +530,7 @@ impl Accounts {
         }
         let token = format!("fpt_{}", secret());
         sqlx::query(
-            "INSERT INTO api_tokens (token_sha256, user_id, organisation, role, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            &self.sql("INSERT INTO api_tokens (token_sha256, user_id, organisation, role, name, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
         )
         .bind(sha256_hex(&token))
         .bind(row.get::<i64, _>(0))
@@ -455,10 +546,10 @@ impl Accounts {
     /// The user and membership an API token stands for.
     pub async fn token(&self, token: &str) -> Result<Option<(Session, Membership)>, AccountError> {
         let row = sqlx::query(
-            "SELECT t.user_id, u.email, t.organisation, o.name, t.role, m.engagement FROM api_tokens t
+            &self.sql("SELECT t.user_id, u.email, t.organisation, o.name, t.role, m.engagement FROM api_tokens t
              JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = t.organisation
              JOIN memberships m ON m.user_id = t.user_id AND m.organisation = t.organisation
-             WHERE t.token_sha256 = ?",
+             WHERE t.token_sha256 = ?"),
         )
         .bind(sha256_hex(token))
         .fetch_optional(&self.pool)
@@ -515,8 +606,8 @@ impl Accounts {
             )));
         }
         sqlx::query(
-            "INSERT INTO request_reviews (organisation, engagement, control, request, status, by_email, at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            &self.sql("INSERT INTO request_reviews (organisation, engagement, control, request, status, by_email, at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)"),
         )
         .bind(organisation)
         .bind(engagement)
@@ -537,10 +628,10 @@ impl Accounts {
         engagement: &str,
         key: &RequestKey,
     ) -> Result<Vec<(String, String, String)>, AccountError> {
-        Ok(sqlx::query(
+        Ok(sqlx::query(&self.sql(
             "SELECT status, by_email, at FROM request_reviews
              WHERE organisation = ? AND engagement = ? AND control = ? AND request = ? ORDER BY id",
-        )
+        ))
         .bind(organisation)
         .bind(engagement)
         .bind(&key.0)
@@ -568,8 +659,8 @@ impl Accounts {
             ));
         }
         sqlx::query(
-            "INSERT INTO request_comments (organisation, engagement, control, request, author, at, text)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            &self.sql("INSERT INTO request_comments (organisation, engagement, control, request, author, at, text)
+             VALUES (?, ?, ?, ?, ?, ?, ?)"),
         )
         .bind(organisation)
         .bind(engagement)
@@ -591,10 +682,10 @@ impl Accounts {
     ) -> Result<std::collections::BTreeMap<RequestKey, RequestThread>, AccountError> {
         let mut threads: std::collections::BTreeMap<RequestKey, RequestThread> =
             std::collections::BTreeMap::new();
-        for r in sqlx::query(
+        for r in sqlx::query(&self.sql(
             "SELECT control, request, status, by_email, at FROM request_reviews
              WHERE organisation = ? AND engagement = ? ORDER BY id",
-        )
+        ))
         .bind(organisation)
         .bind(engagement)
         .fetch_all(&self.pool)
@@ -604,10 +695,10 @@ impl Accounts {
             t.status = r.get(2);
             t.reviewed = Some((r.get(3), r.get(4)));
         }
-        for r in sqlx::query(
+        for r in sqlx::query(&self.sql(
             "SELECT control, request, author, at, text FROM request_comments
              WHERE organisation = ? AND engagement = ? ORDER BY id",
-        )
+        ))
         .bind(organisation)
         .bind(engagement)
         .fetch_all(&self.pool)

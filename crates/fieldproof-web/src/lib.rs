@@ -2,7 +2,10 @@
 //!
 //! One server holds several organisations (a consultancy serving several clients): each has
 //! its own workspace under `DATA/orgs/ORG/` — estate, engagements, ledger and signing key —
-//! and the accounts (users, roles, sessions, API tokens) are in `DATA/server.db`. Every page
+//! and the accounts (users, roles, sessions, API tokens) are in `DATA/server.db`. A server on
+//! PostgreSQL (`--store postgres://.../DATABASE`) keeps both in that database instead: each
+//! organisation's store is the workspace keyed by its id, the accounts are in the schema
+//! `fieldproof_server`; keys, blobs and checkpoints stay under `DATA/orgs/ORG/`. Every page
 //! and every `/api/v1` route calls the same application-layer use case as the CLI and renders
 //! its typed result; no rule is decided here. A user who is not a member of an organisation
 //! gets 404 for everything under it, exactly as for an organisation that does not exist.
@@ -322,7 +325,7 @@ impl Server {
                 )));
             }
         }
-        let accounts = Accounts::open(&config.data).await?;
+        let accounts = Accounts::open(&config.data, config.store.as_deref()).await?;
         let server = Server {
             config,
             accounts,

@@ -55,7 +55,7 @@ async fn fixture_on(backend: Backend, max_upload_bytes: usize) -> Fixture {
     };
     let server = Server::open(ServerConfig {
         data: dir.path().join("data"),
-        store,
+        store: store.clone(),
         secure_cookies: false,
         max_upload_bytes,
     })
@@ -95,6 +95,22 @@ async fn fixture_on(backend: Backend, max_upload_bytes: usize) -> Fixture {
             .add_member(email, Some(PASSWORD), org, role, engagement)
             .await
             .expect("member");
+    }
+    if let Some(database) = store {
+        // On PostgreSQL the accounts are in the database too, not in DATA/server.db.
+        assert!(!dir.path().join("data/server.db").exists());
+        let name = database.rsplit('/').next().expect("database name");
+        assert_eq!(
+            TestCluster::shared().psql(name, "SELECT count(*) FROM fieldproof_server.users"),
+            "4"
+        );
+        assert_eq!(
+            TestCluster::shared().psql(
+                name,
+                "SELECT string_agg(workspace, ',' ORDER BY workspace) FROM workspaces"
+            ),
+            "acme,globex"
+        );
     }
     Fixture { _dir: dir, server }
 }

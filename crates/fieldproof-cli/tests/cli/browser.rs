@@ -516,7 +516,10 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
         browser.wait_for_text("auditor@acme.test (auditor)");
         browser.open(&format!("{base}/o/acme/evidence"));
         let evidence = browser.source();
-        assert!(evidence.contains("Freshness") && !evidence.contains("Add evidence"));
+        assert!(
+            evidence.contains("Freshness") && !evidence.contains("Add evidence"),
+            "the auditor's evidence page:\n{evidence}"
+        );
         browser.open(&format!(
             "{base}/o/acme/requests/FP-AC-03/access-reviews?engagement=soc2-2026"
         ));
