@@ -8,8 +8,13 @@
 -- docs/postgres.md.
 DO $$
 BEGIN
+    -- Roles belong to the cluster: two databases of one cluster may be migrated at once.
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fieldproof_app') THEN
-        CREATE ROLE fieldproof_app NOLOGIN;
+        BEGIN
+            CREATE ROLE fieldproof_app NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
     END IF;
     IF NOT pg_has_role(current_user, 'fieldproof_app', 'MEMBER') THEN
         EXECUTE format('GRANT fieldproof_app TO %I', current_user);

@@ -231,14 +231,22 @@ impl Accounts {
             None => {
                 let path = data.join("server.db");
                 let url = format!("sqlite://{}?mode=rwc", path.display());
+                // The write-ahead log is a property of the file: set once, on a connection of
+                // its own. (Setting it on every new pool connection fails at once, without
+                // waiting, while another connection writes.)
+                let setup = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&url)
+                    .await?;
+                setup.execute("PRAGMA journal_mode = WAL").await?;
+                setup.close().await;
                 let pool = options
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL;",
-                            )
-                            .await
-                            .map(|_| ())
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 30000")
+                                .await
+                                .map(|_| ())
                         })
                     })
                     .connect(&url)

@@ -34,6 +34,9 @@ fn free_port() -> u16 {
 }
 
 /// One HTTP/1.1 request; returns status and body (chunked bodies decoded).
+/// The evidence page's row of the FP-AM-01 inventory request.
+const INVENTORY_ROW: &str = "<td>FP-AM-01</td><td>inventory</td>";
+
 fn http(
     method: &str,
     port: u16,
@@ -172,11 +175,14 @@ impl Browser {
         );
     }
 
+    /// The page source now. A navigation may still be committing under load (the source is
+    /// then empty): checks wait for their text with [`Browser::wait_for_text`].
     fn source(&self) -> String {
-        self.call("GET", "/source", None)
+        let value = self.call("GET", "/source", None);
+        value
             .as_str()
-            .unwrap_or_default()
-            .to_string()
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("WebDriver's page source is not text: {value}"))
     }
 
     /// The page source once it contains `text` (a click may return before the next page).
@@ -362,7 +368,7 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
                 &format!("127.0.0.1:{web}"),
             ])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(d.join("serve.log")).expect("serve.log"))
             .spawn()
             .expect("fieldproof serve starts"),
     );
@@ -404,10 +410,7 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // Sign in as the compliance lead.
         browser.open(&format!("{base}/o/acme"));
-        assert!(
-            browser.source().contains("Sign in"),
-            "not signed in: the login page"
-        );
+        browser.wait_for_text("Sign in");
         browser.screenshot("01-login");
         browser.type_into("#email", "lead@acme.test");
         browser.type_into("#password", PASSWORD);
@@ -431,19 +434,19 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
             ),
         ] {
             browser.open(&format!("{base}/o/acme/{page}"));
-            assert!(browser.source().contains(expected), "{page}: {expected}");
+            browser.wait_for_text(expected);
             browser.screenshot(shot);
         }
         browser.open(&format!("{base}/o/acme/reports/readiness.html"));
-        assert!(browser.source().contains("How this report will read"));
+        browser.wait_for_text("How this report will read");
         browser.screenshot("09-readiness-report");
 
         // Upload evidence: the FP-AM-01 inventory request gains a covered quarter.
         let covered = |source: &str| -> usize {
             // The row of FP-AM-01 inventory: "N of 4" windows.
             let at = source
-                .find("<td>FP-AM-01</td><td>inventory</td>")
-                .expect("the FP-AM-01 inventory row");
+                .find(INVENTORY_ROW)
+                .unwrap_or_else(|| panic!("no FP-AM-01 inventory row in:\n{source}"));
             let row = &source[at..];
             row.split(" of ")
                 .next()
@@ -452,7 +455,7 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
                 .expect("windows covered")
         };
         browser.open(&format!("{base}/o/acme/evidence"));
-        let before = covered(&browser.source());
+        let before = covered(&browser.wait_for_text(INVENTORY_ROW));
         browser.type_into("#control", "FP-AM-01/inventory");
         browser.type_into("#covers", "2026-04-01..2026-06-30");
         browser.type_into(
@@ -464,7 +467,7 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
         browser.click("form[enctype] button[type=submit]");
         browser.wait_for_text("Evidence added");
         browser.open(&format!("{base}/o/acme/evidence"));
-        let after = covered(&browser.source());
+        let after = covered(&browser.wait_for_text(INVENTORY_ROW));
         assert_eq!(
             after,
             before + 1,
@@ -474,7 +477,7 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
 
         // Another organisation's pages are not found.
         browser.open(&format!("{base}/o/globex"));
-        assert!(browser.source().contains("Not found"));
+        browser.wait_for_text("Not found");
 
         // The pack, downloaded with the browser's session, verifies with the CLI.
         let cookie = browser.session_cookie();
@@ -515,7 +518,7 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
         browser.click("form button[type=submit]");
         browser.wait_for_text("auditor@acme.test (auditor)");
         browser.open(&format!("{base}/o/acme/evidence"));
-        let evidence = browser.source();
+        let evidence = browser.wait_for_text("Freshness");
         assert!(
             evidence.contains("Freshness") && !evidence.contains("Add evidence"),
             "the auditor's evidence page:\n{evidence}"
@@ -563,6 +566,10 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
         None,
     );
     if let Err(panic) = result {
+        eprintln!(
+            "fieldproof serve's log:\n{}",
+            std::fs::read_to_string(d.join("serve.log")).unwrap_or_default()
+        );
         std::panic::resume_unwind(panic);
     }
 }
