@@ -1051,7 +1051,8 @@ pub struct OrgArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
-    /// Add an organisation: its workspace, ledger and signing key under DATA/orgs/ID.
+    /// Add an organisation: its workspace, ledger and signing key under DATA/orgs/ID (a
+    /// workspace already there, e.g. moved to PostgreSQL with `store migrate`, is adopted).
     Add {
         /// Identifier: 2 to 40 lowercase letters, digits and dashes.
         id: String,

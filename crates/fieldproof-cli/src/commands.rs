@@ -313,9 +313,14 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
         Command::Org(args) => {
             let crate::cli::OrgCommand::Add { id, name, data } = &args.command;
             let server = web_server(&data.data, store, false, 1).await?;
-            let dir = server.add_organisation(id, name).await?;
+            let (dir, adopted) = server.add_organisation(id, name).await?;
             output::print(&format!(
-                "Added organisation {id}: its workspace, ledger and signing key are in {}.\nNext: fieldproof user add --data {} --email you@example.com --org {id} --role owner\n",
+                "Added organisation {id}: {} {}.\nNext: fieldproof user add --data {} --email you@example.com --org {id} --role owner\n",
+                if adopted {
+                    "it adopts the workspace already in"
+                } else {
+                    "its workspace, ledger and signing key are in"
+                },
                 dir.display(),
                 data.data.display()
             ))?;

@@ -503,7 +503,16 @@ impl Server {
     }
 
     /// Adds an organisation with its own workspace and signing key.
-    pub async fn add_organisation(&self, id: &str, name: &str) -> Result<PathBuf, WebError> {
+    ///
+    /// When `DATA/orgs/ID/` already holds a workspace (its signing key) whose store opens — a
+    /// workspace moved to the server's PostgreSQL database with `store migrate`, or restored
+    /// from a backup — the organisation adopts it instead. Returns the directory and whether
+    /// it was adopted.
+    pub async fn add_organisation(
+        &self,
+        id: &str,
+        name: &str,
+    ) -> Result<(PathBuf, bool), WebError> {
         accounts::check_org_id(id)?;
         if self.accounts.organisation_exists(id).await? {
             return Err(WebError::bad_request(format!(
@@ -511,10 +520,21 @@ impl Server {
             )));
         }
         let dir = self.org_dir(id);
-        self.app_for(id, "fieldproof-server").init(&dir).await?;
+        let existing = dir
+            .join(fieldproof_app::workspace::WORKSPACE_DIR)
+            .join("keys")
+            .join(fieldproof_evidence::keys::SECRET_FILE)
+            .exists();
+        if existing {
+            self.open_store(id).await?;
+        } else {
+            self.app_for(id, "fieldproof-server").init(&dir).await?;
+        }
         self.accounts.add_organisation(id, name).await?;
-        self.open_store(id).await?;
-        Ok(dir)
+        if !existing {
+            self.open_store(id).await?;
+        }
+        Ok((dir, existing))
     }
 
     /// The signed-in user of a request (session cookie), if any.

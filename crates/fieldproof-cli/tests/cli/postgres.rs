@@ -181,3 +181,94 @@ fn bad_postgres_urls_say_what_is_wrong_and_hide_the_password() {
         .code(2)
         .stderr(predicate::str::contains("both name"));
 }
+
+/// A server moves to PostgreSQL: each organisation's workspace with `store migrate`, then
+/// `org add` with `--store` adopts it (its keys, blobs and checkpoint stay in the data
+/// directory) and the members are added again; the accounts are then in the database.
+#[test]
+fn a_server_organisation_moves_to_postgres_and_is_adopted() {
+    let dir = temp();
+    let d = dir.path();
+    fieldproof(d)
+        .args(["org", "add", "acme", "--data", "data"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "its workspace, ledger and signing key",
+        ));
+    let estate = repo().join("examples/colocation-dc/estate.yaml");
+    fieldproof(d)
+        .args(["--workspace", "data/orgs/acme", "apply"])
+        .arg(&estate)
+        .assert()
+        .success();
+    let db = TestCluster::shared().database();
+    fieldproof(d)
+        .args(["--workspace", "data/orgs/acme", "store", "migrate"])
+        .args(["--from", "sqlite:data/orgs/acme/.fieldproof/fieldproof.db"])
+        .args(["--to", &format!("{db}?workspace=acme")])
+        .assert()
+        .success();
+    fieldproof(d)
+        .args(["--store", &db, "org", "add", "acme", "--data", "data"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("adopts the workspace already in"));
+    fieldproof(d)
+        .args(["--store", &db, "org", "add", "acme", "--data", "data"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exists already"));
+    fieldproof(d)
+        .env("FIELDPROOF_PASSWORD", "a long passphrase 2026")
+        .args(["--store", &db, "user", "add", "--data", "data"])
+        .args([
+            "--email",
+            "lead@acme.test",
+            "--org",
+            "acme",
+            "--role",
+            "owner",
+        ])
+        .assert()
+        .success();
+    fieldproof(d)
+        .args(["--store", &db, "token", "create", "--data", "data"])
+        .args([
+            "--email",
+            "lead@acme.test",
+            "--org",
+            "acme",
+            "--role",
+            "viewer",
+        ])
+        .assert()
+        .success();
+    let name = db.rsplit('/').next().expect("database name");
+    let cluster = TestCluster::shared();
+    assert_eq!(
+        cluster.psql(name, "SELECT count(*) FROM fieldproof_server.api_tokens"),
+        "1"
+    );
+    assert_eq!(
+        cluster.psql(
+            name,
+            "SELECT count(*) FROM components WHERE workspace = 'acme'"
+        ),
+        "15"
+    );
+    // Started without --store, the server would read the SQLite accounts, which know no
+    // lead@acme.test: the PostgreSQL accounts are the ones in use.
+    fieldproof(d)
+        .args(["token", "create", "--data", "data"])
+        .args([
+            "--email",
+            "lead@acme.test",
+            "--org",
+            "acme",
+            "--role",
+            "viewer",
+        ])
+        .assert()
+        .code(2);
+}
