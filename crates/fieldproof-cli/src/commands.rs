@@ -427,7 +427,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                     output::print(&format!(
                         "Copied the workspace from {} to {}: {}, {}, {}, {}, {}, {}.
 The ledger verified before ({} entries) and after the copy ({} entries){}.
-Use the copy with {}.
+From now on use the copy: {}. The old store is left as it was; once the copy grows it no longer matches the workspace's signed checkpoint, so keep it only as an archive.
 ",
                         r.from,
                         r.to,

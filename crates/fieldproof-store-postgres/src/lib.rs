@@ -49,6 +49,10 @@ pub const APPLICATION_ROLE: &str = "fieldproof_app";
 /// store per organisation, and PostgreSQL allows 100 connections by default.
 pub const DEFAULT_POOL_MAX: u32 = 4;
 
+/// Rows per statement when many are written at once (a copy, a large apply): 1,000 rows of at
+/// most 9 columns stay far below PostgreSQL's 65,535 parameters per statement.
+const BATCH_ROWS: usize = 1_000;
+
 /// The workspace a URL without `workspace=` names.
 pub const DEFAULT_WORKSPACE: &str = "default";
 
@@ -478,21 +482,24 @@ async fn insert_changes(
     set: i64,
     rows: &[ChangeRow<'_>],
 ) -> Result<(), sqlx::Error> {
-    for (position, row) in rows.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO changes (workspace, change_set, position, entity, key, action, fields, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(ws)
-        .bind(set)
-        .bind(i32::try_from(position).unwrap_or(i32::MAX))
-        .bind(row.entity)
-        .bind(row.key)
-        .bind(row.action)
-        .bind(&row.fields)
-        .bind(&row.before)
-        .bind(&row.after)
-        .execute(&mut *conn)
-        .await?;
+    for (chunk_index, chunk) in rows.chunks(BATCH_ROWS).enumerate() {
+        let first = chunk_index * BATCH_ROWS;
+        let mut insert = sqlx::QueryBuilder::<Postgres>::new(
+            "INSERT INTO changes (workspace, change_set, position, entity, key, action, fields, before, after) ",
+        );
+        insert.push_values(chunk.iter().enumerate(), |mut values, (i, row)| {
+            values
+                .push_bind(ws)
+                .push_bind(set)
+                .push_bind(i32::try_from(first + i).unwrap_or(i32::MAX))
+                .push_bind(row.entity)
+                .push_bind(row.key)
+                .push_bind(row.action)
+                .push_bind(&row.fields)
+                .push_bind(&row.before)
+                .push_bind(&row.after);
+        });
+        insert.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -698,7 +705,25 @@ impl WorkspaceStore for PgStore {
                 .await
                 .map_err(&write)?;
             for change in diff(&Estate::default(), &snapshot.estate) {
-                write_change(conn, &ws, &change).await.map_err(&write)?;
+                if change.entity != EntityKind::Component {
+                    write_change(conn, &ws, &change).await.map_err(&write)?;
+                }
+            }
+            for chunk in snapshot.estate.components.chunks(BATCH_ROWS) {
+                let mut insert = sqlx::QueryBuilder::<Postgres>::new(
+                    "INSERT INTO components (workspace, id, kind, operated_by, site, zone, declared_scope, body) ",
+                );
+                insert.push_values(chunk, |mut row, c| {
+                    row.push_bind(&ws)
+                        .push_bind(&c.id)
+                        .push_bind(c.kind.as_str())
+                        .push_bind(c.operated_by.as_str())
+                        .push_bind(c.site.as_str())
+                        .push_bind(c.zone.as_str())
+                        .push_bind(c.declared_scope.map(|s| s.as_str()))
+                        .push_bind(encode(c));
+                });
+                insert.build().execute(&mut *conn).await.map_err(&write)?;
             }
             for set in &snapshot.change_log {
                 sqlx::query("INSERT INTO change_sets (workspace, id, at, actor, command, source, source_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -741,8 +766,23 @@ impl WorkspaceStore for PgStore {
             for (engagement, plan) in &snapshot.statuses {
                 insert_plan(conn, &ws, engagement, plan).await.map_err(&write)?;
             }
-            for entry in &snapshot.ledger {
-                insert_entry(conn, &ws, entry).await.map_err(&write)?;
+            // Large workspaces are copied in batches: one statement per row took most of a
+            // migration's time (each is a round trip to the server).
+            for chunk in snapshot.ledger.chunks(BATCH_ROWS) {
+                let mut insert = sqlx::QueryBuilder::<Postgres>::new(
+                    "INSERT INTO ledger (workspace, seq, prev, body, hash, signature, format, body_sha256) ",
+                );
+                insert.push_values(chunk, |mut row, entry| {
+                    row.push_bind(&ws)
+                        .push_bind(entry.seq)
+                        .push_bind(&entry.prev)
+                        .push_bind(encode(&entry.body))
+                        .push_bind(&entry.hash)
+                        .push_bind(&entry.signature)
+                        .push_bind(i32::from(entry.format))
+                        .push_bind(&entry.body_sha256);
+                });
+                insert.build().execute(&mut *conn).await.map_err(&write)?;
             }
             Ok(())
         }
@@ -1205,12 +1245,17 @@ async fn index(
             .await?;
         }
     }
+    Ok(())
+}
+
+/// Records that the index has taken in every entry up to `seq`.
+async fn indexed(conn: &mut PgConnection, ws: &str, seq: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE workspaces SET indexed_seq = $2 WHERE workspace = $1")
         .bind(ws)
         .bind(seq)
         .execute(&mut *conn)
-        .await?;
-    Ok(())
+        .await
+        .map(|_| ())
 }
 
 fn entry_of(row: &PgRow) -> LedgerEntry {
@@ -1287,6 +1332,7 @@ impl LedgerStore for PgStore {
             let entry = seal(seq, &prev);
             insert_entry(conn, ws, &entry).await.map_err(&write)?;
             index(conn, ws, entry.seq, update).await.map_err(&write)?;
+            indexed(conn, ws, entry.seq).await.map_err(&write)?;
             Ok(Appended::Entry(entry))
         }
         .await;
@@ -1414,9 +1460,12 @@ impl LedgerStore for PgStore {
                         ),
                     });
                 }
-                index(conn, ws, *seq, update).await.map_err(&write)?;
+                if !matches!(update, IndexUpdate::None) {
+                    index(conn, ws, *seq, update).await.map_err(&write)?;
+                }
                 expected = *seq;
             }
+            indexed(conn, ws, expected).await.map_err(&write)?;
             Ok(())
         }
         .await;
