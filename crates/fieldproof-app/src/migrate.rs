@@ -72,9 +72,12 @@ impl App {
         // inside its transaction).
         match open_store(&to_url).await {
             Ok(existing) => {
-                let held = Snapshot::of(existing.as_ref()).await;
+                // Everything a store holds came with a change set or a ledger entry: two small
+                // reads tell, without reading a large target whole.
+                let head = existing.head().await;
+                let log = existing.change_log(1).await;
                 existing.close().await;
-                if !held?.is_empty() {
+                if head?.is_some() || !log?.is_empty() {
                     return Err(StoreError::AlreadyInitialised {
                         location: format!(
                             "{} (it holds data already; copy into a new or empty workspace)",

@@ -86,6 +86,62 @@ impl StoreUrl {
     }
 }
 
+/// The PostgreSQL database a server keeps its organisations in: each organisation's store is
+/// the workspace keyed by its id, and the server's accounts are in the same database.
+#[derive(Clone)]
+pub struct ServerDatabase {
+    url: String,
+    display: String,
+}
+
+impl std::fmt::Debug for ServerDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerDatabase")
+            .field("url", &self.display)
+            .finish()
+    }
+}
+
+impl ServerDatabase {
+    /// Parses `--store` of `serve`, `org add`, `user add` and `token create`: a PostgreSQL URL
+    /// naming the database only.
+    pub fn parse(url: &str, cwd: &Path) -> Result<ServerDatabase> {
+        let bad = |display: String, message: &str| {
+            AppError::Input(format!("--store {display}: {message}"))
+        };
+        match StoreUrl::parse(url, cwd)? {
+            StoreUrl::Postgres(_) if !url.contains("workspace=") => Ok(ServerDatabase {
+                url: url.to_string(),
+                display: fieldproof_store_postgres::redact(url),
+            }),
+            StoreUrl::Postgres(parsed) => Err(bad(
+                parsed.display.clone(),
+                "name the database only; each organisation is a workspace in it, keyed by its id",
+            )),
+            other => Err(bad(
+                other.display(),
+                "a server keeps its organisations either in their own SQLite files (leave --store out) or in one PostgreSQL database (postgres://USER:PASSWORD@HOST/DATABASE)",
+            )),
+        }
+    }
+
+    /// The store URL of organisation (workspace) `id`.
+    pub fn workspace_url(&self, id: &str) -> String {
+        let separator = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{separator}workspace={id}", self.url)
+    }
+
+    /// The URL the database driver takes (for the accounts): without fieldproof's parameters.
+    pub fn driver_url(&self) -> String {
+        fieldproof_store_postgres::driver_url(&self.url)
+    }
+
+    /// The URL without its password.
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+}
+
 /// Opens an existing store.
 pub async fn open_store(url: &StoreUrl) -> Result<Arc<dyn Store>> {
     match url {

@@ -15,7 +15,7 @@ use fieldproof_app::clock::FixedClock;
 use fieldproof_app::contract;
 use fieldproof_app::evidence::{AddContent, AddRequest, VerifyRequest};
 use fieldproof_app::scope::{BoundaryFormat, EstateSource};
-use fieldproof_app::workspace::StoreUrl;
+use fieldproof_app::workspace::ServerDatabase;
 use fieldproof_app::{count, App, Config};
 use fieldproof_catalog::views::CatalogShow;
 use fieldproof_core::engagement::EngagementRequest;
@@ -303,8 +303,8 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 args.bind,
                 args.data.data.display(),
                 store
-                    .and_then(|url| StoreUrl::parse(url, &args.data.data).ok())
-                    .map(|url| format!(", stores in {}", url.display()))
+                    .and_then(|url| ServerDatabase::parse(url, &args.data.data).ok())
+                    .map(|db| format!(", stores in {}", db.display()))
                     .unwrap_or_default()
             );
             fieldproof_web::serve(server, &args.bind).await?;

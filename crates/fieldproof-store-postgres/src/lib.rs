@@ -23,6 +23,7 @@ use fieldproof_core::diff::{diff, Action, Change, Entity, EntityKind};
 use fieldproof_core::engagement::Engagement;
 use fieldproof_core::status::{apply_changes, plan_changes, PlanEntity, StatusPlan};
 use fieldproof_core::Estate;
+use fieldproof_store::codec::{decode, encode, ledger_body};
 use fieldproof_store::{
     Append, Appended, ApplyOutcome, BackupInfo, CatalogStore, ChangeLogStore, ChangeMeta,
     ChangeSet, EngagementStore, EstateStore, EvidenceQuery, EvidenceState, IndexUpdate,
@@ -102,19 +103,22 @@ impl PgUrl {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(bad("a PostgreSQL store URL starts with postgres://".into()));
         }
-        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let (base, own, connect) = split_query(url);
         let mut workspace = DEFAULT_WORKSPACE.to_string();
         let mut pool_max = DEFAULT_POOL_MAX;
-        let mut rest = Vec::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            match pair.split_once('=') {
-                Some(("workspace", value)) => workspace = value.to_string(),
-                Some(("pool_max", value)) => {
-                    pool_max = value.parse().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
-                        bad(format!("pool_max={value}: give the most connections the store may open, 1 to 1000"))
-                    })?
-                }
-                _ => rest.push(pair),
+        for (name, value) in own {
+            if name == "workspace" {
+                workspace = value.to_string();
+            } else {
+                pool_max = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "pool_max={value}: give the most connections the store may open, 1 to 1000"
+                        ))
+                    })?;
             }
         }
         if !valid_workspace(&workspace) {
@@ -122,11 +126,6 @@ impl PgUrl {
                 "workspace '{workspace}' must be 1 to 64 of a-z, 0-9, '-', '_', '.', starting with a letter or digit"
             )));
         }
-        let connect = if rest.is_empty() {
-            base.to_string()
-        } else {
-            format!("{base}?{}", rest.join("&"))
-        };
         let options = PgConnectOptions::from_str(&connect)
             .map_err(|e| {
                 bad(format!(
@@ -161,6 +160,34 @@ impl PgUrl {
     }
 }
 
+/// The query parameters fieldproof reads itself; the driver gets the others.
+const OWN_PARAMETERS: [&str; 2] = ["workspace", "pool_max"];
+
+/// Splits `url` into its part before `?`, fieldproof's own parameters, and the URL the driver
+/// takes (without them).
+fn split_query(url: &str) -> (&str, Vec<(&str, &str)>, String) {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut own = Vec::new();
+    let mut rest = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some((name, value)) if OWN_PARAMETERS.contains(&name) => own.push((name, value)),
+            _ => rest.push(pair),
+        }
+    }
+    let driver = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    (base, own, driver)
+}
+
+/// `url` as the PostgreSQL driver takes it: without fieldproof's own parameters.
+pub fn driver_url(url: &str) -> String {
+    split_query(url).2
+}
+
 /// `url` with any password replaced by `***`.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -192,23 +219,6 @@ fn backend(context: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
         context,
         message: e.to_string(),
     }
-}
-
-fn decode<T: serde::de::DeserializeOwned>(
-    what: &'static str,
-    key: &str,
-    body: &str,
-) -> Result<T, StoreError> {
-    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
-        what,
-        key: key.to_string(),
-        reason: e.to_string(),
-    })
-}
-
-fn encode<T: serde::Serialize>(value: &T) -> String {
-    // Serialising our own plain data types cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// Brings the schema up to date, as the URL's account (the schema owner). Concurrent servers
@@ -473,6 +483,27 @@ struct ChangeRow<'a> {
     before: String,
     /// JSON text.
     after: String,
+}
+
+impl<'a> ChangeRow<'a> {
+    /// A change with its fields and contents encoded as stored.
+    fn new(
+        entity: &'a str,
+        key: &'a str,
+        action: &'a str,
+        fields: &impl serde::Serialize,
+        before: &impl serde::Serialize,
+        after: &impl serde::Serialize,
+    ) -> ChangeRow<'a> {
+        ChangeRow {
+            entity,
+            key,
+            action,
+            fields: encode(fields),
+            before: encode(before),
+            after: encode(after),
+        }
+    }
 }
 
 /// Records the changes of change set `set`, in order.
@@ -740,14 +771,7 @@ impl WorkspaceStore for PgStore {
                 let rows: Vec<ChangeRow<'_>> = set
                     .changes
                     .iter()
-                    .map(|c| ChangeRow {
-                        entity: &c.entity,
-                        key: &c.key,
-                        action: &c.action,
-                        fields: encode(&c.fields),
-                        before: encode(&c.before),
-                        after: encode(&c.after),
-                    })
+                    .map(|c| ChangeRow::new(&c.entity, &c.key, &c.action, &c.fields, &c.before, &c.after))
                     .collect();
                 insert_changes(conn, &ws, set.id, &rows).await.map_err(&write)?;
             }
@@ -841,13 +865,9 @@ impl EstateStore for PgStore {
             }
             let rows: Vec<ChangeRow<'_>> = changes
                 .iter()
-                .map(|change| ChangeRow {
-                    entity: change.entity.as_str(),
-                    key: &change.key,
-                    action: change.action.as_str(),
-                    fields: encode(&change.fields),
-                    before: encode(&change.before),
-                    after: encode(&change.after),
+                .map(|c| {
+                    let (entity, action) = (c.entity.as_str(), c.action.as_str());
+                    ChangeRow::new(entity, &c.key, action, &c.fields, &c.before, &c.after)
                 })
                 .collect();
             insert_changes(conn, ws, set, &rows).await.map_err(&write)?;
@@ -1087,13 +1107,9 @@ impl StatusStore for PgStore {
             let rows: Vec<ChangeRow<'_>> = changes
                 .iter()
                 .zip(&keys)
-                .map(|(change, key)| ChangeRow {
-                    entity: change.entity.as_str(),
-                    key,
-                    action: change.action.as_str(),
-                    fields: encode(&change.fields),
-                    before: encode(&change.before),
-                    after: encode(&change.after),
+                .map(|(c, key)| {
+                    let (entity, action) = (c.entity.as_str(), c.action.as_str());
+                    ChangeRow::new(entity, key, action, &c.fields, &c.before, &c.after)
                 })
                 .collect();
             insert_changes(conn, ws, set, &rows).await.map_err(&write)?;
@@ -1178,18 +1194,7 @@ async fn evidence_state(
     .bind(seq)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(state_of(row))
-}
-
-fn state_of(row: Option<(String, Option<i64>)>) -> EvidenceState {
-    match row {
-        None => EvidenceState::Missing,
-        Some((status, by)) => match (status.as_str(), by) {
-            ("superseded", Some(by)) => EvidenceState::Superseded { by },
-            ("retired", Some(by)) => EvidenceState::Retired { by },
-            _ => EvidenceState::Current,
-        },
-    }
+    Ok(EvidenceState::from_index(row))
 }
 
 /// Records what `update` tells the index about entry `seq`.
@@ -1264,9 +1269,7 @@ fn entry_of(row: &PgRow) -> LedgerEntry {
     LedgerEntry {
         seq: row.get(0),
         prev: row.get(1),
-        // A body that is not JSON is kept as a string so that verification reports it as a hash
-        // mismatch rather than failing to read the ledger at all.
-        body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+        body: ledger_body(body),
         format: u8::try_from(format).unwrap_or(u8::MAX),
         body_sha256: row.get(4),
         hash: row.get(5),
@@ -1289,11 +1292,7 @@ impl LedgerStore for PgStore {
         let result = async {
             let conn: &mut PgConnection = &mut tx;
             let write = backend(CONTEXT);
-            let required = match update {
-                IndexUpdate::Evidence { supersedes, .. } => *supersedes,
-                IndexUpdate::Retire { seq } => Some(*seq),
-                _ => None,
-            };
+            let required = update.requires_current();
             if let Some(seq) = required {
                 let state = evidence_state(conn, ws, seq).await.map_err(&write)?;
                 if state != EvidenceState::Current {
@@ -1409,7 +1408,7 @@ impl LedgerStore for PgStore {
             .iter()
             .map(|row| IndexedEvidence {
                 seq: row.get(0),
-                state: state_of(Some((row.get(1), row.get(2)))),
+                state: EvidenceState::from_index(Some((row.get(1), row.get(2)))),
                 body: row.get(3),
             })
             .collect())

@@ -12,6 +12,7 @@ use fieldproof_core::diff::{diff, Action, Change, Entity, EntityKind};
 use fieldproof_core::engagement::Engagement;
 use fieldproof_core::status::{apply_changes, plan_changes, PlanEntity, StatusPlan};
 use fieldproof_core::Estate;
+use fieldproof_store::codec::{decode, encode, ledger_body};
 use fieldproof_store::{
     Append, Appended, ApplyOutcome, BackupInfo, CatalogStore, ChangeLogStore, ChangeMeta,
     ChangeSet, EngagementStore, EstateStore, EvidenceQuery, EvidenceState, IndexUpdate,
@@ -132,23 +133,6 @@ async fn end<T>(
         .await
         .map_err(backend(context))?;
     result
-}
-
-fn decode<T: serde::de::DeserializeOwned>(
-    what: &'static str,
-    key: &str,
-    body: &str,
-) -> Result<T, StoreError> {
-    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
-        what,
-        key: key.to_string(),
-        reason: e.to_string(),
-    })
-}
-
-fn encode<T: serde::Serialize>(value: &T) -> String {
-    // Serialising our own plain data types cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// Decodes the `(key, body)` rows `sql` selects.
@@ -873,18 +857,7 @@ async fn evidence_state(
             .bind(seq)
             .fetch_optional(&mut *conn)
             .await?;
-    Ok(state_of(row))
-}
-
-fn state_of(row: Option<(String, Option<i64>)>) -> EvidenceState {
-    match row {
-        None => EvidenceState::Missing,
-        Some((status, by)) => match (status.as_str(), by) {
-            ("superseded", Some(by)) => EvidenceState::Superseded { by },
-            ("retired", Some(by)) => EvidenceState::Retired { by },
-            _ => EvidenceState::Current,
-        },
-    }
+    Ok(EvidenceState::from_index(row))
 }
 
 /// Records what `update` tells the index about entry `seq`.
@@ -948,9 +921,7 @@ fn entry_of(row: &sqlx::sqlite::SqliteRow) -> LedgerEntry {
     LedgerEntry {
         seq: row.get(0),
         prev: row.get(1),
-        // A body that is not JSON is kept as a string so that verification reports it as a hash
-        // mismatch rather than failing to read the ledger at all.
-        body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+        body: ledger_body(body),
         format: u8::try_from(format).unwrap_or(u8::MAX),
         body_sha256: row.get(4),
         hash: row.get(5),
@@ -971,11 +942,7 @@ impl LedgerStore for SqliteStore {
         let conn: &mut SqliteConnection = &mut guard;
         let result = async move {
                 let write = backend("appending to the evidence ledger");
-                let required = match update {
-                    IndexUpdate::Evidence { supersedes, .. } => *supersedes,
-                    IndexUpdate::Retire { seq } => Some(*seq),
-                    _ => None,
-                };
+                let required = update.requires_current();
                 if let Some(seq) = required {
                     let state = evidence_state(conn, seq).await.map_err(&write)?;
                     if state != EvidenceState::Current {
@@ -1072,7 +1039,7 @@ impl LedgerStore for SqliteStore {
             .iter()
             .map(|row| IndexedEvidence {
                 seq: row.get(0),
-                state: state_of(Some((row.get(1), row.get(2)))),
+                state: EvidenceState::from_index(Some((row.get(1), row.get(2)))),
                 body: row.get(3),
             })
             .collect())

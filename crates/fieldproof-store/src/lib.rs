@@ -233,6 +233,18 @@ pub enum IndexUpdate {
     },
 }
 
+impl IndexUpdate {
+    /// The entry whose evidence must still be current for this update to apply: the evidence
+    /// superseded, or the evidence retired.
+    pub fn requires_current(&self) -> Option<i64> {
+        match self {
+            IndexUpdate::Evidence { supersedes, .. } => *supersedes,
+            IndexUpdate::Retire { seq } => Some(*seq),
+            IndexUpdate::None | IndexUpdate::Key { .. } => None,
+        }
+    }
+}
+
 /// A ledger append: the index update it brings and the sealer that builds the entry once the
 /// store knows its position.
 #[derive(Clone, Copy)]
@@ -279,6 +291,21 @@ pub enum EvidenceState {
     },
     /// No evidence is recorded at that entry.
     Missing,
+}
+
+impl EvidenceState {
+    /// The state an evidence index row records, as every backend stores it: its `status`
+    /// column and the entry that changed it (`status_seq`); no row: not evidence.
+    pub fn from_index(row: Option<(String, Option<i64>)>) -> EvidenceState {
+        match row {
+            None => EvidenceState::Missing,
+            Some((status, by)) => match (status.as_str(), by) {
+                ("superseded", Some(by)) => EvidenceState::Superseded { by },
+                ("retired", Some(by)) => EvidenceState::Retired { by },
+                _ => EvidenceState::Current,
+            },
+        }
+    }
 }
 
 impl std::fmt::Display for EvidenceState {
@@ -332,6 +359,37 @@ pub struct BackupInfo {
     pub path: String,
     /// Its size in bytes.
     pub bytes: u64,
+}
+
+/// Stored JSON, as every backend keeps entities: `encode` writes it, `decode` reads it back and
+/// names what could not be read.
+pub mod codec {
+    use crate::StoreError;
+
+    /// `body`, stored for `what` under `key`, decoded.
+    pub fn decode<T: serde::de::DeserializeOwned>(
+        what: &'static str,
+        key: &str,
+        body: &str,
+    ) -> Result<T, StoreError> {
+        serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+            what,
+            key: key.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// `value` as JSON text.
+    pub fn encode<T: serde::Serialize>(value: &T) -> String {
+        // Serialising our own plain data types cannot fail.
+        serde_json::to_string(value).unwrap_or_default()
+    }
+
+    /// A ledger body as stored: one that is not JSON is kept as a string, so that verification
+    /// reports a hash mismatch rather than failing to read the ledger at all.
+    pub fn ledger_body(text: String) -> serde_json::Value {
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+    }
 }
 
 /// Everything a store holds, read through the traits: what `store migrate` copies from one

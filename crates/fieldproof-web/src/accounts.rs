@@ -171,23 +171,10 @@ pub struct Accounts {
     postgres: bool,
 }
 
-/// `url` without fieldproof's own query parameters (`workspace`, `pool_max`).
-fn driver_url(url: &str) -> String {
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
-    let rest: Vec<&str> = query
-        .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("workspace=") && !p.starts_with("pool_max="))
-        .collect();
-    if rest.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}?{}", rest.join("&"))
-    }
-}
-
 impl Accounts {
-    /// Opens (creating and migrating) `DATA/server.db`, or, given a PostgreSQL URL
-    /// (`postgres://.../DATABASE`), the schema [`POSTGRES_SCHEMA`] in that database.
+    /// Opens (creating and migrating) `DATA/server.db`, or, given a PostgreSQL URL as the
+    /// driver takes it (`ServerDatabase::driver_url`), the schema [`POSTGRES_SCHEMA`] in that
+    /// database.
     pub async fn open(data: &Path, postgres: Option<&str>) -> Result<Accounts, AccountError> {
         std::fs::create_dir_all(data).map_err(|e| {
             AccountError::Input(format!(
@@ -201,12 +188,11 @@ impl Accounts {
             .acquire_timeout(Duration::from_secs(30));
         let accounts = match postgres {
             Some(url) => {
-                let url = driver_url(url);
                 // The schema first, on a connection of its own: the pool's connections put it
                 // first on their search path, where the migrator keeps its own table too.
                 let setup = AnyPoolOptions::new()
                     .max_connections(1)
-                    .connect(&url)
+                    .connect(url)
                     .await?;
                 setup
                     .execute(format!("CREATE SCHEMA IF NOT EXISTS {POSTGRES_SCHEMA}").as_str())
@@ -220,7 +206,7 @@ impl Accounts {
                                 .map(|_| ())
                         })
                     })
-                    .connect(&url)
+                    .connect(url)
                     .await?;
                 POSTGRES_MIGRATOR.run(&pool).await?;
                 Accounts {

@@ -255,12 +255,17 @@ async fn retire(
     .into_response())
 }
 
-/// The one file of a multipart estate upload.
+/// The one file of a multipart estate upload, sent with a bearer token by a member who may
+/// edit the estate.
 async fn estate_file(
     server: &Server,
+    headers: &HeaderMap,
+    member: &crate::Member,
     org: &str,
     multipart: Multipart,
 ) -> Result<crate::pages::Upload, WebError> {
+    crate::pages::require_bearer(headers)?;
+    member.require(member.membership.role.edits(), "load an estate")?;
     let upload = crate::pages::receive(server, org, multipart).await?;
     if upload.files.len() != 1 {
         return Err(WebError::bad_request(
@@ -276,9 +281,7 @@ async fn estate_preview(
     Org { member, org }: Org,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    crate::pages::require_bearer(&headers)?;
-    member.require(member.membership.role.edits(), "load an estate")?;
-    let upload = estate_file(&server, &org, multipart).await?;
+    let upload = estate_file(&server, &headers, &member, &org, multipart).await?;
     let preview = member
         .app(&server)
         .apply_preview(&upload.files[0], &mut |_, _| {})
@@ -292,9 +295,7 @@ async fn estate_apply(
     Org { member, org }: Org,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    crate::pages::require_bearer(&headers)?;
-    member.require(member.membership.role.edits(), "load an estate")?;
-    let upload = estate_file(&server, &org, multipart).await?;
+    let upload = estate_file(&server, &headers, &member, &org, multipart).await?;
     let applied = member
         .app(&server)
         .apply(&upload.files[0], &mut |_, _| {})

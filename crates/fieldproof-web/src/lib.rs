@@ -47,6 +47,8 @@ pub struct ServerConfig {
 /// The shared state of every request.
 pub struct Server {
     config: ServerConfig,
+    /// The PostgreSQL database of `--store`, if any.
+    database: Option<fieldproof_app::workspace::ServerDatabase>,
     accounts: Accounts,
     caches: Caches,
     /// Each organisation's store, opened once: opening a store per use case cost more than
@@ -309,25 +311,20 @@ impl Server {
         // Absolute, so that every organisation's workspace resolves the same from anywhere.
         config.data = std::path::absolute(&config.data)
             .map_err(|e| AccountError::Input(format!("{}: {e}", config.data.display())))?;
-        if let Some(url) = &config.store {
-            let parsed = fieldproof_app::workspace::StoreUrl::parse(url, &config.data)
-                .map_err(|e| AccountError::Input(e.to_string()))?;
-            let fieldproof_app::workspace::StoreUrl::Postgres(_) = parsed else {
-                return Err(AccountError::Input(format!(
-                    "--store {}: a server keeps its organisations either in their own SQLite files (leave --store out) or in one PostgreSQL database (postgres://USER:PASSWORD@HOST/DATABASE)",
-                    parsed.display()
-                )));
-            };
-            if url.contains("workspace=") {
-                return Err(AccountError::Input(format!(
-                    "--store {}: name the database only; each organisation is a workspace in it, keyed by its id",
-                    parsed.display()
-                )));
-            }
-        }
-        let accounts = Accounts::open(&config.data, config.store.as_deref()).await?;
+        let database = config
+            .store
+            .as_deref()
+            .map(|url| fieldproof_app::workspace::ServerDatabase::parse(url, &config.data))
+            .transpose()
+            .map_err(|e| AccountError::Input(e.to_string()))?;
+        let accounts = Accounts::open(
+            &config.data,
+            database.as_ref().map(|d| d.driver_url()).as_deref(),
+        )
+        .await?;
         let server = Server {
             config,
+            database,
             accounts,
             caches: Caches::default(),
             stores: Default::default(),
@@ -478,10 +475,7 @@ impl Server {
     /// The store URL of an organisation's workspace in the server's PostgreSQL database, if
     /// it has one.
     fn store_url(&self, org: &str) -> Option<String> {
-        self.config.store.as_ref().map(|url| {
-            let separator = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{separator}workspace={org}")
-        })
+        self.database.as_ref().map(|d| d.workspace_url(org))
     }
 
     /// The application over organisation `org`'s workspace, acting as `actor`.
