@@ -12,6 +12,7 @@ use fieldproof_core::engagement::Engagement;
 use fieldproof_core::scope::rules::Condition;
 use fieldproof_core::scope::triggers::TriggerDefinition;
 use fieldproof_core::{Finding, Scope};
+pub use fieldproof_estate::{InventoryReport, UnmappedValue};
 use fieldproof_evidence::blobs::Leftover;
 pub use fieldproof_evidence::freshness::Report as FreshnessReport;
 use fieldproof_evidence::pack::LedgerSummary;
@@ -110,6 +111,9 @@ pub struct AssessResult {
     pub findings: Vec<Finding>,
     /// The files written.
     pub written: Vec<String>,
+    /// What reading each CSV inventory did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inventories: Vec<InventoryReport>,
     /// When a project (`fieldproof.yaml`) was assessed: the engagement's whole run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<ProjectRun>,
@@ -205,6 +209,8 @@ pub struct ValidationResult {
     pub valid: bool,
     /// Components (0 when invalid).
     pub components: usize,
+    /// Assets rolled up into components.
+    pub assets: usize,
     /// In scope.
     #[serde(rename = "in")]
     pub in_scope: usize,
@@ -221,12 +227,15 @@ pub struct ValidationResult {
     pub findings: usize,
     /// The problems (empty when valid).
     pub problems: Vec<ProblemJson>,
+    /// What reading each CSV inventory did: rows, assets, components, values left unmapped.
+    pub inventories: Vec<InventoryReport>,
 }
 
 /// One change of an `apply`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ChangeLine {
-    /// `component`, `subservice_organisation`, `responsibility`, `setting`.
+    /// `component`, `subservice_organisation`, `responsibility`, `setting`; `asset` and
+    /// `scope_decision` explain component changes.
     pub entity: &'static str,
     /// Key.
     pub key: String,
@@ -251,6 +260,8 @@ pub struct ApplyPreview {
     pub findings_before: usize,
     /// Scope findings after applying.
     pub findings_after: usize,
+    /// What reading each CSV inventory did.
+    pub inventories: Vec<InventoryReport>,
 }
 
 /// A component whose scope decision would change.
@@ -279,8 +290,18 @@ pub struct ApplyResult {
     pub changed: usize,
     /// Entries removed.
     pub removed: usize,
+    /// Assets added to components that were there before.
+    pub assets_added: usize,
+    /// Assets removed from components that stay.
+    pub assets_removed: usize,
+    /// Assets moved to another component or renamed.
+    pub assets_changed: usize,
+    /// Components whose scope decision changed.
+    pub scope_changes: Vec<ScopeChange>,
     /// Every change.
     pub changes: Vec<ChangeLine>,
+    /// What reading each CSV inventory did.
+    pub inventories: Vec<InventoryReport>,
     /// Who applied it.
     pub actor: String,
     /// When.

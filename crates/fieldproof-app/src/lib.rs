@@ -21,6 +21,8 @@ pub mod readiness;
 pub mod scope;
 pub mod workspace;
 
+pub use fieldproof_estate::{LoadOptions, Unmapped};
+
 use clock::Clock;
 use fieldproof_catalog::oscal::import::ImportError;
 use fieldproof_catalog::CatalogError;

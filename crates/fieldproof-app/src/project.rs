@@ -67,17 +67,18 @@ impl App {
         &self,
         path: &Path,
         out: &Path,
+        options: &fieldproof_estate::LoadOptions,
         progress: Progress<'_>,
     ) -> Result<AssessResult> {
         let resolved = self.path(path);
         match project_file_of(&resolved) {
-            Some(file) => self.assess_project(&file, out, progress).await,
+            Some(file) => self.assess_project(&file, out, options, progress).await,
             None if resolved.is_dir() => Err(AppError::Input(format!(
                 "{}: a directory to assess holds a {} (a project file; see docs/project.md); give an estate file to assess its scope only",
                 path.display(),
                 project_file::FILE_NAME
             ))),
-            None => self.assess_file(path, out, progress),
+            None => self.assess_file(path, out, options, progress),
         }
     }
 
@@ -86,6 +87,7 @@ impl App {
         &self,
         file: &Path,
         out: &Path,
+        options: &fieldproof_estate::LoadOptions,
         progress: Progress<'_>,
     ) -> Result<AssessResult> {
         fieldproof_estate::check_regular(file)?;
@@ -141,7 +143,7 @@ impl App {
         if created {
             app.init(&out).await?;
         }
-        let loaded = app.load_file(&project.estate, progress)?;
+        let loaded = app.load_file_with(&project.estate, options, progress)?;
         let applied = {
             let ws = app.open().await?;
             let r = app.apply_in(&ws, &loaded).await;
@@ -207,6 +209,7 @@ impl App {
             summary: fieldproof_report::scope::summary(&assessment),
             findings: assessment.findings.clone(),
             written,
+            inventories: loaded.inventories.clone(),
             project: Some(ProjectRun {
                 project: file.display().to_string(),
                 workspace: workspace

@@ -8,13 +8,13 @@ use crate::contract::{
 use crate::workspace::Workspace;
 use crate::{App, AppError, Result};
 use fieldproof_core::assessment::Assessment;
-use fieldproof_core::diff::Action;
+use fieldproof_core::diff::{Action, Entity, EntityKind};
 use fieldproof_core::findings::FINDING_RULES;
 use fieldproof_core::responsibility::{derive, ResponsibilityMatrix};
 use fieldproof_core::scope::rules::SCOPE_RULES;
 use fieldproof_core::scope::triggers::TRIGGERS;
 use fieldproof_core::{assess, Estate};
-use fieldproof_estate::{LoadError, Loaded};
+use fieldproof_estate::{InventoryReport, LoadError, LoadOptions, Loaded};
 use fieldproof_report::documents::{self, DocumentSet};
 use fieldproof_report::{boundary, matrix};
 use sha2::{Digest, Sha256};
@@ -24,8 +24,9 @@ use std::path::{Path, PathBuf};
 /// Where an estate comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EstateSource {
-    /// An estate file (`.yaml`/`.yml`) or a CSV inventory.
-    File(PathBuf),
+    /// An estate file (`.yaml`/`.yml`) or a CSV inventory, with how to read it (a mapping, the
+    /// unmapped-values policy).
+    File(PathBuf, LoadOptions),
     /// The estate stored in the workspace.
     Workspace,
 }
@@ -33,8 +34,13 @@ pub enum EstateSource {
 impl EstateSource {
     /// `--estate FILE` when given, else the workspace.
     pub fn from_option(file: Option<&Path>) -> Self {
+        Self::with_options(file, LoadOptions::default())
+    }
+
+    /// `--estate FILE` read with `options` when given, else the workspace.
+    pub fn with_options(file: Option<&Path>, options: LoadOptions) -> Self {
         file.map_or(EstateSource::Workspace, |f| {
-            EstateSource::File(f.to_path_buf())
+            EstateSource::File(f.to_path_buf(), options)
         })
     }
 }
@@ -44,12 +50,35 @@ impl EstateSource {
 pub struct Scoped {
     /// The estate.
     pub estate: Estate,
+    /// What reading its inventories did (empty for the workspace's estate).
+    pub inventories: Vec<InventoryReport>,
 }
 
 impl Scoped {
     /// The assessment (scope decisions and findings).
     pub fn assessment(&self) -> Assessment<'_> {
         assess(&self.estate)
+    }
+
+    /// The boundary statement.
+    pub fn boundary(&self, format: BoundaryFormat) -> String {
+        let assessment = self.assessment();
+        let derived = derive(&assessment);
+        match format {
+            BoundaryFormat::Markdown => boundary::markdown(&assessment, &derived),
+            BoundaryFormat::Html => boundary::html_document(&assessment, &derived),
+        }
+    }
+
+    /// The shared responsibility matrix.
+    pub fn responsibility(&self, format: MatrixFormat) -> String {
+        let assessment = self.assessment();
+        let derived: ResponsibilityMatrix = derive(&assessment);
+        match format {
+            MatrixFormat::Markdown => matrix::markdown(&assessment, &derived),
+            MatrixFormat::Csv => matrix::csv(&derived),
+            MatrixFormat::Html => matrix::html_document(&assessment, &derived),
+        }
     }
 }
 
@@ -140,6 +169,7 @@ fn invalid(file: String, problems: Vec<ProblemJson>) -> ValidationResult {
         file,
         valid: false,
         components: 0,
+        assets: 0,
         in_scope: 0,
         shared: 0,
         out_of_scope: 0,
@@ -147,6 +177,7 @@ fn invalid(file: String, problems: Vec<ProblemJson>) -> ValidationResult {
         responsibilities: 0,
         findings: 0,
         problems,
+        inventories: Vec::new(),
     }
 }
 
@@ -162,39 +193,80 @@ pub struct Validated {
 impl App {
     /// Loads and checks an estate file (refusing anything but a regular file).
     pub fn load_file(&self, path: &Path, progress: Progress<'_>) -> Result<Loaded> {
+        self.load_file_with(path, &LoadOptions::default(), progress)
+    }
+
+    /// [`App::load_file`] with a mapping for a CSV inventory and the unmapped-values policy.
+    pub fn load_file_with(
+        &self,
+        path: &Path,
+        options: &LoadOptions,
+        progress: Progress<'_>,
+    ) -> Result<Loaded> {
         let path = self.path(path);
-        Ok(fieldproof_estate::load_with_progress(&path, progress)?)
+        let options = LoadOptions {
+            map: options.map.as_ref().map(|m| {
+                // A path relative to the working directory, else a bundled mapping's name.
+                let resolved = self.path(m);
+                if resolved.exists() {
+                    resolved
+                } else {
+                    m.clone()
+                }
+            }),
+            unmapped: options.unmapped,
+        };
+        let mut loaded = fieldproof_estate::load_with(&path, &options, progress)?;
+        // Name inventories as the user would: relative to the working directory when inside it.
+        if let Ok(cwd) = std::env::current_dir() {
+            for report in &mut loaded.inventories {
+                if let Ok(relative) = Path::new(&report.file).strip_prefix(&cwd) {
+                    report.file = relative.display().to_string();
+                }
+            }
+        }
+        Ok(loaded)
     }
 
     /// The estate from `source`.
     pub async fn estate(&self, source: &EstateSource, progress: Progress<'_>) -> Result<Estate> {
+        Ok(self.scope(source, progress).await?.estate)
+    }
+
+    /// The estate from `source` with what reading its inventories did (none from the
+    /// workspace).
+    pub async fn estate_with_reports(
+        &self,
+        source: &EstateSource,
+        progress: Progress<'_>,
+    ) -> Result<(Estate, Vec<InventoryReport>)> {
         match source {
-            EstateSource::File(path) => Ok(self.load_file(path, progress)?.estate),
+            EstateSource::File(path, options) => {
+                let loaded = self.load_file_with(path, options, progress)?;
+                Ok((loaded.estate, loaded.inventories))
+            }
             EstateSource::Workspace => {
                 let ws = self.open().await?;
                 let estate = ws.store.load_estate().await;
                 ws.close().await;
-                Ok(estate?)
+                Ok((estate?, Vec::new()))
             }
         }
     }
 
     /// The estate from `source`, ready to assess.
     pub async fn scope(&self, source: &EstateSource, progress: Progress<'_>) -> Result<Scoped> {
+        let (estate, inventories) = self.estate_with_reports(source, progress).await?;
         Ok(Scoped {
-            estate: self.estate(source, progress).await?,
+            estate,
+            inventories,
         })
     }
 
     /// The boundary statement of the estate from `source`.
     pub async fn boundary(&self, source: &EstateSource, format: BoundaryFormat) -> Result<String> {
         let scoped = self.scope(source, &mut |_, _| {}).await?;
-        let assessment = scoped.assessment();
-        let derived = derive(&assessment);
-        Ok(match format {
-            BoundaryFormat::Markdown => boundary::markdown(&assessment, &derived),
-            BoundaryFormat::Html => boundary::html_document(&assessment, &derived),
-        })
+        Ok(scoped.boundary(format))
     }
 
     /// The shared responsibility matrix of the estate from `source`.
@@ -204,13 +276,7 @@ impl App {
         format: MatrixFormat,
     ) -> Result<String> {
         let scoped = self.scope(source, &mut |_, _| {}).await?;
-        let assessment = scoped.assessment();
-        let derived: ResponsibilityMatrix = derive(&assessment);
-        Ok(match format {
-            MatrixFormat::Markdown => matrix::markdown(&assessment, &derived),
-            MatrixFormat::Csv => matrix::csv(&derived),
-            MatrixFormat::Html => matrix::html_document(&assessment, &derived),
-        })
+        Ok(scoped.responsibility(format))
     }
 
     /// The main job: assesses an estate file and writes every scope document into `out`.
@@ -218,9 +284,10 @@ impl App {
         &self,
         file: &Path,
         out: &Path,
+        options: &LoadOptions,
         progress: Progress<'_>,
     ) -> Result<AssessResult> {
-        let loaded = self.load_file(file, progress)?;
+        let loaded = self.load_file_with(file, options, progress)?;
         let assessment = assess(&loaded.estate);
         let derived = derive(&assessment);
         let rendered = documents::render(DocumentSet::Assessment, &assessment, &derived).map_err(
@@ -242,13 +309,19 @@ impl App {
             findings: assessment.findings.clone(),
             written,
             project: None,
+            inventories: loaded.inventories.clone(),
         })
     }
 
     /// Checks an estate file without storing anything.
-    pub fn validate(&self, file: &Path, progress: Progress<'_>) -> Validated {
+    pub fn validate(
+        &self,
+        file: &Path,
+        options: &LoadOptions,
+        progress: Progress<'_>,
+    ) -> Validated {
         let name = file.display().to_string();
-        match self.load_file(file, progress) {
+        match self.load_file_with(file, options, progress) {
             Ok(loaded) => {
                 let assessment = assess(&loaded.estate);
                 let counts = assessment.counts();
@@ -257,6 +330,12 @@ impl App {
                         file: name,
                         valid: true,
                         components: loaded.estate.components.len(),
+                        assets: loaded
+                            .estate
+                            .components
+                            .iter()
+                            .map(|c| c.assets.len())
+                            .sum(),
                         in_scope: counts.in_scope,
                         shared: counts.shared,
                         out_of_scope: counts.out_of_scope,
@@ -264,6 +343,7 @@ impl App {
                         responsibilities: loaded.estate.responsibilities.len(),
                         findings: assessment.findings.len(),
                         problems: Vec::new(),
+                        inventories: loaded.inventories.clone(),
                     },
                     error: None,
                 }
@@ -290,8 +370,13 @@ impl App {
 
     /// Loads an estate file into the workspace. The whole file is checked before the store is
     /// touched; the change set records who, when and the files' SHA-256.
-    pub async fn apply(&self, file: &Path, progress: Progress<'_>) -> Result<ApplyResult> {
-        let loaded = self.load_file(file, progress)?;
+    pub async fn apply(
+        &self,
+        file: &Path,
+        options: &LoadOptions,
+        progress: Progress<'_>,
+    ) -> Result<ApplyResult> {
+        let loaded = self.load_file_with(file, options, progress)?;
         let ws = self.open().await?;
         let result = self.apply_in(&ws, &loaded).await;
         ws.close().await;
@@ -313,21 +398,44 @@ impl App {
             .join(", ");
         let meta = self.change_meta("apply", Some(source.clone()), Some(hashes.join(", ")));
         let outcome = ws.store.apply_estate(&loaded.estate, &meta).await?;
-        let count = |action| {
+        let count = |entity: Option<EntityKind>, action| {
             outcome
                 .changes
                 .iter()
+                .filter(|c| match entity {
+                    Some(entity) => c.entity == entity,
+                    None => !c.entity.is_recorded_only(),
+                })
                 .filter(|c| c.action == action)
                 .count()
         };
+        let scope_changes = outcome
+            .changes
+            .iter()
+            .filter_map(|c| match (&c.before, &c.after) {
+                (Some(Entity::Scope(before)), Some(Entity::Scope(after))) => {
+                    Some(crate::contract::ScopeChange {
+                        component: c.key.clone(),
+                        before: Some(*before),
+                        after: Some(*after),
+                    })
+                }
+                _ => None,
+            })
+            .collect();
         Ok(ApplyResult {
             source,
             source_sha256: hashes.join(", "),
             change_set: outcome.change_set,
-            added: count(Action::Added),
-            changed: count(Action::Changed),
-            removed: count(Action::Removed),
+            added: count(None, Action::Added),
+            changed: count(None, Action::Changed),
+            removed: count(None, Action::Removed),
+            assets_added: count(Some(EntityKind::Asset), Action::Added),
+            assets_removed: count(Some(EntityKind::Asset), Action::Removed),
+            assets_changed: count(Some(EntityKind::Asset), Action::Changed),
+            scope_changes,
             changes: change_lines(&outcome.changes),
+            inventories: loaded.inventories.clone(),
             actor: meta.actor,
             at: meta.at,
         })
@@ -339,9 +447,10 @@ impl App {
     pub async fn apply_preview(
         &self,
         file: &Path,
+        options: &LoadOptions,
         progress: Progress<'_>,
     ) -> Result<crate::contract::ApplyPreview> {
-        let loaded = self.load_file(file, progress)?;
+        let loaded = self.load_file_with(file, options, progress)?;
         let ws = self.open().await?;
         let stored = ws.store.load_estate().await;
         ws.close().await;
@@ -349,21 +458,12 @@ impl App {
         let changes = fieldproof_core::diff::diff(&stored, &loaded.estate);
         let before = assess(&stored);
         let after = assess(&loaded.estate);
-        let decisions =
-            |a: &Assessment<'_>| -> std::collections::BTreeMap<String, fieldproof_core::Scope> {
-                a.by_id().map(|(c, d)| (c.id.clone(), d.scope)).collect()
-            };
-        let (old, new) = (decisions(&before), decisions(&after));
-        let mut ids: Vec<&String> = old.keys().chain(new.keys()).collect();
-        ids.sort();
-        ids.dedup();
-        let scope_changes = ids
+        let scope_changes = fieldproof_core::diff::scope_changes(&stored, &loaded.estate)
             .into_iter()
-            .filter(|id| old.get(*id) != new.get(*id))
-            .map(|id| crate::contract::ScopeChange {
-                component: id.clone(),
-                before: old.get(id).copied(),
-                after: new.get(id).copied(),
+            .map(|c| crate::contract::ScopeChange {
+                component: c.component,
+                before: c.before,
+                after: c.after,
             })
             .collect();
         let hashes = loaded
@@ -383,6 +483,7 @@ impl App {
             scope_changes,
             findings_before: before.findings.len(),
             findings_after: after.findings.len(),
+            inventories: loaded.inventories.clone(),
         })
     }
 

@@ -363,7 +363,7 @@ pub async fn generate(app: &App, args: &GenerateArgs) -> Result<Outcome> {
     let r = app
         .generate(
             &GenerateRequest {
-                estate: EstateSource::File(args.estate.clone()),
+                estate: EstateSource::File(args.estate.clone(), Default::default()),
                 devices: args.devices,
                 days: args.days,
                 start: Some(args.start.clone()),

@@ -1,6 +1,7 @@
 //! Command-line arguments (clap derive). The doc comments are the `--help` text.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use fieldproof_app::{LoadOptions, Unmapped};
 use fieldproof_core::Severity;
 use std::path::PathBuf;
 
@@ -858,6 +859,35 @@ pub struct EstateSource {
     /// Estate file (.yaml/.yml) or CSV inventory (.csv). Default: the workspace's stored estate.
     #[arg(long, short = 'e', value_name = "FILE")]
     pub estate: Option<PathBuf>,
+    #[command(flatten)]
+    pub inventory: InventoryArgs,
+}
+
+/// How a CSV inventory is read.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InventoryArgs {
+    /// Read the CSV inventory through a mapping (TOML file, or a bundled mapping: netbox-devices,
+    /// servicenow-cmdb-ci, defender-iot-devices); see docs/inventory-mappings.md.
+    #[arg(long, value_name = "MAP")]
+    pub map: Option<PathBuf>,
+    /// Rows whose values the mapping cannot translate: `error` stops and lists them (default),
+    /// `report` leaves them out and lists them.
+    #[arg(long, value_name = "POLICY", default_value = "error", value_parser = parse_unmapped)]
+    pub unmapped: Unmapped,
+}
+
+impl InventoryArgs {
+    /// The load options these flags give.
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
+            map: self.map.clone(),
+            unmapped: self.unmapped,
+        }
+    }
+}
+
+fn parse_unmapped(text: &str) -> Result<Unmapped, String> {
+    Unmapped::parse(text).ok_or_else(|| "expected error or report".to_string())
 }
 
 #[derive(Debug, Args)]
@@ -891,6 +921,8 @@ pub struct AssessArgs {
     /// Summary format on stdout.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+    #[command(flatten)]
+    pub inventory: InventoryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -913,6 +945,8 @@ pub struct ApplyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+    #[command(flatten)]
+    pub inventory: InventoryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -922,6 +956,8 @@ pub struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+    #[command(flatten)]
+    pub inventory: InventoryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -934,6 +970,10 @@ pub struct ScopeArgs {
     /// Explain one component's decision: every rule that matched and the facts behind it.
     #[arg(long, value_name = "ID")]
     pub explain: Option<String>,
+    /// With --explain: list every asset rolled up into the component, with what differs from
+    /// it and the scope each would get on its own.
+    #[arg(long, requires = "explain")]
+    pub assets: bool,
     #[command(flatten)]
     pub fail_on: FailOn,
 }

@@ -101,24 +101,36 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
         Command::Apply(args) if args.dry_run => {
             let mut progress = Progress::reading(&args.estate);
             let r = app
-                .apply_preview(&args.estate, &mut |d, t| progress.update(d, t))
+                .apply_preview(&args.estate, &args.inventory.options(), &mut |d, t| {
+                    progress.update(d, t)
+                })
                 .await?;
             progress.finish();
             match args.format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&preview_text(&r, &args.estate))?,
+                SummaryFormat::Text => output::print(&format!(
+                    "{}{}",
+                    inventory_text(&r.inventories),
+                    preview_text(&r, &args.estate)
+                ))?,
             }
             Ok(Outcome::Ok)
         }
         Command::Apply(args) => {
             let mut progress = Progress::reading(&args.estate);
             let r = app
-                .apply(&args.estate, &mut |d, t| progress.update(d, t))
+                .apply(&args.estate, &args.inventory.options(), &mut |d, t| {
+                    progress.update(d, t)
+                })
                 .await?;
             progress.finish();
             match args.format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&apply_text(&r, &args.estate))?,
+                SummaryFormat::Text => output::print(&format!(
+                    "{}{}",
+                    inventory_text(&r.inventories),
+                    apply_text(&r, &args.estate)
+                ))?,
             }
             Ok(Outcome::Ok)
         }
@@ -132,7 +144,9 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
         }
         Command::Validate(args) => {
             let mut progress = Progress::reading(&args.file);
-            let validated = app.validate(&args.file, &mut |d, t| progress.update(d, t));
+            let validated = app.validate(&args.file, &args.inventory.options(), &mut |d, t| {
+                progress.update(d, t)
+            });
             progress.finish();
             let r = &validated.result;
             if args.format == SummaryFormat::Json {
@@ -150,9 +164,15 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 None => {
                     if args.format == SummaryFormat::Text {
                         output::print(&format!(
-                            "{}: valid — {} ({} in scope, {} shared, {} out of scope), {}, {}, {}\n",
+                            "{}{}: valid — {}{} ({} in scope, {} shared, {} out of scope), {}, {}, {}\n",
+                            inventory_text(&r.inventories),
                             r.file,
                             count(r.components, "component", "components"),
+                            if r.assets > 0 {
+                                format!(" of {}", count(r.assets, "asset", "assets"))
+                            } else {
+                                String::new()
+                            },
                             r.in_scope,
                             r.shared,
                             r.out_of_scope,
@@ -171,8 +191,9 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 DocumentFormat::Md => BoundaryFormat::Markdown,
                 DocumentFormat::Html => BoundaryFormat::Html,
             };
-            let source = EstateSource::from_option(args.source.estate.as_deref());
-            let document = app.boundary(&source, format).await?;
+            let scoped = app.scope(&source_of(&args.source), &mut |_, _| {}).await?;
+            warn_inventories(&scoped.inventories);
+            let document = scoped.boundary(format);
             output::emit(args.output.as_deref(), document.as_bytes())?;
             Ok(Outcome::Ok)
         }
@@ -182,8 +203,9 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 MatrixFormat::Csv => fieldproof_app::scope::MatrixFormat::Csv,
                 MatrixFormat::Html => fieldproof_app::scope::MatrixFormat::Html,
             };
-            let source = EstateSource::from_option(args.source.estate.as_deref());
-            let document = app.responsibility(&source, format).await?;
+            let scoped = app.scope(&source_of(&args.source), &mut |_, _| {}).await?;
+            warn_inventories(&scoped.inventories);
+            let document = scoped.responsibility(format);
             output::emit(args.output.as_deref(), document.as_bytes())?;
             Ok(Outcome::Ok)
         }
@@ -196,8 +218,10 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
         }
         Command::Catalog(args) => catalog(app, &args).await,
         Command::Controls(args) => {
-            let source =
-                (!args.all).then(|| EstateSource::from_option(args.source.estate.as_deref()));
+            let source = (!args.all).then(|| source_of(&args.source));
+            if let Some(source) = &source {
+                report_left_out(app, source);
+            }
             let mut progress = progress_for(args.source.estate.as_deref());
             let r = app
                 .controls(source.as_ref(), &args.categories.categories, &mut |d, t| {
@@ -221,7 +245,8 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             Ok(Outcome::Ok)
         }
         Command::Coverage(args) => {
-            let source = EstateSource::from_option(args.source.estate.as_deref());
+            let source = source_of(&args.source);
+            report_left_out(app, &source);
             let mut progress = progress_for(args.source.estate.as_deref());
             let r = app
                 .coverage(&source, &args.categories.categories, &mut |d, t| {
@@ -489,7 +514,12 @@ fn category_titles(names: &[&str]) -> String {
 async fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
     let mut progress = Progress::reading(&args.estate);
     let r = app
-        .assess_path(&args.estate, &args.out, &mut |d, t| progress.update(d, t))
+        .assess_path(
+            &args.estate,
+            &args.out,
+            &args.inventory.options(),
+            &mut |d, t| progress.update(d, t),
+        )
         .await;
     progress.finish();
     let r = r?;
@@ -658,6 +688,111 @@ fn project_text(p: &fieldproof_app::contract::ProjectRun) -> String {
     text
 }
 
+/// The estate source the flags name.
+fn source_of(args: &crate::cli::EstateSource) -> EstateSource {
+    EstateSource::with_options(args.estate.as_deref(), args.inventory.options())
+}
+
+/// Under `--unmapped report`, what an inventory left out goes to stderr, so that documents on
+/// stdout stay clean and nothing is dropped unseen.
+fn warn_inventories(reports: &[contract::InventoryReport]) {
+    let text = inventory_warnings(reports);
+    if !text.is_empty() {
+        eprint!("{text}");
+    }
+}
+
+/// For commands whose results do not carry the inventory reports: read the file once more to
+/// list what `--unmapped report` leaves out.
+fn report_left_out(app: &App, source: &EstateSource) {
+    if let EstateSource::File(path, options) = source {
+        if options.unmapped == fieldproof_app::Unmapped::Report {
+            warn_inventories(
+                &app.validate(path, options, &mut |_, _| {})
+                    .result
+                    .inventories,
+            );
+        }
+    }
+}
+
+/// The lines about values left unmapped or caught by a catch-all (empty when there are none).
+fn inventory_warnings(reports: &[contract::InventoryReport]) -> String {
+    let mut text = String::new();
+    let lines = |v: &contract::UnmappedValue| {
+        let shown: Vec<String> = v.lines.iter().map(u32::to_string).collect();
+        format!(
+            "{}{}",
+            shown.join(", "),
+            if v.count > v.lines.len() { ", ..." } else { "" }
+        )
+    };
+    for r in reports {
+        if r.rows_left_out > 0 {
+            text.push_str(&format!(
+                "warning: {}: {} left out, values not mapped:\n",
+                r.file,
+                count(r.rows_left_out, "row", "rows")
+            ));
+            for v in &r.unmapped {
+                let value = if v.value.is_empty() {
+                    "(empty)".to_string()
+                } else {
+                    format!("'{}'", v.value)
+                };
+                text.push_str(&format!(
+                    "  {} {value} (column {}): {} (lines {})\n",
+                    v.field,
+                    v.column,
+                    count(v.count, "row", "rows"),
+                    lines(v)
+                ));
+            }
+        }
+        if !r.caught_by_otherwise.is_empty() {
+            text.push_str(&format!(
+                "note: {}: values mapped only by `otherwise`:\n",
+                r.file
+            ));
+            for v in &r.caught_by_otherwise {
+                text.push_str(&format!(
+                    "  {} '{}' (column {}) -> {}: {} (lines {})\n",
+                    v.field,
+                    v.value,
+                    v.column,
+                    v.became.as_deref().unwrap_or("-"),
+                    count(v.count, "row", "rows"),
+                    lines(v)
+                ));
+            }
+        }
+    }
+    text
+}
+
+/// One line per inventory read through a mapping or rolled up, then the warnings.
+fn inventory_text(reports: &[contract::InventoryReport]) -> String {
+    let mut text = String::new();
+    for r in reports {
+        if r.mapping.is_none() && r.components == r.assets {
+            continue; // a plain inventory in fieldproof's columns: nothing to add
+        }
+        text.push_str(&format!(
+            "{}: {} read -> {} in {}{}\n",
+            r.file,
+            count(r.rows, "row", "rows"),
+            count(r.assets, "asset", "assets"),
+            count(r.components, "component", "components"),
+            r.mapping
+                .as_deref()
+                .map(|m| format!(" (mapping {m})"))
+                .unwrap_or_default()
+        ));
+    }
+    text.push_str(&inventory_warnings(reports));
+    text
+}
+
 fn apply_text(r: &contract::ApplyResult, file: &Path) -> String {
     if r.changes.is_empty() {
         return format!(
@@ -666,8 +801,24 @@ fn apply_text(r: &contract::ApplyResult, file: &Path) -> String {
         );
     }
     let mut text = change_lines(&r.changes);
+    for c in &r.scope_changes {
+        text.push_str(&format!(
+            "scope of {}: {} -> {}\n",
+            c.component,
+            c.before.map_or("absent", |s| s.as_str()),
+            c.after.map_or("absent", |s| s.as_str())
+        ));
+    }
+    let assets = if r.assets_added + r.assets_removed + r.assets_changed > 0 {
+        format!(
+            "; assets: {} added, {} removed, {} moved or renamed",
+            r.assets_added, r.assets_removed, r.assets_changed
+        )
+    } else {
+        String::new()
+    };
     text.push_str(&format!(
-        "Applied {}: {} added, {} changed, {} removed (change set #{}, by {} at {}).\n",
+        "Applied {}: {} added, {} changed, {} removed{assets} (change set #{}, by {} at {}).\n",
         file.display(),
         r.added,
         r.changed,
@@ -681,8 +832,19 @@ fn apply_text(r: &contract::ApplyResult, file: &Path) -> String {
 
 /// `+ component id`, `~ component id (fields)`, `- component id`: one line per change.
 fn change_lines(changes: &[contract::ChangeLine]) -> String {
+    const ASSET_LINES: usize = 50;
     let mut text = String::new();
+    let mut assets = 0;
     for c in changes {
+        if c.entity == "scope_decision" {
+            continue; // told as `scope of ID: before -> after`
+        }
+        if c.entity == "asset" {
+            assets += 1;
+            if assets > ASSET_LINES {
+                continue;
+            }
+        }
         let mark = match c.action {
             "added" => '+',
             "removed" => '-',
@@ -694,6 +856,12 @@ fn change_lines(changes: &[contract::ChangeLine]) -> String {
             format!(" ({})", c.fields.join(", "))
         };
         text.push_str(&format!("{mark} {} {}{fields}\n", c.entity, c.key));
+    }
+    if assets > ASSET_LINES {
+        text.push_str(&format!(
+            "... and {} more asset changes (--format json lists them all)\n",
+            assets - ASSET_LINES
+        ));
     }
     text
 }
@@ -761,12 +929,13 @@ fn log_text(r: &contract::ChangeLogResult) -> String {
 }
 
 async fn scope(app: &App, args: &crate::cli::ScopeArgs) -> Result<Outcome> {
-    let source = EstateSource::from_option(args.source.estate.as_deref());
+    let source = source_of(&args.source);
     let mut progress = progress_for(args.source.estate.as_deref());
     let scoped = app
         .scope(&source, &mut |d, t| progress.update(d, t))
         .await?;
     progress.finish();
+    warn_inventories(&scoped.inventories);
     let assessment = scoped.assessment();
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let result = match &args.explain {
@@ -779,13 +948,22 @@ async fn scope(app: &App, args: &crate::cli::ScopeArgs) -> Result<Outcome> {
             match args.format {
                 ScopeFormat::Json => {
                     let reasons = assessment.reasons(c, d);
-                    let explained = render::explanation(&assessment, c, d, &reasons);
+                    let mut explained = render::explanation(&assessment, c, d, &reasons);
+                    if args.assets {
+                        explained.asset_decisions = render::asset_decisions(&assessment, c);
+                    }
                     serde_json::to_writer_pretty(&mut out, &explained)
                         .map_err(std::io::Error::from)
                         .and_then(|_| writeln!(out))
                 }
                 ScopeFormat::Table | ScopeFormat::Md => {
-                    render::write_explanation(&assessment, c, d, &mut out)
+                    render::write_explanation(&assessment, c, d, &mut out).and_then(|_| {
+                        if args.assets {
+                            render::write_assets(&assessment, c, d, &mut out)
+                        } else {
+                            Ok(())
+                        }
+                    })
                 }
             }
         }

@@ -8,7 +8,12 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
-const EXAMPLES: &[&str] = &["colocation-dc", "manufacturer", "hardware-saas"];
+const EXAMPLES: &[&str] = &[
+    "colocation-dc",
+    "manufacturer",
+    "hardware-saas",
+    "manufacturer-assets",
+];
 const OUTPUTS: &[&str] = &[
     "boundary.md",
     "boundary.html",
@@ -912,6 +917,8 @@ mod browser;
 mod contracts;
 #[path = "cli/evidence.rs"]
 mod evidence;
+#[path = "cli/inventory.rs"]
+mod inventory;
 #[path = "cli/legacy.rs"]
 mod legacy;
 #[cfg(feature = "analytics")]

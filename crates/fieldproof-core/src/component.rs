@@ -411,12 +411,79 @@ pub struct Component {
     /// admin console): each path is judged by the support-access finding.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_via: Vec<String>,
+    /// The assets rolled up into this component (an inventory's `group`), sorted by id; empty
+    /// for a component listed on its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<Asset>,
 }
 
 impl Component {
     /// Whether `fact` is true for this component.
     pub const fn has(&self, fact: Fact) -> bool {
         self.facts.has(fact)
+    }
+
+    /// How many assets it stands for: its rolled-up assets, or 1 when it is listed on its own.
+    pub fn asset_count(&self) -> usize {
+        self.assets.len().max(1)
+    }
+
+    /// The component as `asset` alone would be: its own kind, operator, site, zone and facts
+    /// where it differs, everything else the component's (for deciding its scope).
+    pub fn as_asset(&self, asset: &Asset) -> Component {
+        Component {
+            id: asset.id.clone(),
+            name: asset.name.clone(),
+            kind: asset.kind.unwrap_or(self.kind),
+            operated_by: asset.operated_by.unwrap_or(self.operated_by),
+            site: asset.site.unwrap_or(self.site),
+            zone: asset.zone.unwrap_or(self.zone),
+            declared_scope: self.declared_scope,
+            facts: asset.facts.unwrap_or(self.facts),
+            subservice: self.subservice.clone(),
+            description: None,
+            owner: None,
+            access_via: Vec::new(),
+            assets: Vec::new(),
+        }
+    }
+}
+
+/// One asset of a rolled-up component: a device or host from an inventory export. Only what
+/// differs from its component is kept, so a fleet of a thousand identical PLCs costs little
+/// more than their ids and names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Asset {
+    /// The asset's id (unique across the estate's assets).
+    pub id: String,
+    /// Its name in the export.
+    pub name: String,
+    /// Its kind, when it differs from the component's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// Who operates it, when it differs from the component.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operated_by: Option<Operator>,
+    /// Its site, when it differs from the component's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<Site>,
+    /// Its zone, when it differs from the component's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<Zone>,
+    /// Its own facts, when they differ from the component's (which holds the union of its
+    /// assets' facts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<Facts>,
+}
+
+impl Asset {
+    /// Whether it differs from its component in anything that can change a scope decision.
+    pub fn differs(&self) -> bool {
+        self.kind.is_some()
+            || self.operated_by.is_some()
+            || self.site.is_some()
+            || self.zone.is_some()
+            || self.facts.is_some()
     }
 }
 

@@ -2,8 +2,9 @@
 //! the change log. Entries are matched by key (component id, subservice id, responsibility
 //! domain), so reordering an estate file changes nothing.
 
-use crate::component::Component;
+use crate::component::{Component, Scope};
 use crate::estate::{Estate, ResponsibilityStatement, SubserviceOrganisation};
+use crate::scope::{decide, SubserviceMethods};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -19,6 +20,13 @@ pub enum EntityKind {
     Responsibility,
     /// A component.
     Component,
+    /// An asset of a rolled-up component: added to or removed from a component that stays,
+    /// moved between components, or renamed. Recorded in the change log only; the component
+    /// change holds the content.
+    Asset,
+    /// A component whose scope decision changed. Recorded in the change log only; derived
+    /// from the components.
+    ScopeDecision,
 }
 
 impl EntityKind {
@@ -29,7 +37,15 @@ impl EntityKind {
             EntityKind::SubserviceOrganisation => "subservice_organisation",
             EntityKind::Responsibility => "responsibility",
             EntityKind::Component => "component",
+            EntityKind::Asset => "asset",
+            EntityKind::ScopeDecision => "scope_decision",
         }
+    }
+
+    /// Whether the change is recorded in the change log only (it explains other changes and
+    /// is not an entry of the estate to store).
+    pub const fn is_recorded_only(self) -> bool {
+        matches!(self, EntityKind::Asset | EntityKind::ScopeDecision)
     }
 }
 
@@ -77,6 +93,19 @@ pub enum Entity {
     Responsibility(ResponsibilityStatement),
     /// A component.
     Component(Box<Component>),
+    /// Where an asset is.
+    Asset(AssetPlacement),
+    /// A scope decision.
+    Scope(Scope),
+}
+
+/// Where an asset is: its component and its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssetPlacement {
+    /// The component it is rolled up into.
+    pub component: String,
+    /// Its name.
+    pub name: String,
 }
 
 /// One change.
@@ -143,6 +172,129 @@ pub fn diff(old: &Estate, new: &Estate) -> Vec<Change> {
         |c| c.id.clone(),
         |c| Entity::Component(Box::new(c.clone())),
     );
+    asset_changes(&mut changes, old, new);
+    for change in scope_changes(old, new) {
+        if let (Some(before), Some(after)) = (change.before, change.after) {
+            changes.push(Change {
+                entity: EntityKind::ScopeDecision,
+                key: change.component,
+                action: Action::Changed,
+                fields: Vec::new(),
+                before: Some(Entity::Scope(before)),
+                after: Some(Entity::Scope(after)),
+            });
+        }
+    }
+    changes
+}
+
+/// Assets that changed place between two exports: added to a component that was there before,
+/// removed from one that stays, moved to another component, or renamed. Assets that come and
+/// go with their whole component are told by the component change.
+fn asset_changes(changes: &mut Vec<Change>, old: &Estate, new: &Estate) {
+    fn placements(estate: &Estate) -> BTreeMap<&str, (&str, &str)> {
+        estate
+            .components
+            .iter()
+            .flat_map(|c| {
+                c.assets
+                    .iter()
+                    .map(move |a| (a.id.as_str(), (c.id.as_str(), a.name.as_str())))
+            })
+            .collect()
+    }
+    let (before, after) = (placements(old), placements(new));
+    if before.is_empty() && after.is_empty() {
+        return;
+    }
+    let ids = |estate: &'_ Estate| -> std::collections::HashSet<String> {
+        estate.components.iter().map(|c| c.id.clone()).collect()
+    };
+    let (old_ids, new_ids) = (ids(old), ids(new));
+    let placement = |(component, name): (&str, &str)| {
+        Entity::Asset(AssetPlacement {
+            component: component.to_string(),
+            name: name.to_string(),
+        })
+    };
+    let mut keys: Vec<&str> = before.keys().chain(after.keys()).copied().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        let (action, fields) = match (before.get(key), after.get(key)) {
+            (None, Some((component, _))) if old_ids.contains(*component) => {
+                (Action::Added, Vec::new())
+            }
+            (Some((component, _)), None) if new_ids.contains(*component) => {
+                (Action::Removed, Vec::new())
+            }
+            (Some(a), Some(b)) if a != b => {
+                let mut fields = Vec::new();
+                if a.0 != b.0 {
+                    fields.push("component".to_string());
+                }
+                if a.1 != b.1 {
+                    fields.push("name".to_string());
+                }
+                (Action::Changed, fields)
+            }
+            _ => continue,
+        };
+        changes.push(Change {
+            entity: EntityKind::Asset,
+            key: key.to_string(),
+            action,
+            fields,
+            before: before.get(key).map(|p| placement(*p)),
+            after: after.get(key).map(|p| placement(*p)),
+        });
+    }
+}
+
+/// A component whose scope decision differs between two estates (`None`: not in that estate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeChange {
+    /// The component id.
+    pub component: String,
+    /// Its decision in the old estate.
+    pub before: Option<Scope>,
+    /// Its decision in the new estate.
+    pub after: Option<Scope>,
+}
+
+/// Every component whose scope decision differs between `old` and `new`, by id: changed
+/// decisions, and the decisions of components added or removed.
+pub fn scope_changes(old: &Estate, new: &Estate) -> Vec<ScopeChange> {
+    let (old_methods, new_methods) = (SubserviceMethods::of(old), SubserviceMethods::of(new));
+    let old_by_id: BTreeMap<&str, &Component> =
+        old.components.iter().map(|c| (c.id.as_str(), c)).collect();
+    let new_by_id: BTreeMap<&str, &Component> =
+        new.components.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut ids: Vec<&str> = old_by_id.keys().chain(new_by_id.keys()).copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut changes = Vec::new();
+    for id in ids {
+        let (before, after) = match (old_by_id.get(id), new_by_id.get(id)) {
+            (Some(a), Some(b)) => {
+                let (ma, mb) = (old_methods.method_for(a), new_methods.method_for(b));
+                if a == b && ma == mb {
+                    continue; // the same component under the same treatment: the same decision
+                }
+                (Some(decide(a, ma).scope), Some(decide(b, mb).scope))
+            }
+            (Some(a), None) => (Some(decide(a, old_methods.method_for(a)).scope), None),
+            (None, Some(b)) => (None, Some(decide(b, new_methods.method_for(b)).scope)),
+            (None, None) => continue,
+        };
+        if before != after {
+            changes.push(ScopeChange {
+                component: id.to_string(),
+                before,
+                after,
+            });
+        }
+    }
     changes
 }
 
@@ -210,6 +362,7 @@ mod tests {
             description: None,
             owner: None,
             access_via: Vec::new(),
+            assets: Vec::new(),
         }
     }
 
@@ -257,6 +410,13 @@ mod tests {
                     vec!["facts".to_string()]
                 ),
                 (EntityKind::Component, "c".into(), Action::Added, vec![]),
+                // affects_availability brings b into scope: the change log says so
+                (
+                    EntityKind::ScopeDecision,
+                    "b".into(),
+                    Action::Changed,
+                    vec![]
+                ),
             ]
         );
     }
@@ -338,6 +498,7 @@ mod undo_tests {
             description: None,
             owner: None,
             access_via: Vec::new(),
+            assets: Vec::new(),
         }
     }
 

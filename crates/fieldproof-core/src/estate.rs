@@ -336,6 +336,7 @@ mod tests {
             description: None,
             owner: None,
             access_via: Vec::new(),
+            assets: Vec::new(),
         }
     }
 

@@ -16,12 +16,13 @@ pub mod estate;
 pub mod findings;
 pub mod location;
 pub mod responsibility;
+pub mod rollup;
 pub mod sampling;
 pub mod scope;
 pub mod status;
 
 pub use assessment::{assess, Assessment};
-pub use component::{Component, Fact, Facts, Kind, Operator, Scope, Site, Zone};
+pub use component::{Asset, Component, Fact, Facts, Kind, Operator, Scope, Site, Zone};
 pub use estate::{
     Domain, Estate, ResponsibilityStatement, SubserviceMethod, SubserviceOrganisation,
 };

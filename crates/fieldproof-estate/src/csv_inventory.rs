@@ -20,41 +20,16 @@ pub const OPTIONAL_COLUMNS: &[&str] = &[
 ];
 
 /// Stop collecting after this many row problems: the file is probably the wrong export.
-const MAX_PROBLEMS: usize = 50;
+pub(crate) const MAX_PROBLEMS: usize = 50;
 /// Report progress every this many rows.
-const PROGRESS_EVERY: usize = 1 << 16;
+pub(crate) const PROGRESS_EVERY: usize = 1 << 16;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Column {
-    Id,
-    Name,
-    Kind,
-    OperatedBy,
-    Site,
-    Zone,
-    DeclaredScope,
-    Subservice,
-    Description,
-    Owner,
-    AccessVia,
-    Fact(Fact),
-}
+/// A column names a component field or a fact: the same names a mapping's `[columns.FIELD]`
+/// uses.
+use crate::mapping::Field as Column;
 
 fn column_named(name: &str) -> Option<Column> {
-    Some(match name {
-        "id" => Column::Id,
-        "name" => Column::Name,
-        "kind" => Column::Kind,
-        "operated_by" => Column::OperatedBy,
-        "site" => Column::Site,
-        "zone" => Column::Zone,
-        "declared_scope" => Column::DeclaredScope,
-        "subservice" => Column::Subservice,
-        "description" => Column::Description,
-        "owner" => Column::Owner,
-        "access_via" => Column::AccessVia,
-        other => Column::Fact(Fact::parse(other)?),
-    })
+    Column::parse(name)
 }
 
 /// Every accepted column name, for error messages and docs.
@@ -199,7 +174,7 @@ pub fn read_into(
 /// Here the line of a record reported at byte `B` is 1 + the newlines before its first byte,
 /// skipping the run of `\r`/`\n` that starts at `B`: exact for LF, CRLF, mixed endings, blank
 /// lines and quoted fields that span lines.
-struct LineCounter<R> {
+pub(crate) struct LineCounter<R> {
     inner: R,
     offset: u64,
     /// Positions of `\r` and `\n` bytes read ahead of the last query, with the byte.
@@ -209,7 +184,7 @@ struct LineCounter<R> {
 }
 
 impl<R> LineCounter<R> {
-    fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         LineCounter {
             inner,
             offset: 0,
@@ -219,7 +194,7 @@ impl<R> LineCounter<R> {
     }
 
     /// The 1-based line of the record reported at byte `byte` (queries must not go back).
-    fn line_of(&mut self, byte: u64) -> u64 {
+    pub(crate) fn line_of(&mut self, byte: u64) -> u64 {
         let mut start = byte;
         while let Some(&(position, b)) = self.pending.front() {
             if position > start {
@@ -269,6 +244,7 @@ fn parse_row(columns: &[Column], record: &csv::ByteRecord) -> Result<Component, 
         description: None,
         owner: None,
         access_via: Vec::new(),
+        assets: Vec::new(),
     };
     for (index, (column, raw)) in columns.iter().zip(record.iter()).enumerate() {
         let text = std::str::from_utf8(raw).map_err(|_| {
@@ -344,7 +320,7 @@ fn non_empty(text: &str) -> Option<String> {
 }
 
 /// Booleans as spreadsheets and CMDBs export them. Empty is false.
-fn parse_bool(text: &str) -> Option<bool> {
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     match text.len() {
         0 => Some(false),
         1..=5 => match text.to_ascii_lowercase().as_str() {
@@ -356,7 +332,7 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-fn csv_problem(path: &Path, error: csv::Error, line: Option<u64>) -> Problem {
+pub(crate) fn csv_problem(path: &Path, error: csv::Error, line: Option<u64>) -> Problem {
     let line = line.map(|l| l as usize);
     let message = match error.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
@@ -376,7 +352,7 @@ fn csv_problem(path: &Path, error: csv::Error, line: Option<u64>) -> Problem {
     }
 }
 
-fn csv_error(path: &Path, error: csv::Error) -> LoadError {
+pub(crate) fn csv_error(path: &Path, error: csv::Error) -> LoadError {
     LoadError::Invalid {
         problems: vec![csv_problem(path, error, Some(1))],
     }

@@ -8,6 +8,8 @@
 
 mod csv_inventory;
 pub mod error;
+mod mapped;
+pub mod mapping;
 pub mod project_file;
 pub mod record;
 pub mod status_file;
@@ -17,6 +19,7 @@ pub use csv_inventory::{accepted_columns, OPTIONAL_COLUMNS, REQUIRED_COLUMNS};
 pub use error::{check_regular, LoadError, Location, Problem};
 use fieldproof_core::estate::Section;
 use fieldproof_core::Estate;
+pub use mapping::{GroupRule, InventoryReport, InventorySpec, Mapping, Unmapped, UnmappedValue};
 use std::path::{Path, PathBuf};
 
 /// Where an entry came from: an index into [`Loaded::files`], line and column (0 = unknown).
@@ -50,6 +53,18 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
     /// Where each entry came from.
     pub sources: SourceMap,
+    /// What reading each CSV inventory did (rows, assets, components, unmapped values).
+    pub inventories: Vec<InventoryReport>,
+}
+
+/// How to read an estate: the mapping for a CSV inventory given on its own, and what to do with
+/// values a mapping cannot translate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The mapping of a CSV inventory (a file or a bundled mapping's name).
+    pub map: Option<PathBuf>,
+    /// Rows with unmapped values: stop (default) or leave them out and report them.
+    pub unmapped: Unmapped,
 }
 
 impl Loaded {
@@ -58,6 +73,7 @@ impl Loaded {
             estate: Estate::default(),
             files: vec![file],
             sources: SourceMap::default(),
+            inventories: Vec::new(),
         }
     }
 
@@ -108,6 +124,86 @@ pub fn load_with_progress(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Loaded, LoadError> {
+    load_with(path, &LoadOptions::default(), progress)
+}
+
+/// Reads one CSV inventory into `loaded` as file `index`: through its mapping and roll-up when
+/// `spec` names them, else in fieldproof's own columns.
+pub(crate) fn read_inventory(
+    loaded: &mut Loaded,
+    index: u32,
+    path: &Path,
+    spec: &InventorySpec,
+    unmapped: Unmapped,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(), LoadError> {
+    let file = std::fs::File::open(path).map_err(|source| LoadError::Read {
+        file: path.to_path_buf(),
+        reason: source.to_string(),
+    })?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let before = loaded.estate.components.len();
+    if spec.map.is_none() && spec.group.is_none() {
+        csv_inventory::read_into(
+            path,
+            index,
+            file,
+            total,
+            &mut loaded.estate.components,
+            &mut loaded.sources.components,
+            progress,
+        )?;
+        let count = loaded.estate.components.len() - before;
+        loaded.inventories.push(InventoryReport {
+            file: path.display().to_string(),
+            mapping: None,
+            rows: count,
+            assets: count,
+            components: count,
+            rows_left_out: 0,
+            unmapped: Vec::new(),
+            caught_by_otherwise: Vec::new(),
+        });
+        return Ok(());
+    }
+    let mapping = spec.map.as_deref().map(Mapping::load).transpose()?;
+    if let Some(group) = &spec.group {
+        mapping::check_group(group).map_err(|message| {
+            LoadError::at(
+                Location {
+                    file: loaded.files[0].clone(),
+                    line: None,
+                    column: None,
+                    field: Some("inventory.group".to_string()),
+                },
+                message,
+            )
+        })?;
+    }
+    let report = mapped::read(
+        path,
+        index,
+        file,
+        total,
+        mapping.as_ref(),
+        spec.group.as_ref(),
+        unmapped,
+        mapped::Sink {
+            components: &mut loaded.estate.components,
+            origins: &mut loaded.sources.components,
+        },
+        progress,
+    )?;
+    loaded.inventories.push(report);
+    Ok(())
+}
+
+/// [`load_with_progress`] with options: a mapping for a CSV inventory, the unmapped policy.
+pub fn load_with(
+    path: &Path,
+    options: &LoadOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Loaded, LoadError> {
     let read_error = |source: std::io::Error| LoadError::Read {
         file: path.to_path_buf(),
         reason: source.to_string(),
@@ -134,22 +230,32 @@ pub fn load_with_progress(
                     ),
                 )
             })?;
-            let loaded = yaml::parse(path, &text, progress)?;
+            if let Some(map) = &options.map {
+                return Err(LoadError::at(
+                    Location {
+                        file: path.to_path_buf(),
+                        line: None,
+                        column: None,
+                        field: Some("inventory".to_string()),
+                    },
+                    format!(
+                        "--map {} applies to a CSV inventory; in an estate file, name the mapping in its inventory entry (`inventory: [{{file: assets.csv, map: {}}}]`, see docs/inventory-mappings.md)",
+                        map.display(),
+                        map.display()
+                    ),
+                ));
+            }
+            let loaded = yaml::parse(path, &text, options.unmapped, progress)?;
             return check(loaded, Some(&text));
         }
         Some("csv") => {
-            let file = std::fs::File::open(path).map_err(read_error)?;
-            let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let _ = read_error;
             let mut loaded = Loaded::new(path.to_path_buf());
-            csv_inventory::read_into(
-                path,
-                0,
-                file,
-                total,
-                &mut loaded.estate.components,
-                &mut loaded.sources.components,
-                progress,
-            )?;
+            let spec = InventorySpec {
+                map: options.map.clone(),
+                group: None,
+            };
+            read_inventory(&mut loaded, 0, path, &spec, options.unmapped, progress)?;
             loaded
         }
         _ => {
@@ -163,7 +269,10 @@ pub fn load_with_progress(
 
 /// Parses YAML estate text (for tests and tools that hold the text already).
 pub fn parse_yaml(path: &Path, text: &str) -> Result<Loaded, LoadError> {
-    check(yaml::parse(path, text, &mut |_, _| {})?, Some(text))
+    check(
+        yaml::parse(path, text, Unmapped::Error, &mut |_, _| {})?,
+        Some(text),
+    )
 }
 
 /// Checks the estate as a whole; `yaml` is the estate file's text, used to point problems in it

@@ -99,6 +99,7 @@ impl ComponentRecord {
             description: self.description.filter(|s| !s.is_empty()),
             owner: self.owner.filter(|s| !s.is_empty()),
             access_via: self.access_via,
+            assets: Vec::new(),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! YAML estate files. Parsed with `marked_yaml` so that every entry keeps its line and column,
 //! which lets cross-entry problems (duplicate ids, unknown references) point at the right line.
 
-use crate::csv_inventory;
 use crate::error::{LoadError, Location, Problem};
+use crate::mapping::{GroupRule, InventorySpec, Unmapped};
 use crate::record::ComponentRecord;
 use crate::{Loaded, Origin};
 use fieldproof_core::estate::{Estate, ResponsibilityStatement, SubserviceOrganisation};
@@ -17,13 +17,31 @@ struct EstateDocument {
     organisation: String,
     service: String,
     #[serde(default)]
-    inventory: Vec<Spanned<String>>,
+    inventory: Vec<Spanned<InventoryEntry>>,
     #[serde(default)]
     subservice_organisations: Vec<Spanned<SubserviceOrganisation>>,
     #[serde(default)]
     responsibilities: Vec<Spanned<ResponsibilityStatement>>,
     #[serde(default)]
     components: Vec<Spanned<ComponentRecord>>,
+}
+
+/// An `inventory:` entry: a CSV path, or the path with its mapping and roll-up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum InventoryEntry {
+    Path(String),
+    Mapped(MappedInventory),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappedInventory {
+    file: String,
+    #[serde(default)]
+    map: Option<String>,
+    #[serde(default)]
+    group: Option<GroupRule>,
 }
 
 fn origin_of<T>(spanned: &Spanned<T>, file: u32) -> Origin {
@@ -39,6 +57,7 @@ fn origin_of<T>(spanned: &Spanned<T>, file: u32) -> Origin {
 pub fn parse(
     path: &Path,
     text: &str,
+    unmapped: Unmapped,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Loaded, LoadError> {
     // A byte order mark is invisible in editors and harmless: accept it, as CSV does.
@@ -72,36 +91,46 @@ pub fn parse(
         loaded.sources.components.push(origin_of(&record, file));
         estate.components.push((*record).clone().into_component());
     }
+    loaded.estate = estate;
     let base = path.parent().unwrap_or(Path::new("."));
     for inventory in &document.inventory {
-        let csv_path = base.join(inventory.as_str());
+        let (file, spec) = match &**inventory {
+            InventoryEntry::Path(file) => (file.clone(), InventorySpec::default()),
+            InventoryEntry::Mapped(entry) => (
+                entry.file.clone(),
+                InventorySpec {
+                    // A mapping file beside the estate, else a bundled mapping's name.
+                    map: entry.map.as_ref().map(|m| {
+                        let beside = base.join(m);
+                        if beside.exists() {
+                            beside
+                        } else {
+                            Path::new(m).to_path_buf()
+                        }
+                    }),
+                    group: entry.group.clone(),
+                },
+            ),
+        };
+        let csv_path = base.join(&file);
         let index = loaded.files.len() as u32;
         loaded.files.push(csv_path.clone());
-        crate::error::check_regular(&csv_path)?;
-        let reader = std::fs::File::open(&csv_path).map_err(|source| {
-            let start = inventory.span().start();
-            LoadError::at(
-                Location {
-                    file: path.to_path_buf(),
-                    line: start.map(|m| m.line()),
-                    column: start.map(|m| m.column()),
-                    field: Some("inventory".to_string()),
-                },
+        let start = inventory.span().start();
+        let entry_location = || Location {
+            file: path.to_path_buf(),
+            line: start.map(|m| m.line()),
+            column: start.map(|m| m.column()),
+            field: Some("inventory".to_string()),
+        };
+        if let Err(source) = std::fs::metadata(&csv_path) {
+            return Err(LoadError::at(
+                entry_location(),
                 format!("cannot open inventory '{}': {source}", csv_path.display()),
-            )
-        })?;
-        let total = reader.metadata().map(|m| m.len()).unwrap_or(0);
-        csv_inventory::read_into(
-            &csv_path,
-            index,
-            reader,
-            total,
-            &mut estate.components,
-            &mut loaded.sources.components,
-            progress,
-        )?;
+            ));
+        }
+        crate::error::check_regular(&csv_path)?;
+        crate::read_inventory(&mut loaded, index, &csv_path, &spec, unmapped, progress)?;
     }
-    loaded.estate = estate;
     Ok(loaded)
 }
 

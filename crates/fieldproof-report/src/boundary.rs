@@ -20,6 +20,24 @@ struct Row {
     categories: String,
     why: String,
     customer_part: String,
+    /// Assets rolled up into it (0: listed on its own).
+    assets: usize,
+}
+
+impl Row {
+    /// `, 42 assets` for a rolled-up component.
+    fn assets_note(&self) -> String {
+        match self.assets {
+            0 => String::new(),
+            1 => ", 1 asset".to_string(),
+            n => format!(", {n} assets"),
+        }
+    }
+}
+
+/// The assets of the rows, when any component is rolled up.
+fn asset_total(rows: &[Row]) -> usize {
+    rows.iter().map(|r| r.assets.max(1)).sum()
 }
 
 /// The cells of a row between the component and the reason, per section.
@@ -72,6 +90,8 @@ struct Statement {
     sections: Vec<(Scope, Vec<Row>)>,
     subservices: Vec<[String; 5]>,
     triggers: Vec<(Trigger, Vec<String>)>,
+    /// Whether any component rolls up assets (the summary then counts them).
+    rolled_up: bool,
 }
 
 const INTRO: &str = "This statement lists the system components of the service and places each inside the system boundary (in scope), partly inside with duties shared with customers (shared), or outside it (out of scope). Scope follows responsibility: a component is in scope when we operate it and it creates or processes customer data, enforces access control, or affects availability and service commitments.";
@@ -102,6 +122,7 @@ fn statement(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix) -> Stat
             categories: categories(&d.category_list()),
             why,
             customer_part,
+            assets: c.assets.len(),
         }
     };
     let sections = Scope::ALL
@@ -161,6 +182,7 @@ fn statement(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix) -> Stat
         .collect();
     let cats = assessment.categories();
     Statement {
+        rolled_up: estate.components.iter().any(|c| !c.assets.is_empty()),
         organisation: heading(&estate.organisation, "(organisation not named)").to_string(),
         service: heading(&estate.service, "(service not named)").to_string(),
         categories: if cats.is_empty() {
@@ -200,9 +222,22 @@ pub fn markdown(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix) -> S
         s.categories
     );
     let _ = writeln!(out, "{}\n", s.soc1);
-    let _ = writeln!(out, "| Boundary | Components |\n|---|---|");
-    for (scope, rows) in &s.sections {
-        let _ = writeln!(out, "| {} | {} |", scope_title(*scope), rows.len());
+    if s.rolled_up {
+        let _ = writeln!(out, "| Boundary | Components | Assets |\n|---|---|---|");
+        for (scope, rows) in &s.sections {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                scope_title(*scope),
+                rows.len(),
+                asset_total(rows)
+            );
+        }
+    } else {
+        let _ = writeln!(out, "| Boundary | Components |\n|---|---|");
+        for (scope, rows) in &s.sections {
+            let _ = writeln!(out, "| {} | {} |", scope_title(*scope), rows.len());
+        }
     }
     for (scope, rows) in &s.sections {
         let _ = writeln!(out, "\n## {}\n", scope_title(*scope));
@@ -221,9 +256,10 @@ pub fn markdown(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix) -> S
             let middle: Vec<String> = cells(r).iter().map(|c| md_cell(c)).collect();
             let _ = writeln!(
                 out,
-                "| {} (`{}`) | {} | {} |",
+                "| {} (`{}`{}) | {} | {} |",
                 md_cell(&r.name),
                 md_cell(&r.id),
+                r.assets_note(),
                 middle.join(" | "),
                 md_cell(&r.why)
             );
@@ -284,11 +320,23 @@ pub fn html_document(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix)
         html(&s.categories)
     );
     let _ = writeln!(b, "<p>{}</p>", html(&s.soc1));
-    let _ = writeln!(b, "<table>\n<tr><th>Boundary</th><th>Components</th></tr>");
-    for (scope, rows) in &s.sections {
+    if s.rolled_up {
         let _ = writeln!(
             b,
-            "<tr><td>{}</td><td>{}</td></tr>",
+            "<table>\n<tr><th>Boundary</th><th>Components</th><th>Assets</th></tr>"
+        );
+    } else {
+        let _ = writeln!(b, "<table>\n<tr><th>Boundary</th><th>Components</th></tr>");
+    }
+    for (scope, rows) in &s.sections {
+        let assets = if s.rolled_up {
+            format!("<td>{}</td>", asset_total(rows))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            b,
+            "<tr><td>{}</td><td>{}</td>{assets}</tr>",
             scope_title(*scope),
             rows.len()
         );
@@ -310,9 +358,10 @@ pub fn html_document(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix)
         for r in rows {
             let _ = write!(
                 b,
-                "<tr><td>{} <code>{}</code></td>",
+                "<tr><td>{} <code>{}</code>{}</td>",
                 html(&r.name),
-                html(&r.id)
+                html(&r.id),
+                html(&r.assets_note())
             );
             for cell in cells(r) {
                 let _ = write!(b, "<td>{}</td>", html(&cell));

@@ -6,7 +6,7 @@ use fieldproof_core::assessment::Assessment;
 use fieldproof_core::component::Facts;
 use fieldproof_core::scope::rules::SCOPE_RULES;
 use fieldproof_core::scope::Reason;
-use fieldproof_core::{Component, Finding, ScopeDecision};
+use fieldproof_core::{Asset, Component, Finding, ScopeDecision};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -55,6 +55,10 @@ pub struct ComponentJson<'a> {
     pub access_via: &'a [String],
     /// The deciding rule first, then the other rules that matched.
     pub reasons: Vec<ReasonJson<'a>>,
+    /// The assets rolled up into it (absent for a component listed on its own): ids, names,
+    /// and what differs from the component.
+    #[serde(skip_serializing_if = "<[Asset]>::is_empty")]
+    pub assets: &'a [Asset],
 }
 
 /// The summary of the scope JSON.
@@ -116,6 +120,113 @@ pub struct ComponentExplanation<'a> {
     pub facts: Facts,
     /// Its findings.
     pub findings: Vec<&'a Finding>,
+    /// With `--assets`: every rolled-up asset with the scope it would get on its own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub asset_decisions: Vec<AssetDecision<'a>>,
+}
+
+/// One rolled-up asset and the scope it would get on its own.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AssetDecision<'a> {
+    /// The asset id.
+    pub id: &'a str,
+    /// Its name.
+    pub name: &'a str,
+    /// What differs from the component (`kind=hmi`, `-affects_availability`), if anything.
+    pub differs: Vec<String>,
+    /// The scope decision it would get on its own.
+    pub scope: &'static str,
+}
+
+/// Every asset of `c` with what differs from it and its own scope decision.
+pub fn asset_decisions<'a>(
+    assessment: &Assessment<'_>,
+    c: &'a Component,
+) -> Vec<AssetDecision<'a>> {
+    let methods = fieldproof_core::scope::SubserviceMethods::of(assessment.estate);
+    let method = methods.method_for(c);
+    let own = fieldproof_core::scope::decide(c, method).scope;
+    c.assets
+        .iter()
+        .map(|a| {
+            let mut differs = Vec::new();
+            if let Some(kind) = a.kind {
+                differs.push(format!("kind={kind}"));
+            }
+            if let Some(operated_by) = a.operated_by {
+                differs.push(format!("operated_by={operated_by}"));
+            }
+            if let Some(site) = a.site {
+                differs.push(format!("site={site}"));
+            }
+            if let Some(zone) = a.zone {
+                differs.push(format!("zone={zone}"));
+            }
+            if let Some(facts) = a.facts {
+                for fact in fieldproof_core::Fact::ALL {
+                    match (facts.has(*fact), c.has(*fact)) {
+                        (true, false) => differs.push(format!("+{fact}")),
+                        (false, true) => differs.push(format!("-{fact}")),
+                        _ => {}
+                    }
+                }
+            }
+            let scope = if a.differs() {
+                fieldproof_core::scope::decide(&c.as_asset(a), method).scope
+            } else {
+                own
+            };
+            AssetDecision {
+                id: &a.id,
+                name: &a.name,
+                differs,
+                scope: scope.as_str(),
+            }
+        })
+        .collect()
+}
+
+/// Writes the assets of `c`: id, name, what differs, and the scope each would get alone.
+pub fn write_assets(
+    assessment: &Assessment<'_>,
+    c: &Component,
+    d: &ScopeDecision,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if c.assets.is_empty() {
+        return writeln!(
+            out,
+            "\nAssets: none rolled up ({} is listed on its own).",
+            c.id
+        );
+    }
+    writeln!(
+        out,
+        "\nAssets ({}; the component holds the union of their facts):",
+        c.assets.len()
+    )?;
+    let decisions = asset_decisions(assessment, c);
+    let id_width = decisions.iter().map(|a| a.id.len()).max().unwrap_or(0);
+    let name_width = decisions.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    for a in decisions {
+        let alone = if a.scope == d.scope.as_str() {
+            String::new()
+        } else {
+            format!("  alone: {} (differs from the component)", a.scope)
+        };
+        writeln!(
+            out,
+            "  {:id_width$}  {:name_width$}  {}{alone}",
+            a.id,
+            a.name,
+            if a.differs.is_empty() {
+                "same as the component".to_string()
+            } else {
+                a.differs.join(" ")
+            }
+        )?;
+    }
+    Ok(())
 }
 
 fn reasons_json(reasons: &[Reason]) -> Vec<ReasonJson<'_>> {
@@ -219,6 +330,7 @@ pub fn component_json<'a>(
         soc1_relevant: d.soc1_relevant,
         access_via: &c.access_via,
         reasons: reasons_json(reasons),
+        assets: &c.assets,
     }
 }
 
@@ -237,6 +349,7 @@ pub fn explanation<'a>(
             .iter()
             .filter(|f| f.component.as_deref() == Some(c.id.as_str()))
             .collect(),
+        asset_decisions: Vec::new(),
     }
 }
 
@@ -451,6 +564,13 @@ pub fn write_explanation(
             facts.join(", ")
         }
     )?;
+    if !c.assets.is_empty() {
+        writeln!(
+            out,
+            "  assets: {} rolled up (--assets lists them)",
+            c.assets.len()
+        )?;
+    }
     writeln!(
         out,
         "\nScope: {}{}",

@@ -540,6 +540,9 @@ async fn write_change(
     ws: &str,
     change: &Change,
 ) -> Result<(), sqlx::Error> {
+    if change.entity.is_recorded_only() {
+        return Ok(()); // asset moves and scope changes explain the component changes
+    }
     let removing = change.action == Action::Removed;
     match (&change.entity, &change.after) {
         (EntityKind::Setting, Some(Entity::Setting(value))) => {
@@ -595,6 +598,7 @@ async fn write_change(
                     "DELETE FROM responsibilities WHERE workspace = $1 AND domain = $2"
                 }
                 EntityKind::Component => "DELETE FROM components WHERE workspace = $1 AND id = $2",
+                EntityKind::Asset | EntityKind::ScopeDecision => return Ok(()),
             };
             sqlx::query(sql)
                 .bind(ws)

@@ -252,6 +252,9 @@ async fn insert_change(
 }
 
 async fn write_change(conn: &mut SqliteConnection, change: &Change) -> Result<(), sqlx::Error> {
+    if change.entity.is_recorded_only() {
+        return Ok(()); // asset moves and scope changes explain the component changes
+    }
     let removing = change.action == Action::Removed;
     match (&change.entity, &change.after) {
         (EntityKind::Setting, Some(Entity::Setting(value))) => {
@@ -300,6 +303,7 @@ async fn write_change(conn: &mut SqliteConnection, change: &Change) -> Result<()
                 }
                 EntityKind::Responsibility => "DELETE FROM responsibilities WHERE domain = ?",
                 EntityKind::Component => "DELETE FROM components WHERE id = ?",
+                EntityKind::Asset | EntityKind::ScopeDecision => return Ok(()),
             };
             sqlx::query(table)
                 .bind(&change.key)

@@ -28,6 +28,7 @@ fn component(id: &str, facts: &[Fact]) -> Component {
         description: None,
         owner: None,
         access_via: Vec::new(),
+        assets: Vec::new(),
     }
 }
 
@@ -89,14 +90,19 @@ async fn estate_and_catalogs(store: &dyn Store) {
         .apply_estate(&estate, &meta("2026-01-04T00:00:00Z", "bob"))
         .await
         .expect("apply a change");
-    let summary: Vec<(&str, Action)> = third
+    let summary: Vec<(&str, &str, Action)> = third
         .changes
         .iter()
-        .map(|c| (c.key.as_str(), c.action))
+        .map(|c| (c.entity.as_str(), c.key.as_str(), c.action))
         .collect();
     assert_eq!(
         summary,
-        vec![("a", Action::Removed), ("b", Action::Changed)]
+        vec![
+            ("component", "a", Action::Removed),
+            ("component", "b", Action::Changed),
+            // b now processes customer data: its scope decision changed, and the log says so
+            ("scope_decision", "b", Action::Changed),
+        ]
     );
 
     let loaded = store.load_estate().await.expect("load");

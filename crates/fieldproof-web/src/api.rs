@@ -284,7 +284,11 @@ async fn estate_preview(
     let upload = estate_file(&server, &headers, &member, &org, multipart).await?;
     let preview = member
         .app(&server)
-        .apply_preview(&upload.files[0], &mut |_, _| {})
+        .apply_preview(
+            &upload.files[0],
+            &fieldproof_app::LoadOptions::default(),
+            &mut |_, _| {},
+        )
         .await?;
     Ok(Json(preview).into_response())
 }
@@ -298,7 +302,11 @@ async fn estate_apply(
     let upload = estate_file(&server, &headers, &member, &org, multipart).await?;
     let applied = member
         .app(&server)
-        .apply(&upload.files[0], &mut |_, _| {})
+        .apply(
+            &upload.files[0],
+            &fieldproof_app::LoadOptions::default(),
+            &mut |_, _| {},
+        )
         .await?;
     Ok(Json(applied).into_response())
 }

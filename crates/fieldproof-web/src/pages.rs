@@ -1673,7 +1673,11 @@ async fn estate_preview(
     };
     let preview = member
         .app(&server)
-        .apply_preview(file, &mut |_, _| {})
+        .apply_preview(
+            file,
+            &fieldproof_app::LoadOptions::default(),
+            &mut |_, _| {},
+        )
         .await?;
     // Keep the file for the apply step, under a token only this preview knows.
     let token = crate::accounts::secret();
@@ -1758,7 +1762,14 @@ async fn estate_apply(
     check_csrf(&member, form.csrf.as_deref())?;
     member.require(member.membership.role.edits(), "load an estate")?;
     let file = staged(&server, &org, &form.token)?;
-    let result = member.app(&server).apply(&file, &mut |_, _| {}).await;
+    let result = member
+        .app(&server)
+        .apply(
+            &file,
+            &fieldproof_app::LoadOptions::default(),
+            &mut |_, _| {},
+        )
+        .await;
     if let Some(dir) = file.parent() {
         let _ = std::fs::remove_dir_all(dir);
     }

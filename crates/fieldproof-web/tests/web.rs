@@ -66,7 +66,9 @@ async fn fixture_on(backend: Backend, max_upload_bytes: usize) -> Fixture {
         let app = server.app_for(org, "setup");
         let estate =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/colocation-dc/estate.yaml");
-        app.apply(&estate, &mut |_, _| {}).await.expect("apply");
+        app.apply(&estate, &Default::default(), &mut |_, _| {})
+            .await
+            .expect("apply");
         for id in ["soc2-2026", "soc2-2027"] {
             let year = &id[5..];
             app.engagement_create(&EngagementRequest {

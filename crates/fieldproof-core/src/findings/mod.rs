@@ -135,6 +135,11 @@ pub const FINDING_RULES: &[FindingRule] = &[
         title: "A subservice organisation is defined but no component uses it",
         check: subservice_unused,
     },
+    FindingRule {
+        id: "rolled-up-assets-disagree",
+        title: "Assets rolled up into one component would get another scope decision on their own",
+        check: rolled_up_assets_disagree,
+    },
 ];
 
 /// Runs every finding rule and returns the findings in canonical order.
@@ -452,6 +457,85 @@ fn subservice_unused(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
                 ),
             });
         }
+    }
+}
+
+/// A group of assets is one component only if they share its scope decision: an asset that,
+/// on its own, would be decided otherwise (it lacks a fact the others have, or sits in another
+/// zone) must be split off or its fact settled, never silently merged.
+fn rolled_up_assets_disagree(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
+    let methods = crate::scope::SubserviceMethods::of(cx.estate);
+    for (c, d) in cx.components() {
+        if c.assets.is_empty() {
+            continue;
+        }
+        let method = methods.method_for(c);
+        let mut decided: std::collections::HashMap<_, Scope> = std::collections::HashMap::new();
+        let mut apart: std::collections::BTreeMap<Scope, Vec<&str>> = Default::default();
+        let mut differing: BTreeSet<&'static str> = BTreeSet::new();
+        for asset in c.assets.iter().filter(|a| a.differs()) {
+            let key = (
+                asset.kind,
+                asset.operated_by,
+                asset.site,
+                asset.zone,
+                asset.facts,
+            );
+            let scope = *decided
+                .entry(key)
+                .or_insert_with(|| crate::scope::decide(&c.as_asset(asset), method).scope);
+            if scope == d.scope {
+                continue;
+            }
+            apart.entry(scope).or_default().push(asset.id.as_str());
+            for (differs, name) in [
+                (asset.kind.is_some(), "kind"),
+                (asset.operated_by.is_some(), "operated_by"),
+                (asset.site.is_some(), "site"),
+                (asset.zone.is_some(), "zone"),
+            ] {
+                if differs {
+                    differing.insert(name);
+                }
+            }
+            if let Some(facts) = asset.facts {
+                for fact in Fact::ALL {
+                    if facts.has(*fact) != c.has(*fact) {
+                        differing.insert(fact.as_str());
+                    }
+                }
+            }
+        }
+        if apart.is_empty() {
+            continue;
+        }
+        let groups: Vec<String> = apart
+            .iter()
+            .map(|(scope, ids)| {
+                let shown: Vec<&str> = ids.iter().take(5).copied().collect();
+                format!(
+                    "{} would be {} ({}{})",
+                    ids.len(),
+                    scope_words(*scope),
+                    shown.join(", "),
+                    if ids.len() > shown.len() { ", ..." } else { "" }
+                )
+            })
+            .collect();
+        out.push(component_finding(
+            "rolled-up-assets-disagree",
+            Severity::High,
+            c,
+            format!(
+                "{} of its {} assets would be decided otherwise on their own than the component ({}): {}; they differ in {}. Split the group (group_by the column that separates them) or settle the fact in the export or the mapping; `fieldproof scope --explain {} --assets` lists them",
+                apart.values().map(Vec::len).sum::<usize>(),
+                c.assets.len(),
+                scope_words(d.scope),
+                groups.join("; "),
+                differing.into_iter().collect::<Vec<_>>().join(", "),
+                c.id
+            ),
+        ));
     }
 }
 
