@@ -249,7 +249,6 @@ pub fn load_with(
             return check(loaded, Some(&text));
         }
         Some("csv") => {
-            let _ = read_error;
             let mut loaded = Loaded::new(path.to_path_buf());
             let spec = InventorySpec {
                 map: options.map.clone(),
