@@ -23,6 +23,14 @@ pub mod workspace;
 
 pub use fieldproof_estate::{LoadOptions, Unmapped};
 
+/// The names of the inventory mappings shipped with fieldproof (`--map NAME`).
+pub fn bundled_mappings() -> Vec<&'static str> {
+    fieldproof_estate::mapping::BUNDLED
+        .iter()
+        .map(|(name, _)| *name)
+        .collect()
+}
+
 use clock::Clock;
 use fieldproof_catalog::oscal::import::ImportError;
 use fieldproof_catalog::CatalogError;

@@ -215,6 +215,7 @@ impl App {
                 }
             }),
             unmapped: options.unmapped,
+            standalone: options.standalone,
         };
         let mut loaded = fieldproof_estate::load_with(&path, &options, progress)?;
         // Name inventories as the user would: relative to the working directory when inside it.

@@ -882,6 +882,7 @@ impl InventoryArgs {
         LoadOptions {
             map: self.map.clone(),
             unmapped: self.unmapped,
+            standalone: false,
         }
     }
 }

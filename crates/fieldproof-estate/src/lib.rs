@@ -65,6 +65,9 @@ pub struct LoadOptions {
     pub map: Option<PathBuf>,
     /// Rows with unmapped values: stop (default) or leave them out and report them.
     pub unmapped: Unmapped,
+    /// The file stands alone (an upload to the web app): an estate file in it may not name
+    /// inventory files, which would be read from the server's disk.
+    pub standalone: bool,
 }
 
 impl Loaded {
@@ -245,7 +248,7 @@ pub fn load_with(
                     ),
                 ));
             }
-            let loaded = yaml::parse(path, &text, options.unmapped, progress)?;
+            let loaded = yaml::parse(path, &text, options, progress)?;
             return check(loaded, Some(&text));
         }
         Some("csv") => {
@@ -269,7 +272,7 @@ pub fn load_with(
 /// Parses YAML estate text (for tests and tools that hold the text already).
 pub fn parse_yaml(path: &Path, text: &str) -> Result<Loaded, LoadError> {
     check(
-        yaml::parse(path, text, Unmapped::Error, &mut |_, _| {})?,
+        yaml::parse(path, text, &LoadOptions::default(), &mut |_, _| {})?,
         Some(text),
     )
 }

@@ -2,7 +2,7 @@
 //! which lets cross-entry problems (duplicate ids, unknown references) point at the right line.
 
 use crate::error::{LoadError, Location, Problem};
-use crate::mapping::{GroupRule, InventorySpec, Unmapped};
+use crate::mapping::{GroupRule, InventorySpec};
 use crate::record::ComponentRecord;
 use crate::{Loaded, Origin};
 use fieldproof_core::estate::{Estate, ResponsibilityStatement, SubserviceOrganisation};
@@ -57,9 +57,10 @@ fn origin_of<T>(spanned: &Spanned<T>, file: u32) -> Origin {
 pub fn parse(
     path: &Path,
     text: &str,
-    unmapped: Unmapped,
+    load: &crate::LoadOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Loaded, LoadError> {
+    let unmapped = load.unmapped;
     // A byte order mark is invisible in editors and harmless: accept it, as CSV does.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     check_text(path, text)?;
@@ -122,6 +123,15 @@ pub fn parse(
             column: start.map(|m| m.column()),
             field: Some("inventory".to_string()),
         };
+        if load.standalone {
+            return Err(LoadError::at(
+                entry_location(),
+                format!(
+                    "an uploaded estate file cannot name inventory files ('{file}' is not part of the upload); \
+                     upload the CSV inventory itself, with its mapping, or apply the estate from the command line"
+                ),
+            ));
+        }
         if let Err(source) = std::fs::metadata(&csv_path) {
             return Err(LoadError::at(
                 entry_location(),

@@ -255,24 +255,20 @@ async fn retire(
     .into_response())
 }
 
-/// The one file of a multipart estate upload, sent with a bearer token by a member who may
-/// edit the estate.
-async fn estate_file(
+/// A multipart estate upload (the estate file or CSV inventory, and optionally its mapping),
+/// sent with a bearer token by a member who may edit the estate.
+async fn estate_upload(
     server: &Server,
     headers: &HeaderMap,
     member: &crate::Member,
     org: &str,
     multipart: Multipart,
-) -> Result<crate::pages::Upload, WebError> {
+) -> Result<(crate::pages::Upload, crate::pages::EstateUpload), WebError> {
     crate::pages::require_bearer(headers)?;
     member.require(member.membership.role.edits(), "load an estate")?;
     let upload = crate::pages::receive(server, org, multipart).await?;
-    if upload.files.len() != 1 {
-        return Err(WebError::bad_request(
-            "send one estate file (YAML) or CSV inventory as the multipart field `estate`",
-        ));
-    }
-    Ok(upload)
+    let estate = crate::pages::EstateUpload::from_upload(&upload)?;
+    Ok((upload, estate))
 }
 
 async fn estate_preview(
@@ -281,15 +277,15 @@ async fn estate_preview(
     Org { member, org }: Org,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let upload = estate_file(&server, &headers, &member, &org, multipart).await?;
-    let preview = member
+    // The upload's files live as long as `_upload`.
+    let (_upload, estate) = estate_upload(&server, &headers, &member, &org, multipart).await?;
+    let mut preview = member
         .app(&server)
-        .apply_preview(
-            &upload.files[0],
-            &fieldproof_app::LoadOptions::default(),
-            &mut |_, _| {},
-        )
-        .await?;
+        .apply_preview(&estate.estate, &estate.options(), &mut |_, _| {})
+        .await
+        .map_err(|e| estate.error(e))?;
+    preview.source = estate.tidy(&preview.source);
+    estate.tidy_inventories(&mut preview.inventories);
     Ok(Json(preview).into_response())
 }
 
@@ -299,15 +295,14 @@ async fn estate_apply(
     Org { member, org }: Org,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let upload = estate_file(&server, &headers, &member, &org, multipart).await?;
-    let applied = member
+    let (_upload, estate) = estate_upload(&server, &headers, &member, &org, multipart).await?;
+    let mut applied = member
         .app(&server)
-        .apply(
-            &upload.files[0],
-            &fieldproof_app::LoadOptions::default(),
-            &mut |_, _| {},
-        )
-        .await?;
+        .apply(&estate.estate, &estate.options(), &mut |_, _| {})
+        .await
+        .map_err(|e| estate.error(e))?;
+    applied.source = estate.tidy(&applied.source);
+    estate.tidy_inventories(&mut applied.inventories);
     Ok(Json(applied).into_response())
 }
 

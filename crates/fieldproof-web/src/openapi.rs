@@ -345,7 +345,12 @@ pub fn document() -> Value {
             Input::EstateUpload => Some(json!({"multipart/form-data": {"schema": {
                 "type": "object",
                 "required": ["estate"],
-                "properties": {"estate": {"type": "string", "format": "binary", "description": "an estate file (YAML) or CSV inventory"}}
+                "properties": {
+                    "estate": {"type": "string", "format": "binary", "description": "an estate file (YAML) or CSV inventory; an uploaded estate file cannot name inventory files"},
+                    "mapping": {"type": "string", "format": "binary", "description": "a mapping file (TOML, docs/inventory-mappings.md) for a CSV inventory in another tool's columns"},
+                    "map": {"type": "string", "enum": bundled_mappings(), "description": "or the name of a bundled mapping"},
+                    "unmapped": {"type": "string", "enum": ["error", "report"], "default": "error", "description": "values the mapping does not translate: stop, or leave those rows out and report them"}
+                }
             }}})),
         };
         if let Some(content) = body {
@@ -377,4 +382,9 @@ pub fn document() -> Value {
         },
         "security": [{"token": []}]
     })
+}
+
+/// The bundled mappings' names, for the `map` field of an estate upload.
+fn bundled_mappings() -> Vec<&'static str> {
+    fieldproof_app::bundled_mappings()
 }

@@ -508,9 +508,18 @@ async fn estate(
         format!(
             "<h2>Load an estate file</h2><form method=\"post\" action=\"/o/{}/estate/preview\" enctype=\"multipart/form-data\" class=\"stack\">{}\
              <label for=\"estate\">Estate file (YAML) or CSV inventory</label><input id=\"estate\" name=\"estate\" type=\"file\" accept=\".yaml,.yml,.csv\" required>\
+             <fieldset><legend>A CSV export in another tool's columns</legend>\
+             <label for=\"map\">Bundled mapping</label><select id=\"map\" name=\"map\"><option value=\"\">none: fieldproof's own columns</option>{}</select>\
+             <label for=\"mapping\">or your mapping file (TOML, see docs/inventory-mappings.md)</label><input id=\"mapping\" name=\"mapping\" type=\"file\" accept=\".toml\">\
+             <label for=\"unmapped\">Values the mapping does not translate</label><select id=\"unmapped\" name=\"unmapped\">\
+             <option value=\"error\">stop and list them</option><option value=\"report\">leave those rows out and list them</option></select></fieldset>\
              <button type=\"submit\">Preview the changes</button></form>",
             esc(&org),
-            csrf_field(&member.session.csrf)
+            csrf_field(&member.session.csrf),
+            fieldproof_app::bundled_mappings()
+                .iter()
+                .map(|name| format!("<option value=\"{0}\">{0}</option>", esc(name)))
+                .collect::<String>()
         )
     } else {
         String::new()
@@ -855,6 +864,197 @@ pub(crate) struct Upload {
     pub(crate) fields: BTreeMap<String, String>,
     dir: std::path::PathBuf,
     pub(crate) files: Vec<std::path::PathBuf>,
+    /// The form field each of `files` came in.
+    pub(crate) file_fields: Vec<String>,
+}
+
+impl Upload {
+    /// The file sent in form field `field`.
+    pub(crate) fn file(&self, field: &str) -> Option<&std::path::PathBuf> {
+        self.file_fields
+            .iter()
+            .position(|f| f == field)
+            .map(|i| &self.files[i])
+    }
+}
+
+/// An estate upload: the estate file (YAML) or CSV inventory, and how to read it: a mapping
+/// uploaded beside it (field `mapping`) or named from the bundled ones (field `map`), and the
+/// unmapped-values policy (field `unmapped`: `error` or `report`). Shared by the page and the API.
+pub(crate) struct EstateUpload {
+    pub(crate) estate: std::path::PathBuf,
+    pub(crate) mapping: Option<std::path::PathBuf>,
+    pub(crate) bundled: Option<String>,
+    pub(crate) unmapped: fieldproof_app::Unmapped,
+}
+
+impl EstateUpload {
+    pub(crate) fn from_upload(upload: &Upload) -> Result<Self, WebError> {
+        let mapping = upload.file("mapping").cloned();
+        let others: Vec<&std::path::PathBuf> = upload
+            .files
+            .iter()
+            .zip(&upload.file_fields)
+            .filter(|(_, field)| *field != "mapping")
+            .map(|(file, _)| file)
+            .collect();
+        let estate = match (upload.file("estate"), others.as_slice()) {
+            (Some(file), _) => file.clone(),
+            (None, [only]) => (*only).clone(),
+            _ => {
+                return Err(WebError::bad_request(
+                    "Send one estate file (YAML) or CSV inventory as the field `estate`, and optionally its mapping (TOML) as the field `mapping`.",
+                ))
+            }
+        };
+        if others.len() > 1 {
+            return Err(WebError::bad_request(
+                "Send one estate file (YAML) or CSV inventory at a time.",
+            ));
+        }
+        let bundled = upload
+            .fields
+            .get("map")
+            .map(|m| m.trim())
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
+        if let Some(name) = &bundled {
+            if !fieldproof_app::bundled_mappings().contains(&name.as_str()) {
+                return Err(WebError::bad_request(format!(
+                    "'{name}' is not a bundled mapping; the bundled mappings are {}. Upload your own mapping file as the field `mapping`.",
+                    fieldproof_app::bundled_mappings().join(", ")
+                )));
+            }
+            if mapping.is_some() {
+                return Err(WebError::bad_request(
+                    "Choose a bundled mapping or upload a mapping file, not both.",
+                ));
+            }
+        }
+        let unmapped = match upload.fields.get("unmapped").map(|u| u.trim()) {
+            None | Some("") => fieldproof_app::Unmapped::default(),
+            Some(text) => fieldproof_app::Unmapped::parse(text).ok_or_else(|| {
+                WebError::bad_request(format!(
+                    "unmapped must be `error` or `report`, not '{text}'."
+                ))
+            })?,
+        };
+        let upload = EstateUpload {
+            estate,
+            mapping,
+            bundled,
+            unmapped,
+        };
+        if upload.mapped() && !upload.is_csv() {
+            return Err(WebError::bad_request(
+                "A mapping applies to a CSV inventory. An estate file (YAML) names its inventories' mappings itself, and an uploaded one cannot name inventory files.",
+            ));
+        }
+        Ok(upload)
+    }
+
+    fn mapped(&self) -> bool {
+        self.mapping.is_some() || self.bundled.is_some()
+    }
+
+    fn is_csv(&self) -> bool {
+        self.estate
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    }
+
+    /// How the application reads it: on its own, never reaching other files on the server.
+    pub(crate) fn options(&self) -> fieldproof_app::LoadOptions {
+        fieldproof_app::LoadOptions {
+            map: self
+                .mapping
+                .clone()
+                .or_else(|| self.bundled.as_ref().map(std::path::PathBuf::from)),
+            unmapped: self.unmapped,
+            standalone: true,
+        }
+    }
+
+    /// `text` with the server's upload directories left out, so that messages and results
+    /// name the files as the user sent them (`plant.toml:3:1`, not a path on the server).
+    pub(crate) fn tidy(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for file in std::iter::once(&self.estate).chain(&self.mapping) {
+            if let Some(dir) = file.parent() {
+                text = text.replace(&format!("{}/", dir.display()), "");
+            }
+        }
+        text
+    }
+
+    /// An application error, its message tidied.
+    pub(crate) fn error(&self, e: fieldproof_app::AppError) -> WebError {
+        let mut error = WebError::from(e);
+        error.message = self.tidy(&error.message);
+        error
+    }
+
+    /// The inventories' reports, their file names tidied.
+    pub(crate) fn tidy_inventories(
+        &self,
+        inventories: &mut [fieldproof_app::contract::InventoryReport],
+    ) {
+        for inventory in inventories {
+            inventory.file = self.tidy(&inventory.file);
+            inventory.mapping = inventory.mapping.as_deref().map(|m| self.tidy(m));
+        }
+    }
+
+    /// Keeps the upload under `dir` for the apply step after a preview.
+    fn stage(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        let copy = |file: &std::path::Path, sub: &str| -> std::io::Result<()> {
+            let to = dir.join(sub);
+            std::fs::create_dir_all(&to)?;
+            std::fs::copy(
+                file,
+                to.join(
+                    file.file_name()
+                        .unwrap_or_else(|| std::ffi::OsStr::new(sub)),
+                ),
+            )
+            .map(|_| ())
+        };
+        copy(&self.estate, "estate")?;
+        if let Some(mapping) = &self.mapping {
+            copy(mapping, "mapping")?;
+        }
+        let options = serde_json::json!({
+            "map": self.bundled,
+            "unmapped": match self.unmapped {
+                fieldproof_app::Unmapped::Error => "error",
+                fieldproof_app::Unmapped::Report => "report",
+            },
+        });
+        std::fs::write(dir.join("options.json"), options.to_string())
+    }
+
+    /// An upload kept by [`EstateUpload::stage`].
+    fn staged(dir: &std::path::Path) -> Option<Self> {
+        let only_file = |sub: &str| {
+            std::fs::read_dir(dir.join(sub))
+                .ok()?
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| p.is_file())
+        };
+        let options: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("options.json")).ok()?).ok()?;
+        Some(EstateUpload {
+            estate: only_file("estate")?,
+            mapping: only_file("mapping"),
+            bundled: options["map"].as_str().map(str::to_string),
+            unmapped: options["unmapped"]
+                .as_str()
+                .and_then(fieldproof_app::Unmapped::parse)
+                .unwrap_or_default(),
+        })
+    }
 }
 
 impl Drop for Upload {
@@ -879,6 +1079,7 @@ pub(crate) async fn receive(
         fields: BTreeMap::new(),
         dir,
         files: Vec::new(),
+        file_fields: Vec::new(),
     };
     let too_large = |e: axum::extract::multipart::MultipartError| {
         WebError::new(
@@ -916,6 +1117,7 @@ pub(crate) async fn receive(
                 // A file input left empty sends a nameless, empty part.
                 if bytes > 0 || !file_name.is_empty() && file_name != "upload" {
                     upload.files.push(path);
+                    upload.file_fields.push(name);
                 }
             }
             None => {
@@ -1642,23 +1844,82 @@ async fn openapi() -> Json<serde_json::Value> {
 // Estate upload: preview the change, then apply it
 // ---------------------------------------------------------------------------------------
 
-/// Where an estate file waits between its preview and its application.
-fn staged(server: &Server, org: &str, token: &str) -> Result<std::path::PathBuf, WebError> {
+/// Where an estate upload waits between its preview and its application.
+fn staged_dir(server: &Server, org: &str, token: &str) -> Result<std::path::PathBuf, WebError> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(WebError::not_found());
     }
-    let dir = server
+    Ok(server
         .org_dir(org)
         .join("uploads")
-        .join(format!("estate-{token}"));
-    let file = std::fs::read_dir(&dir)
-        .map_err(|_| WebError::not_found())?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.is_file())
-        .ok_or_else(WebError::not_found)?;
-    Ok(file)
+        .join(format!("estate-{token}")))
 }
+
+/// The inventories an upload read: rows, assets, components and what the mapping left out.
+fn inventory_summary(inventories: &[fieldproof_app::contract::InventoryReport]) -> String {
+    let mut html = String::new();
+    for inventory in inventories {
+        html.push_str(&format!(
+            "<p>{}{}: {} rows, {} assets in {} components{}.</p>",
+            esc(&inventory.file),
+            inventory
+                .mapping
+                .as_ref()
+                .map(|m| format!(" (mapping {})", esc(m)))
+                .unwrap_or_default(),
+            inventory.rows,
+            inventory.assets,
+            inventory.components,
+            if inventory.rows_left_out > 0 {
+                format!(
+                    ", {} rows left out for unmapped values",
+                    inventory.rows_left_out
+                )
+            } else {
+                String::new()
+            }
+        ));
+        let values = |list: &[fieldproof_app::contract::UnmappedValue]| -> Vec<Vec<String>> {
+            list.iter()
+                .take(200)
+                .map(|v| {
+                    vec![
+                        esc(&v.field),
+                        esc(&v.column),
+                        esc(&v.value),
+                        v.count.to_string(),
+                        esc(&v
+                            .lines
+                            .iter()
+                            .map(u32::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")),
+                        esc(v.became.as_deref().unwrap_or("")),
+                    ]
+                })
+                .collect()
+        };
+        let headers = ["Field", "Column", "Value", "Rows", "First lines", "Became"];
+        if !inventory.unmapped.is_empty() {
+            html.push_str(&format!(
+                "<h3>Values the mapping does not translate ({})</h3>{}",
+                inventory.unmapped.len(),
+                table(&headers, &values(&inventory.unmapped))
+            ));
+        }
+        if !inventory.caught_by_otherwise.is_empty() {
+            html.push_str(&format!(
+                "<h3>Values caught only by <code>otherwise</code> ({})</h3>{}",
+                inventory.caught_by_otherwise.len(),
+                table(&headers, &values(&inventory.caught_by_otherwise))
+            ));
+        }
+    }
+    html
+}
+
+/// Changes listed on the preview page; the count above the table gives the rest.
+const PREVIEW_CHANGES: usize = 500;
 
 async fn estate_preview(
     State(server): Shared,
@@ -1668,37 +1929,26 @@ async fn estate_preview(
     member.require(member.membership.role.edits(), "load an estate")?;
     let upload = receive(&server, &org, multipart).await?;
     check_csrf(&member, upload.fields.get("csrf").map(String::as_str))?;
-    let Some(file) = upload.files.first() else {
+    if upload.files.is_empty() {
         return Err(WebError::bad_request("Choose an estate file to preview."));
-    };
-    let preview = member
+    }
+    let estate = EstateUpload::from_upload(&upload)?;
+    let mut preview = member
         .app(&server)
-        .apply_preview(
-            file,
-            &fieldproof_app::LoadOptions::default(),
-            &mut |_, _| {},
-        )
-        .await?;
-    // Keep the file for the apply step, under a token only this preview knows.
+        .apply_preview(&estate.estate, &estate.options(), &mut |_, _| {})
+        .await
+        .map_err(|e| estate.error(e))?;
+    estate.tidy_inventories(&mut preview.inventories);
+    // Keep the upload for the apply step, under a token only this preview knows.
     let token = crate::accounts::secret();
-    let dir = server
-        .org_dir(&org)
-        .join("uploads")
-        .join(format!("estate-{token}"));
-    std::fs::create_dir_all(&dir)
-        .and_then(|_| {
-            std::fs::copy(
-                file,
-                dir.join(
-                    file.file_name()
-                        .unwrap_or_else(|| std::ffi::OsStr::new("estate.yaml")),
-                ),
-            )
-        })
+    let dir = staged_dir(&server, &org, &token)?;
+    estate
+        .stage(&dir)
         .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let changes: Vec<Vec<String>> = preview
         .changes
         .iter()
+        .take(PREVIEW_CHANGES)
         .map(|c| {
             vec![
                 badge(c.action),
@@ -1724,13 +1974,22 @@ async fn estate_preview(
         .collect();
     let body = format!(
         "<h1>Preview</h1><p>Nothing is stored yet. {} changes; {} scope decisions change; scope findings {} → {}.</p>\
-         {}<h2>Scope decisions that change</h2>{}\
+         {}{}{}<h2>Scope decisions that change</h2>{}\
          <form method=\"post\" action=\"/o/{}/estate/apply\" class=\"inline\">{}<input type=\"hidden\" name=\"token\" value=\"{token}\">\
          <button type=\"submit\">Apply these changes</button></form> <p><a href=\"/o/{}/estate\">Cancel</a></p>",
         preview.changes.len(),
         preview.scope_changes.len(),
         preview.findings_before,
         preview.findings_after,
+        inventory_summary(&preview.inventories),
+        if preview.changes.len() > PREVIEW_CHANGES {
+            format!(
+                "<p class=\"muted\">The first {PREVIEW_CHANGES} of {} changes; the change log keeps them all once applied.</p>",
+                preview.changes.len()
+            )
+        } else {
+            String::new()
+        },
         if changes.is_empty() {
             "<p>The file matches the stored estate.</p>".to_string()
         } else {
@@ -1761,28 +2020,33 @@ async fn estate_apply(
 ) -> Result<Response, WebError> {
     check_csrf(&member, form.csrf.as_deref())?;
     member.require(member.membership.role.edits(), "load an estate")?;
-    let file = staged(&server, &org, &form.token)?;
+    let dir = staged_dir(&server, &org, &form.token)?;
+    let estate = EstateUpload::staged(&dir).ok_or_else(WebError::not_found)?;
     let result = member
         .app(&server)
-        .apply(
-            &file,
-            &fieldproof_app::LoadOptions::default(),
-            &mut |_, _| {},
-        )
+        .apply(&estate.estate, &estate.options(), &mut |_, _| {})
         .await;
-    if let Some(dir) = file.parent() {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    let applied = result?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut applied = result.map_err(|e| estate.error(e))?;
+    estate.tidy_inventories(&mut applied.inventories);
     let body = format!(
-        "<h1>Applied</h1><p>{} added, {} changed, {} removed{}.</p><p><a href=\"/o/{}/estate\">The estate</a></p>",
+        "<h1>Applied</h1><p>{} added, {} changed, {} removed{}{}.</p>{}<p><a href=\"/o/{}/estate\">The estate</a></p>",
         applied.added,
         applied.changed,
         applied.removed,
+        if applied.assets_added + applied.assets_removed + applied.assets_changed > 0 {
+            format!(
+                "; assets: {} added, {} removed, {} moved or renamed",
+                applied.assets_added, applied.assets_removed, applied.assets_changed
+            )
+        } else {
+            String::new()
+        },
         applied
             .change_set
             .map(|id| format!(" (change set #{id}, by {})", esc(&applied.actor)))
             .unwrap_or_default(),
+        inventory_summary(&applied.inventories),
         esc(&org)
     );
     Ok(Html(page("Applied", &nav(&member), &body)).into_response())

@@ -199,6 +199,15 @@ async fn sign_in(server: &Arc<Server>, email: &str) -> (String, String) {
 }
 
 fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let files: Vec<(&str, &str, &[u8])> = files
+        .iter()
+        .map(|(file_name, bytes)| ("files", *file_name, *bytes))
+        .collect();
+    multipart_named(fields, &files)
+}
+
+/// A multipart body with each file in a field of its own: (field, file name, bytes).
+fn multipart_named(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "fieldproofboundary7d1";
     let mut body = Vec::new();
     for (name, value) in fields {
@@ -207,9 +216,9 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u
                 .as_bytes(),
         );
     }
-    for (file_name, bytes) in files {
+    for (field, file_name, bytes) in files {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
                 .as_bytes(),
         );
         body.extend_from_slice(bytes);
@@ -835,12 +844,7 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
     assert_eq!(doc.status, StatusCode::OK);
     let doc: serde_json::Value = serde_json::from_slice(&doc.body).expect("json");
     assert_eq!(doc["openapi"], "3.1.0");
-    let token = s
-        .accounts()
-        .create_token("owner@acme.test", "acme", Role::Owner, "ci")
-        .await
-        .expect("token");
-    let auth = format!("Bearer {token}");
+    let auth = owner_bearer(s).await;
     // Evidence to retire through {id}.
     let added = send(
         s,
@@ -999,6 +1003,212 @@ fn multipart_field(name: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// An `Authorization` header value for an owner's API token in acme.
+async fn owner_bearer(s: &Arc<Server>) -> String {
+    let token = s
+        .accounts()
+        .create_token("owner@acme.test", "acme", Role::Owner, "ci")
+        .await
+        .expect("token");
+    format!("Bearer {token}")
+}
+
+/// The apply token a preview page carries.
+fn apply_token(preview: &str) -> String {
+    preview
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an apply token")
+        .to_string()
+}
+
+/// Applies the upload a preview staged under `token`.
+async fn apply_staged(s: &Arc<Server>, cookie: &str, csrf: &str, token: &str) -> Reply {
+    send(
+        s,
+        form(
+            "/o/acme/estate/apply",
+            Some(cookie),
+            &[("csrf", csrf), ("token", token)],
+        ),
+    )
+    .await
+}
+
+fn named_upload(
+    uri: &str,
+    auth: (&str, &str),
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> Request<Body> {
+    let (content_type, body) = multipart_named(fields, files);
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(auth.0, auth.1)
+        .body(Body::from(body))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn an_asset_export_is_uploaded_with_its_mapping_and_an_upload_reads_no_other_file() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, csrf) = sign_in(s, "owner@acme.test").await;
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let export =
+        std::fs::read(examples.join("sources/defender-iot-devices.csv")).expect("sample export");
+    let log = || async {
+        serde_json::to_string(&s.app_for("acme", "check").log(50).await.expect("log"))
+            .expect("json")
+    };
+    // The page offers the bundled mappings.
+    let estate_page = send(s, get("/o/acme/estate", Some(&owner))).await.text();
+    assert!(
+        estate_page.contains("<option value=\"defender-iot-devices\">"),
+        "{estate_page}"
+    );
+    // A bundled mapping: the preview reports the export read and rolled up.
+    let preview = send(
+        s,
+        named_upload(
+            "/o/acme/estate/preview",
+            ("cookie", &owner),
+            &[("csrf", &csrf), ("map", "defender-iot-devices")],
+            &[("estate", "devices.csv", &export)],
+        ),
+    )
+    .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    let text = preview.text();
+    assert!(
+        text.contains(
+            "(mapping bundled:defender-iot-devices): 18 rows, 18 assets in 14 components"
+        ),
+        "{text}"
+    );
+    let token = apply_token(&text);
+    // The apply step reads the staged export through the same mapping.
+    let applied = apply_staged(s, &owner, &csrf, &token).await;
+    assert_eq!(applied.status, StatusCode::OK, "{}", applied.text());
+    assert!(
+        applied.text().contains("18 assets in 14 components"),
+        "{}",
+        applied.text()
+    );
+    let estate = s
+        .app_for("acme", "check")
+        .estate(
+            &fieldproof_app::scope::EstateSource::Workspace,
+            &mut |_, _| {},
+        )
+        .await
+        .expect("estate");
+    let component = estate
+        .components
+        .iter()
+        .find(|c| c.id == "Plant-A-Line-2-field_device")
+        .expect("a rolled-up component");
+    assert_eq!(component.asset_count(), 2);
+
+    // An uploaded mapping file, with unmapped values reported rather than stopping.
+    let mapping = b"[mapping]\nname = \"plant list\"\nsource = \"our spreadsheet\"\n\n[columns.id]\nfrom = \"Tag\"\n\n[columns.name]\nfrom = \"Tag\"\n\n\
+[columns.kind]\nfrom = \"Type\"\nvalues = { Controller = \"plc\" }\n\n[columns.operated_by]\nvalue = \"us\"\n\n[columns.site]\nvalue = \"our_facility\"\n\n[columns.zone]\nvalue = \"ot\"\n";
+    let list = b"Tag,Type\nplc-1,Controller\nplc-2,Controller\nkiosk-1,Kiosk\n";
+    let preview = send(
+        s,
+        named_upload(
+            "/o/acme/estate/preview",
+            ("cookie", &owner),
+            &[("csrf", &csrf), ("unmapped", "report")],
+            &[
+                ("estate", "plant.csv", list),
+                ("mapping", "plant.toml", mapping),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    let text = preview.text();
+    assert!(
+        text.contains("3 rows, 2 assets in 2 components, 1 rows left out"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Values the mapping does not translate (1)") && text.contains("Kiosk"),
+        "{text}"
+    );
+
+    // Bad requests change nothing: an unknown bundled mapping, a mapping with an estate file,
+    // and an estate file that names an inventory on the server's disk.
+    let before = log().await;
+    let unknown = send(
+        s,
+        named_upload(
+            "/o/acme/estate/preview",
+            ("cookie", &owner),
+            &[("csrf", &csrf), ("map", "../../etc/passwd")],
+            &[("estate", "devices.csv", &export)],
+        ),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(
+        unknown
+            .text()
+            .contains("the bundled mappings are netbox-devices"),
+        "{}",
+        unknown.text()
+    );
+    let outside = format!(
+        "organisation: x\nservice: y\ninventory:\n  - {}\n",
+        examples.join("sources/netbox-devices.csv").display()
+    );
+    let reaching = send(
+        s,
+        named_upload(
+            "/o/acme/estate/preview",
+            ("cookie", &owner),
+            &[("csrf", &csrf)],
+            &[("estate", "estate.yaml", outside.as_bytes())],
+        ),
+    )
+    .await;
+    assert_eq!(
+        reaching.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        reaching.text()
+    );
+    assert!(
+        reaching.text().contains("cannot name inventory files"),
+        "{}",
+        reaching.text()
+    );
+    assert_eq!(before, log().await, "a refused upload stores nothing");
+
+    // The API takes the same fields.
+    let auth = owner_bearer(s).await;
+    let api = send(
+        s,
+        named_upload(
+            "/api/v1/o/acme/estate/preview",
+            ("authorization", &auth),
+            &[("map", "defender-iot-devices")],
+            &[("estate", "devices.csv", &export)],
+        ),
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.text());
+    let value: serde_json::Value = serde_json::from_slice(&api.body).expect("json");
+    assert_eq!(value["inventories"][0]["components"], 14, "{value}");
+    assert_eq!(
+        value["changes"],
+        serde_json::json!([]),
+        "the same export: no change"
+    );
+}
+
 #[tokio::test]
 async fn an_estate_upload_is_previewed_then_applied_and_bad_files_change_nothing() {
     let f = fixture(1 << 20).await;
@@ -1035,12 +1245,7 @@ async fn an_estate_upload_is_previewed_then_applied_and_bad_files_change_nothing
     let log_after = serde_json::to_string(&s.app_for("acme", "check").log(50).await.expect("log"))
         .expect("json");
     assert_eq!(log_before, log_after, "a preview stores nothing");
-    let token = text
-        .split("name=\"token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("an apply token")
-        .to_string();
+    let token = apply_token(&text);
     // A forged token, or a contributor, changes nothing.
     let forged = send(
         s,
@@ -1053,25 +1258,9 @@ async fn an_estate_upload_is_previewed_then_applied_and_bad_files_change_nothing
     .await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
     let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
-    let refused = send(
-        s,
-        form(
-            "/o/acme/estate/apply",
-            Some(&contrib),
-            &[("csrf", &contrib_csrf), ("token", &token)],
-        ),
-    )
-    .await;
+    let refused = apply_staged(s, &contrib, &contrib_csrf, &token).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let applied = send(
-        s,
-        form(
-            "/o/acme/estate/apply",
-            Some(&owner),
-            &[("csrf", &csrf), ("token", &token)],
-        ),
-    )
-    .await;
+    let applied = apply_staged(s, &owner, &csrf, &token).await;
     assert_eq!(applied.status, StatusCode::OK, "{}", applied.text());
     assert!(
         applied.text().contains("by owner@acme.test"),
@@ -1079,15 +1268,7 @@ async fn an_estate_upload_is_previewed_then_applied_and_bad_files_change_nothing
         applied.text()
     );
     // The token is spent.
-    let again = send(
-        s,
-        form(
-            "/o/acme/estate/apply",
-            Some(&owner),
-            &[("csrf", &csrf), ("token", &token)],
-        ),
-    )
-    .await;
+    let again = apply_staged(s, &owner, &csrf, &token).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     // A broken file: a 400 naming the line, nothing stored.
     let log_before = serde_json::to_string(&s.app_for("acme", "check").log(50).await.expect("log"))
