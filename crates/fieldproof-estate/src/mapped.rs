@@ -110,6 +110,9 @@ fn render(parts: &[Bound], record: &csv::ByteRecord, row: &Row, line: u64) -> St
     out
 }
 
+/// Distinct values of one column whose translation is remembered.
+const TRANSLATION_CACHE: usize = 4096;
+
 /// Reads the inventory at `path` through `mapping` (none: fieldproof's own columns, for a
 /// roll-up), rolling assets up when `group` is given.
 #[allow(clippy::too_many_arguments)]
@@ -387,13 +390,18 @@ pub(crate) fn read(
                             None => None,
                         }
                     } else {
-                        let translated = match cache.get(text) {
-                            Some(t) => t.clone(),
-                            None => {
-                                let t = translate.apply(field, text);
+                        let translated = if translate.passes_through(field) {
+                            // Names and descriptions: unique per row, nothing to look up.
+                            Translated::Mapped(text.to_string())
+                        } else if let Some(t) = cache.get(text) {
+                            t.clone()
+                        } else {
+                            let t = translate.apply(field, text);
+                            // A vocabulary is small; a column of unique values is not cached.
+                            if cache.len() < TRANSLATION_CACHE {
                                 cache.insert(text.to_string(), t.clone());
-                                t
                             }
+                            t
                         };
                         match translated {
                             Translated::Mapped(v) => Some(v),
@@ -453,9 +461,13 @@ pub(crate) fn read(
                 Bound::Field(f) => values.iter().any(|v| v == row.field_text(*f)),
                 Bound::Column(index) => {
                     let text = std::str::from_utf8(record.get(*index).unwrap_or_default())
-                        .unwrap_or_default()
-                        .to_lowercase();
-                    values.contains(&text)
+                        .unwrap_or_default();
+                    // The rule's values are lower case.
+                    if text.is_ascii() {
+                        values.iter().any(|v| v.eq_ignore_ascii_case(text))
+                    } else {
+                        values.contains(&text.to_lowercase())
+                    }
                 }
                 _ => false,
             });
@@ -514,24 +526,29 @@ pub(crate) fn read(
                     });
                     continue;
                 }
-                let values: Vec<String> = by
-                    .iter()
-                    .map(|part| render(std::slice::from_ref(part), &record, &row, line))
-                    .collect();
+                // The group's values, joined: only needed where a template is not given.
+                let values = |separator: &str| -> String {
+                    by.iter()
+                        .map(|part| render(std::slice::from_ref(part), &record, &row, line))
+                        .collect::<Vec<_>>()
+                        .join(separator)
+                };
                 let group_id = slug(&match id_template {
                     Some(parts) => render(parts, &record, &row, line),
-                    None => values.join("-"),
+                    None => values("-"),
                 });
                 let group_id = if group_id.is_empty() {
                     "unnamed-group".to_string()
                 } else {
                     group_id
                 };
-                group_lines.entry(group_id.clone()).or_insert(line as u32);
+                if !group_lines.contains_key(&group_id) {
+                    group_lines.insert(group_id.clone(), line as u32);
+                }
                 let name = || {
                     let name = match name_template {
                         Some(parts) => render(parts, &record, &row, line),
-                        None => values.join(" / "),
+                        None => values(" / "),
                     };
                     let description = description_template
                         .as_ref()

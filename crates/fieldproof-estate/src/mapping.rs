@@ -287,6 +287,14 @@ pub(crate) enum Translated {
 }
 
 impl Translate {
+    /// Whether every value of `field` passes unchanged: free text with no table or pattern.
+    pub(crate) fn passes_through(&self, field: Field) -> bool {
+        self.values.is_empty()
+            && self.patterns.is_empty()
+            && !matches!(field, Field::Fact(_))
+            && field.closed().is_none()
+    }
+
     pub(crate) fn apply(&self, field: Field, text: &str) -> Translated {
         let lower = text.to_lowercase();
         if let Some(value) = self.values.get(&lower) {
