@@ -111,14 +111,8 @@ pub fn read_into(
     let mut record = csv::ByteRecord::new();
     let mut rows = 0usize;
     loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map(|p| csv.get_mut().line_of(p.byte()));
-                problems.push(csv_problem(path, e, line));
-                break;
-            }
+        if !next_record(&mut csv, &mut record, path, &mut problems) {
+            break;
         }
         rows += 1;
         if rows.is_multiple_of(PROGRESS_EVERY) {
@@ -329,6 +323,24 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// Reads the next record into `record`: false at the end of the file, or after a malformed
+/// record, which is added to `problems` with its line.
+pub(crate) fn next_record<R: Read>(
+    csv: &mut csv::Reader<LineCounter<R>>,
+    record: &mut csv::ByteRecord,
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    match csv.read_byte_record(record) {
+        Ok(more) => more,
+        Err(e) => {
+            let line = e.position().map(|p| csv.get_mut().line_of(p.byte()));
+            problems.push(csv_problem(path, e, line));
+            false
+        }
     }
 }
 

@@ -242,7 +242,7 @@ pub fn load_with(
                         field: Some("inventory".to_string()),
                     },
                     format!(
-                        "--map {} applies to a CSV inventory; in an estate file, name the mapping in its inventory entry (`inventory: [{{file: assets.csv, map: {}}}]`, see docs/inventory-mappings.md)",
+                        "the mapping {} applies to a CSV inventory given on its own; in an estate file, name the mapping in its inventory entry (`inventory: [{{file: assets.csv, map: {}}}]`, see docs/inventory-mappings.md)",
                         map.display(),
                         map.display()
                     ),

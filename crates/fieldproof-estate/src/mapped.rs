@@ -2,7 +2,7 @@
 //! up into components. Translations are cached per distinct source value, so a million rows
 //! with a few hundred distinct types cost a few hash lookups each.
 
-use crate::csv_inventory::{csv_error, csv_problem, LineCounter, MAX_PROBLEMS, PROGRESS_EVERY};
+use crate::csv_inventory::{csv_error, next_record, LineCounter, MAX_PROBLEMS, PROGRESS_EVERY};
 use crate::error::{LoadError, Location, Problem};
 use crate::mapping::{
     Field, GroupRule, InventoryReport, Mapping, Part, Source, Tally, Translate, Translated,
@@ -328,14 +328,8 @@ pub(crate) fn read(
         origins,
     } = sink;
     loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map(|p| csv.get_mut().line_of(p.byte()));
-                problems.push(csv_problem(path, e, line));
-                break;
-            }
+        if !next_record(&mut csv, &mut record, path, &mut problems) {
+            break;
         }
         if record.iter().all(|f| f.is_empty()) {
             continue;

@@ -939,29 +939,13 @@ impl EstateUpload {
                 ))
             })?,
         };
-        let upload = EstateUpload {
+        // A mapping with an estate file (YAML) is refused by the loader, as on the CLI.
+        Ok(EstateUpload {
             estate,
             mapping,
             bundled,
             unmapped,
-        };
-        if upload.mapped() && !upload.is_csv() {
-            return Err(WebError::bad_request(
-                "A mapping applies to a CSV inventory. An estate file (YAML) names its inventories' mappings itself, and an uploaded one cannot name inventory files.",
-            ));
-        }
-        Ok(upload)
-    }
-
-    fn mapped(&self) -> bool {
-        self.mapping.is_some() || self.bundled.is_some()
-    }
-
-    fn is_csv(&self) -> bool {
-        self.estate
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        })
     }
 
     /// How the application reads it: on its own, never reaching other files on the server.

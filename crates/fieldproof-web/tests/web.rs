@@ -1185,6 +1185,29 @@ async fn an_asset_export_is_uploaded_with_its_mapping_and_an_upload_reads_no_oth
         "{}",
         reaching.text()
     );
+    let with_yaml = send(
+        s,
+        named_upload(
+            "/o/acme/estate/preview",
+            ("cookie", &owner),
+            &[("csrf", &csrf), ("map", "defender-iot-devices")],
+            &[("estate", "estate.yaml", b"organisation: x\nservice: y\n")],
+        ),
+    )
+    .await;
+    assert_eq!(
+        with_yaml.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        with_yaml.text()
+    );
+    assert!(
+        with_yaml
+            .text()
+            .contains("applies to a CSV inventory given on its own"),
+        "{}",
+        with_yaml.text()
+    );
     assert_eq!(before, log().await, "a refused upload stores nothing");
 
     // The API takes the same fields.
