@@ -37,6 +37,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use fieldproof_core::control_test::{substitute, Input, Outcome};
 use fieldproof_core::dataset::{self, Dataset};
 use fieldproof_core::engagement::Period;
+use fieldproof_core::safe_text::spreadsheet_record;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -514,7 +515,7 @@ impl Engine {
         let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         let file = std::fs::File::create(csv_path).map_err(io(csv_path))?;
         let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(file));
-        csv.write_record(&columns)
+        csv.write_record(spreadsheet_record(&columns))
             .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
         let pfile = std::fs::File::create(parquet_path).map_err(io(parquet_path))?;
         let mut parquet = ArrowWriter::try_new(
@@ -532,7 +533,9 @@ impl Engine {
                 if first.len() < 20 {
                     first.push(row.clone());
                 }
-                csv.write_record(&row)
+                // The CSV is for reading in a spreadsheet: no cell may run as a formula. The
+                // Parquet file beside it keeps every value exactly.
+                csv.write_record(spreadsheet_record(&row))
                     .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
                 count += 1;
             }
@@ -662,7 +665,7 @@ fn file_sha256(path: &Path) -> Result<String> {
 fn write_empty(columns: &[String], csv_path: &Path, parquet_path: &Path) -> Result<()> {
     let mut file = std::fs::File::create(csv_path).map_err(io(csv_path))?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(columns)
+    w.write_record(spreadsheet_record(columns))
         .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
     let bytes = w
         .into_inner()

@@ -19,7 +19,7 @@ use fieldproof_evidence::pack::LedgerSummary;
 pub use fieldproof_evidence::EvidenceDetail;
 use fieldproof_evidence::{AddOutcome, KeyUse, Verification};
 use fieldproof_report::scope::{ComponentExplanation, ScopeDocument, ScopeSummary};
-use fieldproof_store::{ChangeSet, LedgerEntry, LedgerHead};
+use fieldproof_store::{ChangeSet, LedgerHead};
 use schemars::{JsonSchema, Schema};
 use serde::Serialize;
 
@@ -402,8 +402,53 @@ pub struct RetireResult {
 /// `evidence log`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LedgerLog {
-    /// Every entry, oldest first.
-    pub entries: Vec<LedgerEntry>,
+    /// The engagement the view is limited to (an auditor's): entries of other engagements are
+    /// shown without their body, exactly as that engagement's evidence pack shows them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement: Option<String>,
+    /// Entries shown without their body.
+    pub redacted: usize,
+    /// Every entry, oldest first; `body` is absent from a redacted one.
+    pub entries: Vec<fieldproof_evidence::ledger::PackEntry>,
+}
+
+/// `token list`: the API tokens of an organisation of a server.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TokenList {
+    /// The organisation.
+    pub organisation: String,
+    /// Every token, newest first.
+    pub tokens: Vec<TokenInfo>,
+}
+
+/// One API token: never its secret, which is shown once when it is created.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TokenInfo {
+    /// Its reference: the first 12 hex digits of the SHA-256 of the secret (what `token
+    /// revoke` takes).
+    pub token: String,
+    /// The member it acts for.
+    pub email: String,
+    /// The name it was given.
+    pub name: String,
+    /// The role it was created with.
+    pub role: String,
+    /// The role it has now: the lesser of its own and its member's current role; absent when
+    /// it does not work.
+    pub effective_role: Option<String>,
+    /// `active`, `revoked`, `expired`, `member removed`, or `role no longer fits` (an auditor's
+    /// token of a member who is no longer an auditor, or the reverse).
+    pub state: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// When it expires, if it does.
+    pub expires_at: Option<String>,
+    /// When it was last used (to the minute), if ever.
+    pub last_used_at: Option<String>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+    /// Who revoked it.
+    pub revoked_by: Option<String>,
 }
 
 /// `export pack`.
@@ -536,6 +581,7 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("evidence-status", schema_for::<FreshnessReport>()),
         ("verify", schema_for::<Verification>()),
         ("pack", schema_for::<PackResult>()),
+        ("token-list", schema_for::<TokenList>()),
         ("key", schema_for::<KeyInfo>()),
         ("key-rotate", schema_for::<KeyRotated>()),
         ("key-protect", schema_for::<KeyProtection>()),

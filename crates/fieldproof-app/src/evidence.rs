@@ -78,6 +78,9 @@ impl AddRequest {
 pub struct VerifyRequest {
     /// A pack to verify offline; `None` verifies the workspace.
     pub pack: Option<PathBuf>,
+    /// Verify the workspace as a reader limited to this engagement sees it: problems about
+    /// other engagements' entries are reported without naming their evidence.
+    pub limit: Option<String>,
     /// Files holding a public key to pin (hex, as `evidence key -o` writes).
     pub key_files: Vec<PathBuf>,
     /// Fingerprints (or hex public keys) to pin.
@@ -224,12 +227,26 @@ impl App {
         })
     }
 
-    /// The whole ledger.
-    pub async fn evidence_log(&self) -> Result<LedgerLog> {
+    /// The whole ledger, as a reader limited to engagement `limit` sees it when one is given
+    /// (other engagements' entries without their body, the rule of the evidence pack).
+    pub async fn evidence_log(&self, limit: Option<&str>) -> Result<LedgerLog> {
         let ws = self.open().await?;
-        let entries = ws.store.ledger().await;
+        let result = async {
+            if let Some(id) = limit {
+                // The engagement must exist: a typo must not show everything as redacted.
+                self.engagement_in(&ws, Some(id)).await?;
+            }
+            let entries = ws.store.ledger().await?;
+            let (entries, redacted) = fieldproof_evidence::disclosure::view(&entries, limit);
+            Ok(LedgerLog {
+                engagement: limit.map(str::to_string),
+                redacted,
+                entries,
+            })
+        }
+        .await;
         ws.close().await;
-        Ok(LedgerLog { entries: entries? })
+        result
     }
 
     /// One piece of evidence with its status and ledger entry.
@@ -345,17 +362,28 @@ impl App {
             return Ok(pack::verify(&self.path(pack), &options)?);
         }
         let ws = self.open().await?;
-        let result = verify_workspace(
-            ws.store.as_ref(),
-            &ws.blobs,
-            &ws.keys,
-            &ws.checkpoint,
-            format!("workspace {} ({})", ws.dir.display(), ws.url.display()),
-            &options,
-        )
+        let result = async {
+            let mut report = verify_workspace(
+                ws.store.as_ref(),
+                &ws.blobs,
+                &ws.keys,
+                &ws.checkpoint,
+                format!("workspace {} ({})", ws.dir.display(), ws.url.display()),
+                &options,
+            )
+            .await?;
+            if let Some(id) = &request.limit {
+                self.engagement_in(&ws, Some(id)).await?;
+                let entries = ws.store.ledger().await?;
+                let rule =
+                    fieldproof_evidence::disclosure::Disclosure::for_engagement(&entries, id);
+                report.limit_to(&rule, &entries);
+            }
+            Ok::<_, AppError>(report)
+        }
         .await;
         ws.close().await;
-        Ok(result?)
+        result
     }
 
     /// Writes the evidence pack of an engagement, with the reports named in `reports`

@@ -74,7 +74,7 @@ async fn eight_writers_in_two_processes_append_without_gaps() {
     for mut child in children {
         assert!(child.wait().expect("writer process").success());
     }
-    let log = owner.evidence_log().await.expect("log");
+    let log = owner.evidence_log(None).await.expect("log");
     let expected = PROCESSES * WRITERS_PER_PROCESS * ADDS_PER_WRITER;
     let head = owner.head().await.expect("head").expect("a head");
     assert_eq!(head.seq as usize, 1 + expected, "genesis and every add");

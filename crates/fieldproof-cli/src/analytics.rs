@@ -15,6 +15,7 @@ use fieldproof_app::contract::{DatasetList, GenerateResult, IngestResult, Sample
 use fieldproof_app::scope::EstateSource;
 use fieldproof_app::App;
 use fieldproof_core::dataset;
+use fieldproof_core::safe_text::spreadsheet_record;
 use fieldproof_core::sampling::SizeBasis;
 use fieldproof_report::test_results;
 use fieldproof_report::text::{count, truncate};
@@ -345,11 +346,11 @@ fn sample_csv(r: &SampleResult) -> Result<Vec<u8>> {
     let mut w = csv_writer();
     let mut header = vec!["rank".to_string(), "key".to_string()];
     header.extend(r.columns.iter().cloned());
-    w.write_record(&header)?;
+    w.write_record(spreadsheet_record(&header))?;
     for row in &r.rows {
         let mut record = vec![row.rank.clone(), row.key.clone()];
         record.extend(row.values.iter().cloned());
-        w.write_record(&record)?;
+        w.write_record(spreadsheet_record(&record))?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }

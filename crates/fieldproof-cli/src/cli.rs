@@ -455,6 +455,10 @@ pub enum EvidenceCommand {
     },
     /// The ledger, oldest first.
     Log {
+        /// Show the ledger as an auditor limited to this engagement sees it: other
+        /// engagements' entries without their content, as in that engagement's pack.
+        #[arg(long, value_name = "ID")]
+        engagement: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
@@ -513,6 +517,10 @@ pub struct VerifyArgs {
     /// the ledger, unchanged.
     #[arg(long, value_name = "SEQ:HASH")]
     pub expect_head: Option<String>,
+    /// Verify the workspace as an auditor limited to this engagement sees it: every problem is
+    /// reported, but those about other engagements' entries without naming their evidence.
+    #[arg(long, value_name = "ID", conflicts_with = "pack")]
+    pub engagement: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
@@ -1082,6 +1090,14 @@ pub struct ServeArgs {
     /// Largest request (an evidence upload), in MiB.
     #[arg(long, default_value_t = 100, value_name = "MIB")]
     pub max_upload_mb: usize,
+    /// The longest a request may take before it is answered 503, in seconds (estate uploads of
+    /// a large inventory and evidence packs take longest).
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub request_timeout: u64,
+    /// Take the client's address from the last entry of X-Forwarded-For, which the proxy in
+    /// front adds: set it only behind such a proxy (sign-in throttling counts by address).
+    #[arg(long)]
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Args)]
@@ -1132,6 +1148,18 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Remove a user from an organisation: their membership goes, their API tokens there are
+    /// revoked, and their sessions no longer reach it.
+    Remove {
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// The organisation.
+        #[arg(long)]
+        org: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -1156,6 +1184,33 @@ pub enum TokenCommand {
         /// A name to recognise it by.
         #[arg(long, default_value = "api")]
         name: String,
+        /// When it stops working: days (90d), hours (12h) or a date (2027-06-30, valid through
+        /// that day, UTC). Default: until revoked.
+        #[arg(long, value_name = "WHEN")]
+        expires: Option<String>,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// The API tokens of an organisation: reference, member, role (created and effective now),
+    /// state, expiry and last use. Never the secrets.
+    List {
+        /// The organisation.
+        #[arg(long)]
+        org: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Revoke an API token by its reference (as `token list` shows it; a unique prefix of 6 or
+    /// more digits will do). It stops working at once.
+    Revoke {
+        /// The token's reference.
+        token: String,
+        /// The organisation.
+        #[arg(long)]
+        org: String,
         #[command(flatten)]
         data: DataDir,
     },

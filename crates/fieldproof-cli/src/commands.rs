@@ -315,12 +315,25 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             Ok(Outcome::Ok)
         }
         Command::Serve(args) => {
-            let server = web_server(
-                &args.data.data,
-                store,
-                args.secure_cookies,
-                args.max_upload_mb,
-            )
+            // The server logs to stderr: internal errors with the reference a client was shown.
+            let _ = tracing_subscriber::fmt()
+                .with_writer(std::io::stderr)
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_env("FIELDPROOF_LOG")
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                )
+                .try_init();
+            let server = fieldproof_web::Server::open(fieldproof_web::ServerConfig {
+                data: args.data.data.clone(),
+                store: store.map(str::to_string),
+                secure_cookies: args.secure_cookies,
+                max_upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
+                limits: fieldproof_web::Limits {
+                    request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
+                    ..Default::default()
+                },
+                trust_forwarded_for: args.trust_forwarded_for,
+            })
             .await?;
             eprintln!(
                 "fieldproof serving {} on http://{} (data {}{}); stop with Ctrl-C",
@@ -337,7 +350,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
         }
         Command::Org(args) => {
             let crate::cli::OrgCommand::Add { id, name, data } = &args.command;
-            let server = web_server(&data.data, store, false, 1).await?;
+            let server = web_server(&data.data, store).await?;
             let (dir, adopted) = server.add_organisation(id, name).await?;
             output::print(&format!(
                 "Added organisation {id}: {} {}.\nNext: fieldproof user add --data {} --email you@example.com --org {id} --role owner\n",
@@ -351,51 +364,95 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             ))?;
             Ok(Outcome::Ok)
         }
-        Command::User(args) => {
-            let crate::cli::UserCommand::Add {
+        Command::User(args) => match &args.command {
+            crate::cli::UserCommand::Add {
                 email,
                 org,
                 role,
                 engagement,
                 data,
-            } = &args.command;
-            let server = web_server(&data.data, store, false, 1).await?;
-            let role = fieldproof_web::accounts::Role::parse(role)?;
-            let password = std::env::var("FIELDPROOF_PASSWORD").ok();
-            let created = server
-                .accounts()
-                .add_member(email, password.as_deref(), org, role, engagement.as_deref())
-                .await?;
-            output::print(&format!(
-                "{} {email}: {} in {org}{}.\n",
-                if created { "Added" } else { "Updated" },
-                role.as_str(),
-                engagement
-                    .as_deref()
-                    .map(|e| format!(", engagement {e}"))
-                    .unwrap_or_default()
-            ))?;
-            Ok(Outcome::Ok)
-        }
-        Command::Token(args) => {
-            let crate::cli::TokenCommand::Create {
+            } => {
+                let server = web_server(&data.data, store).await?;
+                let role = fieldproof_web::accounts::Role::parse(role)?;
+                let password = std::env::var("FIELDPROOF_PASSWORD").ok();
+                let created = server
+                    .accounts()
+                    .add_member(email, password.as_deref(), org, role, engagement.as_deref())
+                    .await?;
+                output::print(&format!(
+                    "{} {email}: {} in {org}{}.\n",
+                    if created { "Added" } else { "Updated" },
+                    role.as_str(),
+                    engagement
+                        .as_deref()
+                        .map(|e| format!(", engagement {e}"))
+                        .unwrap_or_default()
+                ))?;
+                Ok(Outcome::Ok)
+            }
+            crate::cli::UserCommand::Remove { email, org, data } => {
+                let server = web_server(&data.data, store).await?;
+                let revoked = server
+                    .accounts()
+                    .remove_member(email, org, &fieldproof_app::clock::os_account())
+                    .await?;
+                output::print(&format!(
+                    "Removed {email} from {org}; {revoked} API token{} revoked.\n",
+                    if revoked == 1 { "" } else { "s" }
+                ))?;
+                Ok(Outcome::Ok)
+            }
+        },
+        Command::Token(args) => match &args.command {
+            crate::cli::TokenCommand::Create {
                 email,
                 org,
                 role,
                 name,
+                expires,
                 data,
-            } = &args.command;
-            let server = web_server(&data.data, store, false, 1).await?;
-            let role = fieldproof_web::accounts::Role::parse(role)?;
-            let token = server
-                .accounts()
-                .create_token(email, org, role, name)
-                .await?;
-            output::print(&format!(
-                "{token}\nThe token is shown once; send it as `Authorization: Bearer {token}` to /api/v1/o/{org}/...\n"
-            ))?;
-            Ok(Outcome::Ok)
-        }
+            } => {
+                let server = web_server(&data.data, store).await?;
+                let role = fieldproof_web::accounts::Role::parse(role)?;
+                let expires = expires
+                    .as_deref()
+                    .map(|e| {
+                        fieldproof_web::accounts::parse_expiry(e, fieldproof_web::accounts::now())
+                    })
+                    .transpose()?;
+                let (token, reference) = server
+                    .accounts()
+                    .create_token(email, org, role, name, expires)
+                    .await?;
+                output::print(&format!(
+                    "{token}\nThe token is shown once; send it as `Authorization: Bearer {token}` to /api/v1/o/{org}/...\nIts reference is {reference} (`fieldproof token revoke {reference} --org {org}` revokes it){}.\n",
+                    expires
+                        .map(|at| format!("; it expires at {}", fieldproof_web::accounts::stamp(at)))
+                        .unwrap_or_default()
+                ))?;
+                Ok(Outcome::Ok)
+            }
+            crate::cli::TokenCommand::List { org, format, data } => {
+                let server = web_server(&data.data, store).await?;
+                let list = server.accounts().tokens(org).await?;
+                match format {
+                    SummaryFormat::Json => output::json(&list)?,
+                    SummaryFormat::Text => output::print(&token_list_text(&list))?,
+                }
+                Ok(Outcome::Ok)
+            }
+            crate::cli::TokenCommand::Revoke { token, org, data } => {
+                let server = web_server(&data.data, store).await?;
+                let reference = server
+                    .accounts()
+                    .revoke_token(org, token, &fieldproof_app::clock::os_account())
+                    .await?;
+                output::print(&format!(
+                    "Revoked token {reference} of {org}; it no longer works.\n"
+                ))?;
+                Ok(Outcome::Ok)
+            }
+        },
         Command::Diff(args) => {
             let r = app.compare(&args.from, &args.to).await?;
             match args.format {
@@ -415,6 +472,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                     key_files: args.keys.clone(),
                     fingerprints: args.fingerprints.clone(),
                     expect_head: args.expect_head.clone(),
+                    limit: args.engagement.clone(),
                 })
                 .await?;
             match args.format {
@@ -583,19 +641,53 @@ async fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
     })
 }
 
+/// The server's accounts and organisations, for the administration commands.
 async fn web_server(
     data: &Path,
     store: Option<&str>,
-    secure_cookies: bool,
-    max_upload_mb: usize,
 ) -> Result<std::sync::Arc<fieldproof_web::Server>> {
     Ok(fieldproof_web::Server::open(fieldproof_web::ServerConfig {
         data: data.to_path_buf(),
         store: store.map(str::to_string),
-        secure_cookies,
-        max_upload_bytes: max_upload_mb.saturating_mul(1024 * 1024),
+        secure_cookies: false,
+        max_upload_bytes: 0,
+        limits: Default::default(),
+        trust_forwarded_for: false,
     })
     .await?)
+}
+
+/// `token list` as a table.
+fn token_list_text(list: &fieldproof_app::contract::TokenList) -> String {
+    if list.tokens.is_empty() {
+        return format!(
+            "No API token in {}; `fieldproof token create` makes one.\n",
+            list.organisation
+        );
+    }
+    let mut out = format!("API tokens of {}:\n", list.organisation);
+    for t in &list.tokens {
+        out.push_str(&format!(
+            "{}  {:<28} {:<16} {:<11} {:<20} created {}{}{}\n",
+            t.token,
+            t.email,
+            t.name,
+            t.effective_role
+                .as_deref()
+                .map_or_else(|| format!("({})", t.role), str::to_string),
+            t.state,
+            &t.created_at,
+            t.expires_at
+                .as_deref()
+                .map(|e| format!(", expires {e}"))
+                .unwrap_or_default(),
+            t.last_used_at.as_deref().map_or_else(
+                || ", never used".to_string(),
+                |u| format!(", last used {u}")
+            )
+        ));
+    }
+    out
 }
 
 /// The engagement part of `assess` on a project.
@@ -1355,8 +1447,8 @@ async fn evidence(app: &App, args: &EvidenceArgs) -> Result<Outcome> {
                 SummaryFormat::Text => output::print(&evidence_text::added_text(&r.added))?,
             }
         }
-        EvidenceCommand::Log { format } => {
-            let r = app.evidence_log().await?;
+        EvidenceCommand::Log { engagement, format } => {
+            let r = app.evidence_log(engagement.as_deref()).await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
                 SummaryFormat::Text => output::print(&evidence_text::ledger_text(&r.entries))?,

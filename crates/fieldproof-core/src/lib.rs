@@ -17,6 +17,7 @@ pub mod findings;
 pub mod location;
 pub mod responsibility;
 pub mod rollup;
+pub mod safe_text;
 pub mod sampling;
 pub mod scope;
 pub mod status;

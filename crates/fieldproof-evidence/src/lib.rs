@@ -15,6 +15,7 @@
 
 pub mod blobs;
 pub mod checkpoint;
+pub mod disclosure;
 pub mod freshness;
 pub mod hash;
 pub mod keys;

@@ -16,9 +16,10 @@
 //! name with `..`, an absolute path, a backslash or a duplicate.
 
 use crate::blobs::{copy_and_hash, hash_reader, BlobStore};
+use crate::disclosure::{Disclosure, Shown};
 use crate::hash::{hex, Sha256Hex};
 use crate::keys::{fingerprint, parse_public, pin_matches, public_hex, signature_ok, LedgerKey};
-use crate::ledger::{replay, verify_chain, Added, Body, EvidenceKind, PackEntry, Status};
+use crate::ledger::{replay, verify_chain, Added, EvidenceKind, PackEntry, Status};
 use crate::{EvidenceError, Verification, VerifyOptions};
 use fieldproof_core::engagement::{Engagement, Period};
 use fieldproof_store::{LedgerEntry, LedgerHead};
@@ -172,17 +173,6 @@ pub struct PackInput<'a> {
     pub by: &'a str,
 }
 
-/// Whether an entry of the ledger may be disclosed in a pack for `engagement`: key entries,
-/// evidence of this engagement or of none, and retirements of such evidence.
-fn disclosed(body: Option<&Body>, engagement: &str, ours: &BTreeSet<String>) -> bool {
-    match body {
-        Some(Body::Genesis { .. } | Body::RotateKey { .. }) => true,
-        Some(Body::Add(a)) => a.engagement.as_deref().is_none_or(|e| e == engagement),
-        Some(Body::Retire { evidence, .. }) => ours.contains(evidence),
-        None => false,
-    }
-}
-
 /// Writes the pack to `out` (a temporary file beside it, then a rename).
 pub fn export(input: &PackInput<'_>, out: &Path) -> Result<Manifest, EvidenceError> {
     let chain = verify_chain(input.entries);
@@ -198,20 +188,8 @@ pub fn export(input: &PackInput<'_>, out: &Path) -> Result<Manifest, EvidenceErr
         ));
     }
     let id = input.engagement.id.as_str();
-    let bodies: Vec<Option<Body>> = input
-        .entries
-        .iter()
-        .map(|e| serde_json::from_value(e.body.clone()).ok())
-        .collect();
-    let ours: BTreeSet<String> = bodies
-        .iter()
-        .filter_map(|b| match b {
-            Some(Body::Add(a)) if a.engagement.as_deref().is_none_or(|e| e == id) => {
-                Some(a.evidence.clone())
-            }
-            _ => None,
-        })
-        .collect();
+    // The one disclosure rule: the ledger page and API follow it too.
+    let rule = Disclosure::for_engagement(input.entries, id);
     let mut summary = LedgerSummary {
         entries: input.entries.len() as i64,
         head: input
@@ -227,24 +205,20 @@ pub fn export(input: &PackInput<'_>, out: &Path) -> Result<Manifest, EvidenceErr
         legacy_disclosed: 0,
     };
     let mut lines = Vec::new();
-    for (entry, body) in input.entries.iter().zip(&bodies) {
-        let shown = if disclosed(body.as_ref(), id, &ours) {
-            summary.disclosed += 1;
-            PackEntry::full(entry)
-        } else if let Some(redacted) = PackEntry::redacted(entry) {
-            summary.redacted += 1;
-            redacted
-        } else {
-            summary.legacy_disclosed += 1;
-            PackEntry::full(entry)
-        };
+    for entry in input.entries {
+        let (how, shown) = rule.entry(entry);
+        match how {
+            Shown::Full => summary.disclosed += 1,
+            Shown::Redacted => summary.redacted += 1,
+            Shown::LegacyFull => summary.legacy_disclosed += 1,
+        }
         serde_json::to_writer(&mut lines, &shown)
             .map_err(|e| EvidenceError::Pack(e.to_string()))?;
         lines.push(b'\n');
     }
     let evidence: Vec<PackEvidence> = replay(input.entries)
         .into_iter()
-        .filter(|(_, a, s)| *s == Status::Current && ours.contains(&a.evidence))
+        .filter(|(_, a, s)| *s == Status::Current && rule.discloses_evidence(&a.evidence))
         .map(|(seq, a, _)| PackEvidence {
             path: format!("blobs/{}", a.sha256),
             evidence: a.evidence,

@@ -6,11 +6,12 @@
 
 use crate::blobs::{BlobStore, Leftover};
 use crate::checkpoint::CheckpointStore;
+use crate::disclosure::{Disclosure, Shown};
 use crate::hash::Sha256Hex;
 use crate::keys::{fingerprint, parse_public, public_hex, KeyFiles};
 use crate::ledger::{replay, verify_chain, ChainReport, Status};
 use crate::EvidenceError;
-use fieldproof_store::{EvidenceQuery, EvidenceState, LedgerHead, LedgerStore};
+use fieldproof_store::{EvidenceQuery, EvidenceState, LedgerEntry, LedgerHead, LedgerStore};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,6 +66,10 @@ pub struct Verification {
     pub notes: Vec<String>,
     /// Temporary files of writers that are no longer running, removed.
     pub cleaned: Vec<Leftover>,
+    /// The ledger entry each problem is about, by the problem's index, where it is about one:
+    /// what [`Verification::limit_to`] withholds from a reader of another engagement.
+    #[serde(skip)]
+    about: BTreeMap<usize, i64>,
 }
 
 impl Verification {
@@ -81,15 +86,39 @@ impl Verification {
         self.problems.is_empty()
     }
 
+    /// Records a problem about the ledger entry at `seq`.
+    pub(crate) fn problem_about(&mut self, seq: i64, message: String) {
+        self.about.insert(self.problems.len(), seq);
+        self.problems.push(message);
+    }
+
+    /// The report as a reader limited to one engagement may see it (the rule of
+    /// [`Disclosure`]): every problem is still reported, so such a reader still learns that
+    /// the ledger does not verify, but a problem about another engagement's entry no longer
+    /// names its evidence, file or content hash; and `redacted_entries` counts the entries that
+    /// reader sees without their content.
+    pub fn limit_to(&mut self, rule: &Disclosure, entries: &[LedgerEntry]) {
+        for (index, seq) in &self.about {
+            if !rule.discloses_entry(entries, *seq) {
+                if let Some(problem) = self.problems.get_mut(*index) {
+                    *problem = format!(
+                        "ledger entry {seq} (an entry of another engagement, shown without its content) does not verify; a member who sees the whole organisation sees the details"
+                    );
+                }
+            }
+        }
+        self.redacted_entries = entries
+            .iter()
+            .filter(|e| rule.shown(e) == Shown::Redacted)
+            .count();
+    }
+
     pub(crate) fn absorb_chain(&mut self, chain: &ChainReport, entries: usize) {
         self.entries = entries;
         self.redacted_entries = chain.redacted;
-        self.problems.extend(
-            chain
-                .problems
-                .iter()
-                .map(|p| format!("ledger entry {}: {}", p.seq, p.message)),
-        );
+        for p in &chain.problems {
+            self.problem_about(p.seq, format!("ledger entry {}: {}", p.seq, p.message));
+        }
         self.keys = chain
             .keys
             .iter()
@@ -173,6 +202,16 @@ pub fn parse_head(text: &str) -> Result<LedgerHead, String> {
 pub fn check_test_bindings(
     replayed: &[(i64, crate::ledger::Added, crate::ledger::Status)],
 ) -> Vec<String> {
+    test_binding_problems(replayed)
+        .into_iter()
+        .map(|(_, message)| message)
+        .collect()
+}
+
+/// [`check_test_bindings`], each problem with the entry of the test result it is about.
+fn test_binding_problems(
+    replayed: &[(i64, crate::ledger::Added, crate::ledger::Status)],
+) -> Vec<(i64, String)> {
     let by_id: BTreeMap<&str, (i64, &crate::ledger::Added)> = replayed
         .iter()
         .map(|(seq, a, _)| (a.evidence.as_str(), (*seq, a)))
@@ -183,16 +222,16 @@ pub fn check_test_bindings(
         let mut expect = |what: &str, id: &str, sha256: Option<&str>| {
             match by_id.get(id) {
             Some((at, a)) if *at < *seq && sha256.is_none_or(|h| a.sha256.as_str() == h) => {}
-            Some((at, a)) if *at < *seq => problems.push(format!(
+            Some((at, a)) if *at < *seq => problems.push((*seq, format!(
                 "test result {} (ledger entry {seq}) records {what} {id} with sha256 {}, but the ledger holds {} for it",
                 added.evidence,
                 sha256.unwrap_or_default(),
                 a.sha256
-            )),
-            _ => problems.push(format!(
+            ))),
+            _ => problems.push((*seq, format!(
                 "test result {} (ledger entry {seq}) names {what} {id}, which no earlier ledger entry records",
                 added.evidence
-            )),
+            ))),
         }
         };
         expect(
@@ -271,7 +310,7 @@ pub async fn verify_workspace(
                 (_, None) => false,
             };
             if !agrees {
-                report.problems.push(format!(
+                report.problem_about(*seq, format!(
                     "the evidence index says {} is {}, but the ledger says {}: the index was edited",
                     added.evidence,
                     actual.map_or("absent".to_string(), |s| s.to_string()),
@@ -287,7 +326,9 @@ pub async fn verify_workspace(
         }
     }
 
-    report.problems.extend(check_test_bindings(&replayed));
+    for (seq, problem) in test_binding_problems(&replayed) {
+        report.problem_about(seq, problem);
+    }
 
     // Every referenced blob, present and unchanged.
     let mut seen = BTreeSet::new();
@@ -296,23 +337,29 @@ pub async fn verify_workspace(
             continue;
         }
         match blobs.rehash(&added.sha256)? {
-            None => report.problems.push(format!(
-                "blob sha256:{} of {} (ledger entry {seq}, {}) is missing: it was deleted",
-                added.sha256, added.evidence, added.name
-            )),
+            None => report.problem_about(
+                *seq,
+                format!(
+                    "blob sha256:{} of {} (ledger entry {seq}, {}) is missing: it was deleted",
+                    added.sha256, added.evidence, added.name
+                ),
+            ),
             Some((hash, size)) => {
                 report.blobs += 1;
                 report.bytes += size;
                 if hash != added.sha256 {
-                    report.problems.push(format!(
+                    report.problem_about(*seq, format!(
                         "blob sha256:{} of {} (ledger entry {seq}, {}) now hashes to {hash}: its content was modified",
                         added.sha256, added.evidence, added.name
                     ));
                 } else if size != added.size {
-                    report.problems.push(format!(
-                        "blob sha256:{} has {size} bytes, the ledger records {}",
-                        added.sha256, added.size
-                    ));
+                    report.problem_about(
+                        *seq,
+                        format!(
+                            "blob sha256:{} has {size} bytes, the ledger records {}",
+                            added.sha256, added.size
+                        ),
+                    );
                 }
             }
         }

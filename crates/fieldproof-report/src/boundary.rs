@@ -3,7 +3,7 @@
 //! auditors read it; it carries no timestamps so the same estate gives the same bytes.
 
 use crate::scope::heading;
-use crate::text::{categories, html, html_page, id_list, md_cell, scope_title};
+use crate::text::{categories, html, html_page, id_list, md_cell, md_text, scope_title};
 use fieldproof_core::assessment::Assessment;
 use fieldproof_core::responsibility::{domain_title, ResponsibilityMatrix};
 use fieldproof_core::{Component, Scope, ScopeDecision, SubserviceMethod, Trigger};
@@ -209,11 +209,16 @@ fn statement(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix) -> Stat
 pub fn markdown(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix) -> String {
     let s = statement(assessment, matrix);
     let mut out = String::new();
-    let _ = writeln!(out, "# System boundary statement: {}\n", s.service);
+    let _ = writeln!(
+        out,
+        "# System boundary statement: {}\n",
+        md_text(&s.service)
+    );
     let _ = writeln!(
         out,
         "Service organisation: **{}**  \nService: **{}**\n",
-        s.organisation, s.service
+        md_text(&s.organisation),
+        md_text(&s.service)
     );
     let _ = writeln!(out, "{INTRO}\n");
     let _ = writeln!(

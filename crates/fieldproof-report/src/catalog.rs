@@ -9,6 +9,7 @@ use fieldproof_catalog::views::{
     origin_text, CatalogList, ControlRow, ControlsView, CoverageView, MapView, RequirementView,
 };
 use fieldproof_catalog::LIBRARY;
+use fieldproof_core::safe_text::spreadsheet_record;
 use std::fmt::Write as _;
 
 /// `catalog list`: frameworks with counts, the control library, the crosswalks.
@@ -496,7 +497,7 @@ pub fn crosswalk_csv(crosswalk: &Crosswalk) -> String {
         "rationale",
     ]);
     for p in &crosswalk.pairs {
-        let _ = writer.write_record([
+        let _ = writer.write_record(spreadsheet_record([
             crosswalk.header.id.as_str(),
             crosswalk.header.source.as_str(),
             p.source.as_str(),
@@ -505,7 +506,7 @@ pub fn crosswalk_csv(crosswalk: &Crosswalk) -> String {
             p.relationship.as_str(),
             p.relationship.oscal(),
             p.rationale.as_deref().unwrap_or_default(),
-        ]);
+        ]));
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

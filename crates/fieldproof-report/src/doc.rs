@@ -158,13 +158,16 @@ impl Document {
     }
 }
 
-fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
+use crate::text::{md_cell, md_text};
 
-/// Markdown.
+/// Markdown. Every text of the document is escaped ([`md_text`]): a report carries what users
+/// typed (estate names, owners, rationales) and a Markdown renderer must show it, not run it.
 pub fn markdown(doc: &Document) -> String {
-    let mut out = format!("# {}\n\n{}\n\n", doc.title, doc.subtitle);
+    let mut out = format!(
+        "# {}\n\n{}\n\n",
+        md_text(&doc.title),
+        md_text(&doc.subtitle)
+    );
     if let Some(at) = &doc.generated_at {
         out.push_str(&format!("Generated {at} by fieldproof.\n\n"));
     }
@@ -172,21 +175,22 @@ pub fn markdown(doc: &Document) -> String {
         match block {
             Block::Heading(level, text) => {
                 out.push_str(&format!(
-                    "{} {text}\n\n",
-                    "#".repeat(usize::from(*level) + 1)
+                    "{} {}\n\n",
+                    "#".repeat(usize::from(*level) + 1),
+                    md_text(text)
                 ));
             }
-            Block::Para(text) => out.push_str(&format!("{text}\n\n")),
-            Block::Note(text) => out.push_str(&format!("_{text}_\n\n")),
+            Block::Para(text) => out.push_str(&format!("{}\n\n", md_text(text))),
+            Block::Note(text) => out.push_str(&format!("_{}_\n\n", md_text(text))),
             Block::Bullets(items) => {
                 for item in items {
-                    out.push_str(&format!("- {item}\n"));
+                    out.push_str(&format!("- {}\n", md_text(item)));
                 }
                 out.push('\n');
             }
             Block::Facts(pairs) => {
                 for (k, v) in pairs {
-                    out.push_str(&format!("- **{k}:** {v}\n"));
+                    out.push_str(&format!("- **{}:** {}\n", md_text(k), md_text(v)));
                 }
                 out.push('\n');
             }
@@ -215,7 +219,7 @@ pub fn markdown(doc: &Document) -> String {
                 out.push('\n');
             }
             Block::Bars { title, bars } => {
-                out.push_str(&format!("**{title}**\n\n| | |\n|---|---:|\n"));
+                out.push_str(&format!("**{}**\n\n| | |\n|---|---:|\n", md_text(title)));
                 for bar in bars {
                     out.push_str(&format!("| {} | {} |\n", md_cell(&bar.label), bar.value));
                 }
@@ -223,12 +227,13 @@ pub fn markdown(doc: &Document) -> String {
             }
             Block::Heat { title, cells } => {
                 out.push_str(&format!(
-                    "**{title}**\n\n| Criterion | State |\n|---|---|\n"
+                    "**{}**\n\n| Criterion | State |\n|---|---|\n",
+                    md_text(title)
                 ));
                 for cell in cells {
                     out.push_str(&format!(
                         "| {} | {} |\n",
-                        cell.label,
+                        md_cell(&cell.label),
                         HEAT[usize::from(cell.heat.min(4))].1
                     ));
                 }

@@ -5,16 +5,34 @@
 use crate::text::{count, truncate};
 use fieldproof_evidence::freshness::{Report, State};
 use fieldproof_evidence::hash::prefix;
-use fieldproof_evidence::ledger::Body;
+use fieldproof_evidence::ledger::{Body, PackEntry};
 use fieldproof_evidence::{AddOutcome, EvidenceDetail, Verification};
-use fieldproof_store::LedgerEntry;
 use std::fmt::Write as _;
 
-/// One line per ledger entry.
-pub fn ledger_text(entries: &[LedgerEntry]) -> String {
+/// Text for a terminal: what a user typed (file names, notes, reasons) may hold control or
+/// bidirectional characters, which are shown as `\u{XXXX}` instead of acting on the screen.
+fn shown(out: String) -> String {
+    match fieldproof_core::safe_text::visible(&out) {
+        std::borrow::Cow::Borrowed(_) => out,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
+}
+
+/// One line per ledger entry; an entry shown without its body (another engagement's, to a
+/// reader limited to one engagement) says so.
+pub fn ledger_text(entries: &[PackEntry]) -> String {
     let mut out = String::new();
     for e in entries {
-        let line = match serde_json::from_value::<Body>(e.body.clone()) {
+        let Some(body) = &e.body else {
+            let _ = writeln!(
+                out,
+                "#{:<5} {}  an entry of another engagement, shown without its content",
+                e.seq,
+                prefix(&e.hash, 12)
+            );
+            continue;
+        };
+        let line = match serde_json::from_value::<Body>(body.clone()) {
             Ok(Body::Genesis { public_key, at, by }) => {
                 format!("genesis by {by} at {at}, key {}", prefix(&public_key, 16))
             }
@@ -58,7 +76,7 @@ pub fn ledger_text(entries: &[LedgerEntry]) -> String {
         };
         let _ = writeln!(out, "#{:<5} {}  {line}", e.seq, prefix(&e.hash, 12));
     }
-    out
+    shown(out)
 }
 
 /// One piece of evidence, with its ledger entry.
@@ -106,7 +124,7 @@ pub fn detail_text(d: &EvidenceDetail) -> String {
         prefix(&d.entry.signature, 16)
     );
     let _ = writeln!(out, "  stored at {}", d.stored_at);
-    out
+    shown(out)
 }
 
 /// One line per added item.
@@ -135,7 +153,7 @@ pub fn added_text(outcomes: &[AddOutcome]) -> String {
             );
         }
     }
-    out
+    shown(out)
 }
 
 /// Freshness: one line per evidence request, then the counts.
@@ -171,7 +189,7 @@ pub fn freshness_text(report: &Report) -> String {
         report.stale,
         report.missing
     );
-    out
+    shown(out)
 }
 
 /// A verification report: problems, notes, cleaned temporaries, the keys and whether they were
@@ -233,7 +251,7 @@ pub fn verification_text(report: &Verification) -> String {
         count(report.blobs, "blob", "blobs"),
         report.bytes
     );
-    out
+    shown(out)
 }
 
 #[cfg(test)]
@@ -241,6 +259,7 @@ mod tests {
     use super::*;
     use fieldproof_evidence::hash::Sha256Hex;
     use fieldproof_evidence::ledger::{Added, EvidenceKind, Status};
+    use fieldproof_store::LedgerEntry;
     use proptest::prelude::*;
 
     fn added(name: &str, note: &str, actor: &str) -> Added {
@@ -302,7 +321,8 @@ mod tests {
                 .enumerate()
                 .map(|(i, b)| entry(i as i64 + 1, b.unwrap_or_default(), &hash, &signature))
                 .collect();
-            let text = ledger_text(&entries);
+            let shown: Vec<PackEntry> = entries.iter().map(PackEntry::full).collect();
+            let text = ledger_text(&shown);
             prop_assert_eq!(text.lines().count(), entries.len());
             let detail = EvidenceDetail {
                 evidence: a,

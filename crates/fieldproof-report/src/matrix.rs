@@ -2,9 +2,10 @@
 //! user entity controls (CUECs) and complementary subservice organisation controls (CSOCs).
 
 use crate::scope::heading;
-use crate::text::{html, html_page, id_list, md_cell};
+use crate::text::{html, html_page, id_list, md_cell, md_text};
 use fieldproof_core::assessment::Assessment;
 use fieldproof_core::responsibility::{domain_title, ComplementaryControl, ResponsibilityMatrix};
+use fieldproof_core::safe_text::spreadsheet_record;
 use std::fmt::Write as _;
 
 /// How many component ids a Markdown or HTML cell lists before "and N more" (CSV lists all).
@@ -30,7 +31,7 @@ fn vendor_heading(assessment: &Assessment<'_>) -> String {
 /// The matrix as Markdown.
 pub fn markdown(assessment: &Assessment<'_>, matrix: &ResponsibilityMatrix) -> String {
     let mut out = String::new();
-    let service = heading(&assessment.estate.service, "(service not named)");
+    let service = md_text(heading(&assessment.estate.service, "(service not named)"));
     let _ = writeln!(
         out,
         "# Shared responsibility matrix: {service}\n\n{INTRO}\n"
@@ -100,7 +101,7 @@ pub fn csv(matrix: &ResponsibilityMatrix) -> String {
         "stated",
     ]);
     for r in &matrix.rows {
-        let _ = writer.write_record([
+        let _ = writer.write_record(spreadsheet_record([
             r.domain.as_str(),
             domain_title(r.domain),
             &r.vendor,
@@ -108,7 +109,7 @@ pub fn csv(matrix: &ResponsibilityMatrix) -> String {
             &r.components.join(";"),
             &r.basis.join("; "),
             if r.stated { "true" } else { "false" },
-        ]);
+        ]));
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -8,6 +8,7 @@ use fieldproof_core::assessment::Assessment;
 use fieldproof_core::control_test::Outcome;
 use fieldproof_core::estate::SubserviceMethod;
 use fieldproof_core::responsibility::{domain_title, ResponsibilityMatrix};
+use fieldproof_core::safe_text::spreadsheet_record;
 use fieldproof_core::status::DesignStatus;
 use fieldproof_core::{Scope, Severity};
 use fieldproof_readiness::compare::Comparison;
@@ -823,7 +824,7 @@ pub fn controls_csv(r: &Readiness, catalog: &Catalog) -> String {
             .map_or("not_stated", DesignStatus::as_str)
             .to_string();
         row[5] = c.operating.as_str().to_string();
-        let _ = writer.write_record(&row);
+        let _ = writer.write_record(spreadsheet_record(&row));
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -1,7 +1,7 @@
 //! Scope results for machines and people: streamed JSON (the CLI contract), an aligned table,
 //! Markdown, and the `--explain` text of one component.
 
-use crate::text::{categories, md_cell};
+use crate::text::{categories, md_cell, md_text};
 use fieldproof_core::assessment::Assessment;
 use fieldproof_core::component::Facts;
 use fieldproof_core::scope::rules::SCOPE_RULES;
@@ -459,12 +459,12 @@ pub fn write_markdown(assessment: &Assessment<'_>, out: &mut dyn Write) -> io::R
     writeln!(
         out,
         "# Scope: {}\n",
-        heading(&estate.service, "unnamed service")
+        md_text(heading(&estate.service, "unnamed service"))
     )?;
     writeln!(
         out,
         "Organisation: {}\n",
-        heading(&estate.organisation, "not named")
+        md_text(heading(&estate.organisation, "not named"))
     )?;
     writeln!(
         out,

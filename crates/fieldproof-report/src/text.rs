@@ -2,8 +2,10 @@
 
 use fieldproof_core::{Scope, TscCategory};
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values; bidirectional overrides and
+/// other invisible characters are shown (`\u{202E}`), not obeyed.
 pub fn html(text: &str) -> String {
+    let text = fieldproof_core::safe_text::visible(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -18,11 +20,29 @@ pub fn html(text: &str) -> String {
     out
 }
 
-/// Escapes text for a Markdown table cell (pipes, newlines).
+/// Escapes text typed by a user for Markdown: a renderer must show it, not run it. Raw HTML
+/// and autolinks (`<script>`, `<img onerror=...>`, `<javascript:...>`) and links and images
+/// (`[x](javascript:...)`, `![x](http://tracker)`, `[x]: url`) are neutralised; bidirectional
+/// overrides are shown. The text reads the same once rendered, and brackets that start no link
+/// (`[operated_by=us]`) stay as they are.
+pub fn md_text(text: &str) -> String {
+    let text = fieldproof_core::safe_text::visible(text);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '<' => out.push_str("&lt;"),
+            ']' if matches!(chars.peek(), Some('(' | ':' | '[')) => out.push_str("\\]"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for a Markdown table cell: [`md_text`], and pipes and newlines.
 pub fn md_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    md_text(text).replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 /// Category titles joined by ", ".
@@ -100,6 +120,12 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
         assert_eq!(md_cell("a|b\nc"), "a\\|b c");
+        assert_eq!(
+            md_text("<img src=x onerror=alert(1)> [x](javascript:y) ![t](http://t) [r]: u [ok]"),
+            "&lt;img src=x onerror=alert(1)> [x\\](javascript:y) ![t\\](http://t) [r\\]: u [ok]"
+        );
+        assert_eq!(md_text("evil\u{202e}gpj.exe"), "evil\\\\u{202E}gpj.exe");
+        assert_eq!(html("a\u{202e}b"), "a\\u{202E}b");
         let ids: Vec<String> = (0..5).map(|i| format!("c{i}")).collect();
         assert_eq!(id_list(&ids, 2), "c0, c1 and 3 more");
         assert_eq!(truncate("ééééé", 3), "éé…");

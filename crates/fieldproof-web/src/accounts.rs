@@ -22,10 +22,25 @@ pub const POSTGRES_SCHEMA: &str = "fieldproof_server";
 
 /// How long a session lasts without a new login.
 pub const SESSION_HOURS: i64 = 12;
-/// Failed logins of one account within [`THROTTLE_MINUTES`] after which logins are refused.
+/// Sign-in attempts for one account from one client address within [`THROTTLE_MINUTES`]
+/// after which further attempts are refused without checking the password.
 pub const THROTTLE_FAILURES: i64 = 5;
+/// Sign-in attempts from one client address, for any accounts, within the window.
+pub const THROTTLE_ADDRESS_FAILURES: i64 = 20;
+/// Sign-in attempts for one account from all addresses within the window: a bound on guessing
+/// spread over many addresses. One address alone cannot reach it (its own limits stop it
+/// first), so nobody locks an account out for everyone from one address.
+pub const THROTTLE_ACCOUNT_FAILURES: i64 = 50;
 /// The throttling window.
 pub const THROTTLE_MINUTES: i64 = 15;
+/// The longest e-mail address accepted (RFC 5321's path limit).
+pub const MAX_EMAIL_BYTES: usize = 254;
+/// The longest password accepted at sign-in.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Sign-ins waiting for a password check beyond this are answered 503 at once.
+pub const HASH_QUEUE: usize = 64;
+/// How long a sign-in waits for a password check before it is answered 503.
+pub const HASH_WAIT_SECONDS: u64 = 20;
 
 /// Why an account operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +54,9 @@ pub enum AccountError {
     /// Migrations failed.
     #[error("the server database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// What was asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
 }
 
 /// A role in an organisation.
@@ -99,6 +117,17 @@ impl Role {
     pub fn edits(self) -> bool {
         matches!(self, Role::Owner | Role::Editor)
     }
+
+    /// The role a token created as `token` has while its member holds `member`: the lesser
+    /// of the two. An auditor's rights (one engagement, the request status) are not a subset of
+    /// the others' nor the reverse, so a token and a member on different sides of that line
+    /// have no role in common: `None`, and the token does not work.
+    pub fn effective(token: Role, member: Role) -> Option<Role> {
+        if (token == Role::Auditor) != (member == Role::Auditor) {
+            return None;
+        }
+        Some(token.min(member))
+    }
 }
 
 /// A user's role in one organisation.
@@ -139,11 +168,13 @@ fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
-fn now() -> time::OffsetDateTime {
+/// The time now (UTC).
+pub fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
-fn stamp(at: time::OffsetDateTime) -> String {
+/// A time as RFC 3339.
+pub fn stamp(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339)
         .expect("RFC 3339 formats every UTC time")
 }
@@ -164,11 +195,120 @@ pub fn check_org_id(id: &str) -> Result<(), AccountError> {
     }
 }
 
+/// When a token given `--expires TEXT` expires: `30d` (days from `now`), `12h` (hours), or a
+/// date `YYYY-MM-DD` (valid through that day, UTC). It must lie in the future.
+pub fn parse_expiry(
+    text: &str,
+    now: time::OffsetDateTime,
+) -> Result<time::OffsetDateTime, AccountError> {
+    let text = text.trim();
+    let bad = || {
+        AccountError::Input(format!(
+            "--expires {text}: give days (30d), hours (12h) or a date (2027-06-30)"
+        ))
+    };
+    let at = if let Some(days) = text.strip_suffix('d') {
+        let n: i64 = days.parse().map_err(|_| bad())?;
+        now + time::Duration::days(n)
+    } else if let Some(hours) = text.strip_suffix('h') {
+        let n: i64 = hours.parse().map_err(|_| bad())?;
+        now + time::Duration::hours(n)
+    } else {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        let day = time::Date::parse(text, &format).map_err(|_| bad())?;
+        day.next_day().ok_or_else(bad)?.midnight().assume_utc()
+    };
+    if at <= now {
+        return Err(AccountError::Input(format!(
+            "--expires {text} lies in the past; give a later date or a number of days"
+        )));
+    }
+    Ok(at)
+}
+
+/// A token's public reference: the first 12 hex digits of the SHA-256 of its secret.
+fn token_ref(secret_sha256: &str) -> String {
+    secret_sha256.chars().take(12).collect()
+}
+
+/// How many sign-ins are checking a password now and at most since the start, and how many
+/// were turned away because too many were waiting.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct HashingStats {
+    /// Checking now.
+    pub running: usize,
+    /// The most ever checking at once.
+    pub peak: usize,
+    /// Answered 503.
+    pub turned_away: usize,
+}
+
+/// Bounds the password checks running at once (each argon2id check holds 19 MiB): a flood of
+/// sign-ins queues instead of exhausting memory, and is answered 503 beyond [`HASH_QUEUE`].
+#[derive(Debug)]
+struct Hashing {
+    permits: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    stats: std::sync::Mutex<HashingStats>,
+}
+
+impl Hashing {
+    fn new(permits: usize) -> Self {
+        Hashing {
+            permits: tokio::sync::Semaphore::new(permits.max(1)),
+            waiting: Default::default(),
+            stats: Default::default(),
+        }
+    }
+
+    fn stats(&self) -> std::sync::MutexGuard<'_, HashingStats> {
+        self.stats
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `check` on a blocking thread once a permit is free; `None` when too many wait.
+    async fn run(&self, check: impl FnOnce() -> bool + Send + 'static) -> Option<bool> {
+        use std::sync::atomic::Ordering;
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= HASH_QUEUE {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            self.stats().turned_away += 1;
+            return None;
+        }
+        let permit = tokio::time::timeout(
+            Duration::from_secs(HASH_WAIT_SECONDS),
+            self.permits.acquire(),
+        )
+        .await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let Ok(Ok(_permit)) = permit else {
+            self.stats().turned_away += 1;
+            return None;
+        };
+        {
+            let mut stats = self.stats();
+            stats.running += 1;
+            stats.peak = stats.peak.max(stats.running);
+        }
+        let ok = tokio::task::spawn_blocking(check).await.unwrap_or(false);
+        self.stats().running -= 1;
+        Some(ok)
+    }
+}
+
+impl Default for Hashing {
+    /// One password check per core.
+    fn default() -> Self {
+        Hashing::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    }
+}
+
 /// The accounts database.
 #[derive(Debug, Clone)]
 pub struct Accounts {
     pool: AnyPool,
     postgres: bool,
+    hashing: std::sync::Arc<Hashing>,
 }
 
 impl Accounts {
@@ -212,6 +352,7 @@ impl Accounts {
                 Accounts {
                     pool,
                     postgres: true,
+                    hashing: Default::default(),
                 }
             }
             None => {
@@ -241,6 +382,7 @@ impl Accounts {
                 Accounts {
                     pool,
                     postgres: false,
+                    hashing: Default::default(),
                 }
             }
         };
@@ -381,21 +523,51 @@ impl Accounts {
         Ok(created)
     }
 
-    /// Checks a password; on success opens a session and returns (cookie secret, session).
-    /// Refused without checking while the account is throttled.
-    pub async fn login(&self, email: &str, password: &str) -> Result<LoginOutcome, AccountError> {
+    /// Checks a password from `client` (a client address key, see [`client_key`]); on success
+    /// opens a session and returns (cookie secret, session).
+    ///
+    /// The attempt is reserved before the password is checked, atomically per key, so that
+    /// concurrent attempts cannot all pass the count: per account and client address
+    /// ([`THROTTLE_FAILURES`]), per client address ([`THROTTLE_ADDRESS_FAILURES`]) and per
+    /// account ([`THROTTLE_ACCOUNT_FAILURES`]). A refused attempt counts nowhere. Password
+    /// checks run at most one per core; beyond [`HASH_QUEUE`] waiting, the answer is `Busy`.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<LoginOutcome, AccountError> {
+        if email.len() > MAX_EMAIL_BYTES || password.len() > MAX_PASSWORD_BYTES {
+            return Ok(LoginOutcome::TooLong);
+        }
         let email = email.trim().to_lowercase();
-        let since = stamp(now() - time::Duration::minutes(THROTTLE_MINUTES));
-        let failures: i64 = sqlx::query(
-            &self.sql("SELECT COUNT(*) FROM login_failures WHERE email = ? AND at > ?"),
-        )
-        .bind(&email)
-        .bind(&since)
-        .fetch_one(&self.pool)
-        .await?
-        .get(0);
-        if failures >= THROTTLE_FAILURES {
-            return Ok(LoginOutcome::Throttled);
+        let keys = [
+            (
+                sha256_hex(&format!("pair\n{email}\n{client}")),
+                THROTTLE_FAILURES,
+            ),
+            (
+                sha256_hex(&format!("address\n{client}")),
+                THROTTLE_ADDRESS_FAILURES,
+            ),
+            (
+                sha256_hex(&format!("account\n{email}")),
+                THROTTLE_ACCOUNT_FAILURES,
+            ),
+        ];
+        let mut reserved: Vec<&str> = Vec::new();
+        for (key, limit) in &keys {
+            let (attempts, window_start) = self.reserve_attempt(key).await?;
+            if attempts > *limit {
+                reserved.push(key);
+                self.release_attempts(&reserved).await?;
+                let ends = window_start + time::Duration::minutes(THROTTLE_MINUTES);
+                let minutes = ((ends - now()).whole_seconds().max(0) + 59) / 60;
+                return Ok(LoginOutcome::Throttled {
+                    minutes: minutes.max(1),
+                });
+            }
+            reserved.push(key);
         }
         let row = sqlx::query(&self.sql("SELECT id, password_hash FROM users WHERE email = ?"))
             .bind(&email)
@@ -407,25 +579,36 @@ impl Accounts {
             Some(r) => (Some(r.get::<i64, _>(0)), r.get::<String, _>(1)),
             None => (None, DUMMY.to_string()),
         };
-        let ok = PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
+        let password = password.to_string();
+        let checked = self
+            .hashing
+            .run(move || {
+                PasswordHash::new(&hash)
+                    .map(|parsed| {
+                        Argon2::default()
+                            .verify_password(password.as_bytes(), &parsed)
+                            .is_ok()
+                    })
+                    .unwrap_or(false)
             })
-            .unwrap_or(false);
+            .await;
+        let Some(ok) = checked else {
+            // Not checked: the attempt does not count.
+            self.release_attempts(&reserved).await?;
+            return Ok(LoginOutcome::Busy);
+        };
         let Some(user_id) = user_id.filter(|_| ok) else {
-            sqlx::query(&self.sql("INSERT INTO login_failures (email, at) VALUES (?, ?)"))
-                .bind(&email)
-                .bind(stamp(now()))
-                .execute(&self.pool)
-                .await?;
+            // The reservations stay: they are the failure.
             return Ok(LoginOutcome::Refused);
         };
-        sqlx::query(&self.sql("DELETE FROM login_failures WHERE email = ?"))
-            .bind(&email)
-            .execute(&self.pool)
-            .await?;
+        // Signed in: the account's counts start again; the address keeps its other attempts.
+        for key in [&keys[0].0, &keys[2].0] {
+            sqlx::query(&self.sql("DELETE FROM login_throttle WHERE key_sha256 = ?"))
+                .bind(key)
+                .execute(&self.pool)
+                .await?;
+        }
+        self.release_attempts(&[keys[1].0.as_str()]).await?;
         let token = secret();
         let csrf = secret();
         sqlx::query(&self.sql(
@@ -445,6 +628,77 @@ impl Accounts {
                 csrf,
             },
         ))
+    }
+
+    /// Counts one attempt under `key` in one statement (a new window when the last one has
+    /// ended); returns the attempts in the window, this one included, and when it started.
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+    ) -> Result<(i64, time::OffsetDateTime), AccountError> {
+        let at = now();
+        let cutoff = stamp(at - time::Duration::minutes(THROTTLE_MINUTES));
+        let row = sqlx::query(&self.sql(
+            "INSERT INTO login_throttle (key_sha256, window_start, attempts) VALUES (?, ?, 1)
+             ON CONFLICT (key_sha256) DO UPDATE SET
+               attempts = CASE WHEN login_throttle.window_start <= ? THEN 1 ELSE login_throttle.attempts + 1 END,
+               window_start = CASE WHEN login_throttle.window_start <= ? THEN excluded.window_start ELSE login_throttle.window_start END
+             RETURNING attempts, window_start",
+        ))
+        .bind(key)
+        .bind(stamp(at))
+        .bind(&cutoff)
+        .bind(&cutoff)
+        .fetch_one(&self.pool)
+        .await?;
+        let start: String = row.get(1);
+        let start =
+            time::OffsetDateTime::parse(&start, &time::format_description::well_known::Rfc3339)
+                .unwrap_or(at);
+        Ok((row.get::<i64, _>(0), start))
+    }
+
+    /// Takes back one attempt under each of `keys`.
+    async fn release_attempts(&self, keys: &[&str]) -> Result<(), AccountError> {
+        for key in keys {
+            sqlx::query(&self.sql(
+                "UPDATE login_throttle SET attempts = attempts - 1 WHERE key_sha256 = ? AND attempts > 0",
+            ))
+            .bind(*key)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Removes what has expired: throttle windows that have ended and sessions past their
+    /// expiry. The server runs it at start-up and every minute.
+    pub async fn expire(&self) -> Result<(), AccountError> {
+        let at = now();
+        sqlx::query(&self.sql("DELETE FROM login_throttle WHERE window_start <= ?"))
+            .bind(stamp(at - time::Duration::minutes(THROTTLE_MINUTES)))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(&self.sql("DELETE FROM sessions WHERE expires_at <= ?"))
+            .bind(stamp(at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Rows of the throttle table: what a flood of sign-ins leaves stored.
+    pub async fn throttle_rows(&self) -> Result<i64, AccountError> {
+        Ok(
+            sqlx::query(&self.sql("SELECT COUNT(*) FROM login_throttle"))
+                .fetch_one(&self.pool)
+                .await?
+                .get(0),
+        )
+    }
+
+    /// The password checks: running, the peak, and those turned away.
+    pub fn hashing_stats(&self) -> HashingStats {
+        *self.hashing.stats()
     }
 
     /// The session of a cookie secret, if it exists and has not expired.
@@ -494,15 +748,23 @@ impl Accounts {
             .collect()
     }
 
-    /// Creates an API token for a user's membership; returns the secret (shown once).
+    /// Creates an API token for a user's membership, optionally expiring; returns the secret
+    /// (shown once) and the token's reference.
     pub async fn create_token(
         &self,
         email: &str,
         organisation: &str,
         role: Role,
         name: &str,
-    ) -> Result<String, AccountError> {
+        expires: Option<time::OffsetDateTime>,
+    ) -> Result<(String, String), AccountError> {
         let email = email.trim().to_lowercase();
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 80 {
+            return Err(AccountError::Input(
+                "a token's name has 1 to 80 characters".to_string(),
+            ));
+        }
         let row = sqlx::query(&self.sql(
             "SELECT u.id, m.role FROM users u JOIN memberships m ON m.user_id = u.id
              WHERE u.email = ? AND m.organisation = ?",
@@ -515,55 +777,231 @@ impl Accounts {
             AccountError::Input(format!("{email} is not a member of '{organisation}'"))
         })?;
         let held = Role::parse(&row.get::<String, _>(1))?;
-        if role > held || (held == Role::Auditor && role != Role::Auditor) {
+        if Role::effective(role, held) != Some(role) {
             return Err(AccountError::Input(format!(
-                "{email} is {} in '{organisation}'; a token cannot have more rights ({})",
+                "{email} is {} in '{organisation}'; a token cannot have more rights ({}){}",
                 held.as_str(),
-                role.as_str()
+                role.as_str(),
+                if role == Role::Auditor || held == Role::Auditor {
+                    ", and only an auditor's token has the auditor's role"
+                } else {
+                    ""
+                }
             )));
         }
+        if expires.is_some_and(|at| at <= now()) {
+            return Err(AccountError::Input(
+                "the token's expiry lies in the past".to_string(),
+            ));
+        }
         let token = format!("fpt_{}", secret());
+        let digest = sha256_hex(&token);
+        let reference = token_ref(&digest);
         sqlx::query(
-            &self.sql("INSERT INTO api_tokens (token_sha256, user_id, organisation, role, name, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
+            &self.sql("INSERT INTO api_tokens (token_sha256, token_ref, user_id, organisation, role, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
         )
-        .bind(sha256_hex(&token))
+        .bind(&digest)
+        .bind(&reference)
         .bind(row.get::<i64, _>(0))
         .bind(organisation)
         .bind(role.as_str())
         .bind(name)
         .bind(stamp(now()))
+        .bind(expires.map(stamp))
         .execute(&self.pool)
         .await?;
-        Ok(token)
+        Ok((token, reference))
     }
 
-    /// The user and membership an API token stands for.
+    /// The user and membership an API token stands for, with the token's effective role: the
+    /// lesser of the role it was created with and its member's current role, checked on every
+    /// request. A revoked or expired token, one whose member left the organisation, or one
+    /// whose role no longer fits its member's stands for nobody. Records the token's use (at
+    /// most once a minute).
     pub async fn token(&self, token: &str) -> Result<Option<(Session, Membership)>, AccountError> {
+        let digest = sha256_hex(token);
+        let at = now();
         let row = sqlx::query(
-            &self.sql("SELECT t.user_id, u.email, t.organisation, o.name, t.role, m.engagement FROM api_tokens t
+            &self.sql("SELECT t.user_id, u.email, t.organisation, o.name, t.role, m.role, m.engagement, t.last_used_at FROM api_tokens t
              JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = t.organisation
              JOIN memberships m ON m.user_id = t.user_id AND m.organisation = t.organisation
-             WHERE t.token_sha256 = ?"),
+             WHERE t.token_sha256 = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)"),
         )
-        .bind(sha256_hex(token))
+        .bind(&digest)
+        .bind(stamp(at))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok((
-                Session {
-                    user_id: r.get(0),
-                    email: r.get(1),
-                    csrf: String::new(),
-                },
-                Membership {
-                    organisation: r.get(2),
-                    name: r.get(3),
-                    role: Role::parse(&r.get::<String, _>(4))?,
-                    engagement: r.get(5),
-                },
-            ))
+        let Some(r) = row else { return Ok(None) };
+        let token_role = Role::parse(&r.get::<String, _>(4))?;
+        let member_role = Role::parse(&r.get::<String, _>(5))?;
+        let Some(role) = Role::effective(token_role, member_role) else {
+            return Ok(None);
+        };
+        let last_used: Option<String> = r.get(7);
+        let a_minute_ago = stamp(at - time::Duration::minutes(1));
+        if last_used.is_none_or(|l| l < a_minute_ago) {
+            sqlx::query(&self.sql("UPDATE api_tokens SET last_used_at = ? WHERE token_sha256 = ?"))
+                .bind(stamp(at))
+                .bind(&digest)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some((
+            Session {
+                user_id: r.get(0),
+                email: r.get(1),
+                csrf: String::new(),
+            },
+            Membership {
+                organisation: r.get(2),
+                name: r.get(3),
+                role,
+                engagement: r.get(6),
+            },
+        )))
+    }
+
+    /// Every token of an organisation, newest first, with its state and its effective role
+    /// now.
+    pub async fn tokens(
+        &self,
+        organisation: &str,
+    ) -> Result<fieldproof_app::contract::TokenList, AccountError> {
+        use fieldproof_app::contract::{TokenInfo, TokenList};
+        let rows = sqlx::query(&self.sql(
+            "SELECT t.token_ref, u.email, t.name, t.role, m.role, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.revoked_by
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             LEFT JOIN memberships m ON m.user_id = t.user_id AND m.organisation = t.organisation
+             WHERE t.organisation = ? ORDER BY t.created_at DESC, t.token_ref",
+        ))
+        .bind(organisation)
+        .fetch_all(&self.pool)
+        .await?;
+        let at = stamp(now());
+        let mut tokens = Vec::new();
+        for r in rows {
+            let role = Role::parse(&r.get::<String, _>(3))?;
+            let member: Option<String> = r.get(4);
+            let member = member.as_deref().map(Role::parse).transpose()?;
+            let expires_at: Option<String> = r.get(6);
+            let revoked_at: Option<String> = r.get(8);
+            let effective = member.and_then(|m| Role::effective(role, m));
+            let state = if revoked_at.is_some() {
+                "revoked"
+            } else if expires_at.as_deref().is_some_and(|e| e <= at.as_str()) {
+                "expired"
+            } else if member.is_none() {
+                "member removed"
+            } else if effective.is_none() {
+                "role no longer fits"
+            } else {
+                "active"
+            };
+            tokens.push(TokenInfo {
+                token: r.get(0),
+                email: r.get(1),
+                name: r.get(2),
+                role: role.as_str().to_string(),
+                effective_role: effective
+                    .filter(|_| state == "active")
+                    .map(|e| e.as_str().to_string()),
+                state: state.to_string(),
+                created_at: r.get(5),
+                expires_at,
+                last_used_at: r.get(7),
+                revoked_at,
+                revoked_by: r.get(9),
+            });
+        }
+        Ok(TokenList {
+            organisation: organisation.to_string(),
+            tokens,
         })
-        .transpose()
+    }
+
+    /// Revokes a token of an organisation by its reference (or a unique prefix of at least 6
+    /// digits); returns the full reference.
+    pub async fn revoke_token(
+        &self,
+        organisation: &str,
+        reference: &str,
+        by: &str,
+    ) -> Result<String, AccountError> {
+        let reference = reference.trim().to_lowercase();
+        let list = self.tokens(organisation).await?;
+        let matching: Vec<&fieldproof_app::contract::TokenInfo> = list
+            .tokens
+            .iter()
+            .filter(|t| reference.len() >= 6 && t.token.starts_with(&reference))
+            .collect();
+        let token = match matching.as_slice() {
+            [one] => one,
+            [] => {
+                return Err(AccountError::NotFound(format!(
+                    "no token '{reference}' in '{organisation}'; `fieldproof token list --org {organisation}` lists them"
+                )))
+            }
+            _ => {
+                return Err(AccountError::Input(format!(
+                    "'{reference}' matches several tokens; give more of the reference"
+                )))
+            }
+        };
+        if token.revoked_at.is_some() {
+            return Err(AccountError::Input(format!(
+                "token {} was revoked already",
+                token.token
+            )));
+        }
+        sqlx::query(&self.sql(
+            "UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE organisation = ? AND token_ref = ? AND revoked_at IS NULL",
+        ))
+        .bind(stamp(now()))
+        .bind(by)
+        .bind(organisation)
+        .bind(&token.token)
+        .execute(&self.pool)
+        .await?;
+        Ok(token.token.clone())
+    }
+
+    /// Removes a user from an organisation: the membership goes, the user's tokens there are
+    /// revoked (they stopped working with the membership already), and their sessions no
+    /// longer reach the organisation.
+    pub async fn remove_member(
+        &self,
+        email: &str,
+        organisation: &str,
+        by: &str,
+    ) -> Result<usize, AccountError> {
+        let email = email.trim().to_lowercase();
+        let user: i64 = sqlx::query(&self.sql(
+            "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.email = ? AND m.organisation = ?",
+        ))
+        .bind(&email)
+        .bind(organisation)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| {
+            AccountError::NotFound(format!("{email} is not a member of '{organisation}'"))
+        })?
+        .get(0);
+        let revoked = sqlx::query(&self.sql(
+            "UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE user_id = ? AND organisation = ? AND revoked_at IS NULL",
+        ))
+        .bind(stamp(now()))
+        .bind(format!("{by} (membership removed)"))
+        .bind(user)
+        .bind(organisation)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        sqlx::query(&self.sql("DELETE FROM memberships WHERE user_id = ? AND organisation = ?"))
+            .bind(user)
+            .bind(organisation)
+            .execute(&self.pool)
+            .await?;
+        Ok(revoked as usize)
     }
 }
 
@@ -720,6 +1158,29 @@ pub enum LoginOutcome {
     Session(String, Session),
     /// Wrong e-mail or password.
     Refused,
-    /// Too many failures recently.
-    Throttled,
+    /// Too many attempts recently; the window ends in about this many minutes.
+    Throttled {
+        /// Minutes until attempts are taken again.
+        minutes: i64,
+    },
+    /// The e-mail or the password is longer than any accepted: refused unchecked.
+    TooLong,
+    /// Too many sign-ins are waiting for a password check: try again shortly.
+    Busy,
+}
+
+/// The key of a client address for sign-in throttling: an IPv4 address itself, an IPv6
+/// address by its /64 network (one host is usually given a whole /64).
+pub fn client_key(address: Option<std::net::IpAddr>) -> String {
+    match address {
+        Some(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Some(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        None => "unknown".to_string(),
+    }
 }

@@ -222,7 +222,7 @@ async fn write_request(
 }
 
 async fn ledger(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
-    Ok(Json(member.app(&server).evidence_log().await?).into_response())
+    Ok(Json(member.app(&server).evidence_log(member.limit()).await?).into_response())
 }
 
 /// `POST /evidence/ID/retire`.

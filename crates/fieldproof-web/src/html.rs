@@ -45,8 +45,13 @@ pub fn page(title: &str, nav: &Nav, body: &str) -> String {
              <a href=\"/o/{org}\">Dashboard</a><a href=\"/o/{org}/estate\">Estate</a>\
              <a href=\"/o/{org}/controls\">Controls</a><a href=\"/o/{org}/evidence\">Evidence</a>\
              <a href=\"/o/{org}/requests\">Requests</a>{samples}\
-             <a href=\"/o/{org}/reports\">Reports</a>",
-            esc(name)
+             <a href=\"/o/{org}/reports\">Reports</a>{tokens}",
+            esc(name),
+            tokens = if nav.role.as_deref() == Some("owner") {
+                format!("<a href=\"/o/{org}/tokens\">API tokens</a>")
+            } else {
+                String::new()
+            }
         ));
     }
     if nav.email.is_some() {

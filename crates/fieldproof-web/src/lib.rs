@@ -18,12 +18,18 @@
 pub mod accounts;
 pub mod api;
 pub mod html;
+pub mod middleware;
 pub mod openapi;
 mod pages;
+mod serve;
+mod tokens;
+
+pub use middleware::Limits;
+pub use serve::{housekeeping, serve, serve_on};
 
 use accounts::{AccountError, Accounts, Membership, Session};
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use fieldproof_app::{App, AppError, Config};
@@ -42,6 +48,11 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// The largest request body accepted (uploads), in bytes.
     pub max_upload_bytes: usize,
+    /// Timeouts, the small body limits of forms and of sign-in, and the multipart limits.
+    pub limits: Limits,
+    /// Whether a proxy in front reports the client's address in `X-Forwarded-For` (its last
+    /// entry is taken); without it the TCP peer is the client.
+    pub trust_forwarded_for: bool,
 }
 
 /// The shared state of every request.
@@ -178,6 +189,21 @@ impl WebError {
     }
 }
 
+impl WebError {
+    /// A failure of the server, not of the request: logged with a reference, and only the
+    /// reference is shown (never a path or the operating system's words).
+    pub(crate) fn internal(error: &dyn std::fmt::Display) -> Self {
+        let reference = middleware::reference();
+        tracing::error!(%reference, error = %error, "request failed");
+        WebError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "The server could not complete the request (reference {reference}); its log has the details."
+            ),
+        )
+    }
+}
+
 impl From<AppError> for WebError {
     fn from(e: AppError) -> Self {
         let status = match &e {
@@ -185,10 +211,12 @@ impl From<AppError> for WebError {
                 StatusCode::BAD_REQUEST
             }
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Evidence(fieldproof_evidence::EvidenceError::Io { .. })
+            | AppError::Evidence(fieldproof_evidence::EvidenceError::Store(_))
+            | AppError::Store(_)
+            | AppError::Catalog(_)
+            | AppError::Io { .. } => return WebError::internal(&e),
             AppError::Evidence(_) => StatusCode::BAD_REQUEST,
-            AppError::Store(_) | AppError::Catalog(_) | AppError::Io { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
         };
         WebError::new(status, e.to_string())
     }
@@ -198,12 +226,13 @@ impl From<AccountError> for WebError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Input(m) => WebError::bad_request(m),
-            other => WebError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+            AccountError::NotFound(m) => WebError::new(StatusCode::NOT_FOUND, m),
+            other => WebError::internal(&other),
         }
     }
 }
 
-/// The error of a response, for the API layer to answer in JSON.
+/// The message of an error response, for the error bodies (JSON under `/api/v1`).
 #[derive(Debug, Clone)]
 struct ErrorInfo {
     status: StatusCode,
@@ -237,14 +266,9 @@ impl WebError {
             return axum::response::Redirect::to("/login").into_response();
         }
         let title = self.status.canonical_reason().unwrap_or("Error");
-        let body = format!(
-            "<h1>{}</h1><p class=\"error\">{}</p><p><a href=\"/\">Back to the start</a></p>",
-            html::esc(title),
-            html::esc(&self.message)
-        );
         (
             self.status,
-            axum::response::Html(html::page(title, &html::Nav::default(), &body)),
+            axum::response::Html(middleware::error_page(title, &self.message)),
         )
             .into_response()
     }
@@ -274,6 +298,12 @@ impl Member {
         }
     }
 
+    /// The engagement this member is limited to (an auditor's), if any: what the ledger, the
+    /// verification and the pack withhold from them follows the evidence pack's disclosure rule.
+    pub fn limit(&self) -> Option<&str> {
+        self.membership.engagement.as_deref()
+    }
+
     fn require(&self, allowed: bool, what: &str) -> Result<(), WebError> {
         if allowed {
             Ok(())
@@ -284,6 +314,73 @@ impl Member {
 }
 
 const SESSION_COOKIE: &str = "fp_session";
+
+/// The address of the client of a request, as the server saw it (the TCP peer, or with
+/// `--trust-forwarded-for` the address the proxy in front reports): an extension the
+/// listener puts on every request. Sign-in attempts are throttled by it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+/// The client address of a request, if the listener recorded one (requests answered
+/// in-process have none unless the caller adds [`ClientAddress`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Client(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Client(
+            parts
+                .extensions
+                .get::<ClientAddress>()
+                .map(|address| address.0),
+        ))
+    }
+}
+
+/// Refuses a form posted from another site (login CSRF: signing a victim in to the
+/// attacker's account). Browsers say where a POST comes from: `Sec-Fetch-Site` (every current
+/// browser) decides when present; otherwise an `Origin` must name this server. Under this
+/// server's `Referrer-Policy: no-referrer` a browser may send `Origin: null` for its own forms,
+/// so `null` alone decides nothing; a request that says neither comes from a program, not a
+/// page, and passes (it cannot ride on a victim's browser).
+pub(crate) fn same_origin(headers: &HeaderMap) -> Result<(), WebError> {
+    let refused = || {
+        WebError::new(
+            StatusCode::FORBIDDEN,
+            "This form was sent from another site; sign in from the server's own page.",
+        )
+    };
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return if matches!(site.to_str(), Ok("same-origin" | "none")) {
+            Ok(())
+        } else {
+            Err(refused())
+        };
+    }
+    if let Some(origin) = headers
+        .get(header::ORIGIN)
+        .filter(|o| o.as_bytes() != b"null")
+    {
+        let origin = origin.to_str().map_err(|_| refused())?;
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        let origin_host = origin
+            .split_once("://")
+            .map(|(_, rest)| rest.trim_end_matches('/'))
+            .unwrap_or_default();
+        if origin_host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
+            return Err(refused());
+        }
+    }
+    Ok(())
+}
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -463,6 +560,39 @@ impl Server {
         Ok(keep(&self.caches.estate, key, version, view))
     }
 
+    /// `verify` of the member's organisation as the member may see it: limited to an auditor's
+    /// engagement (problems about other engagements' entries without their evidence named), and
+    /// without the server's paths.
+    pub async fn verification(
+        &self,
+        member: &Member,
+    ) -> Result<fieldproof_evidence::Verification, WebError> {
+        let org = &member.membership.organisation;
+        let mut v = member
+            .app(self)
+            .verify(&fieldproof_app::evidence::VerifyRequest {
+                limit: member.limit().map(str::to_string),
+                ..Default::default()
+            })
+            .await?;
+        v.target = format!("the workspace of organisation {org}");
+        for text in v.problems.iter_mut().chain(v.notes.iter_mut()) {
+            *text = self.without_paths(org, text);
+        }
+        for leftover in &mut v.cleaned {
+            leftover.path = self.without_paths(org, &leftover.path);
+        }
+        Ok(v)
+    }
+
+    /// `text` with the organisation's directory on the server left out, so that a path reads
+    /// relative to the organisation's workspace (`.fieldproof/keys/...`).
+    pub(crate) fn without_paths(&self, org: &str, text: &str) -> String {
+        let dir = self.org_dir(org);
+        text.replace(&format!("{}/", dir.display()), "")
+            .replace(&self.config.data.display().to_string(), "DATA")
+    }
+
     /// The accounts.
     pub fn accounts(&self) -> &Accounts {
         &self.accounts
@@ -575,19 +705,6 @@ impl Server {
     }
 }
 
-/// Under `/api/v1` every error is JSON: `{"error", "status", "message"}`.
-async fn json_errors(response: Response) -> Response {
-    match response.extensions().get::<ErrorInfo>().cloned() {
-        Some(info) => WebError {
-            status: info.status,
-            message: info.message,
-            json: true,
-        }
-        .render(),
-        None => response,
-    }
-}
-
 /// The member of the organisation named in the path (`{org}`): a session or an API token.
 /// Not signed in: 401 (the login page for pages); not a member or no such organisation: 404.
 #[derive(Debug, Clone)]
@@ -616,61 +733,29 @@ impl axum::extract::FromRequestParts<Arc<Server>> for Org {
     }
 }
 
-/// Headers every response carries.
-async fn security_headers(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let is_report = request.uri().path().contains("/reports/");
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    // Reports are self-contained documents with inline styles and SVG; nothing runs anywhere.
-    let csp = if is_report {
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; form-action 'none'"
-    } else {
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    };
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    response
-}
-
-/// The whole application: pages, the REST API and the static assets.
+/// The whole application: pages, the REST API and the static assets, with the security
+/// headers, the timeouts and the product's error bodies on every response.
 pub fn router(server: Arc<Server>) -> Router {
     let limit = server.config.max_upload_bytes;
-    pages::routes()
-        .merge(pages::portal_routes())
-        .merge(
-            pages::api_routes()
-                .merge(api::routes())
-                .layer(axum::middleware::map_response(json_errors)),
-        )
-        .with_state(server)
+    pages::routes(&server.config.limits)
+        .merge(pages::portal_routes(&server.config.limits))
+        .merge(pages::api_routes().merge(api::routes()))
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            middleware::timeouts,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            middleware::error_bodies,
+        ))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .with_state(server)
 }
 
-/// Serves until the process is stopped.
-pub async fn serve(server: Arc<Server>, bind: &str) -> Result<(), WebError> {
-    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
-        WebError::bad_request(format!(
-            "--bind {bind}: {e}; choose a free address such as 127.0.0.1:8080"
-        ))
-    })?;
-    axum::serve(listener, router(server))
-        .await
-        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+async fn not_found() -> WebError {
+    WebError::not_found()
 }
 
 impl std::fmt::Display for WebError {
@@ -682,12 +767,12 @@ impl std::fmt::Display for WebError {
 impl std::error::Error for WebError {}
 
 /// A file name from an upload, safe to create in a directory of its own: no directories, no
-/// control characters, no leading dots, at most 120 characters.
+/// control, bidirectional or invisible characters, no leading dots, at most 120 characters.
 pub fn safe_upload_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !fieldproof_core::safe_text::is_invisible_control(*c))
         .map(|c| {
             if matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') {
                 '_'
@@ -716,6 +801,8 @@ mod tests {
         assert_eq!(safe_upload_name(".."), "upload");
         assert_eq!(safe_upload_name(".hidden"), "hidden");
         assert_eq!(safe_upload_name("a\u{0}b\nc.md"), "abc.md");
+        // A right-to-left override would show `evil\u{202e}gpj.exe` as `evilexe.jpg`.
+        assert_eq!(safe_upload_name("evil\u{202e}gpj.exe"), "evilgpj.exe");
         assert_eq!(safe_upload_name("review: q1?.md"), "review_ q1_.md");
         assert_eq!(safe_upload_name(""), "upload");
     }

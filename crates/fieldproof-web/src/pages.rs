@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use fieldproof_app::evidence::{AddContent, AddRequest, VerifyRequest};
+use fieldproof_app::evidence::{AddContent, AddRequest};
 use fieldproof_app::readiness::{report_file, StatusSetRequest};
 use fieldproof_app::scope::EstateSource;
 use std::collections::BTreeMap;
@@ -20,11 +20,14 @@ type Shared = State<Arc<Server>>;
 
 const CSS: &str = include_str!("../static/app.css");
 
-pub(crate) fn routes() -> Router<Arc<Server>> {
+pub(crate) fn routes(limits: &crate::Limits) -> Router<Arc<Server>> {
+    use axum::extract::DefaultBodyLimit;
+    let login_limit = DefaultBodyLimit::max(limits.login_body_bytes);
+    let form_limit = DefaultBodyLimit::max(limits.form_body_bytes);
     Router::new()
         .route("/", get(index))
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
+        .route("/login", get(login_page).post(login).layer(login_limit))
+        .route("/logout", post(logout).layer(login_limit))
         .route("/static/app.css", get(css))
         .route("/catalog", get(catalog))
         .route("/catalog/map", get(catalog_map))
@@ -33,17 +36,33 @@ pub(crate) fn routes() -> Router<Arc<Server>> {
         .route("/o/{org}/estate", get(estate))
         .route("/o/{org}/estate/{component}", get(component))
         .route("/o/{org}/estate/preview", post(estate_preview))
-        .route("/o/{org}/estate/apply", post(estate_apply))
+        .route(
+            "/o/{org}/estate/apply",
+            post(estate_apply).layer(form_limit),
+        )
         .route("/o/{org}/controls", get(controls))
         .route("/o/{org}/controls/{control}", get(control))
-        .route("/o/{org}/controls/{control}/status", post(set_status))
+        .route(
+            "/o/{org}/controls/{control}/status",
+            post(set_status).layer(form_limit),
+        )
         .route("/o/{org}/evidence", get(evidence).post(upload))
         .route("/o/{org}/verify", get(verify))
         .route("/o/{org}/ledger", get(ledger))
-        .route("/o/{org}/evidence/retire", post(retire))
+        .route("/o/{org}/evidence/retire", post(retire).layer(form_limit))
         .route("/o/{org}/pack", get(pack))
         .route("/o/{org}/reports", get(reports))
         .route("/o/{org}/reports/{file}", get(report))
+        .route(
+            "/o/{org}/tokens",
+            get(crate::tokens::list)
+                .post(crate::tokens::create)
+                .layer(form_limit),
+        )
+        .route(
+            "/o/{org}/tokens/{token}/revoke",
+            post(crate::tokens::revoke).layer(form_limit),
+        )
 }
 
 pub(crate) fn api_routes() -> Router<Arc<Server>> {
@@ -57,7 +76,7 @@ pub(crate) fn api_routes() -> Router<Arc<Server>> {
         .route("/api/v1/o/{org}/verify", get(api_verify))
 }
 
-fn nav(member: &Member) -> Nav {
+pub(crate) fn nav(member: &Member) -> Nav {
     Nav {
         email: Some(member.session.email.clone()),
         organisation: Some((
@@ -69,7 +88,7 @@ fn nav(member: &Member) -> Nav {
     }
 }
 
-fn check_csrf(member: &Member, given: Option<&str>) -> Result<(), WebError> {
+pub(crate) fn check_csrf(member: &Member, given: Option<&str>) -> Result<(), WebError> {
     if given.is_some_and(|g| !member.session.csrf.is_empty() && g == member.session.csrf) {
         Ok(())
     } else {
@@ -119,8 +138,19 @@ struct LoginForm {
     password: String,
 }
 
-async fn login(State(server): Shared, Form(form): Form<LoginForm>) -> Result<Response, WebError> {
-    match server.accounts.login(&form.email, &form.password).await? {
+async fn login(
+    State(server): Shared,
+    client: crate::Client,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    crate::same_origin(&headers)?;
+    let key = crate::accounts::client_key(client.0);
+    match server
+        .accounts
+        .login(&form.email, &form.password, &key)
+        .await?
+    {
         LoginOutcome::Session(token, _) => {
             let secure = if server.config.secure_cookies {
                 "; Secure"
@@ -145,12 +175,30 @@ async fn login(State(server): Shared, Form(form): Form<LoginForm>) -> Result<Res
             Html(login_form(Some("Wrong e-mail or password."))),
         )
             .into_response()),
-        LoginOutcome::Throttled => Ok((
-            StatusCode::TOO_MANY_REQUESTS,
+        LoginOutcome::TooLong => Ok((
+            StatusCode::BAD_REQUEST,
             Html(login_form(Some(&format!(
-                "Too many failed sign-ins for this account; try again in {} minutes.",
-                crate::accounts::THROTTLE_MINUTES
+                "An e-mail address has at most {} characters and a password at most {}.",
+                crate::accounts::MAX_EMAIL_BYTES,
+                crate::accounts::MAX_PASSWORD_BYTES
             )))),
+        )
+            .into_response()),
+        LoginOutcome::Throttled { minutes } => Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, (minutes * 60).to_string())],
+            Html(login_form(Some(&format!(
+                "Too many sign-in attempts; try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            )))),
+        )
+            .into_response()),
+        LoginOutcome::Busy => Ok((
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5".to_string())],
+            Html(login_form(Some(
+                "The server is busy checking other sign-ins; try again in a few seconds.",
+            ))),
         )
             .into_response()),
     }
@@ -166,6 +214,7 @@ async fn logout(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
+    crate::same_origin(&headers)?;
     if let Some((token, session)) = server.session(&headers).await? {
         if form.csrf.as_deref() != Some(session.csrf.as_str()) {
             return Err(WebError::new(
@@ -963,20 +1012,12 @@ impl EstateUpload {
     /// `text` with the server's upload directories left out, so that messages and results
     /// name the files as the user sent them (`plant.toml:3:1`, not a path on the server).
     pub(crate) fn tidy(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for file in std::iter::once(&self.estate).chain(&self.mapping) {
-            if let Some(dir) = file.parent() {
-                text = text.replace(&format!("{}/", dir.display()), "");
-            }
-        }
-        text
+        without_upload_dirs(text, std::iter::once(&self.estate).chain(&self.mapping))
     }
 
     /// An application error, its message tidied.
     pub(crate) fn error(&self, e: fieldproof_app::AppError) -> WebError {
-        let mut error = WebError::from(e);
-        error.message = self.tidy(&error.message);
-        error
+        upload_error(e, |m| self.tidy(m))
     }
 
     /// The inventories' reports, their file names tidied.
@@ -1052,30 +1093,46 @@ pub(crate) async fn receive(
     org: &str,
     mut multipart: Multipart,
 ) -> Result<Upload, WebError> {
+    let limits = &server.config.limits;
     let dir = server
         .org_dir(org)
         .join("uploads")
         .join(crate::accounts::secret());
     tokio::fs::create_dir_all(&dir)
         .await
-        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(|e| WebError::internal(&e))?;
     let mut upload = Upload {
         fields: BTreeMap::new(),
         dir,
         files: Vec::new(),
         file_fields: Vec::new(),
     };
-    let too_large = |e: axum::extract::multipart::MultipartError| {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        let status = e.status();
         WebError::new(
-            e.status(),
-            format!(
-                "The upload could not be read ({}); the limit is {} MiB per request.",
-                e.body_text(),
-                server.config.max_upload_bytes / (1024 * 1024)
-            ),
+            status,
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!(
+                    "The upload is larger than the server accepts: {} MiB per request.",
+                    server.config.max_upload_bytes / (1024 * 1024)
+                )
+            } else {
+                "The upload could not be read: the multipart body is malformed or cut short. Send it again.".to_string()
+            },
         )
     };
-    while let Some(mut field) = multipart.next_field().await.map_err(too_large)? {
+    let mut parts = 0usize;
+    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+        parts += 1;
+        if parts > limits.max_parts {
+            return Err(WebError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "An upload has at most {} parts (files and fields); send the files in several uploads.",
+                    limits.max_parts
+                ),
+            ));
+        }
         let name = field.name().unwrap_or_default().to_string();
         match field.file_name().map(safe_upload_name) {
             Some(file_name) => {
@@ -1083,21 +1140,19 @@ pub(crate) async fn receive(
                 let sub = upload.dir.join(upload.files.len().to_string());
                 tokio::fs::create_dir_all(&sub)
                     .await
-                    .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                    .map_err(|e| WebError::internal(&e))?;
                 let path = sub.join(&file_name);
                 let mut out = tokio::fs::File::create(&path)
                     .await
-                    .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                    .map_err(|e| WebError::internal(&e))?;
                 let mut bytes = 0u64;
-                while let Some(chunk) = field.chunk().await.map_err(too_large)? {
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
                     bytes += chunk.len() as u64;
-                    out.write_all(&chunk).await.map_err(|e| {
-                        WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-                    })?;
+                    out.write_all(&chunk)
+                        .await
+                        .map_err(|e| WebError::internal(&e))?;
                 }
-                out.flush()
-                    .await
-                    .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                out.flush().await.map_err(|e| WebError::internal(&e))?;
                 // A file input left empty sends a nameless, empty part.
                 if bytes > 0 || !file_name.is_empty() && file_name != "upload" {
                     upload.files.push(path);
@@ -1105,12 +1160,56 @@ pub(crate) async fn receive(
                 }
             }
             None => {
-                let value = field.text().await.map_err(too_large)?;
+                let mut value = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    if value.len() + chunk.len() > limits.max_field_bytes {
+                        return Err(WebError::new(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            format!(
+                                "The field {name} is longer than {} KiB.",
+                                limits.max_field_bytes / 1024
+                            ),
+                        ));
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                let value = String::from_utf8(value).map_err(|_| {
+                    WebError::bad_request(format!("The field {name} is not UTF-8 text."))
+                })?;
                 upload.fields.insert(name, value);
             }
         }
     }
     Ok(upload)
+}
+
+/// `text` with the directories the server keeps `files` in left out: each file is named as it
+/// was sent.
+fn without_upload_dirs<'a>(
+    text: &str,
+    files: impl IntoIterator<Item = &'a std::path::PathBuf>,
+) -> String {
+    let mut text = text.to_string();
+    for file in files {
+        if let Some(dir) = file.parent() {
+            text = text.replace(&format!("{}/", dir.display()), "");
+        }
+    }
+    text
+}
+
+/// An application error about uploaded files, its message tidied by `tidy`.
+fn upload_error(e: fieldproof_app::AppError, tidy: impl Fn(&str) -> String) -> WebError {
+    let mut error = WebError::from(e);
+    error.message = tidy(&error.message);
+    error
+}
+
+impl Upload {
+    /// An application error, its message naming the files as they were sent.
+    pub(crate) fn error(&self, e: fieldproof_app::AppError) -> WebError {
+        upload_error(e, |m| without_upload_dirs(m, &self.files))
+    }
 }
 
 fn add_request(upload: &Upload, engagement: Option<String>) -> Result<AddRequest, WebError> {
@@ -1161,7 +1260,11 @@ async fn upload(
     }
     let engagement = member.engagement(upload.fields.get("engagement").map(String::as_str))?;
     let request = add_request(&upload, engagement.clone())?;
-    let added = member.app(&server).evidence_add(&request).await?;
+    let added = member
+        .app(&server)
+        .evidence_add(&request)
+        .await
+        .map_err(|e| upload.error(e))?;
     let rows: Vec<Vec<String>> = added
         .added
         .iter()
@@ -1179,10 +1282,7 @@ async fn upload(
 }
 
 async fn verify(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
-    let v = member
-        .app(&server)
-        .verify(&VerifyRequest::default())
-        .await?;
+    let v = server.verification(&member).await?;
     let problems: String = v
         .problems
         .iter()
@@ -1220,7 +1320,9 @@ async fn pack(
     pack_bytes(&server, &member, &engagement).await
 }
 
-/// The signed evidence pack of an engagement, with the readiness PDF, as a download.
+/// The signed evidence pack of an engagement, with the readiness PDF, as a download. The pack
+/// is written to a file and streamed from it (a pack may hold gigabytes of evidence); the file
+/// is unlinked once open, so nothing is left behind however the download ends.
 pub(crate) async fn pack_bytes(
     server: &Server,
     member: &Member,
@@ -1235,23 +1337,33 @@ pub(crate) async fn pack_bytes(
         .app(server)
         .export_pack(engagement, &file, &["readiness.pdf".to_string()])
         .await;
-    let bytes = result.and_then(|_| {
-        std::fs::read(&file).map_err(|source| fieldproof_app::AppError::Io {
-            path: file.clone(),
-            source,
-        })
-    });
-    let _ = std::fs::remove_dir_all(&dir);
-    let bytes = bytes?;
+    let opened = match result {
+        Ok(_) => tokio::fs::File::open(&file)
+            .await
+            .map_err(|e| WebError::internal(&e)),
+        Err(e) => Err(WebError::from(e)),
+    };
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let opened = opened?;
+    let size = opened
+        .metadata()
+        .await
+        .map_err(|e| WebError::internal(&e))?
+        .len();
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        opened,
+        64 * 1024,
+    ));
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_string()),
+            (header::CONTENT_LENGTH, size.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{engagement}.zip\""),
             ),
         ],
-        bytes,
+        body,
     )
         .into_response())
 }
@@ -1486,15 +1598,16 @@ async fn api_upload(
         member.require(member.membership.role.edits(), "supersede evidence")?;
     }
     let request = add_request(&upload, engagement)?;
-    let added = member.app(&server).evidence_add(&request).await?;
+    let added = member
+        .app(&server)
+        .evidence_add(&request)
+        .await
+        .map_err(|e| upload.error(e))?;
     Ok((StatusCode::CREATED, Json(added)).into_response())
 }
 
 async fn api_verify(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
-    let v = member
-        .app(&server)
-        .verify(&VerifyRequest::default())
-        .await?;
+    let v = server.verification(&member).await?;
     Ok(Json(v).into_response())
 }
 
@@ -1502,12 +1615,14 @@ async fn api_verify(State(server): Shared, Org { member, .. }: Org) -> Result<Re
 // Auditor portal: the request list, one request's thread, samples
 // ---------------------------------------------------------------------------------------
 
-pub(crate) fn portal_routes() -> Router<Arc<Server>> {
+pub(crate) fn portal_routes(limits: &crate::Limits) -> Router<Arc<Server>> {
     let routes = Router::new()
         .route("/o/{org}/requests", get(requests))
         .route(
             "/o/{org}/requests/{control}/{request}",
-            get(request_thread).post(request_write),
+            get(request_thread)
+                .post(request_write)
+                .layer(axum::extract::DefaultBodyLimit::max(limits.form_body_bytes)),
         );
     #[cfg(feature = "analytics")]
     let routes = routes.route("/o/{org}/samples", get(samples));
@@ -2053,7 +2168,7 @@ async fn ledger(
     Org { member, org }: Org,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, WebError> {
-    let log = member.app(&server).evidence_log().await?;
+    let log = member.app(&server).evidence_log(member.limit()).await?;
     let entries = &log.entries;
     let pages = entries.len().div_ceil(LEDGER_PAGE).max(1);
     let page_no = q.page.unwrap_or(1).clamp(1, pages);
@@ -2065,10 +2180,18 @@ async fn ledger(
     let link =
         |p: usize, text: &str| format!("<a href=\"/o/{}/ledger?page={p}\">{text}</a>", esc(&org));
     let mut body = format!(
-        "<h1>Ledger</h1><p>{} entries, newest first; each is hash-chained to the one before and signed. <a href=\"/o/{}/verify\">Verify them all</a>.</p>\
+        "<h1>Ledger</h1><p>{} entries, newest first; each is hash-chained to the one before and signed. <a href=\"/o/{}/verify\">Verify them all</a>.</p>{}\
          <nav aria-label=\"Pages\" class=\"pager\">{}<span>page {page_no} of {pages}</span>{}</nav><pre>{}</pre>",
         entries.len(),
         esc(&org),
+        match &log.engagement {
+            Some(e) if log.redacted > 0 => format!(
+                "<p class=\"muted\">{} entries of other engagements are shown without their content, as in the evidence pack of {}.</p>",
+                log.redacted,
+                esc(e)
+            ),
+            _ => String::new(),
+        },
         if page_no > 1 { link(page_no - 1, "newer") } else { String::new() },
         if page_no < pages { link(page_no + 1, "older") } else { String::new() },
         esc(&fieldproof_report::evidence::ledger_text(&shown))

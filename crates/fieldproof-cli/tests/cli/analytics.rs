@@ -619,3 +619,99 @@ WHERE ended_at > started_at + INTERVAL '{max_hours} hours'
         .code(2)
         .stderr(predicates::str::contains("broken.toml"));
 }
+
+/// No CSV file the product writes holds a cell that a spreadsheet would run: exception
+/// files, samples and the controls matrix, with user data beginning `=`, `+`, `-` or `@`.
+#[test]
+fn no_csv_cell_the_product_writes_runs_as_a_formula() {
+    let dir = workspace_with_data();
+    let d = dir.path();
+    let generated = std::fs::read_to_string(d.join("gen/changes.csv")).expect("changes");
+    let target = generated
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').nth(1))
+        .expect("a target")
+        .to_string();
+    write(
+        d,
+        "evil-changes.csv",
+        &format!(
+            "change_id,target,kind,requested_by,approved_by,approved_at,fat_passed,sat_passed,deployed_at\n\
+             \"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",{target},config,\"+cmd|' /C calc'!A0\",,,,,2026-01-20T10:00:00Z\n\
+             @SUM(1),{target},config,-2+3,,,,,2026-01-21T10:00:00Z\n"
+        ),
+    );
+    fieldproof(d)
+        .args(["ingest", "changes", "evil-changes.csv"])
+        .assert()
+        .success();
+    let run = json(
+        d,
+        &[
+            "test",
+            "--only",
+            "cm-approved-before-deploy",
+            "--format",
+            "json",
+        ],
+    );
+    let csv_file = run["results"][0]["files"][0]
+        .as_str()
+        .expect("the exceptions CSV")
+        .to_string();
+    let exceptions = std::fs::read_to_string(&csv_file).expect("read");
+    let sample = fieldproof(d)
+        .args([
+            "sample",
+            "--dataset",
+            "changes",
+            "--size",
+            "1000",
+            "--seed",
+            "s",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .expect("runs");
+    let sample = String::from_utf8_lossy(&sample.stdout).into_owned();
+    fieldproof(d)
+        .args([
+            "status",
+            "set",
+            "FP-GV-01",
+            "--status",
+            "partially_implemented",
+            "--owner",
+            "=HYPERLINK(\"http://evil.example\",\"owner\")",
+            "--rationale",
+            "@risky",
+            "--due",
+            "2026-06-30",
+        ])
+        .assert()
+        .success();
+    let controls = fieldproof(d)
+        .args(["report", "controls", "--format", "csv"])
+        .output()
+        .expect("runs");
+    let controls = String::from_utf8_lossy(&controls.stdout).into_owned();
+    for (name, text, expect) in [
+        ("exceptions", &exceptions, "'=HYPERLINK"),
+        ("sample", &sample, "'@SUM(1)"),
+        ("controls", &controls, "'=HYPERLINK"),
+    ] {
+        assert!(text.contains(expect), "{name}: {text}");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        for record in reader.records() {
+            for cell in record.expect("a record").iter() {
+                let risky = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                    || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+                assert!(!risky, "{name}: the cell {cell:?} would run as a formula");
+            }
+        }
+    }
+}

@@ -343,6 +343,19 @@ fn every_json_output_validates_against_its_published_schema() {
     );
     check(
         d,
+        "evidence-log",
+        &[
+            "evidence",
+            "log",
+            "--engagement",
+            "soc2-2026",
+            "--format",
+            "json",
+        ],
+        &mut seen,
+    );
+    check(
+        d,
         "evidence-show",
         &["evidence", "show", "EV-000002", "--format", "json"],
         &mut seen,
@@ -447,6 +460,56 @@ fn every_json_output_validates_against_its_published_schema() {
         ],
         &mut seen,
     );
+    // A server's API tokens.
+    fieldproof(d)
+        .args(["org", "add", "acme", "--data", "srv"])
+        .assert()
+        .success();
+    fieldproof(d)
+        .env("FIELDPROOF_PASSWORD", "correct horse battery")
+        .args([
+            "user",
+            "add",
+            "--data",
+            "srv",
+            "--email",
+            "lead@acme.test",
+            "--org",
+            "acme",
+            "--role",
+            "owner",
+        ])
+        .assert()
+        .success();
+    fieldproof(d)
+        .args([
+            "token",
+            "create",
+            "--data",
+            "srv",
+            "--email",
+            "lead@acme.test",
+            "--org",
+            "acme",
+            "--role",
+            "editor",
+            "--name",
+            "ci",
+            "--expires",
+            "30d",
+        ])
+        .assert()
+        .success();
+    let tokens = check(
+        d,
+        "token-list",
+        &[
+            "token", "list", "--data", "srv", "--org", "acme", "--format", "json",
+        ],
+        &mut seen,
+    );
+    assert_eq!(tokens["tokens"][0]["effective_role"], "editor");
+    assert!(tokens["tokens"][0]["expires_at"].is_string());
 
     let published: BTreeSet<String> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schemas"))

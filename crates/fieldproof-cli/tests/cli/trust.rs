@@ -688,3 +688,202 @@ fn regression_concurrent_retires_one_wins() {
     }
     fieldproof(d).arg("verify").assert().success();
 }
+
+/// The ledger and the verification an auditor limited to e1 sees follow the pack's rule:
+/// every entry listed, e2's without its content, even when one of e2's blobs is deleted.
+#[test]
+fn the_ledger_and_verification_of_one_engagement_withhold_another_engagements_entries() {
+    let dir = two_engagements();
+    let d = dir.path();
+    let full = json_of(fieldproof(d).args(["evidence", "log", "--format", "json"]));
+    let limited =
+        json_of(fieldproof(d).args(["evidence", "log", "--engagement", "e1", "--format", "json"]));
+    assert_eq!(limited["engagement"], "e1");
+    assert_eq!(limited["redacted"], 2, "e2's add and its retirement");
+    assert_eq!(
+        limited["entries"].as_array().map(Vec::len),
+        full["entries"].as_array().map(Vec::len)
+    );
+    let limited_text = limited.to_string();
+    for leak in ["zeta", "Zeta", "mallory"] {
+        assert!(!limited_text.contains(leak), "{leak}: {limited_text}");
+    }
+    // The same as e1's pack.
+    export(d, "e1", "e1.zip");
+    let unzip = std::process::Command::new("unzip")
+        .args(["-p", "e1.zip", "ledger.jsonl"])
+        .current_dir(d)
+        .output()
+        .expect("unzip");
+    let packed: Vec<serde_json::Value> = String::from_utf8_lossy(&unzip.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(&packed, limited["entries"].as_array().expect("entries"));
+    fieldproof(d)
+        .args(["evidence", "log", "--engagement", "e1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "an entry of another engagement, shown without its content",
+        ))
+        .stdout(predicate::str::contains("zeta").not());
+    fieldproof(d)
+        .args(["evidence", "log", "--engagement", "nope"])
+        .assert()
+        .code(2);
+    // A deleted blob of e2: reported to e1's reader without the file's name.
+    let blobs = d.join(".fieldproof/blobs");
+    let e2_sha = full["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["body"]["name"] == "zeta-secret-merger.txt")
+        .and_then(|e| e["body"]["sha256"].as_str())
+        .expect("sha")
+        .to_string();
+    let blob = blobs.join("sha256").join(&e2_sha[..2]).join(&e2_sha);
+    assert!(blob.exists(), "{}", blob.display());
+    std::fs::remove_file(blob).expect("delete");
+    let seen = fieldproof(d)
+        .args(["verify", "--engagement", "e1", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(seen.status.code(), Some(2), "a failed verification");
+    let seen = String::from_utf8_lossy(&seen.stdout);
+    assert!(!seen.contains("zeta"), "{seen}");
+    assert!(seen.contains("an entry of another engagement"), "{seen}");
+    let owner = fieldproof(d)
+        .args(["verify", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&owner.stdout).contains("zeta-secret-merger.txt"));
+}
+
+/// What users type into an estate reaches Markdown as text and CSV as text: no raw HTML, no
+/// link a renderer follows, no formula a spreadsheet runs, no right-to-left override obeyed.
+#[test]
+fn typed_html_formulas_and_overrides_in_an_estate_are_shown_as_text() {
+    let dir = temp();
+    let d = dir.path();
+    let estate = write(
+        d,
+        "estate.yaml",
+        "organisation: \"<script>alert(1)</script> Corp\"\n\
+         service: \"[click](javascript:alert(1))\"\n\
+         responsibilities:\n  - domain: physical_access\n    customer: '=HYPERLINK(\"http://evil.example\",\"x\")'\n    vendor: \"<b>bold</b> duty\"\n\
+         components:\n  - id: bms\n    name: \"<img src=x onerror=alert(1)>\"\n    kind: bms\n    operated_by: us\n    site: our_facility\n    zone: ot\n    affects_availability: true\n\
+         \x20 - id: pacs\n    name: \"PACS \\u202egpj.exe\"\n    kind: pacs\n    operated_by: shared\n    site: customer_site\n    zone: ot\n    enforces_access_control: true\n",
+    );
+    let run = |args: &[&str]| {
+        let out = fieldproof(d).args(args).output().expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for args in [
+        vec!["boundary", "--estate", &estate, "--format", "md"],
+        vec!["responsibility", "--estate", &estate, "--format", "md"],
+        vec!["scope", "--estate", &estate, "--format", "md"],
+    ] {
+        let md = run(&args);
+        assert!(md.contains("Corp"), "{args:?}: {md}");
+        for raw in ["<script", "<img", "<b>", "[click](", "\u{202e}"] {
+            assert!(!md.contains(raw), "{args:?} carries {raw:?}: {md}");
+        }
+    }
+    let csv = run(&["responsibility", "--estate", &estate, "--format", "csv"]);
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+}
+
+fn independent_verify(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(super::repo().join("scripts/independent-verify"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("scripts/independent-verify runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// docs/evidence.md specifies every signed message exactly: a verifier written from it alone
+/// (Python, the `cryptography` package's Ed25519) accepts an honest pack — a rotated key,
+/// another engagement's entries redacted, notes in any script — and the workspace's
+/// checkpoint, and rejects edits and a foreign key, as `fieldproof verify` does.
+#[test]
+fn a_pack_verifies_with_an_independent_implementation_of_the_docs() {
+    let dir = two_engagements();
+    let d = dir.path();
+    fieldproof(d)
+        .args(["key", "rotate", "--reason", "yearly rotation"])
+        .assert()
+        .success();
+    write(d, "later.txt", "added after the rotation");
+    fieldproof(d)
+        .args([
+            "evidence",
+            "add",
+            "later.txt",
+            "--control",
+            "FP-BR-01",
+            "--engagement",
+            "e1",
+            "--note",
+            "Prüfung \"quoted\" \\ back\tslash, 検査, \u{1}control",
+        ])
+        .assert()
+        .success();
+    export(d, "e1", "e1.zip");
+    let fp = fingerprint(d);
+    let (code, text) = independent_verify(d, &["pack", "e1.zip", "--fingerprint", &fp]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("VERIFIED") && text.contains("without their body"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("0 without their body"),
+        "e2's entries are redacted: {text}"
+    );
+    // The checkpoint, against the ledger.
+    let log = fieldproof(d)
+        .args(["evidence", "log", "--format", "json"])
+        .output()
+        .expect("runs");
+    std::fs::write(d.join("log.json"), &log.stdout).expect("write");
+    let (code, text) =
+        independent_verify(d, &["checkpoint", ".fieldproof/ledger.head", "log.json"]);
+    assert_eq!(code, 0, "{text}");
+    // A foreign pin, an edited manifest and an edited ledger line are all caught.
+    let (code, text) = independent_verify(
+        d,
+        &[
+            "pack",
+            "e1.zip",
+            "--fingerprint",
+            "00112233445566778899aabbccddeeff",
+        ],
+    );
+    assert_eq!(code, 1, "{text}");
+    rewrite_pack(
+        d,
+        "e1.zip",
+        "edited-manifest.zip",
+        "if name == 'manifest.json':\n    return data.replace(b'\"e1\"', b'\"e9\"', 1)\nreturn data",
+        &[],
+    );
+    let (code, text) = independent_verify(d, &["pack", "edited-manifest.zip"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("manifest.sig does not verify"), "{text}");
+    rewrite_pack(
+        d,
+        "e1.zip",
+        "edited-ledger.zip",
+        "if name == 'ledger.jsonl':\n    return data.replace(b'nightly backups', b'weekly backups', 1).replace(b'backups.txt', b'backupz.txt', 1)\nreturn data",
+        &[],
+    );
+    let (code, text) = independent_verify(d, &["pack", "edited-ledger.zip"]);
+    assert_eq!(code, 1, "{text}");
+}

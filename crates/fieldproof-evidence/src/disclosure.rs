@@ -1,0 +1,119 @@
+//! What a reader limited to one engagement may see of the ledger: the one rule that the
+//! evidence pack, the ledger page and API, and the verification shown to such a reader follow.
+//!
+//! An auditor engaged for one period must be able to verify the whole chain (every entry's
+//! position, hash and signature) without learning anything of another engagement's evidence:
+//! its file names, controls, notes, sizes or content hashes. Format 2 entries commit to a digest
+//! of their body, so an entry can be shown without its body and still verify; format 1 entries
+//! (written by fieldproof 0.1) commit to the body itself and are shown in full, as they always
+//! were, because the chain cannot be verified without them.
+
+use crate::ledger::{Body, PackEntry};
+use fieldproof_store::LedgerEntry;
+use std::collections::BTreeSet;
+
+/// How one entry is shown to a reader limited to an engagement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// With its body: a key entry, evidence of this engagement or of none, or the retirement of
+    /// such evidence.
+    Full,
+    /// Without its body: another engagement's entry (format 2).
+    Redacted,
+    /// Another engagement's entry written before redaction existed (format 1): shown in full,
+    /// since its hash covers the body.
+    LegacyFull,
+}
+
+/// The disclosure rule of one engagement over one ledger.
+#[derive(Debug, Clone)]
+pub struct Disclosure {
+    engagement: String,
+    /// Evidence ids the engagement may see: its own and those of no engagement.
+    ours: BTreeSet<String>,
+}
+
+impl Disclosure {
+    /// The rule for a reader of `engagement` over `entries` (the whole ledger, genesis first).
+    pub fn for_engagement(entries: &[LedgerEntry], engagement: &str) -> Disclosure {
+        let ours = entries
+            .iter()
+            .filter_map(|e| match serde_json::from_value::<Body>(e.body.clone()) {
+                Ok(Body::Add(a)) if a.engagement.as_deref().is_none_or(|x| x == engagement) => {
+                    Some(a.evidence)
+                }
+                _ => None,
+            })
+            .collect();
+        Disclosure {
+            engagement: engagement.to_string(),
+            ours,
+        }
+    }
+
+    /// The engagement.
+    pub fn engagement(&self) -> &str {
+        &self.engagement
+    }
+
+    /// Whether evidence `id` (`EV-000042`) is the engagement's own or of no engagement.
+    pub fn discloses_evidence(&self, id: &str) -> bool {
+        self.ours.contains(id)
+    }
+
+    /// How `entry` is shown.
+    pub fn shown(&self, entry: &LedgerEntry) -> Shown {
+        let disclosed = match serde_json::from_value::<Body>(entry.body.clone()).ok() {
+            Some(Body::Genesis { .. } | Body::RotateKey { .. }) => true,
+            Some(Body::Add(a)) => a.engagement.as_deref().is_none_or(|e| e == self.engagement),
+            Some(Body::Retire { evidence, .. }) => self.ours.contains(&evidence),
+            None => false,
+        };
+        if disclosed {
+            Shown::Full
+        } else if entry.format >= 2 {
+            Shown::Redacted
+        } else {
+            Shown::LegacyFull
+        }
+    }
+
+    /// `entry` as the reader sees it.
+    pub fn entry(&self, entry: &LedgerEntry) -> (Shown, PackEntry) {
+        let shown = self.shown(entry);
+        let view = match shown {
+            Shown::Redacted => PackEntry::redacted(entry).unwrap_or_else(|| PackEntry::full(entry)),
+            Shown::Full | Shown::LegacyFull => PackEntry::full(entry),
+        };
+        (shown, view)
+    }
+
+    /// Whether the entry at `seq` of `entries` is shown with its body.
+    pub fn discloses_entry(&self, entries: &[LedgerEntry], seq: i64) -> bool {
+        entries
+            .iter()
+            .find(|e| e.seq == seq)
+            .is_none_or(|e| self.shown(e) != Shown::Redacted)
+    }
+}
+
+/// Every entry of the ledger as a reader sees it: in full when `limit` is `None` (a member who
+/// sees the whole organisation), else as [`Disclosure`] decides for that engagement.
+pub fn view(entries: &[LedgerEntry], limit: Option<&str>) -> (Vec<PackEntry>, usize) {
+    let Some(engagement) = limit else {
+        return (entries.iter().map(PackEntry::full).collect(), 0);
+    };
+    let rule = Disclosure::for_engagement(entries, engagement);
+    let mut redacted = 0;
+    let shown = entries
+        .iter()
+        .map(|e| {
+            let (how, view) = rule.entry(e);
+            if how == Shown::Redacted {
+                redacted += 1;
+            }
+            view
+        })
+        .collect();
+    (shown, redacted)
+}
