@@ -51,6 +51,9 @@ fn is_plain_number(cell: &str) -> bool {
 /// space and word joiners, the byte order mark, and control characters but newline and tab.
 /// (The zero-width joiner and non-joiner are left alone: scripts and emoji need them.)
 pub fn is_invisible_control(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_control() && c != '\n' && c != '\t';
+    }
     matches!(
         c,
         '\u{061C}'
@@ -66,18 +69,25 @@ pub fn is_invisible_control(c: char) -> bool {
 
 /// `text` with every invisible or control character shown as `\u{XXXX}`.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_invisible_control) {
+    // Pages and reports escape megabytes of plain text: printable ASCII is decided byte by byte.
+    let plain = |b: &u8| (b' '..=b'~').contains(b) || *b == b'\n' || *b == b'\t';
+    if text.bytes().all(|b| plain(&b)) || !text.chars().any(is_invisible_control) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if is_invisible_control(c) {
-            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
-        } else {
-            out.push(c);
-        }
+        push_visible(&mut out, c);
     }
     Cow::Owned(out)
+}
+
+/// Pushes `c`, or `\u{XXXX}` when it is an invisible or control character.
+pub fn push_visible(out: &mut String, c: char) {
+    if is_invisible_control(c) {
+        out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+    } else {
+        out.push(c);
+    }
 }
 
 #[cfg(test)]

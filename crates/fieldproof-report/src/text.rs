@@ -5,7 +5,6 @@ use fieldproof_core::{Scope, TscCategory};
 /// Escapes text for HTML element content and attribute values; bidirectional overrides and
 /// other invisible characters are shown (`\u{202E}`), not obeyed.
 pub fn html(text: &str) -> String {
-    let text = fieldproof_core::safe_text::visible(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -14,7 +13,8 @@ pub fn html(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+            ' '..='~' => out.push(c),
+            _ => fieldproof_core::safe_text::push_visible(&mut out, c),
         }
     }
     out

@@ -5,7 +5,7 @@
 //! same database as the organisations' stores. Secrets (session cookies, API tokens) are stored
 //! only as their SHA-256.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyPoolOptions;
@@ -243,61 +243,138 @@ pub struct HashingStats {
     pub turned_away: usize,
 }
 
-/// Bounds the password checks running at once (each argon2id check holds 19 MiB): a flood of
-/// sign-ins queues instead of exhausting memory, and is answered 503 beyond [`HASH_QUEUE`].
+/// The largest argon2 memory a stored hash may ask for (the `argon2` crate's default is 19 MiB).
+const MAX_HASH_MEMORY_KIB: u32 = 256 * 1024;
+
+/// Checks `password` against the PHC string `phc` with `memory` as argon2's working memory,
+/// kept from one check to the next: a worker allocates it once.
+fn check_password(memory: &mut Vec<argon2::Block>, password: &[u8], phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(params) = argon2::Params::try_from(&parsed) else {
+        return false;
+    };
+    if params.m_cost() > MAX_HASH_MEMORY_KIB {
+        return false;
+    }
+    let Ok(algorithm) = argon2::Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let version = match parsed.version.map(argon2::Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    memory.resize(params.block_count(), argon2::Block::default());
+    let mut out = vec![0u8; expected.len()];
+    let hashed = Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password, salt, &mut out, &mut memory[..])
+        .is_ok();
+    // `Output`'s comparison takes the same time whatever the bytes.
+    hashed && argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected)
+}
+
+/// One password to check and where the answer goes.
+type HashJob = (Vec<u8>, String, tokio::sync::oneshot::Sender<bool>);
+
+/// The password checks: one worker thread per core, each with argon2's working memory (19 MiB
+/// per check with the defaults) allocated once and reused, fed by a queue of at most
+/// [`HASH_QUEUE`]. A flood of sign-ins waits in the queue or is answered 503, and the memory
+/// stays at one working memory per core however many arrive.
 #[derive(Debug)]
 struct Hashing {
-    permits: tokio::sync::Semaphore,
-    waiting: std::sync::atomic::AtomicUsize,
-    stats: std::sync::Mutex<HashingStats>,
+    workers: usize,
+    queue: std::sync::OnceLock<std::sync::mpsc::SyncSender<HashJob>>,
+    stats: std::sync::Arc<std::sync::Mutex<HashingStats>>,
+}
+
+fn lock_stats(stats: &std::sync::Mutex<HashingStats>) -> std::sync::MutexGuard<'_, HashingStats> {
+    stats
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Hashing {
-    fn new(permits: usize) -> Self {
+    fn new(workers: usize) -> Self {
         Hashing {
-            permits: tokio::sync::Semaphore::new(permits.max(1)),
-            waiting: Default::default(),
+            workers: workers.max(1),
+            queue: std::sync::OnceLock::new(),
             stats: Default::default(),
         }
     }
 
-    fn stats(&self) -> std::sync::MutexGuard<'_, HashingStats> {
-        self.stats
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn stats(&self) -> HashingStats {
+        *lock_stats(&self.stats)
     }
 
-    /// Runs `check` on a blocking thread once a permit is free; `None` when too many wait.
-    async fn run(&self, check: impl FnOnce() -> bool + Send + 'static) -> Option<bool> {
-        use std::sync::atomic::Ordering;
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= HASH_QUEUE {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            self.stats().turned_away += 1;
-            return None;
-        }
-        let permit = tokio::time::timeout(
-            Duration::from_secs(HASH_WAIT_SECONDS),
-            self.permits.acquire(),
-        )
-        .await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let Ok(Ok(_permit)) = permit else {
-            self.stats().turned_away += 1;
-            return None;
-        };
+    /// The queue, its workers started on first use (the administration commands never sign in).
+    fn queue(&self) -> &std::sync::mpsc::SyncSender<HashJob> {
+        self.queue.get_or_init(|| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<HashJob>(HASH_QUEUE);
+            let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+            for n in 0..self.workers {
+                let receiver = std::sync::Arc::clone(&receiver);
+                let stats = std::sync::Arc::clone(&self.stats);
+                let spawned = std::thread::Builder::new()
+                    .name(format!("fieldproof-password-{n}"))
+                    .spawn(move || {
+                        let mut memory = Vec::new();
+                        loop {
+                            let job = receiver
+                                .lock()
+                                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                                .recv();
+                            let Ok((password, phc, reply)) = job else {
+                                return;
+                            };
+                            {
+                                let mut s = lock_stats(&stats);
+                                s.running += 1;
+                                s.peak = s.peak.max(s.running);
+                            }
+                            let ok = check_password(&mut memory, &password, &phc);
+                            lock_stats(&stats).running -= 1;
+                            let _ = reply.send(ok);
+                        }
+                    });
+                if let Err(e) = spawned {
+                    tracing::error!(error = %e, "a password worker could not start");
+                }
+            }
+            sender
+        })
+    }
+
+    /// Checks `password` against `phc` on a worker; `None` when too many checks wait.
+    async fn run(&self, password: &[u8], phc: String) -> Option<bool> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if self
+            .queue()
+            .try_send((password.to_vec(), phc, reply))
+            .is_err()
         {
-            let mut stats = self.stats();
-            stats.running += 1;
-            stats.peak = stats.peak.max(stats.running);
+            lock_stats(&self.stats).turned_away += 1;
+            return None;
         }
-        let ok = tokio::task::spawn_blocking(check).await.unwrap_or(false);
-        self.stats().running -= 1;
-        Some(ok)
+        match tokio::time::timeout(Duration::from_secs(HASH_WAIT_SECONDS), answer).await {
+            Ok(Ok(ok)) => Some(ok),
+            _ => {
+                lock_stats(&self.stats).turned_away += 1;
+                None
+            }
+        }
     }
 }
 
 impl Default for Hashing {
-    /// One password check per core.
+    /// One worker per core.
     fn default() -> Self {
         Hashing::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     }
@@ -579,19 +656,7 @@ impl Accounts {
             Some(r) => (Some(r.get::<i64, _>(0)), r.get::<String, _>(1)),
             None => (None, DUMMY.to_string()),
         };
-        let password = password.to_string();
-        let checked = self
-            .hashing
-            .run(move || {
-                PasswordHash::new(&hash)
-                    .map(|parsed| {
-                        Argon2::default()
-                            .verify_password(password.as_bytes(), &parsed)
-                            .is_ok()
-                    })
-                    .unwrap_or(false)
-            })
-            .await;
+        let checked = self.hashing.run(password.as_bytes(), hash).await;
         let Some(ok) = checked else {
             // Not checked: the attempt does not count.
             self.release_attempts(&reserved).await?;
@@ -698,7 +763,7 @@ impl Accounts {
 
     /// The password checks: running, the peak, and those turned away.
     pub fn hashing_stats(&self) -> HashingStats {
-        *self.hashing.stats()
+        self.hashing.stats()
     }
 
     /// The session of a cookie secret, if it exists and has not expired.
@@ -1182,5 +1247,72 @@ pub fn client_key(address: Option<std::net::IpAddr>) -> String {
             }
         },
         None => "unknown".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_checks_passwords_as_argon2_does_with_its_memory_reused() {
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        let phc = Argon2::default()
+            .hash_password(b"correct horse battery", &salt)
+            .expect("hash")
+            .to_string();
+        let mut memory = Vec::new();
+        assert!(check_password(&mut memory, b"correct horse battery", &phc));
+        let allocated = memory.capacity();
+        assert!(!check_password(&mut memory, b"correct horse batterz", &phc));
+        assert!(!check_password(&mut memory, b"", &phc));
+        assert_eq!(memory.capacity(), allocated, "the working memory is reused");
+        assert!(!check_password(&mut memory, b"x", "not a PHC string"));
+        // A stored hash asking for more memory than any we create is refused unchecked.
+        let greedy = phc.replace("m=19456", "m=4000000");
+        assert!(!check_password(
+            &mut memory,
+            b"correct horse battery",
+            &greedy
+        ));
+    }
+
+    #[test]
+    fn roles_meet_at_the_lesser_and_auditors_only_with_auditors() {
+        assert_eq!(
+            Role::effective(Role::Owner, Role::Viewer),
+            Some(Role::Viewer)
+        );
+        assert_eq!(
+            Role::effective(Role::Editor, Role::Owner),
+            Some(Role::Editor)
+        );
+        assert_eq!(
+            Role::effective(Role::Auditor, Role::Auditor),
+            Some(Role::Auditor)
+        );
+        assert_eq!(Role::effective(Role::Owner, Role::Auditor), None);
+        assert_eq!(Role::effective(Role::Auditor, Role::Owner), None);
+        assert_eq!(Role::effective(Role::Auditor, Role::Viewer), None);
+    }
+
+    #[test]
+    fn expiries_are_days_hours_or_a_date_in_the_future() {
+        let now = time::macros::datetime!(2026-12-03 10:00 UTC);
+        assert_eq!(
+            parse_expiry("30d", now).expect("days"),
+            time::macros::datetime!(2027-01-02 10:00 UTC)
+        );
+        assert_eq!(
+            parse_expiry("12h", now).expect("hours"),
+            time::macros::datetime!(2026-12-03 22:00 UTC)
+        );
+        assert_eq!(
+            parse_expiry("2027-06-30", now).expect("date"),
+            time::macros::datetime!(2027-07-01 0:00 UTC)
+        );
+        for bad in ["2026-12-01", "0d", "-3d", "soon", "30", ""] {
+            assert!(parse_expiry(bad, now).is_err(), "{bad}");
+        }
     }
 }

@@ -534,7 +534,17 @@ async fn one_address_is_throttled_across_accounts() {
 
 #[tokio::test]
 async fn login_fields_are_bounded_and_failures_are_stored_by_a_fixed_size_key() {
-    let f = fixture(1 << 20).await;
+    login_fields_are_bounded_and_failures_are_stored_by_a_fixed_size_key_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_fields_are_bounded_and_failures_are_stored_by_a_fixed_size_key_on_postgres() {
+    login_fields_are_bounded_and_failures_are_stored_by_a_fixed_size_key_on(Backend::Postgres)
+        .await;
+}
+
+async fn login_fields_are_bounded_and_failures_are_stored_by_a_fixed_size_key_on(backend: Backend) {
+    let f = fixture_on(backend, 1 << 20).await;
     let s = &f.server;
     let db = f._dir.path().join("data/server.db");
     let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);

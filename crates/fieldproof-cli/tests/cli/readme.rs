@@ -59,7 +59,7 @@ fn written(dir: &Path, base: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read").flatten() {
         let path = entry.path();
         let relative = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
-        if relative.starts_with("examples") {
+        if relative.starts_with("examples") || relative.starts_with("scripts") {
             continue;
         }
         if path.is_dir() {
@@ -84,6 +84,7 @@ fn the_readme_tour_runs_as_written() {
     let dir = temp();
     let d = dir.path();
     copy_dir(&repo().join("examples"), &d.join("examples"));
+    copy_dir(&repo().join("scripts"), &d.join("scripts"));
     let bin = assert_cmd::cargo::cargo_bin("fieldproof");
     let path = format!(
         "{}:{}",
