@@ -510,3 +510,30 @@ pub fn crosswalk_csv(crosswalk: &Crosswalk) -> String {
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod csv_tests {
+    use super::crosswalk_csv;
+    use fieldproof_catalog::model::{Crosswalk, CrosswalkHeader, CrosswalkPair, Relationship};
+
+    #[test]
+    fn crosswalk_csv_cells_cannot_run_as_formulas() {
+        let crosswalk = Crosswalk {
+            header: CrosswalkHeader {
+                id: "x".into(),
+                source: "tsc".into(),
+                target: "iec62443-3-3".into(),
+                designed: false,
+                provenance: "test".into(),
+            },
+            pairs: vec![CrosswalkPair {
+                source: "CC6.1".into(),
+                target: "SR 1.1".into(),
+                relationship: Relationship::Intersects,
+                rationale: Some("=HYPERLINK(\"http://evil.example\",\"x\")".into()),
+            }],
+        };
+        let csv = crosswalk_csv(&crosswalk);
+        assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
+    }
+}
