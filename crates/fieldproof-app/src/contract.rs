@@ -148,6 +148,10 @@ pub struct ProjectRun {
     pub findings: Vec<fieldproof_readiness::ReadinessFinding>,
     /// The roadmap phases: number, title, end, items and effort.
     pub roadmap: Vec<ProjectPhase>,
+    /// What a person must complete in the OSCAL documents before they are shared: values
+    /// OSCAL requires that the estate leaves empty, written as visible placeholders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub oscal_to_complete: Vec<String>,
 }
 
 impl ProjectRun {

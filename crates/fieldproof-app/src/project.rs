@@ -227,6 +227,7 @@ impl App {
                 tests_ran,
                 readiness: readiness.summary.clone(),
                 findings: readiness.findings.clone(),
+                oscal_to_complete: fieldproof_report::oscal::to_complete(readiness),
                 roadmap: readiness
                     .roadmap
                     .phases

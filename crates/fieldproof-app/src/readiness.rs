@@ -498,14 +498,18 @@ impl App {
         }
     }
 
-    /// An OSCAL document of an engagement's readiness.
+    /// An OSCAL document of an engagement's readiness, and what a person must complete in it
+    /// before it is shared (values the estate leaves empty, written as visible placeholders).
     pub async fn export_readiness_oscal(
         &self,
         which: ReadinessOscal,
         engagement: Option<&str>,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<(serde_json::Value, Vec<String>)> {
         let basis = self.readiness(engagement).await?;
-        Ok(self.render_readiness_oscal(&basis, which))
+        Ok((
+            self.render_readiness_oscal(&basis, which),
+            fieldproof_report::oscal::to_complete(&basis.readiness),
+        ))
     }
 
     /// An OSCAL document of a readiness already computed.

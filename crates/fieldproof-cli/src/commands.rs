@@ -777,6 +777,9 @@ fn project_text(p: &fieldproof_app::contract::ProjectRun) -> String {
             phase.effort_days
         ));
     }
+    for item in &p.oscal_to_complete {
+        text.push_str(&format!("To complete in the OSCAL documents: {item}.\n"));
+    }
     text
 }
 
@@ -1238,9 +1241,12 @@ async fn export_readiness(
     engagement: &Option<String>,
     output: &Option<std::path::PathBuf>,
 ) -> Result<Outcome> {
-    let document = app
+    let (document, to_complete) = app
         .export_readiness_oscal(which, engagement.as_deref())
         .await?;
+    for item in &to_complete {
+        eprintln!("to complete in the OSCAL document: {item}");
+    }
     let mut text = serde_json::to_string_pretty(&document)?;
     text.push('\n');
     output::emit(output.as_deref(), text.as_bytes())?;

@@ -18,14 +18,71 @@ use serde_json::{json, Value};
 /// The OSCAL version of these documents.
 pub const OSCAL_VERSION: &str = "1.1.3";
 
+/// The placeholder of an organisation the estate does not name (a CSV inventory names none).
+pub const ORGANISATION_PLACEHOLDER: &str = "Organisation not named in the estate";
+/// The placeholder of a service the estate does not name.
+pub const SERVICE_PLACEHOLDER: &str = "Service not named in the estate";
+/// The value of a property that was left empty (an owner not named).
+pub const EMPTY_VALUE: &str = "not stated";
+/// The control id of the placeholder requirement of an SSP to which no control applies.
+pub const NO_CONTROL_ID: &str = "fieldproof-no-applicable-control";
+const NO_CONTROL_REMARK: &str = "No control of the fieldproof library applies to the components inside the boundary for this engagement's categories, so the plan implements none yet. To complete: put the components the service depends on in scope, or choose the engagement's categories.";
+
+/// `text` as OSCAL's one-line strings require (`title`, `name`, `system-name`, property
+/// values: no line breaks, no leading or trailing space): runs of whitespace become one space.
+fn line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// [`line`], or `placeholder` when nothing is left.
+fn named(text: &str, placeholder: &str) -> String {
+    let text = line(text);
+    if text.is_empty() {
+        placeholder.to_string()
+    } else {
+        text
+    }
+}
+
+fn organisation(r: &Readiness) -> String {
+    named(&r.organisation, ORGANISATION_PLACEHOLDER)
+}
+
+fn service(r: &Readiness) -> String {
+    named(&r.service, SERVICE_PLACEHOLDER)
+}
+
+/// What a person must complete before the OSCAL documents of `r` are shared: values OSCAL
+/// requires that the estate leaves empty, each written in the documents as a visible
+/// placeholder. Also in each document's metadata `remarks`.
+pub fn to_complete(r: &Readiness) -> Vec<String> {
+    let mut missing = Vec::new();
+    if line(&r.organisation).is_empty() {
+        missing.push(format!(
+            "the estate names no organisation (`organisation:` in the estate file; a CSV inventory names none): the documents say \"{ORGANISATION_PLACEHOLDER}\""
+        ));
+    }
+    if line(&r.service).is_empty() {
+        missing.push(format!(
+            "the estate names no service (`service:`): the documents say \"{SERVICE_PLACEHOLDER}\""
+        ));
+    }
+    if r.controls.is_empty() {
+        missing.push(format!(
+            "no control applies to the components inside the boundary for the engagement's categories: the system security plan lists the placeholder requirement `{NO_CONTROL_ID}`"
+        ));
+    }
+    missing
+}
+
 fn prop(name: &str, value: &str) -> Value {
-    json!({ "name": name, "ns": NS, "value": value })
+    json!({ "name": name, "ns": NS, "value": named(value, EMPTY_VALUE) })
 }
 
 fn metadata(r: &Readiness, what: &str, at: &str) -> Value {
     let org = uuid(&format!("party:{}", r.organisation));
-    json!({
-        "title": format!("{what}: {} ({}, engagement {})", r.service, r.organisation, r.engagement.id),
+    let mut metadata = json!({
+        "title": format!("{what}: {} ({}, engagement {})", service(r), organisation(r), r.engagement.id),
         "last-modified": at,
         "version": r.engagement.id,
         "oscal-version": OSCAL_VERSION,
@@ -34,9 +91,17 @@ fn metadata(r: &Readiness, what: &str, at: &str) -> Value {
             { "id": "control-owner", "title": "Control owner" },
             { "id": "customer", "title": "Customer (user entity)" }
         ],
-        "parties": [ { "uuid": org, "type": "organization", "name": r.organisation } ],
+        "parties": [ { "uuid": org, "type": "organization", "name": organisation(r) } ],
         "responsible-parties": [ { "role-id": "system-owner", "party-uuids": [org] } ]
-    })
+    });
+    let missing = to_complete(r);
+    if !missing.is_empty() {
+        metadata["remarks"] = json!(format!(
+            "To complete before this document is shared: {}.",
+            missing.join("; ")
+        ));
+    }
+    metadata
 }
 
 fn this_system(r: &Readiness) -> String {
@@ -85,8 +150,8 @@ pub fn ssp(
     let mut components = vec![json!({
         "uuid": this_system(r),
         "type": "this-system",
-        "title": r.service,
-        "description": format!("{} as operated by {}: the system the report describes.", r.service, r.organisation),
+        "title": service(r),
+        "description": format!("{} as operated by {}: the system the report describes.", service(r), organisation(r)),
         "status": { "state": "operational" },
         "responsible-roles": [ { "role-id": "system-owner" } ]
     })];
@@ -103,13 +168,13 @@ pub fn ssp(
         let mut component = json!({
             "uuid": component_uuid(r, &c.id),
             "type": if c.kind.is_ot() { "hardware" } else { "service" },
-            "title": c.name,
-            "description": c.description.clone().unwrap_or_else(|| format!("{} ({}), {}.", c.name, c.kind.as_str(), match d.scope { Scope::Shared => "shared with customers or a subservice organisation", _ => "in scope" })),
+            "title": named(&c.name, &c.id),
+            "description": c.description.clone().filter(|d| !d.trim().is_empty()).unwrap_or_else(|| format!("{} ({}), {}.", named(&c.name, &c.id), c.kind.as_str(), match d.scope { Scope::Shared => "shared with customers or a subservice organisation", _ => "in scope" })),
             "props": props,
             "status": { "state": "operational" },
             "responsible-roles": [ { "role-id": "system-owner" } ]
         });
-        if let Some(owner) = &c.owner {
+        if let Some(owner) = c.owner.as_deref().filter(|o| !o.trim().is_empty()) {
             component["remarks"] = json!(format!("Owner: {owner}"));
         }
         components.push(component);
@@ -141,14 +206,14 @@ pub fn ssp(
             if let Some(state) = state {
                 system["implementation-status"] = json!({ "state": state });
             }
-            if let Some(owner) = &c.owner {
+            if let Some(owner) = c.owner.as_deref().filter(|o| !o.trim().is_empty()) {
                 system["responsible-roles"] = json!([{ "role-id": "control-owner", "remarks": owner }]);
             }
             if matches!(c.responsibility.as_str(), "customer" | "shared") {
                 system["export"] = json!({
                     "provided": [ {
                         "uuid": uuid(&format!("ssp:{}:{}:provided", r.engagement.id, c.control)),
-                        "description": format!("{} operates its part of \"{}\" for the system.", r.organisation, c.title)
+                        "description": format!("{} operates its part of \"{}\" for the system.", organisation(r), c.title)
                     } ],
                     "responsibilities": [ {
                         "uuid": uuid(&format!("ssp:{}:{}:responsibility", r.engagement.id, c.control)),
@@ -174,6 +239,19 @@ pub fn ssp(
             })
         })
         .collect();
+    // OSCAL requires at least one implemented requirement. An estate with nothing in scope
+    // (or an engagement whose categories no control of the library serves) has none: a visible
+    // placeholder says so, and `to_complete` lists it.
+    let implemented = if implemented.is_empty() {
+        vec![json!({
+            "uuid": uuid(&format!("ssp:{}:no-applicable-control", r.engagement.id)),
+            "control-id": NO_CONTROL_ID,
+            "props": [ prop("label", "none") ],
+            "remarks": NO_CONTROL_REMARK
+        })]
+    } else {
+        implemented
+    };
     let responsibilities: Vec<String> = matrix
         .rows
         .iter()
@@ -196,9 +274,9 @@ pub fn ssp(
             "metadata": metadata(r, "System security plan", at),
             "import-profile": { "href": "fieldproof-controls.json" },
             "system-characteristics": {
-                "system-ids": [ { "identifier-type": NS, "id": oscal_id("system", &r.service.to_lowercase()) } ],
-                "system-name": r.service,
-                "description": format!("{} provided by {}. Trust Services categories: {}.", r.service, r.organisation, r.engagement.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")),
+                "system-ids": [ { "identifier-type": NS, "id": oscal_id("system", &service(r).to_lowercase()) } ],
+                "system-name": service(r),
+                "description": format!("{} provided by {}. Trust Services categories: {}.", service(r), organisation(r), r.engagement.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")),
                 "props": [ prop("engagement", &r.engagement.id) ],
                 "system-information": {
                     "information-types": [ {
@@ -318,7 +396,7 @@ pub fn assessment_results(r: &Readiness, at: &str) -> Value {
         .collect();
     let mut result = json!({
         "uuid": uuid(&format!("ar:{eng}:result")),
-        "title": format!("Readiness of {} for engagement {eng}", r.service),
+        "title": format!("Readiness of {} for engagement {eng}", service(r)),
         "description": format!("Design and operating status of {} applicable controls; {} tests with a current result.", r.controls.len(), r.tests.len()),
         "start": rfc3339_start(r.engagement.period.from),
         "end": rfc3339_end(r.engagement.period.to),
@@ -356,7 +434,7 @@ pub fn poam(r: &Readiness, at: &str) -> Value {
             phase.items.iter().map(move |item| {
                 json!({
                     "uuid": uuid(&format!("poam:{eng}:{}", item.id)),
-                    "title": item.title,
+                    "title": named(&item.title, &item.id),
                     "description": format!("{} Closes: {}.", phase.title, item.closes.join(", ")),
                     "props": [
                         prop("roadmap-item", &item.id),

@@ -241,6 +241,53 @@ fn schema(model: &str) -> jsonschema::Validator {
 #[test]
 fn oscal_ssp_assessment_results_and_poam_validate_with_the_schemas_and_trestle() {
     let dir = workspace_with_statuses();
+    let files = export_and_validate_oscal(dir.path());
+    let ssp = std::fs::read_to_string(&files[0]).expect("ssp");
+    assert!(ssp.contains("\"this-system\"") && ssp.contains("\"responsibilities\""));
+    assert!(ssp.contains("\"implementation-status\""));
+}
+
+/// The reproducer of the defect: a CSV inventory names no organisation and no service, and the
+/// SSP's component title and the parties' names were empty. Now they are visible placeholders,
+/// and `export` says what to complete.
+#[test]
+fn oscal_of_a_csv_inventory_validates_and_names_what_to_complete() {
+    let dir = temp();
+    let d = dir.path();
+    fieldproof(d).arg("init").assert().success();
+    let inventory = repo().join("examples/inventory/plant-assets.csv");
+    fieldproof(d)
+        .args(["apply", inventory.to_str().unwrap_or_default()])
+        .assert()
+        .success();
+    fieldproof(d)
+        .args([
+            "engagement",
+            "create",
+            "--id",
+            "e1",
+            "--period",
+            "2026-01-01..2026-12-31",
+            "--categories",
+            "availability",
+        ])
+        .assert()
+        .success();
+    let files = export_and_validate_oscal(d);
+    let ar = std::fs::read_to_string(&files[1]).expect("ar");
+    assert!(ar.contains("Organisation not named in the estate"), "{ar}");
+    fieldproof(d)
+        .args(["export", "oscal-poam", "-o", "poam.json"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "to complete in the OSCAL document: the estate names no organisation",
+        ));
+}
+
+/// Exports the SSP, the assessment results and the POA&M of the workspace in `dir`, and checks
+/// each against the official schema and with compliance-trestle; returns the files.
+fn export_and_validate_oscal(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for (command, model, root) in [
         ("oscal-ssp", "ssp", "system-security-plan"),
@@ -248,13 +295,12 @@ fn oscal_ssp_assessment_results_and_poam_validate_with_the_schemas_and_trestle()
         ("oscal-poam", "poam", "plan-of-action-and-milestones"),
     ] {
         let file = format!("{command}.json");
-        fieldproof(dir.path())
+        fieldproof(dir)
             .args(["export", command, "-o", &file])
             .assert()
             .success();
         let doc: Value =
-            serde_json::from_slice(&std::fs::read(dir.path().join(&file)).expect("read"))
-                .expect("JSON");
+            serde_json::from_slice(&std::fs::read(dir.join(&file)).expect("read")).expect("JSON");
         assert!(doc.get(root).is_some(), "{command}");
         let validator = schema(model);
         let errors: Vec<String> = validator
@@ -263,11 +309,8 @@ fn oscal_ssp_assessment_results_and_poam_validate_with_the_schemas_and_trestle()
             .map(|e| format!("{e} at {}", e.instance_path))
             .collect();
         assert!(errors.is_empty(), "{command}: {}", errors.join("\n"));
-        files.push(dir.path().join(file));
+        files.push(dir.join(file));
     }
-    let ssp = std::fs::read_to_string(&files[0]).expect("ssp");
-    assert!(ssp.contains("\"this-system\"") && ssp.contains("\"responsibilities\""));
-    assert!(ssp.contains("\"implementation-status\""));
     let shared = repo().join("../shared/tools/oscal-validate");
     let tool = if shared.is_file() {
         shared
@@ -284,6 +327,7 @@ fn oscal_ssp_assessment_results_and_poam_validate_with_the_schemas_and_trestle()
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    files
 }
 
 #[test]
