@@ -422,7 +422,10 @@ pub fn load(
                     strength: m.strength,
                 });
             }
-            for problem in containment_problems(&c.id, &mappings, &index) {
+            for problem in containment_problems(&c.id, &mappings, &index)
+                .into_iter()
+                .chain(contradiction_problems(&c.id, &mappings, &index))
+            {
                 problems.at(source, offset, field("mappings"), problem);
             }
             check_procedures(c, &evidence_ids, &mut |field_name, message| {
@@ -457,37 +460,6 @@ pub fn load(
                     .copied()
                     .filter(|x| categories.contains(x))
                     .collect(),
-            });
-        }
-    }
-
-    if let Some(tsc) = index.get("tsc2017") {
-        // Covered means some control is contained in the criterion (or contains it): an
-        // intersection alone answers only part of it.
-        let covered: BTreeSet<&str> = controls
-            .iter()
-            .flat_map(|c| c.mappings.iter())
-            .filter(|m| m.framework == "tsc2017" && m.relationship.contains_source())
-            .map(|m| m.requirement.as_str())
-            .collect();
-        let uncovered: Vec<&str> = tsc
-            .requirements
-            .iter()
-            .map(|r| r.id.as_str())
-            .filter(|id| !covered.contains(id))
-            .collect();
-        if !uncovered.is_empty() && !control_sources.is_empty() {
-            problems.0.push(Problem {
-                location: Location {
-                    file: PathBuf::from("crates/fieldproof-catalog/data/controls"),
-                    line: None,
-                    column: None,
-                    field: None,
-                },
-                message: format!(
-                    "TSC criteria no control is contained in (equal, subset or superset; intersects alone covers part): {}",
-                    uncovered.join(", ")
-                ),
             });
         }
     }
@@ -672,6 +644,56 @@ fn containment_problems(
                         a.relationship, a.requirement, b.relationship, b.requirement
                     ));
                 }
+            }
+        }
+    }
+    out
+}
+
+/// A control that contains one requirement (superset or equal) and is contained in another of
+/// the same framework (subset or equal) asserts that the first requirement sits inside the
+/// second: R1 ⊆ control ⊆ R2. Two distinct requirements of one framework do not nest unless
+/// one is the other's part (an enhancement inside its base control), so such a pair is refused
+/// with the control, both requirements and the rule.
+fn contradiction_problems(
+    control: &str,
+    mappings: &[Mapping],
+    frameworks: &HashMap<&str, &Framework>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let contains =
+        |m: &&Mapping| matches!(m.relationship, Relationship::Superset | Relationship::Equal);
+    let contained =
+        |m: &&Mapping| matches!(m.relationship, Relationship::Subset | Relationship::Equal);
+    for inner in mappings.iter().filter(contains) {
+        for outer in mappings.iter().filter(contained) {
+            if inner.framework != outer.framework || inner.requirement == outer.requirement {
+                continue;
+            }
+            let framework = inner.framework.as_str();
+            // Is `inner` a part of `outer` (its child, grandchild, ...)?
+            let inside = frameworks.get(framework).is_some_and(|f| {
+                let mut at = f
+                    .requirement(&inner.requirement)
+                    .and_then(|r| r.parent.clone());
+                let mut steps = 0;
+                while let Some(parent) = at {
+                    if parent == outer.requirement {
+                        return true;
+                    }
+                    steps += 1;
+                    if steps > 16 {
+                        break;
+                    }
+                    at = f.requirement(&parent).and_then(|r| r.parent.clone());
+                }
+                false
+            });
+            if !inside {
+                out.push(format!(
+                    "{control} is {} {framework}:{} and {} {framework}:{}: together they assert that {} lies inside {}, which two distinct requirements of one framework do not; re-judge one of them (a control that does more than a requirement is its superset; one that does part of it and more besides intersects it)",
+                    inner.relationship, inner.requirement, outer.relationship, outer.requirement, inner.requirement, outer.requirement
+                ));
             }
         }
     }
