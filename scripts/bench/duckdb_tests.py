@@ -1,5 +1,5 @@
 """Runs fieldproof's test library on DuckDB, on the same Parquet parts, from the document
-`fieldproof test --emit-sql FILE` writes: the raw tables over the parts, the two helper tables,
+`fieldproof test --emit-sql FILE` writes: the raw tables over the parts, the helper tables,
 the views and each test's population and exception queries, unchanged.
 
 Usage: duckdb_tests.py RUN_SQL.json tests|floor [THREADS]
@@ -24,7 +24,9 @@ def setup(con, doc):
             con.execute(f'CREATE VIEW {d["table"]} AS SELECT * FROM read_parquet([{files}])')
         else:
             con.execute(f'CREATE TABLE {d["table"]} ({cols})')
-    for name in ("scope_components", "period_quarters"):
+    for name in ("scope_components", "period_quarters", "telemetry_expectations"):
+        if name not in doc:
+            continue
         t = doc[name]
         cols = ", ".join(f'"{n}" {TYPES[ty]}' for n, ty in t["columns"])
         con.execute(f"CREATE TABLE {name} ({cols})")

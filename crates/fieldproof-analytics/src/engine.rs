@@ -75,6 +75,8 @@ pub struct ScopedComponent {
     pub affects_availability: bool,
     /// Whether it feeds financial reporting.
     pub affects_financial_reporting: bool,
+    /// For a device fleet: its device class and the longest silence expected, in hours.
+    pub telemetry: Option<(String, u32)>,
 }
 
 impl ScopedComponent {
@@ -88,6 +90,10 @@ impl ScopedComponent {
             enforces_access_control: c.has(Fact::EnforcesAccessControl),
             affects_availability: c.has(Fact::AffectsAvailability),
             affects_financial_reporting: c.has(Fact::AffectsFinancialReporting),
+            telemetry: c
+                .telemetry
+                .as_ref()
+                .map(|t| (t.device_class.clone(), t.max_gap_hours)),
         }
     }
 }
@@ -193,6 +199,41 @@ fn scope_table(components: &[ScopedComponent]) -> Result<MemTable> {
     Ok(MemTable::try_new(schema, vec![vec![batch]])?)
 }
 
+/// The expected reporting interval per device class, from the components in scope or shared
+/// that state one (`telemetry` in the estate): `device_class`, `max_gap_hours`.
+fn telemetry_table(components: &[ScopedComponent]) -> Result<MemTable> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("device_class", DataType::Utf8, false),
+        Field::new("max_gap_hours", DataType::Float64, false),
+    ]));
+    let rows: Vec<(&str, f64)> = telemetry_rows(components);
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![
+            Arc::new(StringArray::from(
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            )),
+            Arc::new(Float64Array::from(
+                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            )),
+        ],
+    )?;
+    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+}
+
+fn telemetry_rows(components: &[ScopedComponent]) -> Vec<(&str, f64)> {
+    let mut rows: Vec<(&str, f64)> = components
+        .iter()
+        .filter_map(|c| {
+            c.telemetry
+                .as_ref()
+                .map(|(class, hours)| (class.as_str(), f64::from(*hours)))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(b.0));
+    rows
+}
+
 /// The calendar quarters of a period, clipped to it: (label, start, end exclusive).
 pub fn quarters(period: &Period) -> Vec<(String, i64, i64)> {
     let (start, end) = period_bounds(period);
@@ -291,6 +332,10 @@ impl Engine {
             Arc::new(scope_table(&setup.components)?),
         )?;
         ctx.register_table("period_quarters", Arc::new(quarter_table(&setup.period)?))?;
+        ctx.register_table(
+            "telemetry_expectations",
+            Arc::new(telemetry_table(&setup.components)?),
+        )?;
         for dataset in dataset::DATASETS {
             let schema = crate::schema::of(dataset);
             let files: Vec<&Part> = setup
@@ -625,6 +670,13 @@ impl Engine {
             "period_quarters": {
                 "columns": [["quarter", "text"], ["starts_at", "timestamp"], ["ends_at", "timestamp"]],
                 "rows": quarters,
+            },
+            "telemetry_expectations": {
+                "columns": [["device_class", "text"], ["max_gap_hours", "float"]],
+                "rows": telemetry_rows(&self.setup.components)
+                    .into_iter()
+                    .map(|(class, hours)| serde_json::json!([class, hours]))
+                    .collect::<Vec<_>>(),
             },
             "views": views,
             "tests": out_tests,

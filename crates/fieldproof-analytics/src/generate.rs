@@ -199,9 +199,9 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
             "--devices, --days and --rate must be at least 1".to_string(),
         ));
     }
-    if !(5..=1440).contains(&options.rate) {
+    if !(1..=1440).contains(&options.rate) {
         return Err(AnalyticsError::Input(
-            "--rate: from 5 (so that clean data has no silence longer than the 6-hour gap threshold) to 1,440 messages a day".to_string(),
+            "--rate: from 1 to 1,440 messages a day".to_string(),
         ));
     }
     let inside: Vec<&Target> = options.targets.iter().filter(|t| t.in_scope).collect();
@@ -244,7 +244,30 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
     let quarantined = role(4);
     let stale = role(5);
     let silent = role(6);
-    let injected_devices = [shared_a, shared_b, revoked, quarantined, stale, silent];
+    // With 16 devices or more: the missing-data cases.
+    let roles = n >= 16;
+    let silent_all = role(10);
+    let silent_tail = role(11);
+    let rejected_only = role(12);
+    let straddle = role(13);
+    let injected_devices = [
+        shared_a,
+        shared_b,
+        revoked,
+        quarantined,
+        stale,
+        silent,
+        silent_all,
+        silent_tail,
+        rejected_only,
+        straddle,
+    ];
+    // In clean data too: a device revoked mid-period and silent from then on (not an exception).
+    let revoked_then_silent = role(9);
+    // Every tenth device from the fifteenth reports once a day (a meter fleet): its expected
+    // silence is learned from its own interval, not from the 15-minute sensors.
+    let daily = |i: u64| roles && i >= 14 && i % 10 == 9;
+    let class_of = |i: u64| if daily(i) { "meter-daily" } else { "sensor" };
 
     // ---- device identity events and, interleaved per device, telemetry ------------------
     let mut ids = w.open("device_identity_events", None)?;
@@ -252,12 +275,20 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
     let mut id_rows = 0u64;
     let mut tel_rows = 0u64;
     let spacing = DAY / i64::from(options.rate);
+    // An injected silence is long enough to exceed the learned expectation (4 intervals).
+    let long_silence = (12 * HOUR).max(8 * spacing);
     let revoke_at = start + (end - start) / 2 + 7 * MINUTE;
     let quarantine_from = start + (end - start) / 3 + 11 * MINUTE;
     let quarantine_to = quarantine_from + 4 * HOUR;
     let silent_from = start + (end - start) / 4;
-    let silent_to = silent_from + 12 * HOUR;
+    let silent_to = silent_from + long_silence;
+    let tail_from = (end - ((end - start) / 5).max(long_silence)).max(start + spacing);
+    let rejected_from = start + (end - start) * 7 / 10;
+    let rejected_to = rejected_from + long_silence;
+    let revoked_silent_at = start + (end - start) * 3 / 5 + 17 * MINUTE;
     let mut silent_last: Option<i64> = None;
+    let mut tail_last: Option<i64> = None;
+    let mut rejected_last: Option<i64> = None;
     let identity = |out: &mut Out,
                     ts_: i64,
                     dev: u64,
@@ -275,10 +306,23 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
             "credential_fingerprint": opt(fp),
             "actor": "provisioning-service",
             "approval_ref": opt(approval),
+            "device_class": opt((event == "provisioned").then(|| class_of(dev))),
         }))
+    };
+    let message_row = |at: i64,
+                       dev: u64,
+                       message: &str,
+                       outcome: &str,
+                       reason: Option<&str>,
+                       stored: Option<&str>| {
+        serde_json::json!({
+            "ts": ts(at), "tenant": tenant_of(dev), "device_id": device(dev), "message_id": message,
+            "outcome": outcome, "reason": opt(reason), "stored_tenant": opt(stored),
+        })
     };
     for i in 0..n {
         let independent = inject && injected_devices.contains(&i) && n >= 8;
+        let role_of = |r: u64| independent && roles && i == r;
         let provisioned = if independent && i == stale {
             start - 400 * DAY
         } else {
@@ -341,6 +385,17 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
                 &mut id_rows,
             )?;
         }
+        if roles && !independent && i == revoked_then_silent {
+            identity(
+                &mut ids,
+                revoked_silent_at,
+                i,
+                "revoked",
+                None,
+                Some("RMA-RETURNED-1"),
+                &mut id_rows,
+            )?;
+        }
         if independent && i == quarantined {
             identity(
                 &mut ids,
@@ -361,19 +416,60 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
                 &mut id_rows,
             )?;
         }
-        // Telemetry: `rate` messages a day, jittered within a quarter of the spacing.
+        // Telemetry: `rate` messages a day (one for the daily meters), jittered within a
+        // quarter of the spacing.
+        if role_of(silent_all) {
+            // Expected to report all period, sends nothing: silent from the period's start.
+            expect("ti-silent-gaps", vec![device(i), ts(start)]);
+            continue;
+        }
         let tenant = tenant_of(i);
+        let step = if daily(i) { DAY } else { spacing };
         let mut seq = 0u64;
-        let mut t = start + (i as i64 % 60) * (spacing / 60).max(1);
+        let mut t = start + (i as i64 % 60) * (step / 60).max(1);
+        if role_of(straddle) {
+            // Reports for two days before the period, stops three intervals before its start and
+            // resumes five intervals into it: the silence straddles the start.
+            let mut p = start - (2 * DAY).max(6 * step);
+            let mut last = None;
+            while p < start - 3 * step {
+                let at = p + rng.range(0, (step / 4).max(1));
+                p += step;
+                seq += 1;
+                tel_rows += 1;
+                tel.json(&message_row(
+                    at,
+                    i,
+                    &format!("p{seq:08}"),
+                    "accepted",
+                    None,
+                    Some(tenant.as_str()),
+                ))?;
+                last = Some(at);
+            }
+            if let Some(last) = last {
+                expect("ti-silent-gaps", vec![device(i), ts(last)]);
+            }
+            t = start + 5 * step;
+        }
         while t < end {
-            let at = t + rng.range(0, (spacing / 4).max(1));
-            t += spacing;
+            let at = t + rng.range(0, (step / 4).max(1));
+            t += step;
             seq += 1;
             if independent && i == silent && at >= silent_from && at < silent_to {
                 continue;
             }
             if independent && i == silent && at < silent_from {
                 silent_last = Some(at);
+            }
+            if role_of(silent_tail) {
+                if at >= tail_from {
+                    continue;
+                }
+                tail_last = Some(at);
+            }
+            if roles && !independent && i == revoked_then_silent && at >= revoked_silent_at {
+                break;
             }
             let message = format!("m{seq:08}");
             let mut outcome = "accepted";
@@ -394,28 +490,45 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
                 reason = Some("device quarantined");
                 stored = None;
             }
+            if role_of(rejected_only) {
+                if at >= rejected_from && at < rejected_to {
+                    // Sends, but nothing it sends is accepted: silent as far as the data goes.
+                    outcome = "rejected";
+                    reason = Some("schema validation failed");
+                    stored = None;
+                } else if at < rejected_from {
+                    rejected_last = Some(at);
+                }
+            }
             if !independent && outcome == "accepted" && rng.below(1000) == 0 {
                 outcome = "rejected";
                 reason = Some("schema validation failed");
                 stored = None;
             }
             tel_rows += 1;
-            tel.json(&serde_json::json!({
-                "ts": ts(at), "tenant": tenant, "device_id": device(i), "message_id": message,
-                "outcome": outcome, "reason": opt(reason), "stored_tenant": opt(stored),
-            }))?;
+            tel.json(&message_row(at, i, &message, outcome, reason, stored))?;
             // A retransmission dropped as a duplicate (clean), now and then.
             if !independent && outcome == "accepted" && rng.below(500) == 0 {
                 tel_rows += 1;
-                tel.json(&serde_json::json!({
-                    "ts": ts(at + MINUTE), "tenant": tenant, "device_id": device(i), "message_id": message,
-                    "outcome": "duplicate", "reason": "message id already accepted", "stored_tenant": null,
-                }))?;
+                tel.json(&message_row(
+                    at + MINUTE,
+                    i,
+                    &message,
+                    "duplicate",
+                    Some("message id already accepted"),
+                    None,
+                ))?;
             }
         }
     }
-    if let Some(gap_start) = silent_last {
-        expect("ti-silent-gaps", vec![device(silent), ts(gap_start)]);
+    for (owner, last) in [
+        (silent, silent_last),
+        (silent_tail, tail_last),
+        (rejected_only, rejected_last),
+    ] {
+        if let Some(gap_start) = last {
+            expect("ti-silent-gaps", vec![device(owner), ts(gap_start)]);
+        }
     }
     // Injected telemetry exceptions on devices with no other role.
     if inject && n >= 8 {
@@ -463,6 +576,17 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
             }))?;
             expect(test, vec![device(d), (*message).to_string()]);
         }
+        // The ingestion log agrees with itself (attributed and stored tenant are the same), but
+        // the device was provisioned into another tenant: only the provisioning record shows it.
+        tel_rows += 1;
+        tel.json(&serde_json::json!({
+            "ts": ts(base + 8 * MINUTE), "tenant": other, "device_id": device(d),
+            "message_id": "x-tenant-4", "outcome": "accepted", "reason": null, "stored_tenant": other,
+        }))?;
+        expect(
+            "ti-stored-in-sender-tenant",
+            vec![device(d), "x-tenant-4".to_string()],
+        );
         for (k, message) in ["x-replay-1", "x-replay-2"].iter().enumerate() {
             for again in 0..2 {
                 tel_rows += 1;
@@ -473,8 +597,34 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
             }
             expect("ti-replay", vec![device(d), (*message).to_string()]);
         }
+        // First accepted just before the period, replayed within it.
+        for at in [start - 30 * MINUTE, base + 12 * MINUTE] {
+            tel_rows += 1;
+            tel.json(&serde_json::json!({
+                "ts": ts(at), "tenant": tenant, "device_id": device(d),
+                "message_id": "x-replay-3", "outcome": "accepted", "reason": null, "stored_tenant": tenant,
+            }))?;
+        }
+        expect("ti-replay", vec![device(d), "x-replay-3".to_string()]);
     }
-    // Three devices provisioned in the period; when injecting, two without an approval.
+    if inject && roles {
+        // A device that was never provisioned sends telemetry that is accepted and stored.
+        for (k, message) in ["g00000001", "g00000002"].iter().enumerate() {
+            tel_rows += 1;
+            tel.json(&serde_json::json!({
+                "ts": ts(start + 2 * DAY + k as i64 * HOUR), "tenant": tenant_of(0), "device_id": "dev-ghost-1",
+                "message_id": message, "outcome": "accepted", "reason": null, "stored_tenant": tenant_of(0),
+            }))?;
+            for test in ["di-revoked-not-accepted", "ti-stored-in-sender-tenant"] {
+                expect(
+                    test,
+                    vec!["dev-ghost-1".to_string(), (*message).to_string()],
+                );
+            }
+        }
+    }
+    // Three devices provisioned in the period; when injecting, two without an approval. Each
+    // reports from ten minutes after its provisioning.
     for (k, approval) in [
         (0u64, Some("ORD-NEW-1")),
         (1, Some("ORD-NEW-2")),
@@ -494,6 +644,21 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
         )?;
         if approval.is_none() {
             expect("di-provisioning-approved", vec![device(dev), ts(at)]);
+        }
+        let tenant = tenant_of(dev);
+        let (mut t, mut seq) = (at + 10 * MINUTE, 0u64);
+        while t < end {
+            seq += 1;
+            tel_rows += 1;
+            tel.json(&message_row(
+                t,
+                dev,
+                &format!("m{seq:08}"),
+                "accepted",
+                None,
+                Some(tenant.as_str()),
+            ))?;
+            t += spacing;
         }
     }
     ids.finish()?;

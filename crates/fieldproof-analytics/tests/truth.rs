@@ -29,22 +29,49 @@ fn manufacturer() -> (Vec<Target>, Vec<ScopedComponent>) {
     (targets, scoped)
 }
 
+/// What a run varies: clean or injected data, messages per device per day, the components'
+/// telemetry expectations, and parameter overrides.
+#[derive(Default)]
+struct Scenario {
+    clean: bool,
+    rate: Option<u32>,
+    telemetry: Vec<(String, u32)>,
+    overrides: BTreeMap<String, f64>,
+}
+
 async fn run(
     clean: bool,
 ) -> (
     BTreeMap<String, Vec<Vec<String>>>,
     BTreeMap<String, (Outcome, Vec<Vec<String>>)>,
 ) {
+    run_scenario(Scenario {
+        clean,
+        ..Scenario::default()
+    })
+    .await
+}
+
+async fn run_scenario(
+    scenario: Scenario,
+) -> (
+    BTreeMap<String, Vec<Vec<String>>>,
+    BTreeMap<String, (Outcome, Vec<Vec<String>>)>,
+) {
     let dir = tempfile::tempdir().expect("temp");
-    let (targets, scoped) = manufacturer();
+    let (targets, mut scoped) = manufacturer();
+    // A fleet's expected silence, stated on the components (here the first two in scope).
+    for (component, (class, hours)) in scoped.iter_mut().zip(&scenario.telemetry) {
+        component.telemetry = Some((class.clone(), *hours));
+    }
     let options = Options {
         targets,
         devices: 40,
         days: 200,
         start: Date::parse("2026-01-01").expect("date"),
-        rate: 24,
+        rate: scenario.rate.unwrap_or(24),
         seed: 7,
-        clean,
+        clean: scenario.clean,
     };
     let data = dir.path().join("data");
     let truth = generate(&options, &data).expect("generate");
@@ -89,7 +116,16 @@ async fn run(
     let mut found = BTreeMap::new();
     for test in library::load(None).expect("library") {
         let executed = engine
-            .run(&test, &BTreeMap::new(), &dir.path().join("results"))
+            .run(
+                &test,
+                &scenario
+                    .overrides
+                    .iter()
+                    .filter(|(k, _)| test.definition.parameters.contains_key(*k))
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect(),
+                &dir.path().join("results"),
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let mut reader = csv::Reader::from_path(&executed.csv).expect("csv");
@@ -163,4 +199,58 @@ async fn clean_data_passes_every_test() {
         .map(|(test, (outcome, keys))| format!("{test}: {outcome:?} {keys:?}"))
         .collect();
     assert!(failing.is_empty(), "{}", failing.join("\n"));
+}
+
+/// A fleet that reports once a day: its expected silence is learned from its own interval, so
+/// clean data raises nothing and the injected silences (scaled to the interval) are found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_reporting_once_a_day_is_held_to_days_not_hours() {
+    let clean = run_scenario(Scenario {
+        clean: true,
+        rate: Some(1),
+        ..Scenario::default()
+    })
+    .await;
+    let (outcome, keys) = &clean.1["ti-silent-gaps"];
+    assert_eq!(*outcome, Outcome::Pass, "{keys:?}");
+    let (truth, found) = run_scenario(Scenario {
+        rate: Some(1),
+        ..Scenario::default()
+    })
+    .await;
+    assert_eq!(found["ti-silent-gaps"].1, truth["ti-silent-gaps"]);
+    // One hour for every device instead (the old single threshold): the daily fleet raises
+    // exceptions all period long, which is what learning per device avoids.
+    let mut overrides = BTreeMap::new();
+    overrides.insert("max_gap_hours".to_string(), 1.0);
+    let (_, flat) = run_scenario(Scenario {
+        clean: true,
+        rate: Some(1),
+        overrides,
+        ..Scenario::default()
+    })
+    .await;
+    assert!(
+        flat["ti-silent-gaps"].1.len() > 100,
+        "{}",
+        flat["ti-silent-gaps"].1.len()
+    );
+}
+
+/// A component's `telemetry.max_gap_hours` decides for its device class: with 24 hours for
+/// the sensors, their injected silences of 8 to 12 hours are no exceptions, while a sensor
+/// silent for the whole period or its last 40 days still is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_class_interval_stated_on_a_component_wins() {
+    let (truth, found) = run_scenario(Scenario {
+        telemetry: vec![("sensor".to_string(), 24), ("meter-daily".to_string(), 100)],
+        ..Scenario::default()
+    })
+    .await;
+    let expected: Vec<Vec<String>> = truth["ti-silent-gaps"]
+        .iter()
+        .filter(|k| k[0] == "dev-000010" || k[0] == "dev-000011")
+        .cloned()
+        .collect();
+    assert_eq!(found["ti-silent-gaps"].1, expected);
 }

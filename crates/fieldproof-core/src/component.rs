@@ -376,6 +376,19 @@ impl<'de> Deserialize<'de> for Facts {
     }
 }
 
+/// How often the devices of a fleet component are expected to report, for the missing-data
+/// test (`ti-silent-gaps`): devices whose `device_class` (in `device_identity_events`) is the
+/// component's are allowed up to `max_gap_hours` of silence between two accepted messages.
+/// Without it the test learns each device's interval from its own data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryExpectation {
+    /// The `device_class` the component's devices carry in their provisioning events.
+    pub device_class: String,
+    /// The longest silence, in whole hours (1 to 8,760), before a gap is an exception.
+    pub max_gap_hours: u32,
+}
+
 /// One system component of the estate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -411,6 +424,9 @@ pub struct Component {
     /// admin console): each path is judged by the support-access finding.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_via: Vec<String>,
+    /// For a device fleet: how often its devices are expected to report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telemetry: Option<TelemetryExpectation>,
     /// The assets rolled up into this component (an inventory's `group`), sorted by id; empty
     /// for a component listed on its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -444,6 +460,7 @@ impl Component {
             description: None,
             owner: None,
             access_via: Vec::new(),
+            telemetry: self.telemetry.clone(),
             assets: Vec::new(),
         }
     }

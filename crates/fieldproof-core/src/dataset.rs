@@ -123,15 +123,16 @@ use ColumnType::{Boolean, Float, Integer, Text, Timestamp};
 pub const DATASETS: &[Dataset] = &[
     Dataset {
         name: "device_identity_events",
-        title: "Device identity lifecycle: provisioning, credential rotation, revocation, quarantine and reinstatement",
+        title: "Device identity lifecycle: provisioning, credential rotation, revocation, quarantine, reinstatement and decommissioning",
         columns: &[
             col("ts", Timestamp, "When the event happened"),
             col("tenant", Text, "Tenant (customer) the device is bound to"),
             col("device_id", Text, "Device identifier"),
-            choice("event", &["provisioned", "rotated", "revoked", "quarantined", "reinstated"], "What happened to the device's identity"),
+            choice("event", &["provisioned", "rotated", "revoked", "quarantined", "reinstated", "decommissioned"], "What happened to the device's identity"),
             opt("credential_fingerprint", Text, "Fingerprint of the credential issued or in force (SHA-256 of the certificate or key)"),
             opt("actor", Text, "Person or service that performed the event"),
             opt("approval_ref", Text, "Approval (order, ticket) behind the event"),
+            opt("device_class", Text, "Class of the device (model or product line), as a component's `telemetry.device_class` names it: how often it is expected to report"),
         ],
         time: "ts",
         component: None,
@@ -141,8 +142,8 @@ pub const DATASETS: &[Dataset] = &[
         name: "telemetry_ingest",
         title: "Telemetry ingestion outcomes: every message received, and what ingestion did with it",
         columns: &[
-            col("ts", Timestamp, "When the message was received"),
-            col("tenant", Text, "Tenant the sending device is bound to at provisioning"),
+            col("ts", Timestamp, "When the message was received by ingestion (not the device's payload time, which store and forward would make hide a silence)"),
+            col("tenant", Text, "Tenant the ingestion pipeline attributed the message to"),
             col("device_id", Text, "Sending device"),
             col("message_id", Text, "Message identifier from the device (sequence number or id)"),
             choice("outcome", &["accepted", "rejected", "dlq", "duplicate"], "What ingestion did"),

@@ -362,6 +362,7 @@ mod tests {
             description: None,
             owner: None,
             access_via: Vec::new(),
+            telemetry: None,
             assets: Vec::new(),
         }
     }
@@ -498,6 +499,7 @@ mod undo_tests {
             description: None,
             owner: None,
             access_via: Vec::new(),
+            telemetry: None,
             assets: Vec::new(),
         }
     }

@@ -264,6 +264,43 @@ impl Estate {
             }
         }
 
+        let mut classes: BTreeMap<&str, usize> = BTreeMap::new();
+        for (index, component) in self.components.iter().enumerate() {
+            let Some(t) = &component.telemetry else {
+                continue;
+            };
+            if t.device_class.trim().is_empty() {
+                problem(
+                    Section::Component,
+                    index,
+                    "telemetry",
+                    "telemetry.device_class is empty; name the device class its devices carry in device_identity_events".to_string(),
+                );
+            } else if let Some(first) = classes.insert(t.device_class.as_str(), index) {
+                problem(
+                    Section::Component,
+                    index,
+                    "telemetry",
+                    format!(
+                        "device class '{}' is already given to component {}; a class belongs to one component",
+                        t.device_class,
+                        first + 1
+                    ),
+                );
+            }
+            if !(1..=8760).contains(&t.max_gap_hours) {
+                problem(
+                    Section::Component,
+                    index,
+                    "telemetry",
+                    format!(
+                        "telemetry.max_gap_hours is {}; give the longest silence expected, from 1 to 8,760 hours",
+                        t.max_gap_hours
+                    ),
+                );
+            }
+        }
+
         let kinds: BTreeSet<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
         let mut domains = BTreeMap::new();
         for (index, statement) in self.responsibilities.iter().enumerate() {
@@ -336,6 +373,7 @@ mod tests {
             description: None,
             owner: None,
             access_via: Vec::new(),
+            telemetry: None,
             assets: Vec::new(),
         }
     }

@@ -23,7 +23,9 @@ pub mod scope;
 pub mod status;
 
 pub use assessment::{assess, Assessment};
-pub use component::{Asset, Component, Fact, Facts, Kind, Operator, Scope, Site, Zone};
+pub use component::{
+    Asset, Component, Fact, Facts, Kind, Operator, Scope, Site, TelemetryExpectation, Zone,
+};
 pub use estate::{
     Domain, Estate, ResponsibilityStatement, SubserviceMethod, SubserviceOrganisation,
 };

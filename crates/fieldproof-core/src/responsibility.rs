@@ -329,6 +329,7 @@ mod tests {
             description: None,
             owner: None,
             access_via: Vec::new(),
+            telemetry: None,
             assets: Vec::new(),
         }
     }

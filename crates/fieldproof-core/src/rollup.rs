@@ -178,6 +178,7 @@ impl Group {
             description: self.description,
             owner,
             access_via: self.access_via.into_iter().collect(),
+            telemetry: None,
             assets,
         }
     }
@@ -202,6 +203,7 @@ mod tests {
             description: None,
             owner: Some("Plant".into()),
             access_via: Vec::new(),
+            telemetry: None,
             assets: Vec::new(),
         }
     }

@@ -42,6 +42,7 @@ fn arb_component(index: usize) -> impl Strategy<Value = Component> {
                     description: None,
                     owner: None,
                     access_via: Vec::new(),
+                    telemetry: None,
                     assets: Vec::new(),
                 }
             },

@@ -238,6 +238,7 @@ fn parse_row(columns: &[Column], record: &csv::ByteRecord) -> Result<Component, 
         description: None,
         owner: None,
         access_via: Vec::new(),
+        telemetry: None,
         assets: Vec::new(),
     };
     for (index, (column, raw)) in columns.iter().zip(record.iter()).enumerate() {

@@ -497,6 +497,7 @@ pub(crate) fn read(
             description: row.description.clone(),
             owner: row.owner.clone(),
             access_via: std::mem::take(&mut row.access_via),
+            telemetry: None,
             assets: Vec::new(),
         };
         report.assets += 1;

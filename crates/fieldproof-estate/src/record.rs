@@ -35,6 +35,9 @@ pub struct ComponentRecord {
     /// Ids of the components support reaches it through.
     #[serde(default)]
     pub access_via: Vec<String>,
+    /// For a device fleet: the device class and the longest silence expected of its devices.
+    #[serde(default)]
+    pub telemetry: Option<fieldproof_core::TelemetryExpectation>,
     #[serde(default)]
     processes_customer_data: bool,
     #[serde(default)]
@@ -99,6 +102,7 @@ impl ComponentRecord {
             description: self.description.filter(|s| !s.is_empty()),
             owner: self.owner.filter(|s| !s.is_empty()),
             access_via: self.access_via,
+            telemetry: self.telemetry,
             assets: Vec::new(),
         }
     }

@@ -278,3 +278,37 @@ fn access_paths_load_from_yaml_and_csv_and_must_resolve() {
     let loaded = load(&path).expect("loads");
     assert_eq!(loaded.estate.components[0].access_via, vec!["jump", "vpn"]);
 }
+
+#[test]
+fn a_fleet_states_its_device_class_and_expected_silence() {
+    let text = GOOD.replace(
+        "    declared_scope: out\n",
+        "    declared_scope: out\n    telemetry:\n      device_class: meter-v2\n      max_gap_hours: 30\n",
+    );
+    let loaded = parse_yaml(Path::new("estate.yaml"), &text).expect("loads");
+    let t = loaded.estate.components[0]
+        .telemetry
+        .as_ref()
+        .expect("telemetry");
+    assert_eq!((t.device_class.as_str(), t.max_gap_hours), ("meter-v2", 30));
+    for (bad, needle) in [
+        ("max_gap_hours: 30", "from 1 to 8,760 hours"),
+        ("device_class: meter-v2", "telemetry.device_class is empty"),
+    ] {
+        let broken = text.replace(
+            bad,
+            if bad.starts_with("max") {
+                "max_gap_hours: 0"
+            } else {
+                "device_class: \"\""
+            },
+        );
+        let err = error_of(&broken);
+        assert!(
+            err.contains("components[0].telemetry") && err.contains(needle),
+            "{err}"
+        );
+    }
+    let err = error_of(&text.replace("max_gap_hours: 30", "max_gap_hours: 30\n      every: 5"));
+    assert!(err.contains("every"), "{err}");
+}

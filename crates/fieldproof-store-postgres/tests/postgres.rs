@@ -94,6 +94,7 @@ fn component(id: &str) -> Component {
         description: None,
         owner: None,
         access_via: Vec::new(),
+        telemetry: None,
         assets: Vec::new(),
     }
 }

@@ -28,6 +28,7 @@ fn component(id: &str, facts: &[Fact]) -> Component {
         description: None,
         owner: None,
         access_via: Vec::new(),
+        telemetry: None,
         assets: Vec::new(),
     }
 }

@@ -19,6 +19,7 @@ fn component(id: &str, kind: Kind, operated_by: Operator, site: Site, facts: &[F
         description: None,
         owner: None,
         access_via: Vec::new(),
+        telemetry: None,
         assets: Vec::new(),
     }
 }

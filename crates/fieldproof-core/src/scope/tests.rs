@@ -18,6 +18,7 @@ fn component(kind: Kind, operated_by: Operator, site: Site, facts: &[Fact]) -> C
         description: None,
         owner: None,
         access_via: Vec::new(),
+        telemetry: None,
         assets: Vec::new(),
     }
 }
