@@ -352,7 +352,11 @@ impl App {
             .map(fieldproof_evidence::parse_head)
             .transpose()
             .map_err(|e| AppError::Input(format!("--expect-head {e}")))?;
-        Ok(VerifyOptions { pins, expect_head })
+        Ok(VerifyOptions {
+            pins,
+            expect_head,
+            limit: request.limit.clone(),
+        })
     }
 
     /// Verifies the workspace, or a pack offline.
@@ -363,23 +367,21 @@ impl App {
         }
         let ws = self.open().await?;
         let result = async {
-            let mut report = verify_workspace(
-                ws.store.as_ref(),
-                &ws.blobs,
-                &ws.keys,
-                &ws.checkpoint,
-                format!("workspace {} ({})", ws.dir.display(), ws.url.display()),
-                &options,
-            )
-            .await?;
             if let Some(id) = &request.limit {
+                // The engagement must exist: a typo must not withhold everything.
                 self.engagement_in(&ws, Some(id)).await?;
-                let entries = ws.store.ledger().await?;
-                let rule =
-                    fieldproof_evidence::disclosure::Disclosure::for_engagement(&entries, id);
-                report.limit_to(&rule, &entries);
             }
-            Ok::<_, AppError>(report)
+            Ok::<_, AppError>(
+                verify_workspace(
+                    ws.store.as_ref(),
+                    &ws.blobs,
+                    &ws.keys,
+                    &ws.checkpoint,
+                    format!("workspace {} ({})", ws.dir.display(), ws.url.display()),
+                    &options,
+                )
+                .await?,
+            )
         }
         .await;
         ws.close().await;

@@ -25,35 +25,39 @@ pub enum Shown {
     LegacyFull,
 }
 
-/// The disclosure rule of one engagement over one ledger.
-#[derive(Debug, Clone)]
+/// The disclosure rule of one engagement over one ledger, decided in one pass over it.
+#[derive(Debug, Clone, Default)]
 pub struct Disclosure {
-    engagement: String,
     /// Evidence ids the engagement may see: its own and those of no engagement.
     ours: BTreeSet<String>,
+    /// Positions of the entries shown with their body.
+    full: BTreeSet<i64>,
+    /// Positions of the entries shown without it.
+    redacted: BTreeSet<i64>,
 }
 
 impl Disclosure {
-    /// The rule for a reader of `engagement` over `entries` (the whole ledger, genesis first).
+    /// The rule for a reader of `engagement` over `entries` (the whole ledger, genesis first;
+    /// a retirement always follows the addition it retires).
     pub fn for_engagement(entries: &[LedgerEntry], engagement: &str) -> Disclosure {
-        let ours = entries
-            .iter()
-            .filter_map(|e| match serde_json::from_value::<Body>(e.body.clone()) {
+        let mut rule = Disclosure::default();
+        for e in entries {
+            let disclosed = match serde_json::from_value::<Body>(e.body.clone()) {
+                Ok(Body::Genesis { .. } | Body::RotateKey { .. }) => true,
                 Ok(Body::Add(a)) if a.engagement.as_deref().is_none_or(|x| x == engagement) => {
-                    Some(a.evidence)
+                    rule.ours.insert(a.evidence);
+                    true
                 }
-                _ => None,
-            })
-            .collect();
-        Disclosure {
-            engagement: engagement.to_string(),
-            ours,
+                Ok(Body::Retire { evidence, .. }) => rule.ours.contains(&evidence),
+                _ => false,
+            };
+            if disclosed {
+                rule.full.insert(e.seq);
+            } else if e.format >= 2 {
+                rule.redacted.insert(e.seq);
+            }
         }
-    }
-
-    /// The engagement.
-    pub fn engagement(&self) -> &str {
-        &self.engagement
+        rule
     }
 
     /// Whether evidence `id` (`EV-000042`) is the engagement's own or of no engagement.
@@ -61,17 +65,21 @@ impl Disclosure {
         self.ours.contains(id)
     }
 
+    /// Whether the entry at `seq` is shown with its body (in full, or as a format 1 entry).
+    pub fn discloses_entry(&self, seq: i64) -> bool {
+        !self.redacted.contains(&seq)
+    }
+
+    /// How many entries are shown without their body.
+    pub fn redacted(&self) -> usize {
+        self.redacted.len()
+    }
+
     /// How `entry` is shown.
     pub fn shown(&self, entry: &LedgerEntry) -> Shown {
-        let disclosed = match serde_json::from_value::<Body>(entry.body.clone()).ok() {
-            Some(Body::Genesis { .. } | Body::RotateKey { .. }) => true,
-            Some(Body::Add(a)) => a.engagement.as_deref().is_none_or(|e| e == self.engagement),
-            Some(Body::Retire { evidence, .. }) => self.ours.contains(&evidence),
-            None => false,
-        };
-        if disclosed {
+        if self.full.contains(&entry.seq) {
             Shown::Full
-        } else if entry.format >= 2 {
+        } else if self.redacted.contains(&entry.seq) {
             Shown::Redacted
         } else {
             Shown::LegacyFull
@@ -87,14 +95,6 @@ impl Disclosure {
         };
         (shown, view)
     }
-
-    /// Whether the entry at `seq` of `entries` is shown with its body.
-    pub fn discloses_entry(&self, entries: &[LedgerEntry], seq: i64) -> bool {
-        entries
-            .iter()
-            .find(|e| e.seq == seq)
-            .is_none_or(|e| self.shown(e) != Shown::Redacted)
-    }
 }
 
 /// Every entry of the ledger as a reader sees it: in full when `limit` is `None` (a member who
@@ -104,16 +104,6 @@ pub fn view(entries: &[LedgerEntry], limit: Option<&str>) -> (Vec<PackEntry>, us
         return (entries.iter().map(PackEntry::full).collect(), 0);
     };
     let rule = Disclosure::for_engagement(entries, engagement);
-    let mut redacted = 0;
-    let shown = entries
-        .iter()
-        .map(|e| {
-            let (how, view) = rule.entry(e);
-            if how == Shown::Redacted {
-                redacted += 1;
-            }
-            view
-        })
-        .collect();
-    (shown, redacted)
+    let shown = entries.iter().map(|e| rule.entry(e).1).collect();
+    (shown, rule.redacted())
 }

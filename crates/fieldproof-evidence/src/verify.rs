@@ -6,12 +6,12 @@
 
 use crate::blobs::{BlobStore, Leftover};
 use crate::checkpoint::CheckpointStore;
-use crate::disclosure::{Disclosure, Shown};
+use crate::disclosure::Disclosure;
 use crate::hash::Sha256Hex;
 use crate::keys::{fingerprint, parse_public, public_hex, KeyFiles};
 use crate::ledger::{replay, verify_chain, ChainReport, Status};
 use crate::EvidenceError;
-use fieldproof_store::{EvidenceQuery, EvidenceState, LedgerEntry, LedgerHead, LedgerStore};
+use fieldproof_store::{EvidenceQuery, EvidenceState, LedgerHead, LedgerStore};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +23,9 @@ pub struct VerifyOptions {
     pub pins: Vec<String>,
     /// `SEQ:HASH` of a head seen earlier: that entry must still be in the ledger, unchanged.
     pub expect_head: Option<LedgerHead>,
+    /// Report as a reader limited to this engagement sees it ([`Disclosure`]); workspaces only
+    /// (a pack is redacted already).
+    pub limit: Option<String>,
 }
 
 /// One signing key of the ledger.
@@ -97,9 +100,9 @@ impl Verification {
     /// the ledger does not verify, but a problem about another engagement's entry no longer
     /// names its evidence, file or content hash; and `redacted_entries` counts the entries that
     /// reader sees without their content.
-    pub fn limit_to(&mut self, rule: &Disclosure, entries: &[LedgerEntry]) {
+    fn limit_to(&mut self, rule: &Disclosure) {
         for (index, seq) in &self.about {
-            if !rule.discloses_entry(entries, *seq) {
+            if !rule.discloses_entry(*seq) {
                 if let Some(problem) = self.problems.get_mut(*index) {
                     *problem = format!(
                         "ledger entry {seq} (an entry of another engagement, shown without its content) does not verify; a member who sees the whole organisation sees the details"
@@ -107,10 +110,7 @@ impl Verification {
                 }
             }
         }
-        self.redacted_entries = entries
-            .iter()
-            .filter(|e| rule.shown(e) == Shown::Redacted)
-            .count();
+        self.redacted_entries = rule.redacted();
     }
 
     pub(crate) fn absorb_chain(&mut self, chain: &ChainReport, entries: usize) {
@@ -439,6 +439,9 @@ pub async fn verify_workspace(
             .find(|e| e.seq == seq)
             .map(|e| e.hash.clone())
     });
+    if let Some(engagement) = &options.limit {
+        report.limit_to(&Disclosure::for_engagement(&entries, engagement));
+    }
     Ok(report)
 }
 

@@ -184,12 +184,6 @@ impl WebError {
         )
     }
 
-    fn bad_request(message: impl Into<String>) -> Self {
-        WebError::new(StatusCode::BAD_REQUEST, message)
-    }
-}
-
-impl WebError {
     /// A failure of the server, not of the request: logged with a reference, and only the
     /// reference is shown (never a path or the operating system's words).
     pub(crate) fn internal(error: &dyn std::fmt::Display) -> Self {
@@ -201,6 +195,10 @@ impl WebError {
                 "The server could not complete the request (reference {reference}); its log has the details."
             ),
         )
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        WebError::new(StatusCode::BAD_REQUEST, message)
     }
 }
 

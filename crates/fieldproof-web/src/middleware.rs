@@ -217,11 +217,8 @@ pub(crate) async fn error_bodies(
             tracing::error!(%reference, status = status.as_u16(), message = %info.message, "an error message named a server path; the client got a reference");
             format!("The request could not be completed (reference {reference}); the server's log has the details.")
         }
-        Some(info) if !api => {
-            // A page's error is rendered already, with the member's wording.
-            let _ = info;
-            return response;
-        }
+        // A page's error is rendered already, with the member's wording.
+        Some(_) if !api => return response,
         Some(info) => info.message,
         None => {
             let ours = response
