@@ -272,5 +272,27 @@ fn bundled_mappings_read_their_samples() {
             (expected_rows, expected_skipped),
             "{sample}"
         );
+        if mapping.file.mapping.name == "aws-iot-registry-events" {
+            use datafusion::arrow::array::{Array, StringArray};
+            // The thing type is the device class the missing-data test groups devices by.
+            let classes: Vec<Option<String>> = read_rows(&part.parquet)
+                .iter()
+                .flat_map(|b| {
+                    let column = b
+                        .column_by_name("device_class")
+                        .expect("device_class")
+                        .as_any()
+                        .downcast_ref::<StringArray>()
+                        .expect("text")
+                        .clone();
+                    (0..column.len())
+                        .map(move |i| (!column.is_null(i)).then(|| column.value(i).to_string()))
+                })
+                .collect();
+            assert!(
+                classes.iter().any(|c| c.as_deref() == Some("vm3-meter")),
+                "{classes:?}"
+            );
+        }
     }
 }
