@@ -3,7 +3,8 @@
 //!
 //! Every dataset is written for an estate's components over a period: telemetry from a device
 //! fleet (`devices` × `rate` messages a day), its identity lifecycle, firmware releases and
-//! rollouts, privileged sessions, quarterly access reviews, changes, backups, restore tests,
+//! rollouts, privileged sessions, quarterly access reviews, change tickets and the changes the
+//! assets logged, backups, restore tests,
 //! incidents, an alarm journal, production batches and their ERP postings. The data is clean —
 //! every bundled test passes on it — except for a handful of injected exceptions per test,
 //! listed in `truth.json` with the exception key the test reports; some exceptions are placed
@@ -780,11 +781,12 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
         let target = inside[(s as usize) % inside.len()];
         let at = start + (s * (end - start)) / sessions + rng.range(0, HOUR);
         let privileged = s % 2 == 0;
-        let (mut approval, mut approver, mut mfa, mut expires) = (
+        let (mut approval, mut approver, mut mfa, mut expires, mut ended) = (
             Some(format!("APR-{s:05}")),
             Some("ot-owner".to_string()),
             Some(true),
             Some(at + 4 * HOUR),
+            Some(at + 2 * HOUR),
         );
         if inject && privileged {
             match s {
@@ -792,16 +794,18 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
                 2 => approver = Some("engineer-1".to_string()),
                 4 => mfa = Some(false),
                 6 => expires = Some(at + 24 * HOUR),
+                // Kept open two hours past its approved expiry.
+                8 => ended = Some(at + 6 * HOUR),
                 _ => {}
             }
-            if s <= 6 {
+            if s <= 8 {
                 expect("ac-privileged-sessions", vec![format!("S-{s:06}")]);
             }
         }
         sess_rows += 1;
         sess.json(&serde_json::json!({
             "session_id": format!("S-{s:06}"), "actor": "engineer-1", "role": if privileged { "admin" } else { "operator" },
-            "target": target.id, "privileged": privileged, "started_at": ts(at), "ended_at": ts(at + 2 * HOUR),
+            "target": target.id, "privileged": privileged, "started_at": ts(at), "ended_at": ended.map(ts),
             "approval_ref": approval, "approved_by": approver, "expires_at": expires.map(ts), "mfa": mfa,
         }))?;
     }
@@ -863,7 +867,7 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
     rev.finish()?;
     w.rows.insert("access_reviews".into(), rev_rows);
 
-    // ---- changes -------------------------------------------------------------------------
+    // ---- changes, and the changes the OT assets' own logs saw ------------------------------
     let mut chg = w.open(
         "changes",
         Some(&[
@@ -876,17 +880,21 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
             "fat_passed",
             "sat_passed",
             "deployed_at",
+            "emergency",
         ]),
     )?;
-    let mut chg_rows = 0u64;
+    let mut seen = w.open("ot_change_events", None)?;
+    let (mut chg_rows, mut seen_rows) = (0u64, 0u64);
     let changes = (i64::from(options.days) / 2).max(10);
     let kinds = ["plc_program", "recipe", "config", "firmware", "software"];
+    let mut deployments: Vec<(&str, i64)> = Vec::new();
     for c in 0..changes {
         let target = inside[(c as usize * 7) % inside.len()];
         let kind = kinds[(c as usize) % kinds.len()];
         let deployed = start + (c * (end - start)) / changes + 10 * HOUR;
         let mut approver = "change-board".to_string();
         let mut approved = Some(deployed - 2 * DAY);
+        let mut emergency = false;
         let (mut fat, mut sat) = if matches!(kind, "plc_program" | "recipe") {
             (Some("true"), Some("true"))
         } else {
@@ -897,11 +905,25 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
             1 if inject => approved = None,
             2 if inject => approver = "engineer-2".to_string(),
             3 if inject => approved = Some(deployed + HOUR),
+            // An emergency change approved the morning after (clean: within its window).
+            4 => {
+                emergency = true;
+                approved = Some(deployed + 10 * HOUR);
+            }
             5 if inject => sat = Some("false"),
             6 if inject => fat = None,
+            // An emergency change approved three days after deployment: past its window.
+            7 if inject => {
+                emergency = true;
+                approved = Some(deployed + 3 * DAY);
+            }
+            // Two approvers in one field, one of them the requester.
+            8 if inject => approver = "change-board, engineer-2".to_string(),
+            // Two approvers in one field, neither the requester (clean).
+            9 => approver = "change-board; ot-owner".to_string(),
             _ => {}
         }
-        if inject && (1..=3).contains(&c) {
+        if inject && matches!(c, 1..=3 | 7 | 8) {
             expect("cm-approved-before-deploy", vec![id.clone()]);
         }
         if inject && (c == 5 || c == 6) {
@@ -909,7 +931,7 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
         }
         chg_rows += 1;
         chg.csv(&[
-            id,
+            id.clone(),
             target.id.clone(),
             kind.to_string(),
             "engineer-2".to_string(),
@@ -922,7 +944,51 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
             fat.unwrap_or_default().to_string(),
             sat.unwrap_or_default().to_string(),
             ts(deployed),
+            if emergency { "true" } else { "" }.to_string(),
         ])?;
+        // The asset's log sees the change a few minutes into the deployment; every other log
+        // line records the ticket, the rest are matched by time.
+        let observed = deployed + 5 * MINUTE;
+        let what = match kind {
+            "plc_program" => "program download",
+            "recipe" => "recipe parameter write",
+            "firmware" => "firmware update",
+            _ => "configuration change",
+        };
+        seen_rows += 1;
+        seen.json(&serde_json::json!({
+            "ts": ts(observed), "target": target.id, "actor": "eng-ws-01", "what": what,
+            "change_ref": if c % 2 == 0 { Some(id.clone()) } else { None }, "source": "controller audit log",
+        }))?;
+        deployments.push((target.id.as_str(), deployed));
+        // Not approved, approved after the change, an emergency approved past its window.
+        if inject && matches!(c, 1 | 3 | 7) {
+            expect(
+                "cm-observed-changes-ticketed",
+                vec![target.id.clone(), ts(observed), what.to_string()],
+            );
+        }
+    }
+    if inject {
+        // An online edit no ticket covers: two days clear of any deployment on its target.
+        let target = inside[0];
+        let mut at = start + 3 * DAY + 7 * HOUR + 13 * MINUTE;
+        while deployments
+            .iter()
+            .any(|(t, d)| *t == target.id && (d - at).abs() < 2 * DAY)
+            && at < end - DAY
+        {
+            at += DAY;
+        }
+        seen_rows += 1;
+        seen.json(&serde_json::json!({
+            "ts": ts(at), "target": target.id, "actor": "eng-ws-03", "what": "online edit",
+            "change_ref": null, "source": "controller audit log",
+        }))?;
+        expect(
+            "cm-observed-changes-ticketed",
+            vec![target.id.clone(), ts(at), "online edit".to_string()],
+        );
     }
     if let Some(out) = outside {
         chg_rows += 1;
@@ -936,10 +1002,19 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
             String::new(),
             String::new(),
             ts(start + DAY),
+            String::new(),
         ])?;
+        // Out of scope: an unticketed change the tests must not report.
+        seen_rows += 1;
+        seen.json(&serde_json::json!({
+            "ts": ts(start + 2 * DAY), "target": out.id, "actor": "eng-ws-09", "what": "online edit",
+            "change_ref": null, "source": "controller audit log",
+        }))?;
     }
     chg.finish()?;
+    seen.finish()?;
     w.rows.insert("changes".into(), chg_rows);
+    w.rows.insert("ot_change_events".into(), seen_rows);
 
     // ---- backups and restore tests ---------------------------------------------------------
     let backup_kind = |kind: &str| match kind {
@@ -959,55 +1034,88 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
     let mut res = w.open("restore_tests", Some(&["target", "kind", "ts", "success"]))?;
     let (mut bak_rows, mut res_rows) = (0u64, 0u64);
     let mut gap_done = false;
+    // Components whose kind holds an OT program or configuration (the tests expect backups of
+    // them from the estate).
+    let ot_backed: Vec<usize> = inside
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| backup_kind(&t.kind) != "database")
+        .map(|(i, _)| i)
+        .collect();
+    let last = inside.len() - 1;
+    // One such component with no backup job at all, one whose restores were tested as another
+    // kind; neither the gap's component nor the one whose restores fail.
+    let never_backed = ot_backed.iter().copied().filter(|&i| i != last).nth(1);
+    let wrong_restore_kind = ot_backed.iter().copied().filter(|&i| i != last).nth(2);
     for (ti, target) in inside.iter().enumerate() {
         let kind = backup_kind(&target.kind);
         let tested = kind != "database";
-        let gap = inject && tested && !gap_done;
-        let mut at = start - 7 * DAY + 2 * HOUR;
-        let mut skipped = 0;
-        let mut last_ok = None;
-        while at < end {
-            let skip = gap && at > start + 20 * DAY && skipped < 2;
-            if skip {
-                if skipped == 0 {
-                    if let Some(last) = last_ok {
-                        expect(
-                            "br-backups-on-schedule",
-                            vec![target.id.clone(), kind.to_string(), ts(last)],
-                        );
+        if inject && Some(ti) == never_backed {
+            expect(
+                "br-backups-on-schedule",
+                vec![target.id.clone(), kind.to_string(), String::new()],
+            );
+        } else {
+            let gap = inject && tested && !gap_done;
+            let mut at = start - 7 * DAY + 2 * HOUR;
+            let mut skipped = 0;
+            let mut last_ok = None;
+            while at < end {
+                let skip = gap && at > start + 20 * DAY && skipped < 2;
+                if skip {
+                    if skipped == 0 {
+                        if let Some(last) = last_ok {
+                            expect(
+                                "br-backups-on-schedule",
+                                vec![target.id.clone(), kind.to_string(), ts(last)],
+                            );
+                        }
                     }
-                }
-                skipped += 1;
-            } else {
-                // Now and then a failed run, retried the next day (clean).
-                if rng.below(20) == 0 {
+                    skipped += 1;
+                } else {
+                    // Now and then a failed run, retried the next day (clean).
+                    if rng.below(20) == 0 {
+                        bak_rows += 1;
+                        bak.csv(&[
+                            target.id.clone(),
+                            kind.to_string(),
+                            ts(at - HOUR),
+                            "false".into(),
+                        ])?;
+                    }
                     bak_rows += 1;
-                    bak.csv(&[
-                        target.id.clone(),
-                        kind.to_string(),
-                        ts(at - HOUR),
-                        "false".into(),
-                    ])?;
+                    bak.csv(&[target.id.clone(), kind.to_string(), ts(at), "true".into()])?;
+                    last_ok = Some(at);
                 }
-                bak_rows += 1;
-                bak.csv(&[target.id.clone(), kind.to_string(), ts(at), "true".into()])?;
-                last_ok = Some(at);
+                at += 7 * DAY;
             }
-            at += 7 * DAY;
+            if gap {
+                gap_done = true;
+            }
         }
-        if gap {
-            gap_done = true;
+        // Restores tested every 120 days from 60 days before the period, of the backup's kind.
+        let failed_restore = inject && ti == last;
+        let restored_kind = if inject && Some(ti) == wrong_restore_kind {
+            "database"
+        } else {
+            kind
+        };
+        let mut at = start - 60 * DAY + 9 * HOUR;
+        while at < end {
+            res_rows += 1;
+            res.csv(&[
+                target.id.clone(),
+                restored_kind.to_string(),
+                ts(at),
+                (!failed_restore).to_string(),
+            ])?;
+            at += 120 * DAY;
         }
-        let failed_restore = inject && ti == inside.len() - 1;
-        res_rows += 1;
-        res.csv(&[
-            target.id.clone(),
-            kind.to_string(),
-            ts(start + (end - start) / 2),
-            (!failed_restore).to_string(),
-        ])?;
-        if failed_restore {
-            expect("br-restore-tested", vec![target.id.clone()]);
+        if failed_restore || restored_kind != kind {
+            expect(
+                "br-restore-tested",
+                vec![target.id.clone(), kind.to_string(), String::new()],
+            );
         }
     }
     bak.finish()?;
@@ -1049,53 +1157,80 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
     let mut alm = w.open("alarms", None)?;
     let mut alm_rows = 0u64;
     let alarms = i64::from(options.days) * 5;
+    /// A shelve as the journal records it: who, under which approval, until when, ended when.
+    struct Shelve<'a> {
+        actor: Option<&'a str>,
+        approval: Option<&'a str>,
+        until: Option<i64>,
+        ended: Option<i64>,
+    }
     for a in 0..alarms {
         let target = inside[(a as usize * 3) % inside.len()];
         let raised = start + (a * (end - start)) / alarms + rng.range(0, HOUR);
         let alarm = format!("ALM-{:03}", a % 40);
-        let mut push = |at: i64,
-                        state: &str,
-                        actor: Option<&str>,
-                        approval: Option<&str>,
-                        rows: &mut u64|
-         -> Result<()> {
+        let mut push = |at: i64, state: &str, shelve: Shelve, rows: &mut u64| -> Result<()> {
             *rows += 1;
             alm.json(&serde_json::json!({
                 "ts": ts(at), "target": target.id, "alarm_id": alarm, "priority": if a % 5 == 0 { "high" } else { "low" },
-                "state": state, "actor": opt(actor), "approval_ref": opt(approval),
+                "state": state, "actor": opt(shelve.actor), "approval_ref": opt(shelve.approval),
+                "shelved_until": shelve.until.map(ts), "unshelved_at": shelve.ended.map(ts),
             }))
         };
-        push(raised, "raised", None, None, &mut alm_rows)?;
+        let event = |actor| Shelve {
+            actor,
+            approval: None,
+            until: None,
+            ended: None,
+        };
+        push(raised, "raised", event(None), &mut alm_rows)?;
         push(
             raised + 2 * MINUTE,
             "acknowledged",
-            Some("operator-1"),
-            None,
+            event(Some("operator-1")),
             &mut alm_rows,
         )?;
+        let at = raised + 5 * MINUTE;
         if a % 10 == 0 {
-            let (actor, approval) = match a {
-                0 if inject => (Some("operator-1"), None),
-                10 if inject => (Some("operator-2"), None),
-                20 if inject => (None, Some("MOC-20")),
-                _ => (Some("operator-1"), Some("MOC-SHELVE")),
+            let mut shelve = Shelve {
+                actor: Some("operator-1"),
+                approval: Some("MOC-SHELVE"),
+                until: Some(at + 8 * HOUR),
+                ended: Some(at + 30 * MINUTE),
             };
-            let state = if a == 20 { "suppressed" } else { "shelved" };
-            push(raised + 5 * MINUTE, state, actor, approval, &mut alm_rows)?;
-            if inject && a <= 20 {
+            let mut state = "shelved";
+            if inject {
+                match a {
+                    0 => shelve.approval = None,
+                    10 => shelve.actor = None,
+                    20 => {
+                        state = "suppressed";
+                        shelve.actor = Some("operator-2");
+                        shelve.approval = None;
+                    }
+                    30 => shelve.until = Some(at + 72 * HOUR),
+                    40 => shelve.ended = Some(at + 10 * HOUR),
+                    50 => shelve.ended = None,
+                    _ => {}
+                }
+            }
+            push(at, state, shelve, &mut alm_rows)?;
+            if inject && a <= 50 {
                 expect(
                     "lm-alarm-shelving-approved",
-                    vec![target.id.clone(), alarm.clone(), ts(raised + 5 * MINUTE)],
+                    vec![target.id.clone(), alarm.clone(), ts(at)],
                 );
             }
+        } else if a % 10 == 5 {
+            // Designed suppression by the system's state logic (clean: not shelving).
+            push(at, "suppressed", event(None), &mut alm_rows)?;
         }
-        push(raised + 40 * MINUTE, "cleared", None, None, &mut alm_rows)?;
+        push(raised + 40 * MINUTE, "cleared", event(None), &mut alm_rows)?;
     }
     if let Some(out) = outside {
         alm_rows += 1;
         alm.json(&serde_json::json!({
             "ts": ts(start + DAY), "target": out.id, "alarm_id": "ALM-OUT", "priority": "high",
-            "state": "shelved", "actor": null, "approval_ref": null,
+            "state": "shelved", "actor": null, "approval_ref": null, "shelved_until": null, "unshelved_at": null,
         }))?;
     }
     alm.finish()?;
@@ -1108,43 +1243,69 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
     let batches = i64::from(options.days) * 3;
     // A batch produced before the period, posted in it (clean).
     prod_rows += 1;
-    prod.json(&serde_json::json!({"batch_id": "B-PRIOR", "site": "site-1", "line": "line-1", "product": "P-1", "quantity": 1000.0, "ts": ts(start - 2 * HOUR)}))?;
+    prod.json(&serde_json::json!({"batch_id": "B-PRIOR", "site": "site-1", "line": "line-1", "product": "P-1", "quantity": 1000.0, "unit": "kg", "ts": ts(start - 2 * HOUR)}))?;
     post_rows += 1;
-    post.json(&serde_json::json!({"batch_id": "B-PRIOR", "product": "P-1", "quantity": 1000.0, "posted_at": ts(start + HOUR)}))?;
+    post.json(&serde_json::json!({"batch_id": "B-PRIOR", "product": "P-1", "quantity": 1000.0, "unit": "kg", "posted_at": ts(start + HOUR)}))?;
     for b in 0..batches {
         let id = format!("B-{:07}", b + 1);
         let at = start + (b * (end - start)) / batches + rng.range(0, HOUR);
         let quantity = 1000.0 + rng.below(9000) as f64;
+        let product = format!("P-{}", b % 7 + 1);
         prod_rows += 1;
-        prod.json(&serde_json::json!({"batch_id": id, "site": "site-1", "line": format!("line-{}", b % 4 + 1), "product": format!("P-{}", b % 7 + 1), "quantity": quantity, "ts": ts(at)}))?;
-        match b {
-            1 if inject => {
+        prod.json(&serde_json::json!({"batch_id": id, "site": "site-1", "line": format!("line-{}", b % 4 + 1), "product": product, "quantity": quantity, "unit": "kg", "ts": ts(at)}))?;
+        let mut posting = |product: &str, quantity: f64, unit: &str, posted: i64| -> Result<()> {
+            post_rows += 1;
+            post.json(&serde_json::json!({"batch_id": id, "product": product, "quantity": quantity, "unit": unit, "posted_at": ts(posted)}))
+        };
+        if inject {
+            let injected = match b {
+                // Never posted.
+                1 => true,
+                // Posted 5 % over.
+                2 => {
+                    posting(&product, quantity * 1.05, "kg", at + 2 * HOUR)?;
+                    true
+                }
+                // Posted as another product.
+                3 => {
+                    posting(
+                        &format!("P-{}", (b + 1) % 7 + 1),
+                        quantity,
+                        "kg",
+                        at + 2 * HOUR,
+                    )?;
+                    true
+                }
+                // Posted in tonnes against a count in kilograms.
+                4 => {
+                    posting(&product, quantity, "t", at + 2 * HOUR)?;
+                    true
+                }
+                // The period's last batch, posted the day after the period ends: cut-off.
+                b if b == batches - 1 => {
+                    posting(&product, quantity, "kg", end + 10 * HOUR)?;
+                    true
+                }
+                _ => false,
+            };
+            if injected {
                 expect("pi-batches-posted", vec![id.clone()]);
                 continue;
             }
-            2 if inject => {
-                expect("pi-batches-posted", vec![id.clone()]);
-                post_rows += 1;
-                post.json(&serde_json::json!({"batch_id": id, "product": format!("P-{}", b % 7 + 1), "quantity": quantity * 1.05, "posted_at": ts(at + 2 * HOUR)}))?;
-                continue;
-            }
-            _ => {}
         }
         if b % 5 == 0 {
             // Posted in two parts that add up (clean).
             let first = (quantity / 2.0).floor();
-            post_rows += 2;
-            post.json(&serde_json::json!({"batch_id": id, "product": format!("P-{}", b % 7 + 1), "quantity": first, "posted_at": ts(at + HOUR)}))?;
-            post.json(&serde_json::json!({"batch_id": id, "product": format!("P-{}", b % 7 + 1), "quantity": quantity - first, "posted_at": ts(at + 3 * HOUR)}))?;
+            posting(&product, first, "kg", at + HOUR)?;
+            posting(&product, quantity - first, "kg", at + 3 * HOUR)?;
         } else {
-            post_rows += 1;
-            post.json(&serde_json::json!({"batch_id": id, "product": format!("P-{}", b % 7 + 1), "quantity": quantity, "posted_at": ts(at + 2 * HOUR)}))?;
+            posting(&product, quantity, "kg", at + 2 * HOUR)?;
         }
     }
     if inject {
         let at = start + 5 * DAY + 17 * MINUTE;
         post_rows += 1;
-        post.json(&serde_json::json!({"batch_id": "B-GHOST", "product": "P-1", "quantity": 500.0, "posted_at": ts(at)}))?;
+        post.json(&serde_json::json!({"batch_id": "B-GHOST", "product": "P-1", "quantity": 500.0, "unit": "kg", "posted_at": ts(at)}))?;
         expect(
             "pi-postings-have-batches",
             vec!["B-GHOST".to_string(), ts(at)],

@@ -115,6 +115,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../data/tests/cm-approved-before-deploy.toml"),
     ),
     (
+        "cm-observed-changes-ticketed.toml",
+        include_str!("../data/tests/cm-observed-changes-ticketed.toml"),
+    ),
+    (
         "cm-fat-sat-passed.toml",
         include_str!("../data/tests/cm-fat-sat-passed.toml"),
     ),

@@ -77,3 +77,46 @@ fn every_dataset_has_a_test() {
         );
     }
 }
+
+/// An automated procedure tells the tester what an exception row means in the test's own words:
+/// when a test's definition changes, the procedure cannot keep describing the old one.
+#[test]
+fn automated_procedures_describe_the_test_they_run() {
+    let catalog = Catalog::bundled().expect("bundled catalog");
+    let tests = library::load(None).expect("bundled tests");
+    let mut problems = Vec::new();
+    for control in &catalog.controls {
+        for p in control.procedures.iter().filter(|p| p.tests.len() == 1) {
+            let Some(t) = tests.iter().find(|t| t.definition.id == p.tests[0]) else {
+                continue;
+            };
+            let exception = t.definition.exception.trim_end_matches('.');
+            let mut chars = exception.chars();
+            let expected = format!(
+                "no exception row ({}{})",
+                chars
+                    .next()
+                    .map(|c| c.to_lowercase().to_string())
+                    .unwrap_or_default(),
+                chars.as_str()
+            );
+            if !p.attributes.contains(&expected) {
+                problems.push(format!(
+                    "{} / {}: attributes {:?} lack {expected:?}",
+                    control.id, t.definition.id, p.attributes
+                ));
+            }
+            let datasets = t.definition.datasets.join(", ");
+            if !p
+                .procedure
+                .contains(&format!("population of {datasets} in the period"))
+            {
+                problems.push(format!(
+                    "{} / {}: the procedure does not name the datasets the test reads ({datasets})",
+                    control.id, t.definition.id
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -1,6 +1,6 @@
 //! Event evidence datasets: the populations full-population tests run over (device identity
 //! events, telemetry ingestion outcomes, firmware releases and rollouts, privileged sessions,
-//! access reviews, OT changes, backups, restore tests, incidents, alarms, production counts and
+//! access reviews, change tickets, changes observed on OT assets, backups, restore tests, incidents, alarms, production counts and
 //! ERP postings). Each dataset has a documented schema: the required columns, their types,
 //! which may be null, the values an enumerated column accepts, the column that dates a row (the
 //! engagement period filters on it) and the column naming the estate component a row concerns
@@ -232,15 +232,31 @@ pub const DATASETS: &[Dataset] = &[
             col("target", Text, "Component changed (an estate component id)"),
             choice("kind", &["plc_program", "recipe", "config", "firmware", "software"], "Kind of change"),
             col("requested_by", Text, "Who requested it"),
-            opt("approved_by", Text, "Who approved it"),
-            opt("approved_at", Timestamp, "When it was approved"),
+            opt("approved_by", Text, "Who approved it; several approvers separated by `,` or `;`"),
+            opt("approved_at", Timestamp, "When it was approved (for an emergency change, may follow deployment within the test's window)"),
             opt("fat_passed", Boolean, "Factory acceptance test passed"),
             opt("sat_passed", Boolean, "Site acceptance test passed"),
             col("deployed_at", Timestamp, "When it was deployed"),
+            opt("emergency", Boolean, "Whether it was an emergency change, approved after the fact under the change procedure"),
         ],
         time: "deployed_at",
         component: Some("target"),
         key: &["change_id"],
+    },
+    Dataset {
+        name: "ot_change_events",
+        title: "Changes observed on OT assets: controller program downloads, online edits, configuration and firmware changes, from controller, engineering-workstation or deployment logs",
+        columns: &[
+            col("ts", Timestamp, "When the change happened on the asset"),
+            col("target", Text, "Asset changed (an estate component id)"),
+            opt("actor", Text, "Account or workstation that made the change, as the log records it"),
+            col("what", Text, "What changed (program download, online edit, setpoint, configuration, firmware), as the log words it"),
+            opt("change_ref", Text, "Change ticket the log or the engineer recorded with the change"),
+            opt("source", Text, "The log it was read from (controller audit log, asset-management tool, deployment pipeline)"),
+        ],
+        time: "ts",
+        component: Some("target"),
+        key: &["target", "ts", "what"],
     },
     Dataset {
         name: "backups",
@@ -294,6 +310,8 @@ pub const DATASETS: &[Dataset] = &[
             choice("state", &["raised", "acknowledged", "shelved", "suppressed", "cleared"], "New state"),
             opt("actor", Text, "Who changed the state (empty for the system)"),
             opt("approval_ref", Text, "Approval behind a shelve or suppress"),
+            opt("shelved_until", Timestamp, "On a shelve or a suppression by a person: when the approved shelve ends"),
+            opt("unshelved_at", Timestamp, "On a shelve or a suppression by a person: when it actually ended (empty while it lasts)"),
         ],
         time: "ts",
         component: Some("target"),
@@ -309,6 +327,7 @@ pub const DATASETS: &[Dataset] = &[
             col("product", Text, "Product"),
             col("quantity", Float, "Good quantity produced"),
             col("ts", Timestamp, "When the batch completed"),
+            opt("unit", Text, "Unit of measure of the quantity (kg, t, pcs, L)"),
         ],
         time: "ts",
         component: None,
@@ -322,6 +341,7 @@ pub const DATASETS: &[Dataset] = &[
             col("product", Text, "Product"),
             col("quantity", Float, "Quantity posted"),
             col("posted_at", Timestamp, "When it was posted"),
+            opt("unit", Text, "Unit of measure of the quantity posted"),
         ],
         time: "posted_at",
         component: None,
@@ -357,6 +377,6 @@ mod tests {
             }
             assert!(d.column(EXTRA).is_none(), "{}: `extra` is reserved", d.name);
         }
-        assert_eq!(DATASETS.len(), 13);
+        assert_eq!(DATASETS.len(), 14);
     }
 }

@@ -570,7 +570,7 @@ WHERE ended_at > started_at + INTERVAL '{max_hours} hours'
     assert!(r["population"].as_u64().unwrap_or(0) > 0);
     assert_eq!(
         r["exceptions"], r["population"],
-        "every generated session lasts two hours"
+        "every generated session lasts two hours or more"
     );
     let relaxed = json(
         d,
@@ -579,11 +579,12 @@ WHERE ended_at > started_at + INTERVAL '{max_hours} hours'
             "--only",
             "ac-session-length",
             "--param",
-            "max_hours=3",
+            "max_hours=7",
             "--format",
             "json",
         ],
     );
+    // Every generated session lasts two hours but one, kept open six hours past its approval.
     assert_eq!(relaxed["results"][0]["outcome"], "pass");
     fieldproof(d)
         .args([
