@@ -17,6 +17,7 @@
 pub mod engine;
 pub mod generate;
 pub mod ingest;
+pub mod keys;
 pub mod library;
 pub mod mapping;
 pub mod sample;

@@ -12,8 +12,10 @@ use crate::workspace::Workspace;
 use crate::{App, AppError, Result};
 use fieldproof_analytics::engine::{Engine, Part, ScopedComponent, Setup};
 use fieldproof_analytics::ingest::{self, IngestedPart, LookupTable};
+use fieldproof_analytics::keys::{self, StoredPart};
 use fieldproof_analytics::library::{self, LoadedTest};
 use fieldproof_analytics::mapping::Mapping;
+use fieldproof_analytics::timestamp;
 use fieldproof_analytics::{generate, AnalyticsError};
 use fieldproof_catalog::applicability::applicable;
 use fieldproof_core::control_test::{Skipped, TestResult, TestRun};
@@ -288,6 +290,32 @@ impl App {
             };
             let ledger = ws.ledger();
             ledger.clean_leftovers();
+            // The dataset's key holds across parts: the earlier parts, to leave out the rows of
+            // an overlapping export that are already stored.
+            let stored_parts: Vec<Added> = self
+                .current_parts(&ws)
+                .await?
+                .into_iter()
+                .filter(|a| {
+                    a.dataset
+                        .as_ref()
+                        .is_some_and(|r| r.dataset == dataset.name)
+                })
+                .collect();
+            let mut known: Vec<String> =
+                stored_parts.iter().map(|a| a.sha256.to_string()).collect();
+            let mut earlier: Vec<StoredPart> = stored_parts
+                .iter()
+                .filter_map(|a| {
+                    let r = a.dataset.as_ref()?;
+                    Some(StoredPart {
+                        path: ws.blobs.path(&a.sha256),
+                        rows: r.rows,
+                        min_ts: timestamp::parse_rfc3339(&r.min_ts)?,
+                        max_ts: timestamp::parse_rfc3339(&r.max_ts)?,
+                    })
+                })
+                .collect();
             let mut done = 0u64;
             let mut out = Vec::new();
             for (file, given) in files.iter().zip(&request.files) {
@@ -306,6 +334,28 @@ impl App {
                         worker.join()
                     });
                     handle.map_err(|_| AppError::Input("ingestion panicked".to_string()))??
+                };
+                let mut part = part;
+                // The same data ingested again is the ledger's no-op, not a file of stored rows.
+                // (Hashed only when a stored part has the same rows and time range.)
+                let alike = earlier.iter().any(|e| {
+                    e.rows == part.rows && e.min_ts == part.min_ts && e.max_ts == part.max_ts
+                });
+                let same_part = alike && known.contains(&ingest::hash_file(&part.parquet)?.sha256);
+                let checked = if same_part {
+                    Ok(0)
+                } else {
+                    keys::drop_stored_rows(&mut part, dataset, &earlier)
+                };
+                let already_stored = match checked {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&part.parquet);
+                        if let Some(r) = &part.rejects {
+                            let _ = std::fs::remove_file(r);
+                        }
+                        return Err(e.into());
+                    }
                 };
                 done += part
                     .source
@@ -332,6 +382,7 @@ impl App {
                     rows: part.rows,
                     rejected: part.rejected,
                     skipped: part.skipped,
+                    already_stored,
                     min_ts: ts_text(part.min_ts),
                     max_ts: ts_text(part.max_ts),
                     sources: vec![SourceFile {
@@ -375,6 +426,15 @@ impl App {
                     .await;
                 let _ = std::fs::remove_file(&part.parquet);
                 let outcome = outcome?;
+                if !outcome.duplicate {
+                    known.push(outcome.sha256.to_string());
+                    earlier.push(StoredPart {
+                        path: ws.blobs.path(&outcome.sha256),
+                        rows: part.rows,
+                        min_ts: part.min_ts,
+                        max_ts: part.max_ts,
+                    });
+                }
                 out.push(IngestedFile {
                     file: given.display().to_string(),
                     source_sha256: part.source.sha256.clone(),
@@ -384,6 +444,7 @@ impl App {
                     rows: part.rows,
                     rejected: part.rejected,
                     skipped: part.skipped,
+                    already_stored,
                     first_ts: ts_text(part.min_ts),
                     last_ts: ts_text(part.max_ts),
                     rejects: rejects.map(|r| r.display().to_string()),

@@ -621,6 +621,9 @@ pub struct IngestedFile {
     pub rejected: u64,
     /// Rows the mapping's filter left out.
     pub skipped: u64,
+    /// Rows left out because an earlier part already holds them (same key, same values): the
+    /// file overlaps an export ingested before.
+    pub already_stored: u64,
     /// Earliest and latest value of the dataset's time column.
     pub first_ts: String,
     /// Latest value of the time column.

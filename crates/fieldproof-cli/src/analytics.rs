@@ -59,6 +59,12 @@ fn ingest_text(r: &IngestResult) -> String {
             continue;
         }
         let mut parts = vec![format!("{} stored", count(f.rows as usize, "row", "rows"))];
+        if f.already_stored > 0 {
+            parts.push(format!(
+                "{} already stored by an earlier part (the export overlaps it), left out",
+                f.already_stored
+            ));
+        }
         if f.skipped > 0 {
             parts.push(format!("{} left out by the mapping's filter", f.skipped));
         }

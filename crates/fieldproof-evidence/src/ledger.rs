@@ -136,6 +136,10 @@ pub struct DatasetRecord {
     pub rejected: u64,
     /// Rows a mapping's filter left out on purpose.
     pub skipped: u64,
+    /// Rows left out because an earlier part of the dataset already holds them (same key, same
+    /// values): an export that overlaps one ingested before.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub already_stored: u64,
     /// Earliest value of the dataset's time column (RFC 3339).
     pub min_ts: String,
     /// Latest value of the dataset's time column (RFC 3339).
@@ -151,6 +155,10 @@ pub struct DatasetRecord {
     /// SHA-256 of the rejects file, when rows were rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejects_sha256: Option<Sha256Hex>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What produced a test result: the definition, the parameters, the period and scope, the

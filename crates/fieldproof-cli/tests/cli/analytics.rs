@@ -351,6 +351,64 @@ fn bad_rows_go_to_a_rejects_file_and_reingesting_is_a_no_op() {
         .stderr(predicates::str::contains("telemetry_ingest"));
 }
 
+/// An export that overlaps one already ingested (the last days exported again with new ones)
+/// stores only its new rows: the dataset's key holds across parts, so `ti-replay` sees no
+/// message twice; a row that reuses a stored key with other values is rejected, and the stored
+/// row stands.
+#[test]
+fn an_overlapping_export_stores_only_new_rows_and_makes_no_false_replays() {
+    let dir = workspace_with_data();
+    let d = dir.path();
+    let replays = truth(d)["ti-replay"];
+    let stored = std::fs::read_to_string(d.join("gen/telemetry_ingest.jsonl")).expect("read");
+    let lines: Vec<&str> = stored.lines().collect();
+    let again = &lines[lines.len() - 500..];
+    let mut changed: serde_json::Value = serde_json::from_str(again[0]).expect("JSON");
+    changed["stored_tenant"] = serde_json::Value::from("tenant-somewhere-else");
+    let mut fresh: serde_json::Value = serde_json::from_str(again[1]).expect("JSON");
+    fresh["message_id"] = serde_json::Value::from("never-seen-1");
+    let mut export: Vec<String> = again[1..].iter().map(|l| l.to_string()).collect();
+    export.push(changed.to_string());
+    export.push(fresh.to_string());
+    write(d, "overlap.jsonl", &(export.join("\n") + "\n"));
+    let ingested = json(
+        d,
+        &[
+            "ingest",
+            "telemetry_ingest",
+            "overlap.jsonl",
+            "--format",
+            "json",
+        ],
+    );
+    let file = &ingested["files"][0];
+    assert_eq!(file["already_stored"], 499, "{file}");
+    assert_eq!(file["rows"], 1, "only the new message is stored: {file}");
+    assert_eq!(file["rejected"], 1, "{file}");
+    let rejects =
+        std::fs::read_to_string(file["rejects"].as_str().expect("rejects")).expect("read");
+    assert!(
+        rejects.contains("already stored in an earlier part with other values"),
+        "{rejects}"
+    );
+    let run = json(d, &["test", "--only", "ti-replay", "--format", "json"]);
+    assert_eq!(
+        run["results"][0]["exceptions"].as_u64(),
+        Some(replays as u64),
+        "only the injected replays: {}",
+        run["results"][0]
+    );
+    // An export holding nothing new stores nothing, says why, and keeps what is stored.
+    write(d, "again.jsonl", &(again[1..].join("\n") + "\n"));
+    fieldproof(d)
+        .args(["ingest", "telemetry_ingest", "again.jsonl"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("every row is already stored"));
+    let datasets = json(d, &["datasets", "telemetry_ingest", "--format", "json"]);
+    assert!(datasets.to_string().contains("overlap.jsonl"), "{datasets}");
+}
+
 #[test]
 fn bundled_mappings_ingest_their_samples_unedited() {
     let dir = temp();
