@@ -77,6 +77,8 @@ pub struct ScopedComponent {
     pub affects_financial_reporting: bool,
     /// For a device fleet: its device class and the longest silence expected, in hours.
     pub telemetry: Option<(String, u32)>,
+    /// The IANA time zone of its site, when it has its own.
+    pub time_zone: Option<String>,
 }
 
 impl ScopedComponent {
@@ -94,6 +96,7 @@ impl ScopedComponent {
                 .telemetry
                 .as_ref()
                 .map(|t| (t.device_class.clone(), t.max_gap_hours)),
+            time_zone: c.time_zone.clone(),
         }
     }
 }
@@ -103,6 +106,9 @@ impl ScopedComponent {
 pub struct Setup {
     /// The engagement period.
     pub period: Period,
+    /// The IANA time zone the period's days are counted in (the estate's; none: UTC), for rows
+    /// of no component with a time zone of its own.
+    pub time_zone: Option<String>,
     /// Components in scope or shared.
     pub components: Vec<ScopedComponent>,
     /// Registered parts.
@@ -146,10 +152,62 @@ pub struct Executed {
     pub components: Vec<String>,
 }
 
-/// The first instant of the period and the instant after its last day.
+/// The first instant of the period and the instant after its last day, in UTC days.
 pub fn period_bounds(period: &Period) -> (i64, i64) {
     let day = 86_400_000_000i64;
     (period.from.days() * day, (period.to.days() + 1) * day)
+}
+
+/// The instant local midnight begins day `days` (since 1970-01-01) in `zone`, an IANA name
+/// (none, or a name that is not one: UTC). Where clocks skip midnight, the first instant of the
+/// day; where midnight happens twice, the first.
+pub fn local_midnight(days: i64, zone: Option<&str>) -> i64 {
+    use chrono::TimeZone;
+    let day = 86_400_000_000i64;
+    let Some(tz) = zone.and_then(|z| z.parse::<chrono_tz::Tz>().ok()) else {
+        return days * day;
+    };
+    let Some(utc) = chrono::DateTime::from_timestamp(days * 86_400, 0) else {
+        return days * day;
+    };
+    let wall = utc.naive_utc();
+    for minutes in (0..=24 * 60).step_by(15) {
+        let at = wall + chrono::TimeDelta::minutes(minutes);
+        if let Some(local) = tz.from_local_datetime(&at).earliest() {
+            return local.timestamp_micros();
+        }
+    }
+    days * day
+}
+
+/// The first instant of the period and the instant after its last day, counted in `zone`.
+pub fn local_period_bounds(period: &Period, zone: Option<&str>) -> (i64, i64) {
+    (
+        local_midnight(period.from.days(), zone),
+        local_midnight(period.to.days() + 1, zone),
+    )
+}
+
+impl Setup {
+    /// The period's bounds in the estate's time zone.
+    pub fn bounds(&self) -> (i64, i64) {
+        local_period_bounds(&self.period, self.time_zone.as_deref())
+    }
+
+    /// The period's bounds for a component: in its own time zone, else the estate's.
+    pub fn bounds_of(&self, c: &ScopedComponent) -> (i64, i64) {
+        local_period_bounds(
+            &self.period,
+            c.time_zone.as_deref().or(self.time_zone.as_deref()),
+        )
+    }
+
+    /// Whether a component counts the period in another time zone than the estate's.
+    pub fn zones_differ(&self) -> bool {
+        self.components
+            .iter()
+            .any(|c| c.time_zone.is_some() && c.time_zone != self.time_zone)
+    }
 }
 
 /// The query engine with the datasets and views of one run registered.
@@ -166,7 +224,9 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-fn scope_table(components: &[ScopedComponent]) -> Result<MemTable> {
+fn scope_table(setup: &Setup) -> Result<MemTable> {
+    let components = &setup.components;
+    let instant = || DataType::Timestamp(TimeUnit::Microsecond, None);
     let schema = Arc::new(Schema::new(vec![
         Field::new("id", DataType::Utf8, false),
         Field::new("kind", DataType::Utf8, false),
@@ -174,7 +234,10 @@ fn scope_table(components: &[ScopedComponent]) -> Result<MemTable> {
         Field::new("enforces_access_control", DataType::Boolean, false),
         Field::new("affects_availability", DataType::Boolean, false),
         Field::new("affects_financial_reporting", DataType::Boolean, false),
+        Field::new("period_start", instant(), false),
+        Field::new("period_end", instant(), false),
     ]));
+    let bounds: Vec<(i64, i64)> = components.iter().map(|c| setup.bounds_of(c)).collect();
     let text = |f: fn(&ScopedComponent) -> &str| -> ArrayRef {
         Arc::new(StringArray::from(
             components.iter().map(f).collect::<Vec<_>>(),
@@ -194,6 +257,12 @@ fn scope_table(components: &[ScopedComponent]) -> Result<MemTable> {
             flag(|c| c.enforces_access_control),
             flag(|c| c.affects_availability),
             flag(|c| c.affects_financial_reporting),
+            Arc::new(TimestampMicrosecondArray::from(
+                bounds.iter().map(|b| b.0).collect::<Vec<_>>(),
+            )),
+            Arc::new(TimestampMicrosecondArray::from(
+                bounds.iter().map(|b| b.1).collect::<Vec<_>>(),
+            )),
         ],
     )?;
     Ok(MemTable::try_new(schema, vec![vec![batch]])?)
@@ -234,17 +303,25 @@ fn telemetry_rows(components: &[ScopedComponent]) -> Vec<(&str, f64)> {
     rows
 }
 
-/// The calendar quarters of a period, clipped to it: (label, start, end exclusive).
+/// The calendar quarters of a period, clipped to it: (label, start, end exclusive), in UTC.
 pub fn quarters(period: &Period) -> Vec<(String, i64, i64)> {
-    let (start, end) = period_bounds(period);
+    quarters_in(period, None)
+}
+
+/// The calendar quarters of a period, clipped to it, their days counted in `zone`.
+pub fn quarters_in(period: &Period, zone: Option<&str>) -> Vec<(String, i64, i64)> {
+    let (start, end) = local_period_bounds(period, zone);
     let day = 86_400_000_000i64;
+    let first_of = |y: i64, m: i64| {
+        timestamp::micros_of(y, m, 1, 0, 0, 0, 0).map(|utc| local_midnight(utc / day, zone))
+    };
     let mut out = Vec::new();
     let (mut y, m, _) = timestamp::civil_from_days(period.from.days());
     let mut q = (m - 1) / 3;
     loop {
-        let q_start = timestamp::micros_of(y, q * 3 + 1, 1, 0, 0, 0, 0).unwrap_or(start);
+        let q_start = first_of(y, q * 3 + 1).unwrap_or(start);
         let (ny, nq) = if q == 3 { (y + 1, 0) } else { (y, q + 1) };
-        let q_end = timestamp::micros_of(ny, nq * 3 + 1, 1, 0, 0, 0, 0).unwrap_or(end);
+        let q_end = first_of(ny, nq * 3 + 1).unwrap_or(end);
         if q_start >= end {
             break;
         }
@@ -259,11 +336,10 @@ pub fn quarters(period: &Period) -> Vec<(String, i64, i64)> {
             break;
         }
     }
-    let _ = day;
     out
 }
 
-fn quarter_table(period: &Period) -> Result<MemTable> {
+fn quarter_table(setup: &Setup) -> Result<MemTable> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("quarter", DataType::Utf8, false),
         Field::new(
@@ -277,7 +353,7 @@ fn quarter_table(period: &Period) -> Result<MemTable> {
             false,
         ),
     ]));
-    let qs = quarters(period);
+    let qs = quarters_in(&setup.period, setup.time_zone.as_deref());
     let batch = RecordBatch::try_new(
         Arc::clone(&schema),
         vec![
@@ -295,9 +371,11 @@ fn quarter_table(period: &Period) -> Result<MemTable> {
     Ok(MemTable::try_new(schema, vec![vec![batch]])?)
 }
 
-/// The SQL of the two views of a dataset over its raw table `NAME__raw`.
-pub fn view_sql(dataset: &Dataset, period: &Period) -> [String; 2] {
-    let (start, end) = period_bounds(period);
+/// The SQL of the two views of a dataset over its raw table `NAME__raw`: the period's bounds
+/// in the estate's time zone, or, where components count it in their own (`per_component`),
+/// each row's component's bounds from `scope_components`.
+pub fn view_sql(dataset: &Dataset, bounds: (i64, i64), per_component: bool) -> [String; 2] {
+    let (start, end) = bounds;
     let all = match dataset.component {
         Some(c) => format!(
             "CREATE VIEW {0}_all AS SELECT * FROM {0}__raw WHERE {c} IN (SELECT id FROM scope_components)",
@@ -305,13 +383,19 @@ pub fn view_sql(dataset: &Dataset, period: &Period) -> [String; 2] {
         ),
         None => format!("CREATE VIEW {0}_all AS SELECT * FROM {0}__raw", dataset.name),
     };
-    let dated = format!(
-        "CREATE VIEW {0} AS SELECT * FROM {0}_all WHERE {1} >= {2} AND {1} < {3}",
-        dataset.name,
-        dataset.time,
-        timestamp::sql_literal(start),
-        timestamp::sql_literal(end)
-    );
+    let dated = match dataset.component {
+        Some(c) if per_component => format!(
+            "CREATE VIEW {0} AS SELECT d.* FROM {0}_all d JOIN scope_components s ON d.{c} = s.id WHERE d.{1} >= s.period_start AND d.{1} < s.period_end",
+            dataset.name, dataset.time
+        ),
+        _ => format!(
+            "CREATE VIEW {0} AS SELECT * FROM {0}_all WHERE {1} >= {2} AND {1} < {3}",
+            dataset.name,
+            dataset.time,
+            timestamp::sql_literal(start),
+            timestamp::sql_literal(end)
+        ),
+    };
     [all, dated]
 }
 
@@ -327,11 +411,8 @@ impl Engine {
             .with_target_partitions(setup.partitions.max(1))
             .with_information_schema(false);
         let ctx = SessionContext::new_with_config_rt(config, runtime);
-        ctx.register_table(
-            "scope_components",
-            Arc::new(scope_table(&setup.components)?),
-        )?;
-        ctx.register_table("period_quarters", Arc::new(quarter_table(&setup.period)?))?;
+        ctx.register_table("scope_components", Arc::new(scope_table(&setup)?))?;
+        ctx.register_table("period_quarters", Arc::new(quarter_table(&setup)?))?;
         ctx.register_table(
             "telemetry_expectations",
             Arc::new(telemetry_table(&setup.components)?),
@@ -358,7 +439,7 @@ impl Engine {
                     .with_schema(schema);
                 ctx.register_table(&raw, Arc::new(ListingTable::try_new(config)?))?;
             }
-            for sql in view_sql(dataset, &setup.period) {
+            for sql in view_sql(dataset, setup.bounds(), setup.zones_differ()) {
                 ctx.sql(&sql).await?.collect().await?;
             }
         }
@@ -394,7 +475,7 @@ impl Engine {
                 (k.clone(), number(v))
             })
             .collect();
-        let (start, end) = period_bounds(&self.setup.period);
+        let (start, end) = self.setup.bounds();
         values.insert("period_start".into(), timestamp::sql_literal(start));
         values.insert("period_end".into(), timestamp::sql_literal(end));
         Ok(values)
@@ -627,27 +708,35 @@ impl Engine {
                 "parts": parts,
                 "columns": columns,
             }));
-            views.extend(view_sql(dataset, &self.setup.period));
+            views.extend(view_sql(
+                dataset,
+                self.setup.bounds(),
+                self.setup.zones_differ(),
+            ));
         }
         let mut components: Vec<&ScopedComponent> = self.setup.components.iter().collect();
         components.sort_by(|a, b| a.id.cmp(&b.id));
         let scope: Vec<serde_json::Value> = components
             .iter()
             .map(|c| {
+                let (start, end) = self.setup.bounds_of(c);
                 serde_json::json!([
                     c.id,
                     c.kind,
                     c.scope,
                     c.enforces_access_control,
                     c.affects_availability,
-                    c.affects_financial_reporting
+                    c.affects_financial_reporting,
+                    timestamp::format(start),
+                    timestamp::format(end)
                 ])
             })
             .collect();
-        let quarters: Vec<serde_json::Value> = quarters(&self.setup.period)
-            .into_iter()
-            .map(|(q, a, b)| serde_json::json!([q, timestamp::format(a), timestamp::format(b)]))
-            .collect();
+        let quarters: Vec<serde_json::Value> =
+            quarters_in(&self.setup.period, self.setup.time_zone.as_deref())
+                .into_iter()
+                .map(|(q, a, b)| serde_json::json!([q, timestamp::format(a), timestamp::format(b)]))
+                .collect();
         let mut out_tests = Vec::new();
         for test in tests {
             let (population, exceptions) = self.final_sql(test, overrides)?;
@@ -664,7 +753,7 @@ impl Engine {
             "period": self.setup.period.to_string(),
             "datasets": datasets,
             "scope_components": {
-                "columns": [["id", "text"], ["kind", "text"], ["scope", "text"], ["enforces_access_control", "boolean"], ["affects_availability", "boolean"], ["affects_financial_reporting", "boolean"]],
+                "columns": [["id", "text"], ["kind", "text"], ["scope", "text"], ["enforces_access_control", "boolean"], ["affects_availability", "boolean"], ["affects_financial_reporting", "boolean"], ["period_start", "timestamp"], ["period_end", "timestamp"]],
                 "rows": scope,
             },
             "period_quarters": {

@@ -486,6 +486,24 @@ struct ColumnPlan {
     column: &'static Column,
     rule: ColumnRule,
     offset: i64,
+    zone: Option<chrono_tz::Tz>,
+}
+
+/// The UTC instant of a local wall-clock time in `zone`: where clocks go back and the time
+/// happens twice, the first; where clocks go forward and it never happens, an error.
+fn wall_to_utc(wall_micros: i64, zone: chrono_tz::Tz) -> Result<i64, String> {
+    use chrono::TimeZone;
+    let wall = chrono::DateTime::from_timestamp_micros(wall_micros)
+        .ok_or_else(|| "out of range".to_string())?
+        .naive_utc();
+    zone.from_local_datetime(&wall)
+        .earliest()
+        .map(|t| t.timestamp_micros())
+        .ok_or_else(|| {
+            format!(
+                "{wall} never happened in {zone}: clocks went forward over it (daylight saving)"
+            )
+        })
 }
 
 /// Everything needed to turn records into rows: per-column plans, the filter, the top-level
@@ -524,10 +542,12 @@ impl<'a> Plan<'a> {
                 let offset = mapping
                     .and_then(|m| m.offsets.get(column.name).copied())
                     .unwrap_or(0);
+                let zone = mapping.and_then(|m| m.zones.get(column.name).copied());
                 ColumnPlan {
                     column,
                     rule,
                     offset,
+                    zone,
                 }
             })
             .collect();
@@ -648,7 +668,16 @@ impl<'a> Plan<'a> {
                         .parse::<f64>()
                         .ok()
                         .map(|ms| (ms * 1_000.0).round() as i64),
-                    (None, Some(layout)) => timestamp::parse_layout(&text, layout, plan.offset),
+                    (None, Some(layout)) => match plan.zone {
+                        Some(zone) => match timestamp::parse_layout(&text, layout, 0) {
+                            Some(wall) => Some(
+                                wall_to_utc(wall, zone)
+                                    .map_err(|why| format!("{}: '{text}': {why}", column.name))?,
+                            ),
+                            None => None,
+                        },
+                        None => timestamp::parse_layout(&text, layout, plan.offset),
+                    },
                     (None, None) => timestamp::parse_rfc3339(&text),
                 };
                 micros.map(Val::Ts).ok_or_else(|| {

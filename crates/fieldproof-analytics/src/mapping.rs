@@ -83,9 +83,14 @@ pub struct ColumnRule {
     /// A date layout (`%Y-%m-%d %H:%M:%S`) for timestamps that are not RFC 3339.
     #[serde(default)]
     pub format: Option<String>,
-    /// The layout's offset from UTC, `+01:00` (default UTC).
+    /// The layout's offset from UTC, `+01:00` (default UTC). Fixed all year: for local times
+    /// where clocks change, give `time_zone`.
     #[serde(default)]
     pub utc_offset: Option<String>,
+    /// The IANA time zone the layout's local times are in (`America/Chicago`), daylight saving
+    /// included; instead of `utc_offset`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
     /// A prefix removed from the text (`sha256:`).
     #[serde(default)]
     pub strip_prefix: Option<String>,
@@ -136,6 +141,8 @@ pub struct Mapping {
     pub dataset: &'static Dataset,
     /// Parsed UTC offsets of date layouts, per column.
     pub offsets: BTreeMap<String, i64>,
+    /// Time zones of date layouts, per column.
+    pub zones: BTreeMap<String, chrono_tz::Tz>,
 }
 
 /// The mappings shipped with fieldproof: (file name, text).
@@ -198,6 +205,7 @@ impl Mapping {
         })?;
         let mut problems = Vec::new();
         let mut offsets = BTreeMap::new();
+        let mut zones = BTreeMap::new();
         for (column, rule) in &file.columns {
             let Some(col) = dataset.column(column) else {
                 problems.push(format!(
@@ -223,6 +231,26 @@ impl Mapping {
                     "[columns.{column}]: `convert` and `format` apply to timestamp columns; {column} is {}",
                     col.ty.as_str()
                 ));
+            }
+            if let Some(zone) = &rule.time_zone {
+                if rule.utc_offset.is_some() {
+                    problems.push(format!(
+                        "[columns.{column}]: give either `time_zone` or `utc_offset`, not both (time_zone follows daylight saving, utc_offset does not)"
+                    ));
+                }
+                if rule.format.is_none() {
+                    problems.push(format!(
+                        "[columns.{column}]: `time_zone` applies to a `format` layout's local times (RFC 3339 carries its offset, epoch values are UTC)"
+                    ));
+                }
+                match zone.parse::<chrono_tz::Tz>() {
+                    Ok(tz) => {
+                        zones.insert(column.clone(), tz);
+                    }
+                    Err(_) => problems.push(format!(
+                        "[columns.{column}]: time_zone '{zone}' is not an IANA time zone (America/Chicago, Europe/Berlin, UTC)"
+                    )),
+                }
             }
             if let Some(offset) = &rule.utc_offset {
                 match parse_offset(offset) {
@@ -268,6 +296,7 @@ impl Mapping {
                 file,
                 dataset,
                 offsets,
+                zones,
             })
         } else {
             Err(AnalyticsError::Input(format!(
@@ -325,5 +354,18 @@ mod tests {
         ))
         .contains("either `from`"));
         assert!(err(&format!("{base}[colums.target]\nfrom = \"a\"\n")).starts_with("m.toml:5:"));
+        let layout = "[columns.deployed_at]\nfrom = \"a\"\nformat = \"%Y-%m-%d %H:%M:%S\"\n";
+        assert!(
+            err(&format!("{base}{layout}time_zone = \"America/Chicgo\"\n"))
+                .contains("'America/Chicgo' is not an IANA time zone")
+        );
+        assert!(err(&format!(
+            "{base}{layout}time_zone = \"America/Chicago\"\nutc_offset = \"-06:00\"\n"
+        ))
+        .contains("either `time_zone` or `utc_offset`"));
+        assert!(err(&format!(
+            "{base}[columns.deployed_at]\nfrom = \"a\"\ntime_zone = \"UTC\"\n"
+        ))
+        .contains("applies to a `format` layout"));
     }
 }

@@ -37,6 +37,8 @@ struct Scenario {
     rate: Option<u32>,
     telemetry: Vec<(String, u32)>,
     overrides: BTreeMap<String, f64>,
+    /// The estate's time zone.
+    time_zone: Option<String>,
 }
 
 async fn run(
@@ -105,6 +107,7 @@ async fn run_scenario(
     }
     let engine = Engine::new(Setup {
         period: Period::parse(&truth.period).expect("period"),
+        time_zone: scenario.time_zone.clone(),
         components: scoped,
         parts,
         spill_dir: dir.path().join("spill"),

@@ -576,6 +576,7 @@ impl App {
             .collect();
         let engine = Engine::new(Setup {
             period: engagement.period,
+            time_zone: assessment.estate.time_zone.clone(),
             components,
             parts,
             spill_dir: ws.dir.join("tmp").join("spill"),

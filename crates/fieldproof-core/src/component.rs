@@ -427,6 +427,10 @@ pub struct Component {
     /// For a device fleet: how often its devices are expected to report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telemetry: Option<TelemetryExpectation>,
+    /// The IANA time zone of the site it is at (`America/Chicago`): the engagement period's
+    /// days are its local days for the event rows that name it. Empty: the estate's time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// The assets rolled up into this component (an inventory's `group`), sorted by id; empty
     /// for a component listed on its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -461,6 +465,7 @@ impl Component {
             owner: None,
             access_via: Vec::new(),
             telemetry: self.telemetry.clone(),
+            time_zone: self.time_zone.clone(),
             assets: Vec::new(),
         }
     }

@@ -129,22 +129,32 @@ pub struct Change {
 /// Changes that turn `old` into `new`, ordered by entity kind, then key.
 pub fn diff(old: &Estate, new: &Estate) -> Vec<Change> {
     let mut changes = Vec::new();
+    let zone = |e: &Estate| e.time_zone.clone().unwrap_or_default();
     for (key, before, after) in [
-        ("organisation", &old.organisation, &new.organisation),
-        ("service", &old.service, &new.service),
+        (
+            "organisation",
+            old.organisation.clone(),
+            new.organisation.clone(),
+        ),
+        ("service", old.service.clone(), new.service.clone()),
+        ("time_zone", zone(old), zone(new)),
     ] {
         if before != after {
+            // A time zone taken out is removed (UTC again); a name emptied stays an empty name.
+            let removed = key == "time_zone" && after.is_empty();
             changes.push(Change {
                 entity: EntityKind::Setting,
                 key: key.to_string(),
                 action: if before.is_empty() {
                     Action::Added
+                } else if removed {
+                    Action::Removed
                 } else {
                     Action::Changed
                 },
                 fields: Vec::new(),
                 before: (!before.is_empty()).then(|| Entity::Setting(before.clone())),
-                after: Some(Entity::Setting(after.clone())),
+                after: (!removed).then(|| Entity::Setting(after.clone())),
             });
         }
     }
@@ -363,6 +373,7 @@ mod tests {
             owner: None,
             access_via: Vec::new(),
             telemetry: None,
+            time_zone: None,
             assets: Vec::new(),
         }
     }
@@ -370,10 +381,12 @@ mod tests {
     #[test]
     fn reordering_changes_nothing() {
         let a = Estate {
+            time_zone: None,
             components: vec![component("a"), component("b")],
             ..Estate::default()
         };
         let b = Estate {
+            time_zone: None,
             components: vec![component("b"), component("a")],
             ..Estate::default()
         };
@@ -383,6 +396,7 @@ mod tests {
     #[test]
     fn added_changed_removed_with_changed_fields() {
         let old = Estate {
+            time_zone: None,
             organisation: "Org".into(),
             components: vec![component("a"), component("b")],
             ..Estate::default()
@@ -390,6 +404,7 @@ mod tests {
         let mut changed = component("b");
         changed.facts = Facts::of(&[Fact::AffectsAvailability]);
         let new = Estate {
+            time_zone: None,
             organisation: "Org".into(),
             service: "Colo".into(),
             components: vec![changed, component("c")],
@@ -500,6 +515,7 @@ mod undo_tests {
             owner: None,
             access_via: Vec::new(),
             telemetry: None,
+            time_zone: None,
             assets: Vec::new(),
         }
     }
@@ -507,6 +523,7 @@ mod undo_tests {
     #[test]
     fn undoing_the_diff_of_two_estates_gives_back_the_first() {
         let old = Estate {
+            time_zone: None,
             organisation: "Org".into(),
             service: "Svc".into(),
             components: vec![component("a", Kind::Bms), component("b", Kind::Dcim)],
@@ -515,6 +532,7 @@ mod undo_tests {
         let mut changed_b = component("b", Kind::Dcim);
         changed_b.name = "renamed".into();
         let new = Estate {
+            time_zone: None,
             organisation: "Org 2".into(),
             service: "Svc".into(),
             components: vec![changed_b, component("c", Kind::Pacs)],

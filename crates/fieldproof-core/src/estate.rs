@@ -112,6 +112,20 @@ pub struct Estate {
     /// System components.
     #[serde(default)]
     pub components: Vec<Component>,
+    /// The IANA time zone the engagement period's days are counted in (`Europe/Berlin`) for
+    /// rows of no component with a time zone of its own. Empty: UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+/// Whether `name` is an IANA time zone (`Europe/Berlin`, `UTC`); the message says what to give.
+pub fn check_time_zone(name: &str) -> Result<(), String> {
+    match name.parse::<chrono_tz::Tz>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(format!(
+            "'{name}' is not an IANA time zone; give a name such as Europe/Berlin, America/Chicago or UTC (a fixed offset such as +01:00 would be wrong half the year where clocks change)"
+        )),
+    }
 }
 
 /// Which list an [`EstateProblem`] points into.
@@ -264,6 +278,14 @@ impl Estate {
             }
         }
 
+        for (index, component) in self.components.iter().enumerate() {
+            if let Some(zone) = &component.time_zone {
+                if let Err(message) = check_time_zone(zone) {
+                    problem(Section::Component, index, "time_zone", message);
+                }
+            }
+        }
+
         let mut classes: BTreeMap<&str, usize> = BTreeMap::new();
         for (index, component) in self.components.iter().enumerate() {
             let Some(t) = &component.telemetry else {
@@ -374,6 +396,7 @@ mod tests {
             owner: None,
             access_via: Vec::new(),
             telemetry: None,
+            time_zone: None,
             assets: Vec::new(),
         }
     }
@@ -381,6 +404,7 @@ mod tests {
     #[test]
     fn duplicate_component_ids_point_at_the_second_occurrence() {
         let estate = Estate {
+            time_zone: None,
             components: vec![
                 component("a"),
                 component("b"),
@@ -400,12 +424,14 @@ mod tests {
         let mut c = component("cloud");
         c.operated_by = Operator::Subservice;
         let estate = Estate {
+            time_zone: None,
             components: vec![c.clone()],
             ..Estate::default()
         };
         assert_eq!(estate.check()[0].field, "subservice");
         c.subservice = Some("aws".into());
         let estate = Estate {
+            time_zone: None,
             components: vec![c],
             ..Estate::default()
         };
@@ -417,6 +443,7 @@ mod tests {
     #[test]
     fn responsibility_targets_must_be_ids_or_kinds() {
         let estate = Estate {
+            time_zone: None,
             components: vec![component("bms-1")],
             responsibilities: vec![ResponsibilityStatement {
                 domain: Domain::PhysicalAccess,

@@ -330,6 +330,7 @@ mod tests {
             owner: None,
             access_via: Vec::new(),
             telemetry: None,
+            time_zone: None,
             assets: Vec::new(),
         }
     }
@@ -337,6 +338,7 @@ mod tests {
     #[test]
     fn triggers_derive_their_domains() {
         let estate = Estate {
+            time_zone: None,
             components: vec![device(
                 "meter",
                 &[
@@ -366,6 +368,7 @@ mod tests {
     #[test]
     fn a_statement_replaces_the_wording_and_covers_its_targets() {
         let estate = Estate {
+            time_zone: None,
             components: vec![device("meter", &[Fact::DeviceAuthenticatesToOurCloud])],
             responsibilities: vec![ResponsibilityStatement {
                 domain: Domain::DeviceIdentity,
@@ -398,6 +401,7 @@ mod tests {
         meter.zone = Zone::Field;
         for (component, wording) in [(scada, "production counts"), (meter, "metered usage")] {
             let estate = Estate {
+                time_zone: None,
                 components: vec![component],
                 ..Estate::default()
             };
@@ -416,6 +420,7 @@ mod tests {
         let mut network = device("cust-lan", &[]);
         network.kind = Kind::CustomerNetwork;
         let estate = Estate {
+            time_zone: None,
             components: vec![device("idle", &[]), network],
             ..Estate::default()
         };

@@ -179,6 +179,7 @@ impl Group {
             owner,
             access_via: self.access_via.into_iter().collect(),
             telemetry: None,
+            time_zone: None,
             assets,
         }
     }
@@ -204,6 +205,7 @@ mod tests {
             owner: Some("Plant".into()),
             access_via: Vec::new(),
             telemetry: None,
+            time_zone: None,
             assets: Vec::new(),
         }
     }

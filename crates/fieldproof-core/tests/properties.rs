@@ -43,6 +43,7 @@ fn arb_component(index: usize) -> impl Strategy<Value = Component> {
                     owner: None,
                     access_via: Vec::new(),
                     telemetry: None,
+                    time_zone: None,
                     assets: Vec::new(),
                 }
             },
@@ -68,6 +69,7 @@ fn arb_estate() -> impl Strategy<Value = Estate> {
             components
         })
         .prop_map(|components| Estate {
+            time_zone: None,
             organisation: "Org".into(),
             service: "Svc".into(),
             components,

@@ -239,6 +239,7 @@ fn parse_row(columns: &[Column], record: &csv::ByteRecord) -> Result<Component, 
         owner: None,
         access_via: Vec::new(),
         telemetry: None,
+        time_zone: None,
         assets: Vec::new(),
     };
     for (index, (column, raw)) in columns.iter().zip(record.iter()).enumerate() {

@@ -498,6 +498,7 @@ pub(crate) fn read(
             owner: row.owner.clone(),
             access_via: std::mem::take(&mut row.access_via),
             telemetry: None,
+            time_zone: None,
             assets: Vec::new(),
         };
         report.assets += 1;

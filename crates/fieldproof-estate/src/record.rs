@@ -38,6 +38,9 @@ pub struct ComponentRecord {
     /// For a device fleet: the device class and the longest silence expected of its devices.
     #[serde(default)]
     pub telemetry: Option<fieldproof_core::TelemetryExpectation>,
+    /// IANA time zone of the component's site (`America/Chicago`).
+    #[serde(default)]
+    pub time_zone: Option<String>,
     #[serde(default)]
     processes_customer_data: bool,
     #[serde(default)]
@@ -103,6 +106,7 @@ impl ComponentRecord {
             owner: self.owner.filter(|s| !s.is_empty()),
             access_via: self.access_via,
             telemetry: self.telemetry,
+            time_zone: self.time_zone,
             assets: Vec::new(),
         }
     }

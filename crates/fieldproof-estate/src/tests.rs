@@ -312,3 +312,34 @@ fn a_fleet_states_its_device_class_and_expected_silence() {
     let err = error_of(&text.replace("max_gap_hours: 30", "max_gap_hours: 30\n      every: 5"));
     assert!(err.contains("every"), "{err}");
 }
+
+#[test]
+fn time_zones_are_iana_names_checked_where_they_are_written() {
+    let text = GOOD
+        .replace(
+            "organisation: Example Colo\n",
+            "organisation: Example Colo\ntime_zone: America/Chicago\n",
+        )
+        .replace(
+            "    declared_scope: out\n",
+            "    declared_scope: out\n    time_zone: Europe/Berlin\n",
+        );
+    let loaded = parse_yaml(Path::new("estate.yaml"), &text).expect("loads");
+    assert_eq!(loaded.estate.time_zone.as_deref(), Some("America/Chicago"));
+    assert_eq!(
+        loaded.estate.components[0].time_zone.as_deref(),
+        Some("Europe/Berlin")
+    );
+    let err = error_of(&text.replace("time_zone: America/Chicago", "time_zone: \"-06:00\""));
+    assert!(
+        err.contains("estate.yaml:2:")
+            && err.contains("time_zone")
+            && err.contains("not an IANA time zone"),
+        "{err}"
+    );
+    let err = error_of(&text.replace("time_zone: Europe/Berlin", "time_zone: Europe/Berlinn"));
+    assert!(
+        err.contains("components[0].time_zone") && err.contains("'Europe/Berlinn'"),
+        "{err}"
+    );
+}

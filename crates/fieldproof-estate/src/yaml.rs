@@ -17,6 +17,8 @@ struct EstateDocument {
     organisation: String,
     service: String,
     #[serde(default)]
+    time_zone: Option<Spanned<String>>,
+    #[serde(default)]
     inventory: Vec<Spanned<InventoryEntry>>,
     #[serde(default)]
     subservice_organisations: Vec<Spanned<SubserviceOrganisation>>,
@@ -69,7 +71,22 @@ pub fn parse(
         .map_err(|e| yaml_error(path, text, e))?;
     let mut loaded = Loaded::new(path.to_path_buf());
     let file = 0;
+    if let Some(zone) = &document.time_zone {
+        if let Err(message) = fieldproof_core::estate::check_time_zone(zone) {
+            let start = zone.span().start();
+            return Err(LoadError::at(
+                Location {
+                    file: path.to_path_buf(),
+                    line: start.map(|m| m.line()),
+                    column: start.map(|m| m.column()),
+                    field: Some("time_zone".to_string()),
+                },
+                message,
+            ));
+        }
+    }
     let mut estate = Estate {
+        time_zone: document.time_zone.as_ref().map(|z| (**z).clone()),
         organisation: document.organisation,
         service: document.service,
         ..Estate::default()

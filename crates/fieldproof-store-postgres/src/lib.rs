@@ -423,6 +423,7 @@ async fn read_estate(conn: &mut PgConnection, ws: &str) -> Result<Estate, StoreE
         match key.as_str() {
             "organisation" => estate.organisation = value,
             "service" => estate.service = value,
+            "time_zone" => estate.time_zone = Some(value),
             _ => {}
         }
     }

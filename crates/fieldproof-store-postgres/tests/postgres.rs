@@ -95,6 +95,7 @@ fn component(id: &str) -> Component {
         owner: None,
         access_via: Vec::new(),
         telemetry: None,
+        time_zone: None,
         assets: Vec::new(),
     }
 }
@@ -108,6 +109,7 @@ async fn workspaces_in_one_database_are_isolated() {
     let acme = new_store(&db, "acme").await;
     let beta = new_store(&db, "beta").await;
     let estate = Estate {
+        time_zone: None,
         organisation: "Acme".into(),
         service: "Colo".into(),
         components: vec![component("bms"), component("dcim")],
@@ -126,6 +128,7 @@ async fn workspaces_in_one_database_are_isolated() {
         .is_empty());
     assert!(beta.change_log(10).await.expect("log").is_empty());
     let beta_estate = Estate {
+        time_zone: None,
         components: vec![component("bms")],
         ..estate.clone()
     };
@@ -188,6 +191,7 @@ async fn the_ledger_and_the_change_log_are_append_only_in_the_database() {
     store
         .apply_estate(
             &Estate {
+                time_zone: None,
                 components: vec![component("plc")],
                 ..Estate::default()
             },

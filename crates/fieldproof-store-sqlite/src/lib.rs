@@ -166,6 +166,7 @@ async fn read_estate(conn: &mut SqliteConnection) -> Result<Estate, StoreError> 
         match key.as_str() {
             "organisation" => estate.organisation = value,
             "service" => estate.service = value,
+            "time_zone" => estate.time_zone = Some(value),
             _ => {}
         }
     }

@@ -59,9 +59,9 @@ async fn the_change_log_cannot_be_rewritten_and_survives_reopening() {
         .await
         .expect("reopen");
     assert_eq!(
-        reopened.change_log(10).await.expect("log").len(),
-        9,
-        "the story records 9 change sets"
+        reopened.change_log(100).await.expect("log").len(),
+        11,
+        "the story records 11 change sets"
     );
     assert_eq!(
         reopened.load_estate().await.expect("load").components.len(),
@@ -84,6 +84,7 @@ fn component(id: &str) -> Component {
         owner: None,
         access_via: Vec::new(),
         telemetry: None,
+        time_zone: None,
         assets: Vec::new(),
     }
 }
@@ -96,6 +97,7 @@ async fn concurrent_applies_from_two_stores_serialise() {
         .await
         .expect("open twice");
     let estate = |ids: &[&str]| Estate {
+        time_zone: None,
         organisation: "Org".into(),
         service: "Svc".into(),
         components: ids.iter().map(|id| component(id)).collect(),
@@ -132,6 +134,7 @@ async fn regression_closing_leaves_one_file_with_everything() {
     let db = dir.path().join("fieldproof.db");
     let store = new_store(dir.path()).await;
     let estate = Estate {
+        time_zone: None,
         organisation: "Org".into(),
         service: "Svc".into(),
         components: vec![component("bms")],
@@ -174,7 +177,7 @@ async fn backup_writes_one_consistent_file_that_opens_as_a_store() {
         copy.ledger().await.expect("ledger"),
         store.ledger().await.expect("ledger")
     );
-    assert_eq!(copy.change_log(100).await.expect("log").len(), 9);
+    assert_eq!(copy.change_log(100).await.expect("log").len(), 11);
     copy.close().await;
     store.close().await;
 }

@@ -29,6 +29,7 @@ fn component(id: &str, facts: &[Fact]) -> Component {
         owner: None,
         access_via: Vec::new(),
         telemetry: None,
+        time_zone: None,
         assets: Vec::new(),
     }
 }
@@ -63,6 +64,7 @@ async fn estate_and_catalogs(store: &dyn Store) {
         .is_empty());
 
     let mut estate = Estate {
+        time_zone: None,
         organisation: "Org".into(),
         service: "Svc".into(),
         components: vec![
@@ -128,6 +130,38 @@ async fn estate_and_catalogs(store: &dyn Store) {
     assert_eq!(log[1].changes.len(), 4);
     assert!(log[0].id > log[1].id);
     assert_eq!(store.change_log(1).await.expect("limited log").len(), 1);
+
+    // Time zones: the estate's and a component's are kept; taking the estate's out removes it
+    // (UTC again).
+    estate.time_zone = Some("America/Chicago".into());
+    estate.components[0].time_zone = Some("Europe/Berlin".into());
+    let zoned = store
+        .apply_estate(&estate, &meta("2026-01-04T12:00:00Z", "bob"))
+        .await
+        .expect("time zones");
+    let summary: Vec<(&str, &str, Action)> = zoned
+        .changes
+        .iter()
+        .map(|c| (c.entity.as_str(), c.key.as_str(), c.action))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("setting", "time_zone", Action::Added),
+            ("component", "b", Action::Changed),
+        ]
+    );
+    let loaded = store.load_estate().await.expect("load");
+    assert_eq!(loaded.time_zone.as_deref(), Some("America/Chicago"));
+    assert_eq!(loaded.components, estate.components);
+    estate.time_zone = None;
+    let utc = store
+        .apply_estate(&estate, &meta("2026-01-04T13:00:00Z", "bob"))
+        .await
+        .expect("UTC again");
+    assert_eq!(utc.changes.len(), 1);
+    assert_eq!(utc.changes[0].action, Action::Removed);
+    assert_eq!(store.load_estate().await.expect("load").time_zone, None);
 
     // Imported catalogs: stored verbatim, re-importing the same document is a no-op, a new
     // version replaces it, and both imports are in the change log.

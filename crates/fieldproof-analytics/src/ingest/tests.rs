@@ -296,3 +296,81 @@ fn bundled_mappings_read_their_samples() {
         }
     }
 }
+
+#[test]
+fn local_times_follow_daylight_saving_in_the_mappings_time_zone() {
+    let dir = tempfile::tempdir().expect("temp");
+    let mapping = Mapping::parse(
+        r#"[mapping]
+name = "plant-changes"
+dataset = "changes"
+source = "a change log written in the plant's local time"
+
+[columns.approved_at]
+from = "approved_at"
+format = "%Y-%m-%d %H:%M:%S"
+time_zone = "America/Chicago"
+
+[columns.deployed_at]
+from = "deployed_at"
+format = "%Y-%m-%d %H:%M:%S"
+time_zone = "America/Chicago"
+"#,
+        "plant-changes.toml",
+    )
+    .expect("mapping");
+    let input = dir.path().join("changes.csv");
+    std::fs::write(
+        &input,
+        "change_id,target,kind,requested_by,approved_by,approved_at,deployed_at\n\
+         WINTER,plc,config,a,b,2026-01-15 08:00:00,2026-01-15 09:00:00\n\
+         SUMMER,plc,config,a,b,2026-07-15 08:00:00,2026-07-15 09:00:00\n\
+         TWICE,plc,config,a,b,2026-11-01 00:30:00,2026-11-01 01:30:00\n\
+         NEVER,plc,config,a,b,2026-03-08 01:00:00,2026-03-08 02:30:00\n",
+    )
+    .expect("write");
+    let lookups = BTreeMap::new();
+    let part = ingest_file(
+        &input,
+        dir.path(),
+        &Options {
+            dataset: dataset("changes").expect("dataset"),
+            mapping: Some(&mapping),
+            lookups: &lookups,
+            threads: 1,
+        },
+        &Progress::default(),
+    )
+    .expect("ingests");
+    assert_eq!(part.rows, 3);
+    assert_eq!(part.rejected, 1);
+    assert!(
+        part.first_rejections[0].contains("never happened in America/Chicago"),
+        "{:?}",
+        part.first_rejections
+    );
+    use datafusion::arrow::array::{Array, TimestampMicrosecondArray};
+    let deployed: Vec<String> = read_rows(&part.parquet)
+        .iter()
+        .flat_map(|b| {
+            let c = b
+                .column_by_name("deployed_at")
+                .expect("column")
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .expect("timestamps")
+                .clone();
+            (0..c.len()).map(move |i| crate::timestamp::format(c.value(i)))
+        })
+        .collect();
+    // 09:00 is UTC-6 in January and UTC-5 in July; 01:30 on 1 November happens twice (CDT
+    // then CST): the first.
+    assert_eq!(
+        deployed,
+        vec![
+            "2026-01-15T15:00:00Z",
+            "2026-07-15T14:00:00Z",
+            "2026-11-01T06:30:00Z"
+        ]
+    );
+}

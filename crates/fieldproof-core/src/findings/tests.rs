@@ -20,12 +20,14 @@ fn component(id: &str, kind: Kind, operated_by: Operator, site: Site, facts: &[F
         owner: None,
         access_via: Vec::new(),
         telemetry: None,
+        time_zone: None,
         assets: Vec::new(),
     }
 }
 
 fn estate(components: Vec<Component>) -> Estate {
     Estate {
+        time_zone: None,
         organisation: "Org".into(),
         service: "Svc".into(),
         components,

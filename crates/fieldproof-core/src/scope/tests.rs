@@ -19,6 +19,7 @@ fn component(kind: Kind, operated_by: Operator, site: Site, facts: &[Fact]) -> C
         owner: None,
         access_via: Vec::new(),
         telemetry: None,
+        time_zone: None,
         assets: Vec::new(),
     }
 }
