@@ -45,6 +45,14 @@ pub fn meta(at: &str, actor: &str) -> ChangeMeta {
     }
 }
 
+/// (entity, key, action) of each change, to compare with what a step should have done.
+fn summary(changes: &[fieldproof_core::diff::Change]) -> Vec<(&str, &str, Action)> {
+    changes
+        .iter()
+        .map(|c| (c.entity.as_str(), c.key.as_str(), c.action))
+        .collect()
+}
+
 /// Runs the story against an empty workspace store. Panics (test failure) on any deviation.
 pub async fn run(store: Arc<dyn Store>) {
     estate_and_catalogs(store.as_ref()).await;
@@ -93,13 +101,8 @@ async fn estate_and_catalogs(store: &dyn Store) {
         .apply_estate(&estate, &meta("2026-01-04T00:00:00Z", "bob"))
         .await
         .expect("apply a change");
-    let summary: Vec<(&str, &str, Action)> = third
-        .changes
-        .iter()
-        .map(|c| (c.entity.as_str(), c.key.as_str(), c.action))
-        .collect();
     assert_eq!(
-        summary,
+        summary(&third.changes),
         vec![
             ("component", "a", Action::Removed),
             ("component", "b", Action::Changed),
@@ -139,13 +142,8 @@ async fn estate_and_catalogs(store: &dyn Store) {
         .apply_estate(&estate, &meta("2026-01-04T12:00:00Z", "bob"))
         .await
         .expect("time zones");
-    let summary: Vec<(&str, &str, Action)> = zoned
-        .changes
-        .iter()
-        .map(|c| (c.entity.as_str(), c.key.as_str(), c.action))
-        .collect();
     assert_eq!(
-        summary,
+        summary(&zoned.changes),
         vec![
             ("setting", "time_zone", Action::Added),
             ("component", "b", Action::Changed),
