@@ -9,6 +9,7 @@ use crate::model::{
 };
 use crate::oscal::import::{import, ImportNames};
 use crate::Catalog;
+use fieldproof_core::cadence::Frequency;
 use fieldproof_core::location::{line_column, Location, Problem};
 use fieldproof_core::TscCategory;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -752,6 +753,23 @@ fn check_procedures(
                     format!("'{e}' is not an evidence request of {}", c.id),
                 );
             }
+        }
+        if p.frequency.is_some() && p.sample != SampleBasis::Frequency {
+            report(
+                &field,
+                "`frequency` sizes a sample of occurrences: give it only with sample = \"frequency\"".to_string(),
+            );
+        }
+        if p.sample == SampleBasis::Frequency
+            && p.frequency.unwrap_or(c.frequency) == Frequency::PerEvent
+        {
+            report(
+                &field,
+                format!(
+                    "{} operates per event, so its population is items (tickets, changes, people), not occurrences a frequency can size: use sample = \"items\"",
+                    c.id
+                ),
+            );
         }
         let automated = p.sample == SampleBasis::Automated;
         if automated == p.tests.is_empty() {

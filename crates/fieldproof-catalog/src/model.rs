@@ -129,8 +129,12 @@ closed_enum! {
 closed_enum! {
     /// How the items a procedure examines are chosen.
     SampleBasis {
-        /// A sample sized by the control's frequency (the sampling table).
+        /// A sample of the control's occurrences, sized by its frequency (the sampling table):
+        /// quarterly reviews, monthly reports, daily reconciliations.
         Frequency = "frequency",
+        /// A sample of items (people, accounts, vendors, tickets, changes, devices) from a
+        /// population of them, sized by the population: 10 %, at least 3, at most 30.
+        Items = "items",
         /// Every item: the population is small (a few systems, vendors, plans).
         Each = "each",
         /// One occurrence: a document or configuration at a point in time.
@@ -373,12 +377,46 @@ pub struct TestProcedure {
     pub population: Option<String>,
     /// How items are chosen.
     pub sample: SampleBasis,
+    /// With `sample = "frequency"`: how often the occurrences sampled happen, when not as often
+    /// as the control operates (a continuous control's monthly reviews).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<Frequency>,
     /// The control's evidence requests the procedure examines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
     /// Automated tests that examine the whole population (with `sample = "automated"`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<String>,
+}
+
+impl TestProcedure {
+    /// How many items the procedure examines, in words, for a control of `frequency`, from the
+    /// bundled sampling table (`fieldproof sample` draws them; an audit firm's table may differ).
+    pub fn planned_sample(&self, frequency: Frequency) -> String {
+        let frequency = self.frequency.unwrap_or(frequency);
+        match self.sample {
+            SampleBasis::Frequency => {
+                let size = fieldproof_core::sampling::parse_table(
+                    fieldproof_core::sampling::DEFAULT_TABLE,
+                    "soc2_sampling_sizes.tsv",
+                )
+                .ok()
+                .and_then(|t| {
+                    fieldproof_core::sampling::size_for_frequency(&t, frequency.as_str()).ok()
+                });
+                match size {
+                    Some(n) => format!("sample of {n}, sized by the {frequency} frequency"),
+                    None => format!("sample sized by the {frequency} frequency"),
+                }
+            }
+            SampleBasis::Items => {
+                "sample of items: 10 % of the population, at least 3, at most 30".to_string()
+            }
+            SampleBasis::Each => "every item".to_string(),
+            SampleBasis::Once => "once".to_string(),
+            SampleBasis::Automated => "full population, automated".to_string(),
+        }
+    }
 }
 
 /// One `[[control]]` of the control library.

@@ -471,6 +471,17 @@ fn bad_catalog_files_name_file_line_and_field() {
         err.contains("automated sampling names the automated tests"),
         "{err}"
     );
+    // Items are not occurrences: a per-event control's population is sized by the items.
+    let err = bad(&ONE.replace("frequency = \"quarterly\"", "frequency = \"per_event\""));
+    assert!(
+        err.contains("operates per event") && err.contains("use sample = \"items\""),
+        "{err}"
+    );
+    let err = bad(&ONE.replace(
+        "sample = \"frequency\"",
+        "sample = \"items\", frequency = \"monthly\"",
+    ));
+    assert!(err.contains("only with sample = \"frequency\""), "{err}");
     // Duplicate ids and unknown themes.
     let err = bad(&format!(
         "{ONE}\n{}",
@@ -591,5 +602,29 @@ fn designed_crosswalks_must_judge_every_requirement_once_with_a_reason() {
             "[CC6.6, SP.99] names a requirement that tsc2017 or iec62443-2-4 does not have"
         ),
         "{err}"
+    );
+}
+
+/// A sample of people is sized by how many there are, not by the control's annual frequency
+/// (which would give one); occurrences are sized by their own frequency.
+#[test]
+fn item_populations_are_sized_by_items_and_occurrences_by_their_frequency() {
+    let catalog = Catalog::bundled().expect("bundled");
+    let procedure = |control: &str, index: usize| {
+        let c = catalog.control(control).expect("control");
+        c.procedures[index].planned_sample(c.frequency)
+    };
+    assert_eq!(
+        procedure("FP-GV-01", 0),
+        "sample of items: 10 % of the population, at least 3, at most 30"
+    );
+    assert_eq!(
+        procedure("FP-AC-03", 0),
+        "sample of 2, sized by the quarterly frequency"
+    );
+    // A continuous control's monthly reviews are sampled as monthly occurrences.
+    assert_eq!(
+        procedure("FP-TI-04", 1),
+        "sample of 2, sized by the monthly frequency"
     );
 }

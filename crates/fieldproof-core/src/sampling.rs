@@ -109,8 +109,8 @@ pub enum SizeBasis {
 
 /// The size for a frequency, from a table.
 ///
-/// A number instead of a name is the control's occurrences per year: up to 1 is annual, 4
-/// quarterly, 12 monthly, 24 semi-monthly, 52 weekly, 365 daily, more is multiple times a day.
+/// A number instead of a name is the control's occurrences per year: up to 1 is annual, 2
+/// semi-annual, 4 quarterly, 12 monthly, 24 semi-monthly, 52 weekly, 365 daily, more is multiple times a day.
 pub fn size_for_frequency(table: &[SizeRow], frequency: &str) -> Result<u64, String> {
     let key = match frequency.trim().parse::<u64>() {
         Ok(0) => {
@@ -139,7 +139,8 @@ pub fn size_for_frequency(table: &[SizeRow], frequency: &str) -> Result<u64, Str
 pub const fn frequency_of_occurrences(per_year: u64) -> &'static str {
     match per_year {
         0..=1 => "annual",
-        2..=4 => "quarterly",
+        2 => "semi_annual",
+        3..=4 => "quarterly",
         5..=12 => "monthly",
         13..=24 => "semi_monthly",
         25..=52 => "weekly",
@@ -220,6 +221,12 @@ mod tests {
         );
         assert_eq!(size("semi-monthly"), 3);
         assert_eq!(size("multiple"), 25);
+        // Every control frequency of the library has a size: twice a year both occurrences,
+        // a continuous (automated) control a test of one.
+        assert_eq!(
+            (size("semi_annual"), size("continuous"), size("2")),
+            (2, 1, 2)
+        );
         assert!(size_for_frequency(&table, "hourly").is_err());
         // A number is occurrences per year.
         assert_eq!(

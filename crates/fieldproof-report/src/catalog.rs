@@ -4,7 +4,7 @@
 
 use crate::text::{id_list, md_cell, truncate};
 use fieldproof_catalog::graph::PathTo;
-use fieldproof_catalog::model::{Control, Crosswalk, Framework, FrameworkOrigin, SampleBasis};
+use fieldproof_catalog::model::{Control, Crosswalk, Framework, FrameworkOrigin};
 use fieldproof_catalog::views::{
     origin_text, CatalogList, ControlRow, ControlsView, CoverageView, MapView, RequirementView,
 };
@@ -215,7 +215,7 @@ pub fn control_text(c: &Control) -> String {
             "  {}. {} ({}): {}",
             i + 1,
             p.method,
-            sample_text(p.sample),
+            p.planned_sample(c.frequency),
             p.procedure
         );
         if let Some(population) = &p.population {
@@ -260,16 +260,6 @@ pub fn control_text(c: &Control) -> String {
         let _ = writeln!(out, "             why: {}", m.rationale);
     }
     out
-}
-
-/// How a procedure's items are chosen, in words.
-pub fn sample_text(sample: SampleBasis) -> &'static str {
-    match sample {
-        SampleBasis::Frequency => "sample sized by frequency",
-        SampleBasis::Each => "every item",
-        SampleBasis::Once => "once",
-        SampleBasis::Automated => "full population, automated",
-    }
 }
 
 fn applies_to(row: &ControlRow) -> String {
