@@ -454,6 +454,16 @@ pub fn load(
                 evidence: c.evidence.clone(),
                 tests: c.tests.clone(),
                 responsibility: c.responsibility,
+                performer: c
+                    .performer
+                    .clone()
+                    .or_else(|| {
+                        themes
+                            .iter()
+                            .find(|t| t.id == c.theme)
+                            .map(|t| t.performer.clone())
+                    })
+                    .unwrap_or_default(),
                 procedures: c.procedures.clone(),
                 mappings,
                 categories: TscCategory::ALL

@@ -387,6 +387,11 @@ pub struct TestProcedure {
     /// Automated tests that examine the whole population (with `sample = "automated"`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<String>,
+    /// The procedure can disturb a running plant (port probes, logon attempts, generated
+    /// events on live controllers): it is performed in a test window agreed with operations,
+    /// on a test or standby system where one exists.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test_window: bool,
 }
 
 impl TestProcedure {
@@ -446,6 +451,9 @@ pub struct ControlRecord {
     /// Who operates it (default: the organisation).
     #[serde(default = "organisation")]
     pub responsibility: Responsibility,
+    /// The role that performs it, when not its theme's performer.
+    #[serde(default)]
+    pub performer: Option<String>,
     /// How a Type II tester tests it.
     pub procedures: Vec<TestProcedure>,
     /// Typed mappings to framework requirements.
@@ -472,6 +480,8 @@ pub struct Theme {
     pub id: String,
     /// Title.
     pub title: String,
+    /// The role that usually performs the theme's controls (a control may name another).
+    pub performer: String,
 }
 
 /// `themes.toml`.
@@ -521,6 +531,9 @@ pub struct Control {
     pub tests: Vec<String>,
     /// Who operates it.
     pub responsibility: Responsibility,
+    /// The role that performs it (the control's own, else its theme's): who the auditor asks
+    /// and whose records the evidence is.
+    pub performer: String,
     /// How a Type II tester tests it.
     pub procedures: Vec<TestProcedure>,
     /// Resolved mappings.

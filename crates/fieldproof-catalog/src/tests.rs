@@ -363,7 +363,7 @@ fn bad(controls: &str) -> String {
     }];
     let themes = Source {
         name: "themes.toml",
-        text: "[[theme]]\nid = \"access\"\ntitle = \"Access\"\n",
+        text: "[[theme]]\nid = \"access\"\ntitle = \"Access\"\nperformer = \"OT security lead\"\n",
     };
     let controls = [Source {
         name: "bad.toml",
@@ -627,4 +627,29 @@ fn item_populations_are_sized_by_items_and_occurrences_by_their_frequency() {
         procedure("FP-TI-04", 1),
         "sample of 2, sized by the monthly frequency"
     );
+}
+
+/// Every control names the role that performs it (its own, else its theme's), and the
+/// procedures that act on live controllers say they need a test window.
+#[test]
+fn every_control_names_its_performer_and_plant_disturbing_procedures_say_so() {
+    let catalog = Catalog::bundled().expect("bundled");
+    let blank: Vec<&str> = catalog
+        .controls
+        .iter()
+        .filter(|c| c.performer.trim().is_empty())
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(blank.is_empty(), "{blank:?}");
+    let performer = |id: &str| catalog.control(id).expect("control").performer.clone();
+    assert_eq!(performer("FP-HR-01"), "HR lead");
+    assert_eq!(performer("FP-AC-03"), "OT security lead");
+    let mut windows: Vec<&str> = catalog
+        .controls
+        .iter()
+        .filter(|c| c.procedures.iter().any(|p| p.test_window))
+        .map(|c| c.id.as_str())
+        .collect();
+    windows.sort_unstable();
+    assert_eq!(windows, ["FP-AC-05", "FP-AC-06", "FP-LM-01"]);
 }

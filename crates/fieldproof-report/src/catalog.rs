@@ -200,6 +200,7 @@ pub fn control_text(c: &Control) -> String {
         "  theme: {}   frequency: {}   responsibility: {}",
         c.theme, c.frequency, c.responsibility
     );
+    let _ = writeln!(out, "  performed by: {}", c.performer);
     let categories: Vec<&str> = c.categories.iter().map(|x| x.title()).collect();
     let _ = writeln!(out, "  TSC categories: {}", categories.join(", "));
     let _ = writeln!(out, "\n{}\n\nIn OT: {}", c.description, c.ot_guidance);
@@ -220,6 +221,12 @@ pub fn control_text(c: &Control) -> String {
         );
         if let Some(population) = &p.population {
             let _ = writeln!(out, "     population: {population}");
+        }
+        if p.test_window {
+            let _ = writeln!(
+                out,
+                "     can disturb a running plant: perform it in a test window agreed with operations, on a test or standby system where one exists"
+            );
         }
         for attribute in &p.attributes {
             let _ = writeln!(out, "     - {attribute}");

@@ -105,6 +105,7 @@ fn library_control(c: &Control) -> Value {
         prop("label", &c.id, false),
         prop("frequency", c.frequency.as_str(), true),
         prop("responsibility", c.responsibility.as_str(), true),
+        prop("performer", &c.performer, true),
     ];
     for category in &c.categories {
         props.push(prop("tsc-category", category.as_str(), true));
