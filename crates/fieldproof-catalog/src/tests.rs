@@ -651,5 +651,5 @@ fn every_control_names_its_performer_and_plant_disturbing_procedures_say_so() {
         .map(|c| c.id.as_str())
         .collect();
     windows.sort_unstable();
-    assert_eq!(windows, ["FP-AC-05", "FP-AC-06", "FP-LM-01"]);
+    assert_eq!(windows, ["FP-AC-05", "FP-AC-06", "FP-DI-09", "FP-LM-01"]);
 }
