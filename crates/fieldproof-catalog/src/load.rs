@@ -37,6 +37,7 @@ pub const FRAMEWORKS: &[Source<'static>] = bundled![
     "data/frameworks/iso27001-2022-clauses.toml",
     "data/frameworks/iec62443-3-3.toml",
     "data/frameworks/iec62443-2-4.toml",
+    "data/frameworks/iec62443-2-1.toml",
     "data/frameworks/iec62443-4-1.toml",
     "data/frameworks/nis2-art21.toml",
     "data/frameworks/pci-dss-4.0.1-req9.toml",

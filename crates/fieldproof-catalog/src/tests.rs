@@ -28,6 +28,11 @@ fn frameworks_have_the_expected_counts() {
     assert_eq!(count("iec62443-3-3"), 51);
     assert_eq!(count("iec62443-2-4"), 12);
     assert_eq!(
+        count("iec62443-2-1"),
+        87,
+        "the asset owner programme's sub-elements"
+    );
+    assert_eq!(
         count("iec62443-4-1"),
         34,
         "the practices NIST SP 800-218 cites"
