@@ -152,6 +152,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../data/mappings/aws-iot-registry-events.toml"),
     ),
     (
+        "aws-iot-certificate-status.toml",
+        include_str!("../data/mappings/aws-iot-certificate-status.toml"),
+    ),
+    (
         "azure-iot-hub-lifecycle.toml",
         include_str!("../data/mappings/azure-iot-hub-lifecycle.toml"),
     ),

@@ -229,6 +229,13 @@ fn bundled_mappings_read_their_samples() {
             2,
         ),
         (
+            "aws-iot-certificate-status",
+            "aws-iot-cloudtrail-certificates.jsonl",
+            Some(("principals", "aws-iot-principals.csv")),
+            3,
+            2,
+        ),
+        (
             "azure-iot-hub-lifecycle",
             "azure-iot-hub-lifecycle.jsonl",
             None,
@@ -272,27 +279,52 @@ fn bundled_mappings_read_their_samples() {
             (expected_rows, expected_skipped),
             "{sample}"
         );
-        if mapping.file.mapping.name == "aws-iot-registry-events" {
+        let texts = |column: &str| -> Vec<String> {
             use datafusion::arrow::array::{Array, StringArray};
-            // The thing type is the device class the missing-data test groups devices by.
-            let classes: Vec<Option<String>> = read_rows(&part.parquet)
+            read_rows(&part.parquet)
                 .iter()
                 .flat_map(|b| {
-                    let column = b
-                        .column_by_name("device_class")
-                        .expect("device_class")
+                    let c = b
+                        .column_by_name(column)
+                        .expect("column")
                         .as_any()
                         .downcast_ref::<StringArray>()
                         .expect("text")
                         .clone();
-                    (0..column.len())
-                        .map(move |i| (!column.is_null(i)).then(|| column.value(i).to_string()))
+                    (0..c.len()).map(move |i| {
+                        if c.is_null(i) {
+                            String::new()
+                        } else {
+                            c.value(i).to_string()
+                        }
+                    })
                 })
-                .collect();
-            assert!(
-                classes.iter().any(|c| c.as_deref() == Some("vm3-meter")),
-                "{classes:?}"
-            );
+                .collect()
+        };
+        match mapping.file.mapping.name.as_str() {
+            // The thing type is the device class the missing-data test groups devices by; a
+            // deleted thing is decommissioned, not a revoked certificate.
+            "aws-iot-registry-events" => {
+                assert!(texts("device_class").iter().any(|c| c == "vm3-meter"));
+                assert!(texts("event").iter().any(|e| e == "decommissioned"));
+                assert!(!texts("event").iter().any(|e| e == "revoked"));
+            }
+            // Certificate status changes land on the thing the certificate belongs to.
+            "aws-iot-certificate-status" => {
+                let events: Vec<(String, String)> =
+                    texts("device_id").into_iter().zip(texts("event")).collect();
+                assert_eq!(
+                    events,
+                    [
+                        ("meter-vm3-000101", "quarantined"),
+                        ("meter-vm3-000101", "reinstated"),
+                        ("gateway-g2-000007", "revoked"),
+                    ]
+                    .map(|(d, e)| (d.to_string(), e.to_string()))
+                );
+                assert!(texts("credential_fingerprint")[2].starts_with("c0ffee"));
+            }
+            _ => {}
         }
     }
 }

@@ -456,6 +456,35 @@ fn bundled_mappings_ingest_their_samples_unedited() {
         assert_eq!(r["files"][0]["skipped"], skipped, "{mapping}: {r}");
         assert_eq!(r["files"][0]["rejected"], 0, "{mapping}: {r}");
     }
+    // Certificate revocations come from CloudTrail, placed on their things by the lookup.
+    let principals = format!("principals={}", source("aws-iot-principals.csv"));
+    let r = json(
+        d,
+        &[
+            "ingest",
+            "device_identity_events",
+            &source("aws-iot-cloudtrail-certificates.jsonl"),
+            "--map",
+            "aws-iot-certificate-status",
+            "--lookup",
+            &principals,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        (
+            &r["files"][0]["rows"],
+            &r["files"][0]["skipped"],
+            &r["files"][0]["rejected"]
+        ),
+        (
+            &serde_json::json!(3),
+            &serde_json::json!(2),
+            &serde_json::json!(0)
+        ),
+        "{r}"
+    );
     let approvals = format!("approvals={}", source("servicenow-approvals.csv"));
     let r = json(
         d,
