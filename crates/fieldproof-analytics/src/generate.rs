@@ -245,6 +245,8 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
     let quarantined = role(4);
     let stale = role(5);
     let silent = role(6);
+    // Provisioned long ago and provisioned again in the period with the same credential.
+    let reprovisioned = role(7);
     // With 16 devices or more: the missing-data cases.
     let roles = n >= 16;
     let silent_all = role(10);
@@ -258,6 +260,7 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
         quarantined,
         stale,
         silent,
+        reprovisioned,
         silent_all,
         silent_tail,
         rejected_only,
@@ -324,7 +327,8 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
     for i in 0..n {
         let independent = inject && injected_devices.contains(&i) && n >= 8;
         let role_of = |r: u64| independent && roles && i == r;
-        let provisioned = if independent && i == stale {
+        let old_credential = independent && (i == stale || i == reprovisioned);
+        let provisioned = if old_credential {
             start - 400 * DAY
         } else {
             start - rng.range(30, 200) * DAY - rng.range(0, DAY / MINUTE) * MINUTE
@@ -340,7 +344,7 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
             &mut id_rows,
         )?;
         // Rotations every 300 days from provisioning, up to the end of the period.
-        if !(independent && i == stale) {
+        if !old_credential {
             let mut k = 1u64;
             let mut at = provisioned + 300 * DAY;
             while at < end {
@@ -359,6 +363,20 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
             }
         }
         if independent && i == stale {
+            expect("di-rotation-age", vec![device(i)]);
+        }
+        if independent && i == reprovisioned {
+            // Provisioned again in the period, on the credential it was first given: the
+            // provisioning is new, the credential is not.
+            identity(
+                &mut ids,
+                start + 2 * DAY + 5 * MINUTE,
+                i,
+                "provisioned",
+                Some(&first_fp),
+                Some(&format!("ORD-{:06}-R", i + 1)),
+                &mut id_rows,
+            )?;
             expect("di-rotation-age", vec![device(i)]);
         }
         if independent && i == shared_b {
