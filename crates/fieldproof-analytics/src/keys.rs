@@ -2,12 +2,14 @@
 //! stored (yesterday's file exported again with today's) must not put a row in twice, or a test
 //! such as `ti-replay` would see the same message accepted twice.
 //!
-//! For a dataset whose key includes its time column (events: telemetry, identity lifecycle,
-//! alarms, backups, ...), a new part is checked against the earlier parts whose time range
-//! overlaps it, and only their rows within the new part's time range are read: a row whose key
-//! is already stored with the same values is left out and counted as already stored; a row
-//! whose key is stored with other values is rejected (the rejects file says which key and why)
-//! and the stored row stands. Memory: about 40 bytes per earlier row in the overlap.
+//! A row whose key is already stored with the same values is left out and counted as already
+//! stored; a row whose key is stored with other values is rejected (the rejects file says which
+//! key and why) and the stored row stands. For a dataset whose key includes its time column
+//! (events: telemetry, identity lifecycle, alarms, backups, ...) only the earlier parts whose
+//! time range overlaps the new one are read, and only their rows within its time range; a
+//! dataset keyed by its own identifiers (tickets, sessions, releases, batches) is checked
+//! against all its earlier parts, since a record exported again may carry another date. Memory:
+//! about 40 bytes per earlier row read.
 //!
 //! Keys and rows are compared by 128- and 64-bit SipHash digests under keys chosen at random
 //! for each ingestion, so no input can be crafted to collide.
@@ -42,8 +44,9 @@ pub struct StoredPart {
     pub max_ts: i64,
 }
 
-/// Whether the dataset's key is enforced across parts (its key includes its time column).
-pub fn enforced(dataset: &Dataset) -> bool {
+/// Whether the dataset's key includes its time column, so that only parts and rows in the new
+/// part's time range can share a key with it.
+pub fn keyed_by_time(dataset: &Dataset) -> bool {
     dataset.key.contains(&dataset.time)
 }
 
@@ -165,10 +168,12 @@ pub fn drop_stored_rows(
     dataset: &Dataset,
     earlier: &[StoredPart],
 ) -> Result<u64> {
-    if !enforced(dataset) {
-        return Ok(0);
-    }
-    let (lo, hi) = (part.min_ts, part.max_ts);
+    let by_time = keyed_by_time(dataset);
+    let (lo, hi) = if by_time {
+        (part.min_ts, part.max_ts)
+    } else {
+        (i64::MIN, i64::MAX)
+    };
     let overlapping: Vec<&StoredPart> = earlier
         .iter()
         .filter(|p| p.min_ts <= hi && p.max_ts >= lo)
