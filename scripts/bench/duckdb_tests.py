@@ -24,7 +24,7 @@ def setup(con, doc):
             con.execute(f'CREATE VIEW {d["table"]} AS SELECT * FROM read_parquet([{files}])')
         else:
             con.execute(f'CREATE TABLE {d["table"]} ({cols})')
-    for name in ("scope_components", "period_quarters", "telemetry_expectations"):
+    for name in ("scope_components", "period_quarters", "telemetry_expectations", "expected_backups"):
         if name not in doc:
             continue
         t = doc[name]

@@ -268,6 +268,39 @@ fn scope_table(setup: &Setup) -> Result<MemTable> {
     Ok(MemTable::try_new(schema, vec![vec![batch]])?)
 }
 
+/// The OT backups the estate expects: one row (`target`, `kind`) per component in scope or
+/// shared whose kind holds a program, configuration or recipes (`Kind::ot_backup`).
+fn backup_rows(components: &[ScopedComponent]) -> Vec<(&str, &'static str)> {
+    components
+        .iter()
+        .filter_map(|c| {
+            fieldproof_core::Kind::parse(&c.kind)
+                .and_then(|k| k.ot_backup())
+                .map(|b| (c.id.as_str(), b))
+        })
+        .collect()
+}
+
+fn backup_table(components: &[ScopedComponent]) -> Result<MemTable> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("target", DataType::Utf8, false),
+        Field::new("kind", DataType::Utf8, false),
+    ]));
+    let rows = backup_rows(components);
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![
+            Arc::new(StringArray::from(
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            )),
+            Arc::new(StringArray::from(
+                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            )),
+        ],
+    )?;
+    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+}
+
 /// The expected reporting interval per device class, from the components in scope or shared
 /// that state one (`telemetry` in the estate): `device_class`, `max_gap_hours`.
 fn telemetry_table(components: &[ScopedComponent]) -> Result<MemTable> {
@@ -413,6 +446,10 @@ impl Engine {
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         ctx.register_table("scope_components", Arc::new(scope_table(&setup)?))?;
         ctx.register_table("period_quarters", Arc::new(quarter_table(&setup)?))?;
+        ctx.register_table(
+            "expected_backups",
+            Arc::new(backup_table(&setup.components)?),
+        )?;
         ctx.register_table(
             "telemetry_expectations",
             Arc::new(telemetry_table(&setup.components)?),
@@ -759,6 +796,13 @@ impl Engine {
             "period_quarters": {
                 "columns": [["quarter", "text"], ["starts_at", "timestamp"], ["ends_at", "timestamp"]],
                 "rows": quarters,
+            },
+            "expected_backups": {
+                "columns": [["target", "text"], ["kind", "text"]],
+                "rows": backup_rows(&self.setup.components)
+                    .into_iter()
+                    .map(|(target, kind)| serde_json::json!([target, kind]))
+                    .collect::<Vec<_>>(),
             },
             "telemetry_expectations": {
                 "columns": [["device_class", "text"], ["max_gap_hours", "float"]],

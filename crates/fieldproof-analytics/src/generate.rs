@@ -1035,18 +1035,12 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
     w.rows.insert("ot_change_events".into(), seen_rows);
 
     // ---- backups and restore tests ---------------------------------------------------------
-    let backup_kind = |kind: &str| match kind {
-        "plc" | "rtu" | "dcs" | "safety_instrumented_system" => "plc_program",
-        "hmi"
-        | "scada"
-        | "bms"
-        | "dcim"
-        | "epms_ups"
-        | "pacs"
-        | "fire_protection"
-        | "engineering_workstation" => "hmi_config",
-        "mes" | "historian" => "recipe",
-        _ => "database",
+    // What each component is backed up as: its OT backup (`Kind::ot_backup`, what the tests
+    // expect), else a database.
+    let backup_kind = |kind: &str| {
+        fieldproof_core::Kind::parse(kind)
+            .and_then(fieldproof_core::Kind::ot_backup)
+            .unwrap_or("database")
     };
     let mut bak = w.open("backups", Some(&["target", "kind", "ts", "success"]))?;
     let mut res = w.open("restore_tests", Some(&["target", "kind", "ts", "success"]))?;

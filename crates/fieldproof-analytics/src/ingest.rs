@@ -934,6 +934,8 @@ struct Sink {
     skipped: u64,
     min: Option<i64>,
     max: Option<i64>,
+    /// What the mapping reads, said when its filter left every row out.
+    expects: Option<String>,
 }
 
 /// The Parquet writer settings of every part: Snappy, row groups of a million rows,
@@ -961,6 +963,7 @@ impl Sink {
             skipped: 0,
             min: None,
             max: None,
+            expects: None,
         })
     }
 
@@ -1018,8 +1021,12 @@ impl Sink {
                 ),
                 None if self.skipped > 0 => {
                     format!(
-                        "all {} rows were left out by the mapping's filter",
-                        self.skipped
+                        "all {} rows were left out by the mapping's filter{}",
+                        self.skipped,
+                        self.expects
+                            .as_ref()
+                            .map(|e| format!("; is the file laid out as the mapping expects? {e}"))
+                            .unwrap_or_default()
                     )
                 }
                 None => "the file has no rows".to_string(),
@@ -1086,6 +1093,9 @@ pub fn ingest_file(
     let parquet = out_dir.join(format!("{}-{stamp}.parquet.tmp", dataset.name));
     let rejects = out_dir.join(format!("{}-{stamp}.rejects.jsonl", dataset.name));
     let mut sink = Sink::new(&schema, parquet, rejects)?;
+    sink.expects = options
+        .mapping
+        .map(|m| format!("{} reads {}", m.file.mapping.name, m.file.mapping.source));
     match format {
         Format::JsonLines => {
             let threads = options.threads.max(1);

@@ -401,14 +401,11 @@ impl TestProcedure {
         let frequency = self.frequency.unwrap_or(frequency);
         match self.sample {
             SampleBasis::Frequency => {
-                let size = fieldproof_core::sampling::parse_table(
-                    fieldproof_core::sampling::DEFAULT_TABLE,
-                    "soc2_sampling_sizes.tsv",
+                let size = fieldproof_core::sampling::size_for_frequency(
+                    fieldproof_core::sampling::default_table(),
+                    frequency.as_str(),
                 )
-                .ok()
-                .and_then(|t| {
-                    fieldproof_core::sampling::size_for_frequency(&t, frequency.as_str()).ok()
-                });
+                .ok();
                 match size {
                     Some(n) => format!("sample of {n}, sized by the {frequency} frequency"),
                     None => format!("sample sized by the {frequency} frequency"),

@@ -127,6 +127,28 @@ closed_enum! {
 }
 
 impl Kind {
+    /// The OT backup a component of this kind needs, by what it holds: a controller program
+    /// (`plc_program`), an HMI or supervisory configuration (`hmi_config`) or recipes
+    /// (`recipe`); none for other kinds. The backup tests expect it of every such component in
+    /// scope, and the generator writes it.
+    pub const fn ot_backup(self) -> Option<&'static str> {
+        match self {
+            Kind::Plc | Kind::Rtu | Kind::Dcs | Kind::SafetyInstrumentedSystem => {
+                Some("plc_program")
+            }
+            Kind::Hmi
+            | Kind::Scada
+            | Kind::Bms
+            | Kind::Dcim
+            | Kind::EpmsUps
+            | Kind::Pacs
+            | Kind::FireProtection
+            | Kind::EngineeringWorkstation => Some("hmi_config"),
+            Kind::Mes | Kind::Historian => Some("recipe"),
+            _ => None,
+        }
+    }
+
     /// Operational technology: systems that monitor or control physical processes and facilities.
     pub const fn is_ot(self) -> bool {
         matches!(

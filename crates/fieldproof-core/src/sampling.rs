@@ -22,6 +22,12 @@ pub struct SizeRow {
     pub size: u64,
 }
 
+/// The bundled table, read once.
+pub fn default_table() -> &'static [SizeRow] {
+    static TABLE: std::sync::OnceLock<Vec<SizeRow>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| parse_table(DEFAULT_TABLE, "soc2_sampling_sizes.tsv").unwrap_or_default())
+}
+
 /// Reads a sample size table: tab-separated, `#` comments, a header row naming `frequency` and
 /// `typical_min` columns; rows whose size is not a whole number (event-driven, automated) are
 /// rules, not sizes, and are skipped. Frequencies are normalised to keys: `semi-monthly` →
@@ -208,6 +214,7 @@ mod tests {
     #[test]
     fn the_bundled_table_reads_and_gives_the_published_minimums() {
         let table = parse_table(DEFAULT_TABLE, "soc2_sampling_sizes.tsv").expect("table");
+        assert_eq!(default_table(), table.as_slice());
         let size = |f: &str| size_for_frequency(&table, f).expect(f);
         assert_eq!(
             (
