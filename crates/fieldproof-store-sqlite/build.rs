@@ -2,4 +2,5 @@
 //! compile time and does not track new files by itself.
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
+    println!("cargo:rerun-if-changed=migrations-accounts");
 }

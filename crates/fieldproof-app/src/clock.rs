@@ -44,7 +44,8 @@ impl Clock for FixedClock {
     }
 }
 
-fn rfc3339(at: time::OffsetDateTime) -> String {
+/// A time as RFC 3339 UTC, to the second.
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
     let utc = at
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)

@@ -416,6 +416,10 @@ pub struct LedgerLog {
     pub entries: Vec<fieldproof_evidence::ledger::PackEntry>,
 }
 
+pub use fieldproof_report::requests::{
+    RequestDetail, RequestList, RequestStatusChange, RequestView,
+};
+
 /// `token list`: the API tokens of an organisation of a server.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TokenList {
@@ -586,6 +590,8 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("verify", schema_for::<Verification>()),
         ("pack", schema_for::<PackResult>()),
         ("token-list", schema_for::<TokenList>()),
+        ("request-list", schema_for::<RequestList>()),
+        ("request-show", schema_for::<RequestDetail>()),
         ("key", schema_for::<KeyInfo>()),
         ("key-rotate", schema_for::<KeyRotated>()),
         ("key-protect", schema_for::<KeyProtection>()),

@@ -30,30 +30,118 @@ impl App {
         })
     }
 
-    /// The engagement `id`, or the only one when `id` is `None`.
+    /// The engagement a use case is about, by the one rule every front end follows: the one
+    /// `asked` (an unknown id is `NotFound`); else the only one; else the one whose period
+    /// contains today. No engagement yet is `None`; several, none of them (or more than one)
+    /// current, is [`AppError::EngagementRequired`], which each front end words its own way (a
+    /// flag, a query parameter, a picker).
+    pub async fn engagement_choice(&self, asked: Option<&str>) -> Result<Option<String>> {
+        let ws = self.open().await?;
+        let engagements = ws.store.engagements().await;
+        ws.close().await;
+        Ok(choose(engagements?, asked, self.today())?.map(|e| e.id))
+    }
+
+    /// The engagement `id`, or by the rule of [`App::engagement_choice`] when `id` is `None`.
     pub async fn engagement_in(&self, ws: &Workspace, id: Option<&str>) -> Result<Engagement> {
-        let mut engagements = ws.store.engagements().await?;
-        match id {
-            Some(id) => engagements.into_iter().find(|e| e.id == id).ok_or_else(|| {
+        choose(ws.store.engagements().await?, id, self.today())?.ok_or_else(|| {
+            AppError::NotFound(
+                "no engagement yet; create one with `fieldproof engagement create`".to_string(),
+            )
+        })
+    }
+}
+
+/// [`App::engagement_choice`] over the stored engagements.
+fn choose(
+    mut engagements: Vec<Engagement>,
+    asked: Option<&str>,
+    today: fieldproof_core::engagement::Date,
+) -> Result<Option<Engagement>> {
+    match asked {
+        Some(id) => engagements
+            .into_iter()
+            .find(|e| e.id == id)
+            .map(Some)
+            .ok_or_else(|| {
                 AppError::NotFound(format!(
                     "no engagement '{id}'; `fieldproof engagement list` shows them"
                 ))
             }),
-            None => match engagements.len() {
-                0 => Err(AppError::NotFound(
-                    "no engagement yet; create one with `fieldproof engagement create`".to_string(),
-                )),
-                1 => Ok(engagements.remove(0)),
-                _ => Err(AppError::Input(format!(
-                    "there are {} engagements ({}); choose one with --engagement",
-                    engagements.len(),
-                    engagements
-                        .iter()
-                        .map(|e| e.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))),
-            },
+        None => match engagements.len() {
+            0 => Ok(None),
+            1 => Ok(Some(engagements.remove(0))),
+            _ => {
+                let current: Vec<usize> = (0..engagements.len())
+                    .filter(|&i| engagements[i].period.contains(today))
+                    .collect();
+                match current.as_slice() {
+                    [one] => Ok(Some(engagements.swap_remove(*one))),
+                    _ => Err(AppError::EngagementRequired {
+                        choices: engagements.into_iter().map(|e| e.id).collect(),
+                    }),
+                }
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldproof_core::engagement::{Date, EngagementRequest};
+
+    fn engagement(id: &str, period: &str) -> Engagement {
+        Engagement::define(&EngagementRequest {
+            id: id.to_string(),
+            period: Some(period.to_string()),
+            ..EngagementRequest::default()
+        })
+        .expect("valid")
+    }
+
+    #[test]
+    fn one_rule_chooses_the_engagement_for_every_front_end() {
+        let today = Date::parse("2026-06-30").expect("date");
+        let two = || {
+            vec![
+                engagement("soc2-2025", "2025-01-01..2025-12-31"),
+                engagement("soc2-2026", "2026-01-01..2026-12-31"),
+            ]
+        };
+        let id = |r: Result<Option<Engagement>>| r.expect("chosen").map(|e| e.id);
+        assert_eq!(id(choose(Vec::new(), None, today)), None, "none yet");
+        assert_eq!(
+            id(choose(two(), Some("soc2-2025"), today)).as_deref(),
+            Some("soc2-2025"),
+            "the one asked"
+        );
+        assert!(matches!(
+            choose(two(), Some("soc2-2030"), today),
+            Err(AppError::NotFound(_))
+        ));
+        assert_eq!(
+            id(choose(two()[..1].to_vec(), None, today)).as_deref(),
+            Some("soc2-2025"),
+            "the only one, current or not"
+        );
+        assert_eq!(
+            id(choose(two(), None, today)).as_deref(),
+            Some("soc2-2026"),
+            "the one whose period contains today"
+        );
+        let later = Date::parse("2027-03-01").expect("date");
+        match choose(two(), None, later) {
+            Err(AppError::EngagementRequired { choices }) => {
+                assert_eq!(choices, ["soc2-2025", "soc2-2026"])
+            }
+            other => panic!("none current must be a choice: {other:?}"),
         }
+        let mut overlapping = two();
+        overlapping.push(engagement("soc1-2026", "2026-04-01..2027-03-31"));
+        assert!(matches!(
+            choose(overlapping, None, today),
+            Err(AppError::EngagementRequired { .. })
+        ));
     }
 }

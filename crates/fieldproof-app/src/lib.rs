@@ -8,6 +8,7 @@
 //! decided here that a domain crate owns: this layer loads, checks input, calls the domain and
 //! stores.
 
+pub mod accounts;
 #[cfg(feature = "analytics")]
 pub mod analytics;
 pub mod catalog;
@@ -18,6 +19,7 @@ pub mod evidence;
 pub mod migrate;
 pub mod project;
 pub mod readiness;
+pub mod requests;
 pub mod scope;
 pub mod workspace;
 
@@ -49,6 +51,21 @@ pub enum AppError {
     /// Something asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The member's role does not allow the action.
+    #[error("your role ({role}) does not allow this: {}", action.what())]
+    Forbidden {
+        /// The role held.
+        role: fieldproof_core::access::Role,
+        /// What was asked.
+        action: fieldproof_core::access::Action,
+    },
+    /// Several engagements exist and none was chosen: each front end says how to choose one
+    /// (a flag on the command line, a query parameter or a picker on the web).
+    #[error("there are {} engagements ({}); choose one", choices.len(), choices.join(", "))]
+    EngagementRequired {
+        /// The engagements to choose from, by id.
+        choices: Vec<String>,
+    },
     /// An estate file is invalid or unreadable.
     #[error(transparent)]
     Load(#[from] LoadError),

@@ -131,9 +131,9 @@ impl ServerDatabase {
         format!("{}{separator}workspace={id}", self.url)
     }
 
-    /// The URL the database driver takes (for the accounts): without fieldproof's parameters.
-    pub fn driver_url(&self) -> String {
-        fieldproof_store_postgres::driver_url(&self.url)
+    /// The database's URL, as given (no workspace).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The URL without its password.

@@ -68,6 +68,9 @@ pub enum Command {
     Engagement(EngagementArgs),
     /// Evidence: add files, URLs and attestations to the signed ledger; log, show, status, retire.
     Evidence(EvidenceArgs),
+    /// The auditor's evidence requests: list them with freshness, status and comments; show
+    /// one with its status history; comment; give the auditor's status.
+    Request(RequestArgs),
     /// Verify the workspace (every blob and ledger entry), or an evidence pack offline.
     Verify(VerifyArgs),
     /// The ledger signing key: show it, rotate it, protect it with a passphrase.
@@ -400,6 +403,75 @@ pub enum EngagementCommand {
     },
     /// List engagements.
     List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    #[command(subcommand)]
+    pub command: RequestCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// Every evidence request of an engagement: what is asked, what was provided, freshness,
+    /// the auditor's status and the number of comments.
+    List {
+        /// Engagement (default: the only one, or the one whose period contains today).
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// One request: what was provided, its comments and every status it was given.
+    Show {
+        /// Control id.
+        control: String,
+        /// Request id.
+        request: String,
+        /// Engagement (default: the only one, or the one whose period contains today).
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Add a comment to a request (recorded under --actor or your account name).
+    Comment {
+        /// Control id.
+        control: String,
+        /// Request id.
+        request: String,
+        /// The comment (1 to 4,000 characters).
+        #[arg(long)]
+        text: String,
+        /// Engagement (default: the only one, or the one whose period contains today).
+        #[arg(long)]
+        engagement: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Record the auditor's status of a request: open, accepted or needs_more. Only the auditor
+    /// gives a status: --as-auditor records it as theirs (an auditor working in the workspace,
+    /// or their decision transcribed under --actor AUDITOR).
+    Status {
+        /// Control id.
+        control: String,
+        /// Request id.
+        request: String,
+        /// open, accepted or needs_more.
+        status: String,
+        /// Record the status as the auditor's.
+        #[arg(long)]
+        as_auditor: bool,
+        /// Engagement (default: the only one, or the one whose period contains today).
+        #[arg(long)]
+        engagement: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,

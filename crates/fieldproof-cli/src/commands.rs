@@ -18,6 +18,7 @@ use fieldproof_app::scope::{BoundaryFormat, EstateSource};
 use fieldproof_app::workspace::ServerDatabase;
 use fieldproof_app::{count, App, Config};
 use fieldproof_catalog::views::CatalogShow;
+use fieldproof_core::access::Role;
 use fieldproof_core::engagement::EngagementRequest;
 use fieldproof_core::findings::reaches;
 use fieldproof_core::{Severity, TscCategory};
@@ -350,16 +351,18 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
         }
         Command::Org(args) => {
             let crate::cli::OrgCommand::Add { id, name, data } = &args.command;
-            let server = web_server(&data.data, store).await?;
-            let (dir, adopted) = server.add_organisation(id, name).await?;
+            let added = accounts(&data.data, store)
+                .await?
+                .add_organisation(id, name)
+                .await?;
             output::print(&format!(
                 "Added organisation {id}: {} {}.\nNext: fieldproof user add --data {} --email you@example.com --org {id} --role owner\n",
-                if adopted {
+                if added.adopted {
                     "it adopts the workspace already in"
                 } else {
                     "its workspace, ledger and signing key are in"
                 },
-                dir.display(),
+                added.dir.display(),
                 data.data.display()
             ))?;
             Ok(Outcome::Ok)
@@ -372,11 +375,10 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 engagement,
                 data,
             } => {
-                let server = web_server(&data.data, store).await?;
-                let role = fieldproof_web::accounts::Role::parse(role)?;
+                let role = Role::parse(role)?;
                 let password = std::env::var("FIELDPROOF_PASSWORD").ok();
-                let created = server
-                    .accounts()
+                let created = accounts(&data.data, store)
+                    .await?
                     .add_member(email, password.as_deref(), org, role, engagement.as_deref())
                     .await?;
                 output::print(&format!(
@@ -391,9 +393,8 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 Ok(Outcome::Ok)
             }
             crate::cli::UserCommand::Remove { email, org, data } => {
-                let server = web_server(&data.data, store).await?;
-                let revoked = server
-                    .accounts()
+                let revoked = accounts(&data.data, store)
+                    .await?
                     .remove_member(email, org, &fieldproof_app::clock::os_account())
                     .await?;
                 output::print(&format!(
@@ -412,29 +413,27 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 expires,
                 data,
             } => {
-                let server = web_server(&data.data, store).await?;
-                let role = fieldproof_web::accounts::Role::parse(role)?;
+                let role = Role::parse(role)?;
                 let expires = expires
                     .as_deref()
                     .map(|e| {
-                        fieldproof_web::accounts::parse_expiry(e, fieldproof_web::accounts::now())
+                        fieldproof_app::accounts::parse_expiry(e, fieldproof_app::accounts::now())
                     })
                     .transpose()?;
-                let (token, reference) = server
-                    .accounts()
+                let (token, reference) = accounts(&data.data, store)
+                    .await?
                     .create_token(email, org, role, name, expires)
                     .await?;
                 output::print(&format!(
                     "{token}\nThe token is shown once; send it as `Authorization: Bearer {token}` to /api/v1/o/{org}/...\nIts reference is {reference} (`fieldproof token revoke {reference} --org {org}` revokes it){}.\n",
                     expires
-                        .map(|at| format!("; it expires at {}", fieldproof_web::accounts::stamp(at)))
+                        .map(|at| format!("; it expires at {}", fieldproof_app::accounts::stamp(at)))
                         .unwrap_or_default()
                 ))?;
                 Ok(Outcome::Ok)
             }
             crate::cli::TokenCommand::List { org, format, data } => {
-                let server = web_server(&data.data, store).await?;
-                let list = server.accounts().tokens(org).await?;
+                let list = accounts(&data.data, store).await?.tokens(org).await?;
                 match format {
                     SummaryFormat::Json => output::json(&list)?,
                     SummaryFormat::Text => output::print(&token_list_text(&list))?,
@@ -442,9 +441,8 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 Ok(Outcome::Ok)
             }
             crate::cli::TokenCommand::Revoke { token, org, data } => {
-                let server = web_server(&data.data, store).await?;
-                let reference = server
-                    .accounts()
+                let reference = accounts(&data.data, store)
+                    .await?
                     .revoke_token(org, token, &fieldproof_app::clock::os_account())
                     .await?;
                 output::print(&format!(
@@ -465,6 +463,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
         }
         Command::Engagement(args) => engagement(app, &args).await,
         Command::Evidence(args) => evidence(app, &args).await,
+        Command::Request(args) => request(app, &args).await,
         Command::Verify(args) => {
             let r = app
                 .verify(&VerifyRequest {
@@ -642,19 +641,12 @@ async fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
 }
 
 /// The server's accounts and organisations, for the administration commands.
-async fn web_server(
-    data: &Path,
-    store: Option<&str>,
-) -> Result<std::sync::Arc<fieldproof_web::Server>> {
-    Ok(fieldproof_web::Server::open(fieldproof_web::ServerConfig {
-        data: data.to_path_buf(),
-        store: store.map(str::to_string),
-        secure_cookies: false,
-        max_upload_bytes: 0,
-        limits: Default::default(),
-        trust_forwarded_for: false,
-    })
-    .await?)
+async fn accounts(data: &Path, store: Option<&str>) -> Result<fieldproof_app::accounts::Accounts> {
+    let data = std::path::absolute(data).unwrap_or_else(|_| data.to_path_buf());
+    let database = store
+        .map(|url| ServerDatabase::parse(url, &data))
+        .transpose()?;
+    Ok(fieldproof_app::accounts::Accounts::open(&data, database.as_ref()).await?)
 }
 
 /// `token list` as a table.
@@ -1408,6 +1400,91 @@ async fn engagement(app: &App, args: &EngagementArgs) -> Result<Outcome> {
                     output::print(&text)?;
                 }
             }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+async fn request(app: &App, args: &crate::cli::RequestArgs) -> Result<Outcome> {
+    use crate::cli::RequestCommand;
+    use fieldproof_app::requests::{RequestWrite, Reviewer};
+    use fieldproof_core::access::{ReviewStatus, Role};
+    use fieldproof_report::requests::{request_detail_text, request_list_text};
+    let detail = |format: &SummaryFormat, d: &fieldproof_app::contract::RequestDetail| match format
+    {
+        SummaryFormat::Json => output::json(d),
+        SummaryFormat::Text => output::print(&request_detail_text(d)),
+    };
+    match &args.command {
+        RequestCommand::List { engagement, format } => {
+            let list = app.request_list(engagement.as_deref()).await?;
+            match format {
+                SummaryFormat::Json => output::json(&list)?,
+                SummaryFormat::Text => output::print(&request_list_text(&list))?,
+            }
+        }
+        RequestCommand::Show {
+            control,
+            request,
+            engagement,
+            format,
+        } => detail(
+            format,
+            &app.request_show(engagement.as_deref(), control, request)
+                .await?,
+        )?,
+        RequestCommand::Comment {
+            control,
+            request,
+            text,
+            engagement,
+            format,
+        } => {
+            // The workspace's holder acts with every right a member may hold but the auditor's.
+            let reviewer = Reviewer {
+                name: app.actor(),
+                role: Role::Owner,
+            };
+            let write = RequestWrite {
+                comment: Some(text.clone()),
+                status: None,
+            };
+            detail(
+                format,
+                &app.request_write(engagement.as_deref(), control, request, &write, reviewer)
+                    .await?,
+            )?
+        }
+        RequestCommand::Status {
+            control,
+            request,
+            status,
+            as_auditor,
+            engagement,
+            format,
+        } => {
+            let reviewer = Reviewer {
+                name: app.actor(),
+                role: if *as_auditor {
+                    Role::Auditor
+                } else {
+                    Role::Owner
+                },
+            };
+            let write = RequestWrite {
+                comment: None,
+                status: Some(ReviewStatus::parse(status)?),
+            };
+            let written = app
+                .request_write(engagement.as_deref(), control, request, &write, reviewer)
+                .await
+                .map_err(|e| match e {
+                    fieldproof_app::AppError::Forbidden { .. } => anyhow::anyhow!(
+                        "only the auditor gives a request its status; record the auditor's decision with --as-auditor (and --actor AUDITOR)"
+                    ),
+                    other => other.into(),
+                })?;
+            detail(format, &written)?
         }
     }
     Ok(Outcome::Ok)

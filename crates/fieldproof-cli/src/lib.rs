@@ -43,7 +43,10 @@ pub fn main() -> ExitCode {
 /// already quoted in the message is not repeated). Writing never panics, so a closed stderr
 /// still gives exit code 2.
 fn report_error(error: &anyhow::Error) {
-    let mut message = format!("error: {error}");
+    let mut message = match error.downcast_ref::<fieldproof_app::AppError>() {
+        Some(app) => format!("error: {}", cli_words(app)),
+        None => format!("error: {error}"),
+    };
     for cause in error.chain().skip(1) {
         let text = cause.to_string();
         if !message.contains(&text) {
@@ -51,6 +54,18 @@ fn report_error(error: &anyhow::Error) {
         }
     }
     let _ = writeln!(std::io::stderr(), "{message}");
+}
+
+/// An application error in the command line's words, where it has its own (the flag to give).
+fn cli_words(error: &fieldproof_app::AppError) -> String {
+    match error {
+        fieldproof_app::AppError::EngagementRequired { choices } => format!(
+            "there are {} engagements ({}) and none of them is current; choose one with --engagement",
+            choices.len(),
+            choices.join(", ")
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// `fieldproof ... | head` closes stdout early; a write then fails. The reader has what it

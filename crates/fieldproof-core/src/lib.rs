@@ -5,6 +5,7 @@
 //! same assessment, whatever the order of its components. Loading lives in `fieldproof-estate`,
 //! rendering in `fieldproof-report`, persistence in `fieldproof-store`.
 
+pub mod access;
 pub mod assessment;
 pub mod cadence;
 pub mod component;

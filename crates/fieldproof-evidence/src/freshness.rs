@@ -42,6 +42,17 @@ pub enum State {
     Missing,
 }
 
+impl State {
+    /// Its name, as in JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            State::Present => "present",
+            State::Stale => "stale",
+            State::Missing => "missing",
+        }
+    }
+}
+
 /// One row of `evidence status`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Row {

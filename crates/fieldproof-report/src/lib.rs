@@ -14,6 +14,7 @@ pub mod matrix;
 pub mod oscal;
 pub mod pdf;
 pub mod readiness;
+pub mod requests;
 pub mod scope;
 pub mod test_results;
 pub mod text;

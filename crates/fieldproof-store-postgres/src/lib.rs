@@ -38,6 +38,11 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
+mod accounts;
+mod reviews;
+
+pub use accounts::PgAccountStore;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A boxed `Send` future.
@@ -812,6 +817,16 @@ impl WorkspaceStore for PgStore {
                         .push_bind(&entry.body_sha256);
                 });
                 insert.build().execute(&mut *conn).await.map_err(&write)?;
+            }
+            for status in &snapshot.request_statuses {
+                reviews::insert_status(conn, &ws, status)
+                    .await
+                    .map_err(&write)?;
+            }
+            for comment in &snapshot.request_comments {
+                reviews::insert_comment(conn, &ws, comment)
+                    .await
+                    .map_err(&write)?;
             }
             Ok(())
         }

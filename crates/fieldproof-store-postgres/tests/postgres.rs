@@ -269,3 +269,25 @@ async fn concurrent_appends_from_two_pools_leave_no_gap_or_fork() {
     first.close().await;
     second.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_passes_the_accounts_story() {
+    let db = TestCluster::shared().database();
+    let url = PgUrl::parse(&db).expect("url");
+    let accounts = fieldproof_store_postgres::PgAccountStore::open(&url)
+        .await
+        .expect("open the accounts");
+    story::accounts(&accounts).await;
+    fieldproof_store::accounts::AccountStore::close(&accounts).await;
+    // Opening again finds the schema migrated.
+    let again = fieldproof_store_postgres::PgAccountStore::open(&url)
+        .await
+        .expect("reopen");
+    assert_eq!(
+        fieldproof_store::accounts::AccountStore::organisations(&again)
+            .await
+            .expect("organisations")
+            .len(),
+        2
+    );
+}

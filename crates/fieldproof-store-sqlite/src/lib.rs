@@ -24,6 +24,11 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod accounts;
+mod reviews;
+
+pub use accounts::SqliteAccountStore;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A workspace store in one SQLite file.
@@ -478,6 +483,12 @@ impl WorkspaceStore for SqliteStore {
             }
             for entry in &snapshot.ledger {
                 insert_entry(conn, entry).await.map_err(&write)?;
+            }
+            for status in &snapshot.request_statuses {
+                reviews::insert_status(conn, status).await.map_err(&write)?;
+            }
+            for comment in &snapshot.request_comments {
+                reviews::insert_comment(conn, comment).await.map_err(&write)?;
             }
             Ok(())
         }

@@ -244,3 +244,50 @@ async fn a_copy_into_an_empty_store_reads_back_the_same() {
     copy.close().await;
     store.close().await;
 }
+
+#[tokio::test]
+async fn sqlite_passes_the_accounts_story_and_hands_over_reviews_kept_with_the_accounts() {
+    use fieldproof_store::accounts::AccountStore;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("server.db");
+    let accounts = SqliteAccountStore::open(&path).await.expect("open");
+    story::accounts(&accounts).await;
+    // An earlier version kept the auditor's reviews here; they are read for the move into the
+    // workspace and then removed, organisation by organisation.
+    for sql in [
+        "INSERT INTO request_reviews (organisation, engagement, control, request, status, by_email, at) VALUES ('acme', 'e1', 'FP-A', 'R1', 'needs_more', 'aud@x', '2026-01-01T00:00:00Z')",
+        "INSERT INTO request_reviews (organisation, engagement, control, request, status, by_email, at) VALUES ('beta', 'e1', 'FP-A', 'R1', 'accepted', 'aud@x', '2026-01-01T00:00:00Z')",
+        "INSERT INTO request_comments (organisation, engagement, control, request, author, at, text) VALUES ('acme', 'e1', 'FP-A', 'R1', 'aud@x', '2026-01-01T00:00:00Z', 'more please')",
+    ] {
+        sqlx::query(sql).execute(&accounts.pool).await.expect(sql);
+    }
+    let (statuses, comments) = accounts
+        .legacy_request_reviews("acme")
+        .await
+        .expect("legacy");
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(
+        statuses[0].status,
+        fieldproof_core::access::ReviewStatus::NeedsMore
+    );
+    assert_eq!(comments[0].text, "more please");
+    accounts
+        .remove_legacy_request_reviews("acme")
+        .await
+        .expect("remove");
+    assert!(accounts
+        .legacy_request_reviews("acme")
+        .await
+        .expect("gone")
+        .0
+        .is_empty());
+    assert_eq!(
+        accounts
+            .legacy_request_reviews("beta")
+            .await
+            .expect("kept")
+            .0
+            .len(),
+        1
+    );
+}

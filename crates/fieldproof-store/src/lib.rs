@@ -8,10 +8,12 @@
 //! ledger with its current-evidence index. Time and actor are passed in by the caller; hashing
 //! and signing of ledger entries are the caller's too (`fieldproof-evidence`).
 
+pub mod accounts;
 #[cfg(feature = "story")]
 pub mod story;
 
 use async_trait::async_trait;
+use fieldproof_core::access::ReviewStatus;
 use fieldproof_core::diff::Change;
 use fieldproof_core::engagement::Engagement;
 use fieldproof_core::status::{PlanChange, StatusPlan};
@@ -412,6 +414,10 @@ pub struct Snapshot {
     pub statuses: Vec<(String, StatusPlan)>,
     /// The evidence ledger, in order.
     pub ledger: Vec<LedgerEntry>,
+    /// The auditor's statuses of evidence requests, oldest first.
+    pub request_statuses: Vec<RequestStatusRecord>,
+    /// The comments on evidence requests, oldest first.
+    pub request_comments: Vec<RequestCommentRecord>,
 }
 
 impl Snapshot {
@@ -435,6 +441,8 @@ impl Snapshot {
             engagements,
             statuses,
             ledger: store.ledger().await?,
+            request_statuses: store.request_statuses(None).await?,
+            request_comments: store.request_comments(None).await?,
         })
     }
 
@@ -444,6 +452,8 @@ impl Snapshot {
             && self.ledger.is_empty()
             && self.catalogs.is_empty()
             && self.engagements.is_empty()
+            && self.request_statuses.is_empty()
+            && self.request_comments.is_empty()
             && self.estate == Estate::default()
     }
 }
@@ -599,6 +609,66 @@ pub trait LedgerStore: Send + Sync {
     }
 }
 
+/// One status an auditor gave an evidence request of an engagement (a request is named by its
+/// control and request id, as in `evidence status`). The newest is the request's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestStatusRecord {
+    /// The engagement.
+    pub engagement: String,
+    /// Control id.
+    pub control: String,
+    /// Request id.
+    pub request: String,
+    /// The status given.
+    pub status: ReviewStatus,
+    /// Who gave it.
+    pub by: String,
+    /// When (RFC 3339 UTC).
+    pub at: String,
+}
+
+/// One comment on an evidence request of an engagement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestCommentRecord {
+    /// The engagement.
+    pub engagement: String,
+    /// Control id.
+    pub control: String,
+    /// Request id.
+    pub request: String,
+    /// Who wrote it.
+    pub author: String,
+    /// When (RFC 3339 UTC).
+    pub at: String,
+    /// The text.
+    pub text: String,
+}
+
+/// The auditor's review of evidence requests: statuses and comments, each kept in the order
+/// given and never changed (the history is the record of the review).
+#[async_trait]
+pub trait ReviewStore: Send + Sync {
+    /// Records a status.
+    async fn add_request_status(&self, status: &RequestStatusRecord) -> Result<(), StoreError>;
+
+    /// Records a comment.
+    async fn add_request_comment(&self, comment: &RequestCommentRecord) -> Result<(), StoreError>;
+
+    /// Every status of an engagement's requests (of every engagement with `None`), oldest
+    /// first.
+    async fn request_statuses(
+        &self,
+        engagement: Option<&str>,
+    ) -> Result<Vec<RequestStatusRecord>, StoreError>;
+
+    /// Every comment on an engagement's requests (of every engagement with `None`), oldest
+    /// first.
+    async fn request_comments(
+        &self,
+        engagement: Option<&str>,
+    ) -> Result<Vec<RequestCommentRecord>, StoreError>;
+}
+
 /// Everything a workspace stores: what every backend implements.
 pub trait Store:
     WorkspaceStore
@@ -608,6 +678,7 @@ pub trait Store:
     + EngagementStore
     + StatusStore
     + LedgerStore
+    + ReviewStore
 {
 }
 
@@ -619,5 +690,6 @@ impl<T> Store for T where
         + EngagementStore
         + StatusStore
         + LedgerStore
+        + ReviewStore
 {
 }

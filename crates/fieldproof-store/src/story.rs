@@ -5,10 +5,12 @@
 //! the application layer runs it against any store URL, so SQLite and PostgreSQL are
 //! held to the same behaviour.
 
+use crate::accounts::{AccountStore, NewSession, NewToken, OrganisationRecord};
 use crate::{
-    Append, Appended, ChangeMeta, EvidenceQuery, EvidenceState, IndexUpdate, LedgerEntry, Store,
-    StoreError,
+    Append, Appended, ChangeMeta, EvidenceQuery, EvidenceState, IndexUpdate, LedgerEntry,
+    RequestCommentRecord, RequestStatusRecord, Store, StoreError,
 };
+use fieldproof_core::access::{ReviewStatus, Role};
 use fieldproof_core::diff::Action;
 use fieldproof_core::engagement::{Engagement, Period, Report, ReportType};
 use fieldproof_core::{Component, Estate, Fact, Facts, Kind, Operator, Site, TscCategory, Zone};
@@ -58,6 +60,7 @@ pub async fn run(store: Arc<dyn Store>) {
     estate_and_catalogs(store.as_ref()).await;
     engagements(store.as_ref()).await;
     statuses(store.as_ref()).await;
+    reviews(store.as_ref()).await;
     ledger(store).await;
 }
 
@@ -356,6 +359,318 @@ fn evidence(dedup: &str, engagement: Option<&str>, supersedes: Option<i64>) -> I
         dedup: dedup.to_string(),
         supersedes,
     }
+}
+
+/// The auditor's review: statuses and comments read back per engagement and for all, in the
+/// order given, the same text byte for byte.
+async fn reviews(store: &dyn Store) {
+    let status = |engagement: &str, request: &str, status, at: &str| RequestStatusRecord {
+        engagement: engagement.into(),
+        control: "FP-A".into(),
+        request: request.into(),
+        status,
+        by: "auditor@example.com".into(),
+        at: at.into(),
+    };
+    let given = [
+        status(
+            "soc2-2026",
+            "R1",
+            ReviewStatus::NeedsMore,
+            "2026-02-01T10:00:00Z",
+        ),
+        status(
+            "soc2-2025",
+            "R1",
+            ReviewStatus::Accepted,
+            "2026-02-01T10:00:00Z",
+        ),
+        status(
+            "soc2-2026",
+            "R1",
+            ReviewStatus::Accepted,
+            "2026-02-02T10:00:00Z",
+        ),
+    ];
+    for s in &given {
+        store.add_request_status(s).await.expect("a status");
+    }
+    let comment = RequestCommentRecord {
+        engagement: "soc2-2026".into(),
+        control: "FP-A".into(),
+        request: "R1".into(),
+        author: "lead@example.com".into(),
+        at: "2026-02-01T11:00:00Z".into(),
+        text: "Attached the March export <b>&amp;</b> 'quoted'\nsecond line".into(),
+    };
+    store
+        .add_request_comment(&comment)
+        .await
+        .expect("a comment");
+    assert_eq!(
+        store
+            .request_statuses(Some("soc2-2026"))
+            .await
+            .expect("statuses"),
+        vec![given[0].clone(), given[2].clone()],
+        "an engagement's statuses, oldest first"
+    );
+    assert_eq!(
+        store.request_statuses(None).await.expect("all statuses"),
+        given.to_vec()
+    );
+    assert_eq!(
+        store
+            .request_comments(Some("soc2-2026"))
+            .await
+            .expect("comments"),
+        vec![comment.clone()]
+    );
+    assert!(store
+        .request_comments(Some("soc2-2025"))
+        .await
+        .expect("none")
+        .is_empty());
+}
+
+/// The accounts of a server, on an empty account store: organisations, users and their
+/// memberships, sessions, tokens (live only while unrevoked, unexpired and still a member),
+/// the throttle counting and its windows, and a member's removal revoking their tokens.
+pub async fn accounts(store: &dyn AccountStore) {
+    let org = |id: &str| OrganisationRecord {
+        id: id.into(),
+        name: format!("{id} Ltd"),
+        created_at: "2026-01-01T00:00:00Z".into(),
+    };
+    assert!(store.add_organisation(&org("acme")).await.expect("add"));
+    assert!(!store.add_organisation(&org("acme")).await.expect("again"));
+    assert!(store.add_organisation(&org("beta")).await.expect("add"));
+    assert_eq!(
+        store
+            .organisations()
+            .await
+            .expect("list")
+            .iter()
+            .map(|o| o.id.as_str())
+            .collect::<Vec<_>>(),
+        ["acme", "beta"]
+    );
+    assert!(store.user("ann@example.com").await.expect("none").is_none());
+    let ann = store
+        .add_user("ann@example.com", "$argon2id$hash", "2026-01-01T00:00:00Z")
+        .await
+        .expect("user");
+    assert_eq!(
+        store
+            .user("ann@example.com")
+            .await
+            .expect("read")
+            .map(|u| (u.id, u.password_hash)),
+        Some((ann, "$argon2id$hash".to_string()))
+    );
+    store
+        .set_membership(ann, "acme", Role::Editor, None)
+        .await
+        .expect("member");
+    store
+        .set_membership(ann, "beta", Role::Auditor, Some("soc2-2026"))
+        .await
+        .expect("auditor");
+    store
+        .set_membership(ann, "acme", Role::Owner, None)
+        .await
+        .expect("a new role replaces the old");
+    let held = store.memberships(ann).await.expect("memberships");
+    assert_eq!(held.len(), 2);
+    assert_eq!(
+        (held[0].organisation.as_str(), held[0].role),
+        ("acme", Role::Owner)
+    );
+    assert_eq!(held[0].name, "acme Ltd");
+    assert_eq!(held[1].engagement.as_deref(), Some("soc2-2026"));
+
+    // Sessions: found by digest until they end.
+    store
+        .add_session(&NewSession {
+            token_sha256: "s1".into(),
+            user_id: ann,
+            csrf: "c1".into(),
+            expires_at: "2026-01-02T00:00:00Z".into(),
+        })
+        .await
+        .expect("session");
+    let live = store
+        .session("s1", "2026-01-01T12:00:00Z")
+        .await
+        .expect("read");
+    assert_eq!(
+        live.map(|s| (s.email, s.csrf)),
+        Some(("ann@example.com".into(), "c1".into()))
+    );
+    assert!(store
+        .session("s1", "2026-01-02T00:00:00Z")
+        .await
+        .expect("ended")
+        .is_none());
+    store.remove_session("s1").await.expect("logout");
+    assert!(store
+        .session("s1", "2026-01-01T12:00:00Z")
+        .await
+        .expect("gone")
+        .is_none());
+
+    // Tokens.
+    let token = |digest: &str, reference: &str, role, expires: Option<&str>| NewToken {
+        token_sha256: digest.into(),
+        token_ref: reference.into(),
+        user_id: ann,
+        organisation: "acme".into(),
+        role,
+        name: "ci".into(),
+        created_at: "2026-01-01T00:00:00Z".into(),
+        expires_at: expires.map(str::to_string),
+    };
+    store
+        .add_token(&token("t1", "aaaaaaaaaaaa", Role::Editor, None))
+        .await
+        .expect("token");
+    store
+        .add_token(&token(
+            "t2",
+            "bbbbbbbbbbbb",
+            Role::Viewer,
+            Some("2026-01-05T00:00:00Z"),
+        ))
+        .await
+        .expect("expiring token");
+    let grant = store
+        .token("t1", "2026-01-03T00:00:00Z")
+        .await
+        .expect("read")
+        .expect("live");
+    assert_eq!(
+        (grant.token_role, grant.membership.role),
+        (Role::Editor, Role::Owner)
+    );
+    assert_eq!(grant.user.email, "ann@example.com");
+    assert!(grant.last_used_at.is_none());
+    store
+        .touch_token("t1", "2026-01-03T00:00:00Z")
+        .await
+        .expect("touch");
+    assert_eq!(
+        store
+            .token("t1", "2026-01-03T00:01:00Z")
+            .await
+            .expect("read")
+            .and_then(|g| g.last_used_at),
+        Some("2026-01-03T00:00:00Z".into())
+    );
+    assert!(store
+        .token("t2", "2026-01-05T00:00:00Z")
+        .await
+        .expect("expired")
+        .is_none());
+    assert!(store
+        .revoke_token("acme", "aaaaaaaaaaaa", "2026-01-04T00:00:00Z", "ann")
+        .await
+        .expect("revoke"));
+    assert!(!store
+        .revoke_token("acme", "aaaaaaaaaaaa", "2026-01-04T00:00:00Z", "ann")
+        .await
+        .expect("twice"));
+    assert!(!store
+        .revoke_token("beta", "bbbbbbbbbbbb", "2026-01-04T00:00:00Z", "ann")
+        .await
+        .expect("another organisation's"));
+    assert!(store
+        .token("t1", "2026-01-04T00:00:00Z")
+        .await
+        .expect("revoked")
+        .is_none());
+    let listed = store.tokens("acme").await.expect("tokens");
+    assert_eq!(listed.len(), 2);
+    let t1 = listed
+        .iter()
+        .find(|t| t.token_ref == "aaaaaaaaaaaa")
+        .expect("t1 listed");
+    assert_eq!(t1.revoked_by.as_deref(), Some("ann"));
+    assert_eq!(t1.member_role, Some(Role::Owner));
+
+    // Removing the member revokes their live tokens, in the same transaction.
+    assert_eq!(
+        store
+            .remove_membership(ann, "acme", "2026-01-04T00:00:00Z", "owner")
+            .await
+            .expect("remove"),
+        Some(1)
+    );
+    assert_eq!(
+        store
+            .remove_membership(ann, "acme", "2026-01-04T00:00:00Z", "owner")
+            .await
+            .expect("again"),
+        None
+    );
+    assert!(store
+        .tokens("acme")
+        .await
+        .expect("tokens")
+        .iter()
+        .all(|t| t.member_role.is_none()));
+    assert_eq!(store.memberships(ann).await.expect("left").len(), 1);
+
+    // The throttle: a window counts, starts again once it has ended, takes attempts back.
+    let at = "2026-01-01T00:00:00Z";
+    assert_eq!(
+        store
+            .reserve_attempt("k", at, "2025-12-31T23:45:00Z")
+            .await
+            .expect("one")
+            .0,
+        1
+    );
+    assert_eq!(
+        store
+            .reserve_attempt("k", "2026-01-01T00:01:00Z", "2025-12-31T23:46:00Z")
+            .await
+            .expect("two"),
+        (2, at.to_string())
+    );
+    store.release_attempt("k").await.expect("release");
+    assert_eq!(
+        store
+            .reserve_attempt("k", "2026-01-01T00:02:00Z", "2025-12-31T23:47:00Z")
+            .await
+            .expect("two again")
+            .0,
+        2
+    );
+    let later = "2026-01-01T00:20:00Z";
+    assert_eq!(
+        store
+            .reserve_attempt("k", later, "2026-01-01T00:05:00Z")
+            .await
+            .expect("new window"),
+        (1, later.to_string())
+    );
+    store
+        .reserve_attempt("other", at, "2025-12-31T23:45:00Z")
+        .await
+        .expect("other");
+    assert_eq!(store.throttle_rows().await.expect("rows"), 2);
+    store.clear_attempts("k").await.expect("clear");
+    store
+        .expire("2026-01-01T00:10:00Z", "2026-01-01T00:10:00Z")
+        .await
+        .expect("expire");
+    assert_eq!(store.throttle_rows().await.expect("rows"), 0);
+    assert!(store
+        .legacy_request_reviews("acme")
+        .await
+        .expect("legacy")
+        .0
+        .is_empty());
 }
 
 async fn append(

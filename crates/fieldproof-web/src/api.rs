@@ -2,7 +2,7 @@
 //! pack files). Each route calls the same use case as its page; bodies are the CLI's
 //! contracts, and the request threads of the auditor portal have their own schema here.
 
-use crate::accounts::{RequestThread, Role};
+use crate::accounts::{Action, ReviewStatus};
 use crate::{Member, Org, Server, WebError};
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::Arc;
 
 type Shared = State<Arc<Server>>;
@@ -45,23 +45,19 @@ struct EngagementQuery {
     engagement: Option<String>,
 }
 
-/// The engagement a request is about: asked, an auditor's own, or the only one.
+/// The engagement a request is about: asked, an auditor's own, or the only one (the
+/// application's rule); none yet: 404.
 async fn engagement(
     server: &Server,
     member: &Member,
     asked: Option<&str>,
 ) -> Result<String, WebError> {
-    if let Some(e) = member.engagement(asked)? {
-        return Ok(e);
-    }
-    let list = member.app(server).engagement_list().await?;
-    match list.engagements.as_slice() {
-        [only] => Ok(only.id.clone()),
-        [] => Err(WebError::not_found()),
-        _ => Err(WebError::bad_request(
-            "there are several engagements; choose one with ?engagement=ID",
-        )),
-    }
+    let asked = member.engagement(asked)?;
+    member
+        .app(server)
+        .engagement_choice(asked.as_deref())
+        .await?
+        .ok_or_else(WebError::not_found)
 }
 
 async fn set_status(
@@ -71,96 +67,26 @@ async fn set_status(
     bytes: Bytes,
 ) -> Result<Response, WebError> {
     crate::pages::require_bearer(&headers)?;
-    member.require(member.membership.role.edits(), "set a design status")?;
+    member.allow(Action::SetDesignStatus)?;
     let mut request: fieldproof_app::readiness::StatusSetRequest = body(&bytes)?;
     request.engagement = member.engagement(request.engagement.as_deref())?;
     let applied = member.app(&server).status_set(&request).await?;
     Ok(Json(applied).into_response())
 }
 
-/// One evidence request of an engagement, as the auditor portal shows it.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct RequestView {
-    /// Control id.
-    pub control: String,
-    /// Request id.
-    pub request: String,
-    /// What is asked for.
-    pub artifact: String,
-    /// Freshness: present, stale or missing.
-    pub state: String,
-    /// Windows of the period covered.
-    pub covered: usize,
-    /// Windows in the period.
-    pub windows: usize,
-    /// Evidence provided.
-    pub evidence: Vec<String>,
-    /// The auditor's status: open, accepted or needs_more.
-    pub status: String,
-    /// Who set it and when.
-    pub reviewed: Option<(String, String)>,
-    /// Comments, oldest first: author, time, text.
-    pub comments: Vec<(String, String, String)>,
-}
-
-/// `GET /requests`.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct RequestList {
-    /// The engagement.
-    pub engagement: String,
-    /// Every evidence request.
-    pub requests: Vec<RequestView>,
-}
-
-async fn request_views(
-    server: &Server,
-    member: &Member,
-    engagement: &str,
-) -> Result<Vec<RequestView>, WebError> {
-    let status = server.freshness(member, engagement).await?;
-    let mut threads = server
-        .accounts
-        .request_threads(&member.membership.organisation, engagement)
-        .await?;
-    Ok(status
-        .rows
-        .iter()
-        .map(|r| {
-            let thread: RequestThread = threads
-                .remove(&(r.control.clone(), r.request.clone()))
-                .unwrap_or_default();
-            RequestView {
-                control: r.control.clone(),
-                request: r.request.clone(),
-                artifact: r.artifact.clone(),
-                state: crate::html::label(&r.state),
-                covered: r.covered,
-                windows: r.windows,
-                evidence: r.evidence.clone(),
-                status: if thread.status.is_empty() {
-                    "open".to_string()
-                } else {
-                    thread.status
-                },
-                reviewed: thread.reviewed,
-                comments: thread.comments,
-            }
-        })
-        .collect())
-}
+pub use fieldproof_app::contract::{RequestDetail, RequestList, RequestView};
 
 async fn requests(
     State(server): Shared,
     Org { member, .. }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = engagement(&server, &member, q.engagement.as_deref()).await?;
-    let requests = request_views(&server, &member, &engagement).await?;
-    Ok(Json(RequestList {
-        engagement,
-        requests,
-    })
-    .into_response())
+    let engagement = member.engagement(q.engagement.as_deref())?;
+    let list = member
+        .app(&server)
+        .request_list(engagement.as_deref())
+        .await?;
+    Ok(Json(list).into_response())
 }
 
 /// `POST /requests/CONTROL/REQUEST`: a comment, the auditor's status, or both.
@@ -176,49 +102,34 @@ pub struct RequestBody {
 async fn write_request(
     State(server): Shared,
     headers: HeaderMap,
-    Org { member, org }: Org,
+    Org { member, .. }: Org,
     Path((_, control, request)): Path<(String, String, String)>,
     Query(q): Query<EngagementQuery>,
     bytes: Bytes,
 ) -> Result<Response, WebError> {
     crate::pages::require_bearer(&headers)?;
     let b: RequestBody = body(&bytes)?;
-    let engagement = engagement(&server, &member, q.engagement.as_deref()).await?;
-    let role = member.membership.role;
-    let views = request_views(&server, &member, &engagement).await?;
-    if !views
-        .iter()
-        .any(|v| v.control == control && v.request == request)
-    {
-        return Err(WebError::not_found());
-    }
-    let key = (control.clone(), request.clone());
-    if let Some(text) = &b.comment {
-        member.require(
-            role == Role::Auditor || role.adds_evidence(),
-            "comment on requests",
-        )?;
-        server
-            .accounts
-            .comment_request(&org, &engagement, &key, &member.session.email, text)
-            .await?;
-    }
-    if let Some(status) = &b.status {
-        member.require(
-            role == Role::Auditor,
-            "set a request's status (the auditor does)",
-        )?;
-        server
-            .accounts
-            .review_request(&org, &engagement, &key, status, &member.session.email)
-            .await?;
-    }
-    let view = request_views(&server, &member, &engagement)
-        .await?
-        .into_iter()
-        .find(|v| v.control == control && v.request == request)
-        .ok_or_else(WebError::not_found)?;
-    Ok(Json(view).into_response())
+    let write = fieldproof_app::requests::RequestWrite {
+        comment: b.comment,
+        status: b
+            .status
+            .as_deref()
+            .map(ReviewStatus::parse)
+            .transpose()
+            .map_err(|e| WebError::bad_request(e.to_string()))?,
+    };
+    let engagement = member.engagement(q.engagement.as_deref())?;
+    let detail = member
+        .app(&server)
+        .request_write(
+            engagement.as_deref(),
+            &control,
+            &request,
+            &write,
+            member.reviewer(),
+        )
+        .await?;
+    Ok(Json(detail.request).into_response())
 }
 
 async fn ledger(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
@@ -241,7 +152,7 @@ async fn retire(
     bytes: Bytes,
 ) -> Result<Response, WebError> {
     crate::pages::require_bearer(&headers)?;
-    member.require(member.membership.role.edits(), "retire evidence")?;
+    member.allow(Action::RetireEvidence)?;
     let b: RetireBody = body(&bytes)?;
     if b.reason.trim().is_empty() {
         return Err(WebError::bad_request("say why the evidence is retired"));
@@ -265,7 +176,7 @@ async fn estate_upload(
     multipart: Multipart,
 ) -> Result<(crate::pages::Upload, crate::pages::EstateUpload), WebError> {
     crate::pages::require_bearer(headers)?;
-    member.require(member.membership.role.edits(), "load an estate")?;
+    member.allow(Action::LoadEstate)?;
     let upload = crate::pages::receive(server, org, multipart).await?;
     let estate = crate::pages::EstateUpload::from_upload(&upload)?;
     Ok((upload, estate))

@@ -27,7 +27,7 @@ mod tokens;
 pub use middleware::Limits;
 pub use serve::{housekeeping, serve, serve_on};
 
-use accounts::{AccountError, Accounts, Membership, Session};
+use accounts::{Accounts, Membership, Session};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -58,8 +58,6 @@ pub struct ServerConfig {
 /// The shared state of every request.
 pub struct Server {
     config: ServerConfig,
-    /// The PostgreSQL database of `--store`, if any.
-    database: Option<fieldproof_app::workspace::ServerDatabase>,
     accounts: Accounts,
     caches: Caches,
     /// Each organisation's store, opened once: opening a store per use case cost more than
@@ -209,6 +207,14 @@ impl From<AppError> for WebError {
                 StatusCode::BAD_REQUEST
             }
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Forbidden { action, .. } => return WebError::forbidden(action.what()),
+            AppError::EngagementRequired { choices } => {
+                return WebError::bad_request(format!(
+                    "There are {} engagements ({}); choose one with ?engagement=ID.",
+                    choices.len(),
+                    choices.join(", ")
+                ))
+            }
             AppError::Evidence(fieldproof_evidence::EvidenceError::Io { .. })
             | AppError::Evidence(fieldproof_evidence::EvidenceError::Store(_))
             | AppError::Store(_)
@@ -217,16 +223,6 @@ impl From<AppError> for WebError {
             AppError::Evidence(_) => StatusCode::BAD_REQUEST,
         };
         WebError::new(status, e.to_string())
-    }
-}
-
-impl From<AccountError> for WebError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::Input(m) => WebError::bad_request(m),
-            AccountError::NotFound(m) => WebError::new(StatusCode::NOT_FOUND, m),
-            other => WebError::internal(&other),
-        }
     }
 }
 
@@ -302,11 +298,24 @@ impl Member {
         self.membership.engagement.as_deref()
     }
 
-    fn require(&self, allowed: bool, what: &str) -> Result<(), WebError> {
-        if allowed {
-            Ok(())
-        } else {
-            Err(WebError::forbidden(what))
+    /// Whether the member's role allows `action` (the core's one answer).
+    fn may(&self, action: fieldproof_core::access::Action) -> bool {
+        self.membership.role.may(action)
+    }
+
+    /// 403 unless the member's role allows `action`.
+    fn allow(&self, action: fieldproof_core::access::Action) -> Result<(), WebError> {
+        Ok(fieldproof_app::requests::allow(
+            self.membership.role,
+            action,
+        )?)
+    }
+
+    /// Who this member is when they write to an evidence request.
+    fn reviewer(&self) -> fieldproof_app::requests::Reviewer<'_> {
+        fieldproof_app::requests::Reviewer {
+            name: &self.session.email,
+            role: self.membership.role,
         }
     }
 }
@@ -402,24 +411,20 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 
 impl Server {
     /// Opens the data directory (creating `server.db` the first time).
-    pub async fn open(mut config: ServerConfig) -> Result<Arc<Server>, AccountError> {
+    pub async fn open(mut config: ServerConfig) -> Result<Arc<Server>, AppError> {
         // Absolute, so that every organisation's workspace resolves the same from anywhere.
-        config.data = std::path::absolute(&config.data)
-            .map_err(|e| AccountError::Input(format!("{}: {e}", config.data.display())))?;
+        config.data = std::path::absolute(&config.data).map_err(|source| AppError::Io {
+            path: config.data.clone(),
+            source,
+        })?;
         let database = config
             .store
             .as_deref()
             .map(|url| fieldproof_app::workspace::ServerDatabase::parse(url, &config.data))
-            .transpose()
-            .map_err(|e| AccountError::Input(e.to_string()))?;
-        let accounts = Accounts::open(
-            &config.data,
-            database.as_ref().map(|d| d.driver_url()).as_deref(),
-        )
-        .await?;
+            .transpose()?;
+        let accounts = Accounts::open(&config.data, database.as_ref()).await?;
         let server = Server {
             config,
-            database,
             accounts,
             caches: Caches::default(),
             stores: Default::default(),
@@ -430,25 +435,35 @@ impl Server {
         Ok(Arc::new(server))
     }
 
-    /// Opens an organisation's store and keeps it for every later request.
-    async fn open_store(&self, org: &str) -> Result<(), AccountError> {
+    /// Opens an organisation's store and keeps it for every later request. Request reviews an
+    /// earlier version kept with the accounts move into the store first.
+    async fn open_store(&self, org: &str) -> Result<(), AppError> {
         use fieldproof_app::workspace::{StoreUrl, DATABASE_FILE, WORKSPACE_DIR};
         let dir = self.org_dir(org).join(WORKSPACE_DIR);
         let url = match self.store_url(org) {
-            Some(url) => {
-                StoreUrl::parse(&url, &dir).map_err(|e| AccountError::Input(e.to_string()))?
-            }
+            Some(url) => StoreUrl::parse(&url, &dir)?,
             None => StoreUrl::Sqlite(dir.join(DATABASE_FILE)),
         };
         match fieldproof_app::workspace::open_store(&url).await {
             Ok(store) => {
+                let moved = self
+                    .accounts
+                    .adopt_request_reviews(org, store.as_ref())
+                    .await?;
+                if moved > 0 {
+                    tracing::info!(
+                        organisation = org,
+                        moved,
+                        "request reviews moved from the accounts into the workspace"
+                    );
+                }
                 self.stores
                     .write()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .insert(org.to_string(), store);
                 Ok(())
             }
-            Err(e) => Err(AccountError::Input(format!(
+            Err(e) => Err(AppError::Input(format!(
                 "organisation {org}: its store {} cannot be opened: {e} (a server started with --store postgres://... must always be started with it, and one without it never)",
                 url.display()
             ))),
@@ -597,13 +612,13 @@ impl Server {
     }
 
     fn org_dir(&self, org: &str) -> PathBuf {
-        self.config.data.join("orgs").join(org)
+        self.accounts.organisation_dir(org)
     }
 
     /// The store URL of an organisation's workspace in the server's PostgreSQL database, if
     /// it has one.
     fn store_url(&self, org: &str) -> Option<String> {
-        self.database.as_ref().map(|d| d.workspace_url(org))
+        self.accounts.organisation_store_url(org)
     }
 
     /// The application over organisation `org`'s workspace, acting as `actor`.
@@ -615,48 +630,22 @@ impl Server {
             .get(org)
             .cloned();
         App::new(Config {
-            cwd: self.org_dir(org),
-            workspace: Some(self.org_dir(org)),
-            store: self.store_url(org),
-            actor: Some(actor.to_string()),
             open_store,
-            ..Config::default()
+            ..self.accounts.organisation_config(org, actor)
         })
     }
 
-    /// Adds an organisation with its own workspace and signing key.
-    ///
-    /// When `DATA/orgs/ID/` already holds a workspace (its signing key) whose store opens — a
-    /// workspace moved to the server's PostgreSQL database with `store migrate`, or restored
-    /// from a backup — the organisation adopts it instead. Returns the directory and whether
+    /// Adds an organisation with its own workspace and signing key (or adopting the workspace
+    /// already in its directory), and keeps its store open. Returns the directory and whether
     /// it was adopted.
     pub async fn add_organisation(
         &self,
         id: &str,
         name: &str,
     ) -> Result<(PathBuf, bool), WebError> {
-        accounts::check_org_id(id)?;
-        if self.accounts.organisation_exists(id).await? {
-            return Err(WebError::bad_request(format!(
-                "organisation '{id}' exists already"
-            )));
-        }
-        let dir = self.org_dir(id);
-        let existing = dir
-            .join(fieldproof_app::workspace::WORKSPACE_DIR)
-            .join("keys")
-            .join(fieldproof_evidence::keys::SECRET_FILE)
-            .exists();
-        if existing {
-            self.open_store(id).await?;
-        } else {
-            self.app_for(id, "fieldproof-server").init(&dir).await?;
-        }
-        self.accounts.add_organisation(id, name).await?;
-        if !existing {
-            self.open_store(id).await?;
-        }
-        Ok((dir, existing))
+        let added = self.accounts.add_organisation(id, name).await?;
+        self.open_store(id).await?;
+        Ok((added.dir, added.adopted))
     }
 
     /// The signed-in user of a request (session cookie), if any.

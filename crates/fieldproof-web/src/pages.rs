@@ -1,7 +1,7 @@
 //! Routes: the pages (server-rendered, no script) and the REST API under `/api/v1`. Each
 //! handler finds the member, calls one application use case and renders its typed result.
 
-use crate::accounts::LoginOutcome;
+use crate::accounts::{Action, LoginOutcome, ReviewStatus};
 use crate::html::{badge, csrf_field, esc, label, options, page, table, Nav};
 use crate::{safe_upload_name, Member, Org, Server, WebError, SESSION_COOKIE};
 use axum::extract::{Multipart, Path, Query, State};
@@ -290,11 +290,11 @@ async fn chosen_engagement(
     server: &Server,
     asked: Option<&str>,
 ) -> Result<Option<String>, WebError> {
-    if let Some(e) = member.engagement(asked)? {
-        return Ok(Some(e));
-    }
-    let list = member.app(server).engagement_list().await?;
-    Ok(list.engagements.first().map(|e| e.id.clone()))
+    let asked = member.engagement(asked)?;
+    Ok(member
+        .app(server)
+        .engagement_choice(asked.as_deref())
+        .await?)
 }
 
 async fn engagement_picker(member: &Member, server: &Server, current: &str, path: &str) -> String {
@@ -553,7 +553,7 @@ async fn estate(
             vec![badge(severity), esc(rule), esc(subject), esc(message)]
         })
         .collect();
-    let upload = if member.membership.role.edits() {
+    let upload = if member.may(Action::LoadEstate) {
         format!(
             "<h2>Load an estate file</h2><form method=\"post\" action=\"/o/{}/estate/preview\" enctype=\"multipart/form-data\" class=\"stack\">{}\
              <label for=\"estate\">Estate file (YAML) or CSV inventory</label><input id=\"estate\" name=\"estate\" type=\"file\" accept=\".yaml,.yml,.csv\" required>\
@@ -669,7 +669,7 @@ async fn controls(
     let body = format!(
         "<h1>Controls</h1>{picker}<p>{} applicable controls. Open a control for its evidence requests, tests and test procedures{}.</p>{}",
         basis.readiness.controls.len(),
-        if member.membership.role.edits() { ", and to set its design status" } else { "" },
+        if member.may(Action::SetDesignStatus) { ", and to set its design status" } else { "" },
         table(
             &["Control", "Title", "Design", "Operating", "Owner", "Evidence", "Tests"],
             &rows
@@ -749,7 +749,7 @@ async fn control(
         c.due.map(|d| format!(" · due {d}")).unwrap_or_default(),
         esc(c.rationale.as_deref().unwrap_or("No rationale stated yet."))
     );
-    if member.membership.role.edits() {
+    if member.may(Action::SetDesignStatus) {
         use fieldproof_core::status::DesignStatus;
         let labels: Vec<(&str, String)> = std::iter::once(("", "choose a status".to_string()))
             .chain(
@@ -814,7 +814,7 @@ async fn set_status(
     Form(form): Form<StatusForm>,
 ) -> Result<Response, WebError> {
     check_csrf(&member, form.csrf.as_deref())?;
-    member.require(member.membership.role.edits(), "set a design status")?;
+    member.allow(Action::SetDesignStatus)?;
     let engagement = member.engagement(form.engagement.as_deref())?;
     let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     member
@@ -873,7 +873,7 @@ async fn evidence(
         status.missing,
         esc(&status.engagement.period.to_string())
     );
-    if member.membership.role.adds_evidence() {
+    if member.may(Action::AddEvidence) {
         body.push_str(&format!(
             "<h2>Add evidence</h2><form method=\"post\" action=\"/o/{}/evidence\" enctype=\"multipart/form-data\" class=\"stack\">{}\
              <input type=\"hidden\" name=\"engagement\" value=\"{}\">\
@@ -885,7 +885,7 @@ async fn evidence(
             esc(&org),
             csrf_field(&member.session.csrf),
             esc(&engagement),
-            if member.membership.role.edits() {
+            if member.may(Action::SupersedeEvidence) {
                 "<label for=\"supersedes\">Supersedes (optional: the evidence id this replaces)</label><input id=\"supersedes\" name=\"supersedes\" placeholder=\"EV-000012\">"
             } else {
                 ""
@@ -1248,7 +1248,7 @@ async fn upload(
     Org { member, org }: Org,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    member.require(member.membership.role.adds_evidence(), "add evidence")?;
+    member.allow(Action::AddEvidence)?;
     let upload = receive(&server, &org, multipart).await?;
     check_csrf(&member, upload.fields.get("csrf").map(String::as_str))?;
     if upload
@@ -1256,7 +1256,7 @@ async fn upload(
         .get("supersedes")
         .is_some_and(|v| !v.trim().is_empty())
     {
-        member.require(member.membership.role.edits(), "supersede evidence")?;
+        member.allow(Action::SupersedeEvidence)?;
     }
     let engagement = member.engagement(upload.fields.get("engagement").map(String::as_str))?;
     let request = add_request(&upload, engagement.clone())?;
@@ -1587,7 +1587,7 @@ async fn api_upload(
     multipart: Multipart,
 ) -> Result<Response, WebError> {
     require_bearer(&headers)?;
-    member.require(member.membership.role.adds_evidence(), "add evidence")?;
+    member.allow(Action::AddEvidence)?;
     let upload = receive(&server, &org, multipart).await?;
     let engagement = member.engagement(upload.fields.get("engagement").map(String::as_str))?;
     if upload
@@ -1595,7 +1595,7 @@ async fn api_upload(
         .get("supersedes")
         .is_some_and(|v| !v.trim().is_empty())
     {
-        member.require(member.membership.role.edits(), "supersede evidence")?;
+        member.allow(Action::SupersedeEvidence)?;
     }
     let request = add_request(&upload, engagement)?;
     let added = member
@@ -1638,16 +1638,11 @@ async fn requests(
     else {
         return Err(WebError::bad_request("No engagement yet."));
     };
-    let status = server.freshness(&member, &engagement).await?;
-    let threads = server.accounts.request_threads(&org, &engagement).await?;
-    let rows: Vec<Vec<String>> = status
-        .rows
+    let list = member.app(&server).request_list(Some(&engagement)).await?;
+    let rows: Vec<Vec<String>> = list
+        .requests
         .iter()
         .map(|r| {
-            let thread = threads
-                .get(&(r.control.clone(), r.request.clone()))
-                .cloned()
-                .unwrap_or_default();
             vec![
                 format!(
                     "<a href=\"/o/{}/requests/{}/{}?engagement={}\">{} / {}</a>",
@@ -1660,13 +1655,9 @@ async fn requests(
                 ),
                 esc(&r.artifact),
                 esc(&r.evidence.join(", ")),
-                badge(&label(&r.state)),
-                badge(&if thread.status.is_empty() {
-                    "open".to_string()
-                } else {
-                    thread.status.replace('_', " ")
-                }),
-                thread.comments.len().to_string(),
+                badge(&r.state),
+                badge(r.status.label()),
+                r.comments.len().to_string(),
             ]
         })
         .collect();
@@ -1691,34 +1682,24 @@ async fn request_thread(
     else {
         return Err(WebError::bad_request("No engagement yet."));
     };
-    let status = server.freshness(&member, &engagement).await?;
-    let row = status
-        .rows
+    let detail = member
+        .app(&server)
+        .request_show(Some(&engagement), &control, &request)
+        .await?;
+    let row = &detail.request;
+    let history: String = detail
+        .history
         .iter()
-        .find(|r| r.control == control && r.request == request)
-        .ok_or_else(WebError::not_found)?;
-    let key = (control.clone(), request.clone());
-    let thread = server
-        .accounts
-        .request_threads(&org, &engagement)
-        .await?
-        .remove(&key)
-        .unwrap_or_default();
-    let history: String = server
-        .accounts
-        .review_history(&org, &engagement, &key)
-        .await?
-        .iter()
-        .map(|(status, by, at)| {
+        .map(|h| {
             format!(
                 "<li>{} <span class=\"muted\">by {} at {}</span></li>",
-                esc(&status.replace('_', " ")),
-                esc(by),
-                esc(at)
+                esc(h.status.label()),
+                esc(&h.by),
+                esc(&h.at)
             )
         })
         .collect();
-    let comments: String = thread
+    let comments: String = row
         .comments
         .iter()
         .map(|(author, at, text)| {
@@ -1751,12 +1732,11 @@ async fn request_thread(
         } else {
             esc(&row.evidence.join(", "))
         },
-        badge(&label(&row.state)),
+        badge(&row.state),
         row.covered,
         row.windows,
-        badge(&thread.status.replace('_', " ")),
-        thread
-            .reviewed
+        badge(row.status.label()),
+        row.reviewed
             .as_ref()
             .map(|(by, at)| format!(
                 " <span class=\"muted\">by {} at {}</span>",
@@ -1773,19 +1753,17 @@ async fn request_thread(
     if !history.is_empty() {
         body.push_str(&format!("<h2>Status history</h2><ul>{history}</ul>"));
     }
-    body.push_str(&format!(
-        "<form method=\"post\" action=\"{action}\" class=\"stack\">{}<label for=\"comment\">Add a comment</label>\
-         <textarea id=\"comment\" name=\"comment\" rows=\"3\" required></textarea><button type=\"submit\">Comment</button></form>",
-        csrf_field(&member.session.csrf)
-    ));
-    if member.membership.role == crate::accounts::Role::Auditor {
-        let labels: Vec<(String, String)> = crate::accounts::REVIEW_STATUSES
-            .iter()
-            .map(|s| (s.to_string(), s.replace('_', " ")))
-            .collect();
+    if member.may(Action::CommentOnRequest) {
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"{action}\" class=\"stack\">{}<label for=\"comment\">Add a comment</label>\
+             <textarea id=\"comment\" name=\"comment\" rows=\"3\" required></textarea><button type=\"submit\">Comment</button></form>",
+            csrf_field(&member.session.csrf)
+        ));
+    }
+    if member.may(Action::ReviewRequest) {
         let options = options(
-            labels.iter().map(|(v, t)| (v.as_str(), t.as_str())),
-            &thread.status,
+            ReviewStatus::ALL.iter().map(|s| (s.as_str(), s.label())),
+            row.status.as_str(),
         );
         body.push_str(&format!(
             "<form method=\"post\" action=\"{action}\" class=\"inline\">{}<label>Status <select name=\"status\">{options}</select></label> <button type=\"submit\">Set status</button></form>",
@@ -1820,36 +1798,25 @@ async fn request_write(
     else {
         return Err(WebError::bad_request("No engagement yet."));
     };
-    let role = member.membership.role;
-    let status = server.freshness(&member, &engagement).await?;
-    if !status
-        .rows
-        .iter()
-        .any(|r| r.control == control && r.request == request)
-    {
-        return Err(WebError::not_found());
-    }
-    let key = (control.clone(), request.clone());
-    if let Some(text) = form.comment.as_deref() {
-        member.require(
-            role == crate::accounts::Role::Auditor || role.adds_evidence(),
-            "comment on requests",
-        )?;
-        server
-            .accounts
-            .comment_request(&org, &engagement, &key, &member.session.email, text)
-            .await?;
-    }
-    if let Some(status) = form.status.as_deref() {
-        member.require(
-            role == crate::accounts::Role::Auditor,
-            "set a request's status (the auditor does)",
-        )?;
-        server
-            .accounts
-            .review_request(&org, &engagement, &key, status, &member.session.email)
-            .await?;
-    }
+    let write = fieldproof_app::requests::RequestWrite {
+        comment: form.comment,
+        status: form
+            .status
+            .as_deref()
+            .map(ReviewStatus::parse)
+            .transpose()
+            .map_err(|e| WebError::bad_request(e.to_string()))?,
+    };
+    member
+        .app(&server)
+        .request_write(
+            Some(&engagement),
+            &control,
+            &request,
+            &write,
+            member.reviewer(),
+        )
+        .await?;
     Ok(Redirect::to(&format!(
         "/o/{org}/requests/{control}/{request}?engagement={engagement}"
     ))
@@ -2025,7 +1992,7 @@ async fn estate_preview(
     Org { member, org }: Org,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    member.require(member.membership.role.edits(), "load an estate")?;
+    member.allow(Action::LoadEstate)?;
     let upload = receive(&server, &org, multipart).await?;
     check_csrf(&member, upload.fields.get("csrf").map(String::as_str))?;
     if upload.files.is_empty() {
@@ -2118,7 +2085,7 @@ async fn estate_apply(
     Form(form): Form<ApplyForm>,
 ) -> Result<Response, WebError> {
     check_csrf(&member, form.csrf.as_deref())?;
-    member.require(member.membership.role.edits(), "load an estate")?;
+    member.allow(Action::LoadEstate)?;
     let dir = staged_dir(&server, &org, &form.token)?;
     let estate = EstateUpload::staged(&dir).ok_or_else(WebError::not_found)?;
     let result = member
@@ -2196,7 +2163,7 @@ async fn ledger(
         if page_no < pages { link(page_no + 1, "older") } else { String::new() },
         esc(&fieldproof_report::evidence::ledger_text(&shown))
     );
-    if member.membership.role.edits() {
+    if member.may(Action::RetireEvidence) {
         body.push_str(&format!(
             "<h2>Retire evidence</h2><p>Retiring withdraws a piece of evidence from use; the ledger keeps it and records who retired it and why.</p>\
              <form method=\"post\" action=\"/o/{}/evidence/retire\" class=\"stack\">{}\
@@ -2223,7 +2190,7 @@ async fn retire(
     Form(form): Form<RetireForm>,
 ) -> Result<Response, WebError> {
     check_csrf(&member, form.csrf.as_deref())?;
-    member.require(member.membership.role.edits(), "retire evidence")?;
+    member.allow(Action::RetireEvidence)?;
     if form.reason.trim().is_empty() {
         return Err(WebError::bad_request("Say why the evidence is retired."));
     }

@@ -13,10 +13,7 @@ use axum::Form;
 use std::sync::Arc;
 
 fn owner_only(member: &crate::Member) -> Result<(), WebError> {
-    member.require(
-        member.membership.role == Role::Owner,
-        "manage the organisation's API tokens (owners do)",
-    )
+    member.allow(crate::accounts::Action::ManageTokens)
 }
 
 /// The page, with an optional message at the top (the secret of a token just created).
@@ -115,7 +112,7 @@ pub(crate) async fn create(
 ) -> Result<Response, WebError> {
     check_csrf(&member, form.csrf.as_deref())?;
     owner_only(&member)?;
-    let role = Role::parse(form.role.trim())?;
+    let role = Role::parse(form.role.trim()).map_err(|e| WebError::bad_request(e.to_string()))?;
     let expires = form
         .expires
         .as_deref()

@@ -561,3 +561,98 @@ fn sigkill_during_add_and_pack_export_never_breaks_the_store() {
     }
     assert!(killed >= 6, "only {killed} of 24 runs were still running when killed; the test did not exercise crashes");
 }
+
+/// The auditor's request workflow from the command line: the same use cases as the portal's
+/// pages and API, threads kept in the workspace.
+#[test]
+fn request_list_show_comment_and_status_work_on_the_workspace() {
+    let dir = workspace();
+    let list = json_of(fieldproof(dir.path()).args(["request", "list", "--format", "json"]));
+    assert_eq!(list["engagement"], "e1");
+    let first = &list["requests"][0];
+    let (control, request) = (
+        first["control"].as_str().expect("control").to_string(),
+        first["request"].as_str().expect("request").to_string(),
+    );
+    assert_eq!(first["status"], "open");
+    fieldproof(dir.path())
+        .args([
+            "--actor",
+            "lead@example.com",
+            "request",
+            "comment",
+            &control,
+            &request,
+        ])
+        .args(["--text", "Export attached <b>here</b>"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Export attached <b>here</b>"));
+    // Only the auditor gives a status; the refusal says how to record one, and stores nothing.
+    fieldproof(dir.path())
+        .args(["request", "status", &control, &request, "accepted"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--as-auditor"));
+    fieldproof(dir.path())
+        .args([
+            "request",
+            "status",
+            &control,
+            &request,
+            "done",
+            "--as-auditor",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("open, accepted or needs_more"));
+    fieldproof(dir.path())
+        .args([
+            "--actor",
+            "auditor@example.com",
+            "request",
+            "status",
+            &control,
+            &request,
+        ])
+        .args(["needs-more", "--as-auditor"])
+        .assert()
+        .success();
+    let shown = json_of(
+        fieldproof(dir.path()).args(["request", "show", &control, &request, "--format", "json"]),
+    );
+    assert_eq!(shown["request"]["status"], "needs_more");
+    assert_eq!(shown["request"]["reviewed"][0], "auditor@example.com");
+    assert_eq!(shown["request"]["comments"][0][0], "lead@example.com");
+    assert_eq!(shown["history"].as_array().map(Vec::len), Some(1));
+    fieldproof(dir.path())
+        .args(["request", "show", &control, "no-such-request"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("request list"));
+    fieldproof(dir.path())
+        .args(["request", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "The auditor needs more for 1 request",
+        ));
+    // A second engagement, neither current: the command line asks for --engagement.
+    fieldproof(dir.path())
+        .args([
+            "engagement",
+            "create",
+            "--id",
+            "e0",
+            "--period",
+            "2025-01-01..2025-06-30",
+        ])
+        .assert()
+        .success();
+    fieldproof(dir.path())
+        .args(["request", "list"])
+        .env("FIELDPROOF_NOW", "2027-01-01T00:00:00Z")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("choose one with --engagement"));
+}
