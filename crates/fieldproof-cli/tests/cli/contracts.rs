@@ -366,6 +366,32 @@ fn every_json_output_validates_against_its_published_schema() {
         &["evidence", "status", "--format", "json"],
         &mut seen,
     );
+    let requests = check(
+        d,
+        "request-list",
+        &["request", "list", "--format", "json"],
+        &mut seen,
+    );
+    let first = &requests["requests"][0];
+    let (control, request) = (
+        first["control"].as_str().expect("a request").to_string(),
+        first["request"].as_str().expect("a request").to_string(),
+    );
+    check(
+        d,
+        "request-show",
+        &[
+            "request", "comment", &control, &request, "--text", "seen", "--format", "json",
+        ],
+        &mut seen,
+    );
+    let shown = check(
+        d,
+        "request-show",
+        &["request", "show", &control, &request, "--format", "json"],
+        &mut seen,
+    );
+    assert_eq!(shown["request"]["comments"][0][2], "seen");
     check(
         d,
         "evidence-retire",
