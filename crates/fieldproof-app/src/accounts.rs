@@ -361,11 +361,6 @@ impl Accounts {
         Ok(OrganisationAdded { dir, adopted })
     }
 
-    /// The store behind these accounts.
-    pub fn store(&self) -> &dyn AccountStore {
-        self.store.as_ref()
-    }
-
     /// Adds an organisation's row.
     async fn add_organisation_row(&self, id: &str, name: &str) -> Result<()> {
         check_org_id(id)?;

@@ -4,7 +4,9 @@
 //! Who may comment or give a status is [`Role::may`]'s answer; the threads are kept by the
 //! workspace's [`ReviewStore`](fieldproof_store::ReviewStore).
 
-use crate::contract::{RequestDetail, RequestList, RequestStatusChange, RequestView};
+use crate::contract::{
+    FreshnessReport, RequestDetail, RequestList, RequestStatusChange, RequestView,
+};
 use crate::{App, AppError, Result};
 use fieldproof_core::access::{Action, ReviewStatus, Role};
 use fieldproof_store::{RequestCommentRecord, RequestStatusRecord};
@@ -40,13 +42,34 @@ struct Thread {
 
 type Key = (String, String);
 
+impl Reviewer<'_> {
+    /// Who acts from the command line on a workspace they hold: every right a member may hold
+    /// but the auditor's, or, recording the auditor's decision, the auditor's.
+    pub fn workspace_holder(name: &str, as_auditor: bool) -> Reviewer<'_> {
+        Reviewer {
+            name,
+            role: if as_auditor {
+                Role::Auditor
+            } else {
+                Role::Owner
+            },
+        }
+    }
+}
+
 impl App {
-    /// Every evidence request of an engagement (the only one, or `engagement`) with its
-    /// freshness and its thread.
+    /// Every evidence request of an engagement (chosen by [`App::engagement_choice`]'s rule)
+    /// with its freshness and its thread.
     pub async fn request_list(&self, engagement: Option<&str>) -> Result<RequestList> {
         let freshness = self.evidence_status(engagement).await?;
-        let id = freshness.engagement.id.clone();
-        let mut threads = self.threads(&id).await?;
+        self.request_list_in(&freshness).await
+    }
+
+    /// [`App::request_list`] over a freshness report the caller already has (the server keeps
+    /// one per engagement and state).
+    pub async fn request_list_in(&self, freshness: &FreshnessReport) -> Result<RequestList> {
+        let id = &freshness.engagement.id;
+        let mut threads = self.threads(id).await?;
         let requests = freshness
             .rows
             .iter()
@@ -58,7 +81,7 @@ impl App {
             })
             .collect();
         Ok(RequestList {
-            engagement: id,
+            engagement: id.clone(),
             requests,
         })
     }
@@ -71,19 +94,25 @@ impl App {
         request: &str,
     ) -> Result<RequestDetail> {
         let freshness = self.evidence_status(engagement).await?;
-        let id = freshness.engagement.id.clone();
-        let row = freshness
-            .rows
-            .iter()
-            .find(|r| r.control == control && r.request == request)
-            .ok_or_else(|| not_a_request(&id, control, request))?;
+        self.request_show_in(&freshness, control, request).await
+    }
+
+    /// [`App::request_show`] over a freshness report the caller already has.
+    pub async fn request_show_in(
+        &self,
+        freshness: &FreshnessReport,
+        control: &str,
+        request: &str,
+    ) -> Result<RequestDetail> {
+        let id = &freshness.engagement.id;
+        let row = find(freshness, control, request)?;
         let thread = self
-            .threads(&id)
+            .threads(id)
             .await?
             .remove(&(control.to_string(), request.to_string()))
             .unwrap_or_default();
         Ok(RequestDetail {
-            engagement: id,
+            engagement: id.clone(),
             history: thread
                 .statuses
                 .iter()
@@ -107,6 +136,20 @@ impl App {
         write: &RequestWrite,
         reviewer: Reviewer<'_>,
     ) -> Result<RequestDetail> {
+        let freshness = self.evidence_status(engagement).await?;
+        self.request_write_in(&freshness, control, request, write, reviewer)
+            .await
+    }
+
+    /// [`App::request_write`] over a freshness report the caller already has.
+    pub async fn request_write_in(
+        &self,
+        freshness: &FreshnessReport,
+        control: &str,
+        request: &str,
+        write: &RequestWrite,
+        reviewer: Reviewer<'_>,
+    ) -> Result<RequestDetail> {
         let comment = write.comment.as_deref().map(str::trim);
         if comment.is_none() && write.status.is_none() {
             return Err(AppError::Input(
@@ -119,23 +162,21 @@ impl App {
         if write.status.is_some() {
             allow(reviewer.role, Action::ReviewRequest)?;
         }
-        if let Some(text) = comment {
-            if text.is_empty() || text.chars().count() > MAX_COMMENT_CHARS {
-                return Err(AppError::Input(format!(
-                    "a comment has 1 to {} characters",
-                    group(MAX_COMMENT_CHARS)
-                )));
-            }
+        if comment.is_some_and(|text| text.is_empty() || text.chars().count() > MAX_COMMENT_CHARS) {
+            return Err(AppError::Input(format!(
+                "a comment has 1 to {MAX_COMMENT_CHARS} characters"
+            )));
         }
-        // The request must exist in the engagement (and the engagement must be known).
-        let before = self.request_show(engagement, control, request).await?;
+        // The request must exist in the engagement.
+        find(freshness, control, request)?;
+        let engagement = &freshness.engagement.id;
         let at = self.now();
         let ws = self.open().await?;
         let result = async {
             if let Some(text) = comment {
                 ws.store
                     .add_request_comment(&RequestCommentRecord {
-                        engagement: before.engagement.clone(),
+                        engagement: engagement.clone(),
                         control: control.to_string(),
                         request: request.to_string(),
                         author: reviewer.name.to_string(),
@@ -147,7 +188,7 @@ impl App {
             if let Some(status) = write.status {
                 ws.store
                     .add_request_status(&RequestStatusRecord {
-                        engagement: before.engagement.clone(),
+                        engagement: engagement.clone(),
                         control: control.to_string(),
                         request: request.to_string(),
                         status,
@@ -161,8 +202,7 @@ impl App {
         .await;
         ws.close().await;
         result?;
-        self.request_show(Some(&before.engagement), control, request)
-            .await
+        self.request_show_in(freshness, control, request).await
     }
 
     /// The threads of an engagement's requests.
@@ -190,6 +230,24 @@ impl App {
     }
 }
 
+/// The freshness row of a request, or `NotFound` naming `request list`.
+fn find<'a>(
+    freshness: &'a FreshnessReport,
+    control: &str,
+    request: &str,
+) -> Result<&'a fieldproof_evidence::freshness::Row> {
+    freshness
+        .rows
+        .iter()
+        .find(|r| r.control == control && r.request == request)
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "engagement {} has no evidence request {control}/{request}; `fieldproof request list` shows them",
+                freshness.engagement.id
+            ))
+        })
+}
+
 /// `Forbidden` unless `role` may do `action`.
 pub fn allow(role: Role, action: Action) -> Result<()> {
     if role.may(action) {
@@ -197,24 +255,6 @@ pub fn allow(role: Role, action: Action) -> Result<()> {
     } else {
         Err(AppError::Forbidden { role, action })
     }
-}
-
-fn not_a_request(engagement: &str, control: &str, request: &str) -> AppError {
-    AppError::NotFound(format!(
-        "engagement {engagement} has no evidence request {control}/{request}; `fieldproof request list` shows them"
-    ))
-}
-
-fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn view(row: &fieldproof_evidence::freshness::Row, thread: &Thread) -> RequestView {

@@ -1408,7 +1408,7 @@ async fn engagement(app: &App, args: &EngagementArgs) -> Result<Outcome> {
 async fn request(app: &App, args: &crate::cli::RequestArgs) -> Result<Outcome> {
     use crate::cli::RequestCommand;
     use fieldproof_app::requests::{RequestWrite, Reviewer};
-    use fieldproof_core::access::{ReviewStatus, Role};
+    use fieldproof_core::access::ReviewStatus;
     use fieldproof_report::requests::{request_detail_text, request_list_text};
     let detail = |format: &SummaryFormat, d: &fieldproof_app::contract::RequestDetail| match format
     {
@@ -1440,15 +1440,11 @@ async fn request(app: &App, args: &crate::cli::RequestArgs) -> Result<Outcome> {
             engagement,
             format,
         } => {
-            // The workspace's holder acts with every right a member may hold but the auditor's.
-            let reviewer = Reviewer {
-                name: app.actor(),
-                role: Role::Owner,
-            };
             let write = RequestWrite {
                 comment: Some(text.clone()),
                 status: None,
             };
+            let reviewer = Reviewer::workspace_holder(app.actor(), false);
             detail(
                 format,
                 &app.request_write(engagement.as_deref(), control, request, &write, reviewer)
@@ -1463,28 +1459,16 @@ async fn request(app: &App, args: &crate::cli::RequestArgs) -> Result<Outcome> {
             engagement,
             format,
         } => {
-            let reviewer = Reviewer {
-                name: app.actor(),
-                role: if *as_auditor {
-                    Role::Auditor
-                } else {
-                    Role::Owner
-                },
-            };
             let write = RequestWrite {
                 comment: None,
                 status: Some(ReviewStatus::parse(status)?),
             };
-            let written = app
-                .request_write(engagement.as_deref(), control, request, &write, reviewer)
-                .await
-                .map_err(|e| match e {
-                    fieldproof_app::AppError::Forbidden { .. } => anyhow::anyhow!(
-                        "only the auditor gives a request its status; record the auditor's decision with --as-auditor (and --actor AUDITOR)"
-                    ),
-                    other => other.into(),
-                })?;
-            detail(format, &written)?
+            let reviewer = Reviewer::workspace_holder(app.actor(), *as_auditor);
+            detail(
+                format,
+                &app.request_write(engagement.as_deref(), control, request, &write, reviewer)
+                    .await?,
+            )?
         }
     }
     Ok(Outcome::Ok)

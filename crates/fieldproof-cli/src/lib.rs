@@ -64,6 +64,10 @@ fn cli_words(error: &fieldproof_app::AppError) -> String {
             choices.len(),
             choices.join(", ")
         ),
+        fieldproof_app::AppError::Forbidden {
+            action: fieldproof_core::access::Action::ReviewRequest,
+            ..
+        } => "only the auditor gives a request its status; record the auditor's decision with --as-auditor (and --actor AUDITOR)".to_string(),
         other => other.to_string(),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::backend;
 use async_trait::async_trait;
-use fieldproof_core::access::{ReviewStatus, Role};
+use fieldproof_core::access::Role;
 use fieldproof_store::accounts::{
     AccountStore, Membership, NewSession, NewToken, OrganisationRecord, SessionRecord, TokenGrant,
     TokenRecord, UserRecord,
@@ -439,16 +439,8 @@ impl AccountStore for PgAccountStore {
         .await
         .map_err(&read)?
         .iter()
-        .map(|r| RequestStatusRecord {
-            engagement: r.get(0),
-            control: r.get(1),
-            request: r.get(2),
-            // The table's CHECK admits only the three statuses.
-            status: ReviewStatus::parse(&r.get::<String, _>(3)).unwrap_or_default(),
-            by: r.get(4),
-            at: r.get(5),
-        })
-        .collect();
+        .map(crate::reviews::status_record)
+        .collect::<Result<_, _>>()?;
         let comments = sqlx::query(
             "SELECT engagement, control, request, author, at, text FROM request_comments WHERE organisation = $1 ORDER BY id",
         )
@@ -457,14 +449,7 @@ impl AccountStore for PgAccountStore {
         .await
         .map_err(&read)?
         .iter()
-        .map(|r| RequestCommentRecord {
-            engagement: r.get(0),
-            control: r.get(1),
-            request: r.get(2),
-            author: r.get(3),
-            at: r.get(4),
-            text: r.get(5),
-        })
+        .map(crate::reviews::comment_record)
         .collect();
         Ok((statuses, comments))
     }

@@ -188,11 +188,6 @@ fn split_query(url: &str) -> (&str, Vec<(&str, &str)>, String) {
     (base, own, driver)
 }
 
-/// `url` as the PostgreSQL driver takes it: without fieldproof's own parameters.
-pub fn driver_url(url: &str) -> String {
-    split_query(url).2
-}
-
 /// `url` with any password replaced by `***`.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {

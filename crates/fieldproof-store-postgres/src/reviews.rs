@@ -4,6 +4,7 @@ use crate::{backend, PgStore};
 use async_trait::async_trait;
 use fieldproof_core::access::ReviewStatus;
 use fieldproof_store::{RequestCommentRecord, RequestStatusRecord, ReviewStore, StoreError};
+use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
 /// Adds a status row.
@@ -48,6 +49,35 @@ pub(crate) async fn insert_comment(
     .map(|_| ())
 }
 
+/// A status row read as (engagement, control, request, status, by, at).
+pub(crate) fn status_record(r: &PgRow) -> Result<RequestStatusRecord, StoreError> {
+    let status: String = r.get(3);
+    Ok(RequestStatusRecord {
+        engagement: r.get(0),
+        control: r.get(1),
+        request: r.get(2),
+        status: ReviewStatus::parse(&status).map_err(|e| StoreError::Corrupt {
+            what: "request status",
+            key: r.get(2),
+            reason: e.to_string(),
+        })?,
+        by: r.get(4),
+        at: r.get(5),
+    })
+}
+
+/// A comment row read as (engagement, control, request, author, at, text).
+pub(crate) fn comment_record(r: &PgRow) -> RequestCommentRecord {
+    RequestCommentRecord {
+        engagement: r.get(0),
+        control: r.get(1),
+        request: r.get(2),
+        author: r.get(3),
+        at: r.get(4),
+        text: r.get(5),
+    }
+}
+
 #[async_trait]
 impl ReviewStore for PgStore {
     async fn add_request_status(&self, status: &RequestStatusRecord) -> Result<(), StoreError> {
@@ -81,23 +111,7 @@ impl ReviewStore for PgStore {
         .fetch_all(&mut *conn)
         .await
         .map_err(backend(CONTEXT))?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.get(3);
-                Ok(RequestStatusRecord {
-                    engagement: r.get(0),
-                    control: r.get(1),
-                    request: r.get(2),
-                    status: ReviewStatus::parse(&status).map_err(|e| StoreError::Corrupt {
-                        what: "request status",
-                        key: r.get(2),
-                        reason: e.to_string(),
-                    })?,
-                    by: r.get(4),
-                    at: r.get(5),
-                })
-            })
-            .collect()
+        rows.iter().map(status_record).collect()
     }
 
     async fn request_comments(
@@ -115,16 +129,6 @@ impl ReviewStore for PgStore {
         .fetch_all(&mut *conn)
         .await
         .map_err(backend(CONTEXT))?;
-        Ok(rows
-            .iter()
-            .map(|r| RequestCommentRecord {
-                engagement: r.get(0),
-                control: r.get(1),
-                request: r.get(2),
-                author: r.get(3),
-                at: r.get(4),
-                text: r.get(5),
-            })
-            .collect())
+        Ok(rows.iter().map(comment_record).collect())
     }
 }

@@ -4,6 +4,7 @@ use crate::{backend, SqliteStore};
 use async_trait::async_trait;
 use fieldproof_core::access::ReviewStatus;
 use fieldproof_store::{RequestCommentRecord, RequestStatusRecord, ReviewStore, StoreError};
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
 /// Adds a status row.
@@ -44,6 +45,35 @@ pub(crate) async fn insert_comment(
     .map(|_| ())
 }
 
+/// A status row read as (engagement, control, request, status, by, at).
+pub(crate) fn status_record(r: &SqliteRow) -> Result<RequestStatusRecord, StoreError> {
+    let status: String = r.get(3);
+    Ok(RequestStatusRecord {
+        engagement: r.get(0),
+        control: r.get(1),
+        request: r.get(2),
+        status: ReviewStatus::parse(&status).map_err(|e| StoreError::Corrupt {
+            what: "request status",
+            key: r.get(2),
+            reason: e.to_string(),
+        })?,
+        by: r.get(4),
+        at: r.get(5),
+    })
+}
+
+/// A comment row read as (engagement, control, request, author, at, text).
+pub(crate) fn comment_record(r: &SqliteRow) -> RequestCommentRecord {
+    RequestCommentRecord {
+        engagement: r.get(0),
+        control: r.get(1),
+        request: r.get(2),
+        author: r.get(3),
+        at: r.get(4),
+        text: r.get(5),
+    }
+}
+
 #[async_trait]
 impl ReviewStore for SqliteStore {
     async fn add_request_status(&self, status: &RequestStatusRecord) -> Result<(), StoreError> {
@@ -72,23 +102,7 @@ impl ReviewStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend("reading request statuses"))?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.get(3);
-                Ok(RequestStatusRecord {
-                    engagement: r.get(0),
-                    control: r.get(1),
-                    request: r.get(2),
-                    status: ReviewStatus::parse(&status).map_err(|e| StoreError::Corrupt {
-                        what: "request status",
-                        key: r.get(2),
-                        reason: e.to_string(),
-                    })?,
-                    by: r.get(4),
-                    at: r.get(5),
-                })
-            })
-            .collect()
+        rows.iter().map(status_record).collect()
     }
 
     async fn request_comments(
@@ -103,16 +117,6 @@ impl ReviewStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend("reading request comments"))?;
-        Ok(rows
-            .iter()
-            .map(|r| RequestCommentRecord {
-                engagement: r.get(0),
-                control: r.get(1),
-                request: r.get(2),
-                author: r.get(3),
-                at: r.get(4),
-                text: r.get(5),
-            })
-            .collect())
+        Ok(rows.iter().map(comment_record).collect())
     }
 }

@@ -81,11 +81,9 @@ async fn requests(
     Org { member, .. }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = member.engagement(q.engagement.as_deref())?;
-    let list = member
-        .app(&server)
-        .request_list(engagement.as_deref())
-        .await?;
+    let engagement = engagement(&server, &member, q.engagement.as_deref()).await?;
+    let freshness = server.freshness(&member, &engagement).await?;
+    let list = member.app(&server).request_list_in(&freshness).await?;
     Ok(Json(list).into_response())
 }
 
@@ -118,16 +116,11 @@ async fn write_request(
             .transpose()
             .map_err(|e| WebError::bad_request(e.to_string()))?,
     };
-    let engagement = member.engagement(q.engagement.as_deref())?;
+    let engagement = engagement(&server, &member, q.engagement.as_deref()).await?;
+    let freshness = server.freshness(&member, &engagement).await?;
     let detail = member
         .app(&server)
-        .request_write(
-            engagement.as_deref(),
-            &control,
-            &request,
-            &write,
-            member.reviewer(),
-        )
+        .request_write_in(&freshness, &control, &request, &write, member.reviewer())
         .await?;
     Ok(Json(detail.request).into_response())
 }

@@ -1638,7 +1638,8 @@ async fn requests(
     else {
         return Err(WebError::bad_request("No engagement yet."));
     };
-    let list = member.app(&server).request_list(Some(&engagement)).await?;
+    let freshness = server.freshness(&member, &engagement).await?;
+    let list = member.app(&server).request_list_in(&freshness).await?;
     let rows: Vec<Vec<String>> = list
         .requests
         .iter()
@@ -1682,9 +1683,10 @@ async fn request_thread(
     else {
         return Err(WebError::bad_request("No engagement yet."));
     };
+    let freshness = server.freshness(&member, &engagement).await?;
     let detail = member
         .app(&server)
-        .request_show(Some(&engagement), &control, &request)
+        .request_show_in(&freshness, &control, &request)
         .await?;
     let row = &detail.request;
     let history: String = detail
@@ -1807,15 +1809,10 @@ async fn request_write(
             .transpose()
             .map_err(|e| WebError::bad_request(e.to_string()))?,
     };
+    let freshness = server.freshness(&member, &engagement).await?;
     member
         .app(&server)
-        .request_write(
-            Some(&engagement),
-            &control,
-            &request,
-            &write,
-            member.reviewer(),
-        )
+        .request_write_in(&freshness, &control, &request, &write, member.reviewer())
         .await?;
     Ok(Redirect::to(&format!(
         "/o/{org}/requests/{control}/{request}?engagement={engagement}"
