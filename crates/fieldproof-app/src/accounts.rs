@@ -285,14 +285,23 @@ pub struct OrganisationAdded {
 }
 
 impl Accounts {
-    /// Opens (creating and migrating) `DATA/server.db`, or, for a server on PostgreSQL, the
-    /// accounts' schema in that database.
-    pub async fn open(data: &Path, database: Option<&ServerDatabase>) -> Result<Accounts> {
-        std::fs::create_dir_all(data).map_err(|source| AppError::Io {
+    /// Opens (creating and migrating) the accounts of the data directory `data`: its
+    /// `server.db`, or, given the server's PostgreSQL database URL (`postgres://.../DATABASE`,
+    /// no workspace), the accounts' schema there. `data` is made absolute, so that every
+    /// organisation's workspace resolves the same from anywhere.
+    pub async fn open(data: &Path, store: Option<&str>) -> Result<Accounts> {
+        let data = std::path::absolute(data).map_err(|source| AppError::Io {
             path: data.to_path_buf(),
             source,
         })?;
-        let store: Arc<dyn AccountStore> = match database {
+        let database = store
+            .map(|url| ServerDatabase::parse(url, &data))
+            .transpose()?;
+        std::fs::create_dir_all(&data).map_err(|source| AppError::Io {
+            path: data.clone(),
+            source,
+        })?;
+        let store: Arc<dyn AccountStore> = match &database {
             Some(db) => {
                 let url = fieldproof_store_postgres::PgUrl::parse(db.url())?;
                 Arc::new(fieldproof_store_postgres::PgAccountStore::open(&url).await?)
@@ -304,9 +313,14 @@ impl Accounts {
         Ok(Accounts {
             store,
             hashing: Default::default(),
-            data: data.to_path_buf(),
-            database: database.cloned(),
+            data,
+            database,
         })
+    }
+
+    /// The data directory, absolute.
+    pub fn data_dir(&self) -> &Path {
+        &self.data
     }
 
     /// The directory of organisation `id`.

@@ -642,11 +642,7 @@ async fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
 
 /// The server's accounts and organisations, for the administration commands.
 async fn accounts(data: &Path, store: Option<&str>) -> Result<fieldproof_app::accounts::Accounts> {
-    let data = std::path::absolute(data).unwrap_or_else(|_| data.to_path_buf());
-    let database = store
-        .map(|url| ServerDatabase::parse(url, &data))
-        .transpose()?;
-    Ok(fieldproof_app::accounts::Accounts::open(&data, database.as_ref()).await?)
+    Ok(fieldproof_app::accounts::Accounts::open(data, store).await?)
 }
 
 /// `token list` as a table.

@@ -412,17 +412,8 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 impl Server {
     /// Opens the data directory (creating `server.db` the first time).
     pub async fn open(mut config: ServerConfig) -> Result<Arc<Server>, AppError> {
-        // Absolute, so that every organisation's workspace resolves the same from anywhere.
-        config.data = std::path::absolute(&config.data).map_err(|source| AppError::Io {
-            path: config.data.clone(),
-            source,
-        })?;
-        let database = config
-            .store
-            .as_deref()
-            .map(|url| fieldproof_app::workspace::ServerDatabase::parse(url, &config.data))
-            .transpose()?;
-        let accounts = Accounts::open(&config.data, database.as_ref()).await?;
+        let accounts = Accounts::open(&config.data, config.store.as_deref()).await?;
+        config.data = accounts.data_dir().to_path_buf();
         let server = Server {
             config,
             accounts,
