@@ -636,7 +636,8 @@ impl<'a> Plan<'a> {
                     text = text.to_lowercase();
                 }
                 if !rule.values.is_empty() {
-                    text = match (rule.values.get(&text), &rule.otherwise) {
+                    let key = fieldproof_core::value_table::key(&text);
+                    text = match (rule.values.get(&key), &rule.otherwise) {
                         (Some(v), _) => v.clone(),
                         (None, Some(o)) => o.clone(),
                         (None, None) => {

@@ -94,8 +94,8 @@ pub struct ColumnRule {
     /// A prefix removed from the text (`sha256:`).
     #[serde(default)]
     pub strip_prefix: Option<String>,
-    /// Source values translated to dataset values; an unlisted value is an error unless
-    /// `otherwise` is set.
+    /// Source values translated to dataset values, matched without regard to case (keyed by
+    /// `value_table::key` once parsed); an unlisted value is an error unless `otherwise` is set.
     #[serde(default)]
     pub values: BTreeMap<String, String>,
     /// The value used when the source value is not in `values`.
@@ -187,7 +187,7 @@ impl Mapping {
     /// Parses and checks a mapping (`name` for messages): the dataset exists, every column
     /// named is a column of it, each rule is consistent with the column's type.
     pub fn parse(text: &str, name: &str) -> Result<Mapping> {
-        let file: MappingFile = toml::from_str(text).map_err(|e| {
+        let mut file: MappingFile = toml::from_str(text).map_err(|e| {
             let at = e
                 .span()
                 .map(|s| {
@@ -208,6 +208,13 @@ impl Mapping {
             ))
         })?;
         let mut problems = Vec::new();
+        // Source values match without regard to case (as in inventory mappings).
+        for (column, rule) in file.columns.iter_mut() {
+            match fieldproof_core::value_table::build(&rule.values) {
+                Ok(table) => rule.values = table,
+                Err(e) => problems.push(format!("[columns.{column}]: values: {e}")),
+            }
+        }
         let mut offsets = BTreeMap::new();
         let mut zones = BTreeMap::new();
         for (column, rule) in &file.columns {

@@ -7,7 +7,7 @@
 
 use crate::contract::{TokenInfo, TokenList};
 use crate::workspace::ServerDatabase;
-use crate::{AppError, Result};
+use crate::{AppError, Field, FieldError, Result};
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use fieldproof_core::access::Role;
@@ -87,8 +87,10 @@ pub fn check_org_id(id: &str) -> Result<()> {
 pub fn parse_expiry(text: &str, now: time::OffsetDateTime) -> Result<time::OffsetDateTime> {
     let text = text.trim();
     let bad = || {
-        AppError::Input(format!(
-            "--expires {text}: give days (30d), hours (12h) or a date (2027-06-30)"
+        AppError::from(FieldError::value(
+            Field::Expires,
+            text,
+            "give days (30d), hours (12h) or a date (2027-06-30)",
         ))
     };
     let at = if let Some(days) = text.strip_suffix('d') {
@@ -103,9 +105,12 @@ pub fn parse_expiry(text: &str, now: time::OffsetDateTime) -> Result<time::Offse
         day.next_day().ok_or_else(bad)?.midnight().assume_utc()
     };
     if at <= now {
-        return Err(AppError::Input(format!(
-            "--expires {text} lies in the past; give a later date or a number of days"
-        )));
+        return Err(FieldError::value(
+            Field::Expires,
+            text,
+            "lies in the past; give a later date or a number of days",
+        )
+        .into());
     }
     Ok(at)
 }
@@ -432,14 +437,14 @@ impl Accounts {
             )));
         }
         if role.sees_one_engagement() && engagement.is_none() {
-            return Err(AppError::Input(
-                "an auditor sees one engagement: give --engagement ID".to_string(),
-            ));
+            return Err(FieldError::missing(
+                Field::Engagement,
+                "an auditor sees one engagement: say which",
+            )
+            .into());
         }
         if !self.organisation_exists(organisation).await? {
-            return Err(AppError::Input(format!(
-                "no organisation '{organisation}'; add it with `fieldproof org add {organisation}`"
-            )));
+            return Err(AppError::unknown(crate::Thing::Organisation, organisation));
         }
         let (user_id, created) = match self.store.user(&email).await? {
             Some(user) => (user.id, false),
@@ -761,9 +766,11 @@ impl Accounts {
         let token = match matching.as_slice() {
             [one] => one,
             [] => {
-                return Err(AppError::NotFound(format!(
-                    "no token '{reference}' in '{organisation}'; `fieldproof token list --org {organisation}` lists them"
-                )))
+                return Err(AppError::Unknown {
+                    thing: crate::Thing::Token,
+                    id: reference.clone(),
+                    within: Some(organisation.to_string()),
+                })
             }
             _ => {
                 return Err(AppError::Input(format!(

@@ -9,7 +9,7 @@ use crate::contract::{
 };
 use crate::scope::{EstateSource, Progress};
 use crate::workspace::Workspace;
-use crate::{App, AppError, Result};
+use crate::{App, AppError, Field, FieldError, Result};
 use fieldproof_analytics::engine::{Engine, Part, ScopedComponent, Setup};
 use fieldproof_analytics::ingest::{self, IngestedPart, LookupTable};
 use fieldproof_analytics::keys::{self, StoredPart};
@@ -187,14 +187,19 @@ impl App {
                     size: text.len() as u64,
                 },
             )),
-            None => Err(AppError::Input(format!(
-                "--map {name}: neither a file nor a bundled mapping; the bundled mappings are: {}",
-                fieldproof_analytics::mapping::BUNDLED
-                    .iter()
-                    .map(|(f, _)| f.trim_end_matches(".toml"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+            None => Err(FieldError::value(
+                Field::Map,
+                name,
+                format!(
+                    "neither a file nor a bundled mapping; the bundled mappings are: {}",
+                    fieldproof_analytics::mapping::BUNDLED
+                        .iter()
+                        .map(|(f, _)| f.trim_end_matches(".toml"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .into()),
         }
     }
 
@@ -225,26 +230,33 @@ impl App {
             .transpose()?;
         if let Some((m, _)) = &mapping {
             if m.dataset.name != dataset.name {
-                return Err(AppError::Input(format!(
-                    "--map {}: the mapping feeds {}, not {}",
-                    m.file.mapping.name, m.dataset.name, dataset.name
-                )));
+                return Err(FieldError::value(
+                    Field::Map,
+                    &m.file.mapping.name,
+                    format!("the mapping feeds {}, not {}", m.dataset.name, dataset.name),
+                )
+                .into());
             }
         }
         let mut lookups: BTreeMap<String, LookupTable> = BTreeMap::new();
         for spec in &request.lookups {
             let (name, file) = spec
                 .split_once('=')
-                .ok_or_else(|| AppError::Input(format!("--lookup {spec}: write NAME=FILE")))?;
+                .ok_or_else(|| FieldError::value(Field::Lookup, spec, "write NAME=FILE"))?;
             let Some((m, _)) = &mapping else {
-                return Err(AppError::Input(
-                    "--lookup needs a --map that names the lookup table".to_string(),
-                ));
+                return Err(FieldError::value(
+                    Field::Lookup,
+                    spec,
+                    "a lookup table is read by a mapping; give the mapping that names it",
+                )
+                .into());
             };
             let rule = m.file.lookups.get(name).ok_or_else(|| {
-                AppError::Input(format!(
-                    "--lookup {name}: the mapping has no [lookups.{name}] table"
-                ))
+                FieldError::value(
+                    Field::Lookup,
+                    spec,
+                    format!("the mapping has no [lookups.{name}] table"),
+                )
             })?;
             let path = self.path(Path::new(file));
             fieldproof_evidence::check_regular_file(&path)?;
@@ -258,24 +270,28 @@ impl App {
                 .filter(|name| !lookups.contains_key(*name))
                 .collect();
             if !missing.is_empty() {
-                return Err(AppError::Input(format!(
-                    "the mapping joins lookup tables {}: give each with {} ({})",
-                    missing
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    missing
-                        .iter()
-                        .map(|s| format!("--lookup {s}=FILE"))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    missing
-                        .iter()
-                        .map(|n| format!("{n}: {}", m.file.lookups[*n].description))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )));
+                return Err(FieldError::missing(
+                    Field::Lookup,
+                    format!(
+                        "the mapping joins lookup tables {}: give each as NAME=FILE ({}) ({})",
+                        missing
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        missing
+                            .iter()
+                            .map(|s| format!("{s}=FILE"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        missing
+                            .iter()
+                            .map(|n| format!("{n}: {}", m.file.lookups[*n].description))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                )
+                .into());
             }
         }
         let ws = self.open().await?;
@@ -543,9 +559,9 @@ impl App {
     async fn estate_for_tests(&self, ws: &Workspace) -> Result<Estate> {
         let estate = ws.store.load_estate().await?;
         if estate.components.is_empty() {
-            return Err(AppError::Input(
-                "the workspace has no estate; `fieldproof apply ESTATE` first, so that the components in scope are known".to_string(),
-            ));
+            return Err(AppError::NoEstate {
+                needed_for: "the components in scope are not known",
+            });
         }
         Ok(estate)
     }
@@ -639,9 +655,12 @@ impl App {
         let tests = library::load(self.tests_dir(Some(ws)).as_deref())?;
         for wanted in &request.only {
             if !tests.iter().any(|t| &t.definition.id == wanted) {
-                return Err(AppError::Input(format!(
-                    "--only {wanted}: no such test; `fieldproof test --list` lists them"
-                )));
+                return Err(FieldError::value(
+                    Field::Only,
+                    wanted,
+                    "no such test in the test library",
+                )
+                .into());
             }
         }
         let applicable_controls: Vec<String> =
@@ -879,7 +898,7 @@ impl App {
             let seed = match &request.seed {
                 Some(s) if !s.trim().is_empty() => s.trim().to_string(),
                 Some(_) => {
-                    return Err(AppError::Input("--seed: give a non-empty seed".to_string()))
+                    return Err(FieldError::field(Field::Seed, "give a non-empty seed").into())
                 }
                 None => random_seed()?,
             };
@@ -965,7 +984,7 @@ impl App {
             .map(|(c, d)| generate::Target::of(c, d))
             .collect();
         let start = match &request.start {
-            Some(s) => Date::parse(s).map_err(|e| AppError::Input(format!("--start: {e}")))?,
+            Some(s) => Date::parse(s).map_err(|e| FieldError::field(Field::Start, e))?,
             None => Date::parse("2026-01-01").map_err(AppError::Input)?,
         };
         let out = self.path(&request.out);
@@ -1004,11 +1023,14 @@ fn parse_overrides(params: &[String]) -> Result<BTreeMap<String, f64>> {
     for p in params {
         let (name, value) = p
             .split_once('=')
-            .ok_or_else(|| AppError::Input(format!("--param {p}: write NAME=VALUE")))?;
-        let value: f64 = value
-            .trim()
-            .parse()
-            .map_err(|_| AppError::Input(format!("--param {p}: '{value}' is not a number")))?;
+            .ok_or_else(|| FieldError::value(Field::Param, p, "write NAME=VALUE"))?;
+        let value: f64 = value.trim().parse().map_err(|_| {
+            FieldError::value(
+                Field::Param,
+                p,
+                format!("'{}' is not a number", value.trim()),
+            )
+        })?;
         overrides.insert(name.trim().to_string(), value);
     }
     Ok(overrides)
@@ -1021,7 +1043,11 @@ fn hex256(text: &str) -> Sha256Hex {
 
 fn random_seed() -> Result<String> {
     let mut bytes = [0u8; 8];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| AppError::Input(format!("cannot draw a random seed ({e}); give --seed")))?;
+    getrandom::getrandom(&mut bytes).map_err(|e| {
+        FieldError::field(
+            Field::Seed,
+            format!("no random seed could be drawn ({e}); give one"),
+        )
+    })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -134,10 +134,11 @@ impl App {
         kind: &str,
     ) -> Result<ImportResult> {
         let kind = FrameworkKind::parse(kind).ok_or_else(|| {
-            AppError::Input(format!(
-                "--kind '{kind}': expected one of: {}",
-                FrameworkKind::expected()
-            ))
+            crate::FieldError::value(
+                crate::Field::Kind,
+                kind,
+                format!("expected one of: {}", FrameworkKind::expected()),
+            )
         })?;
         let path = self.path(file);
         fieldproof_evidence::check_regular_file(&path)?;
@@ -255,11 +256,9 @@ impl App {
                 oscal::library_catalog(&catalog, &now)
             }
             OscalExport::Catalog(Some(name)) => {
-                let f = catalog.framework(name).ok_or_else(|| {
-                    AppError::NotFound(format!(
-                        "unknown framework '{name}'; `fieldproof catalog list` shows the names"
-                    ))
-                })?;
+                let f = catalog
+                    .framework(name)
+                    .ok_or_else(|| AppError::unknown(crate::Thing::Framework, name))?;
                 oscal::framework_catalog(f, &now)
             }
         })

@@ -8,8 +8,7 @@ use fieldproof_core::engagement::{Engagement, EngagementRequest};
 impl App {
     /// Creates or updates an engagement.
     pub async fn engagement_create(&self, request: &EngagementRequest) -> Result<EngagementSaved> {
-        let engagement = Engagement::define(request)
-            .map_err(|e| AppError::Input(format!("--{}: {}", e.field, e.message)))?;
+        let engagement = Engagement::define(request)?;
         let ws = self.open().await?;
         let meta = self.change_meta("engagement create", None, None);
         let change_set = ws.store.save_engagement(&engagement, &meta).await;
@@ -44,11 +43,7 @@ impl App {
 
     /// The engagement `id`, or by the rule of [`App::engagement_choice`] when `id` is `None`.
     pub async fn engagement_in(&self, ws: &Workspace, id: Option<&str>) -> Result<Engagement> {
-        choose(ws.store.engagements().await?, id, self.today())?.ok_or_else(|| {
-            AppError::NotFound(
-                "no engagement yet; create one with `fieldproof engagement create`".to_string(),
-            )
-        })
+        choose(ws.store.engagements().await?, id, self.today())?.ok_or(AppError::NoEngagement)
     }
 }
 
@@ -63,11 +58,7 @@ fn choose(
             .into_iter()
             .find(|e| e.id == id)
             .map(Some)
-            .ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "no engagement '{id}'; `fieldproof engagement list` shows them"
-                ))
-            }),
+            .ok_or_else(|| AppError::unknown(crate::Thing::Engagement, id)),
         None => match engagements.len() {
             0 => Ok(None),
             1 => Ok(Some(engagements.remove(0))),
@@ -118,7 +109,10 @@ mod tests {
         );
         assert!(matches!(
             choose(two(), Some("soc2-2030"), today),
-            Err(AppError::NotFound(_))
+            Err(AppError::Unknown {
+                thing: crate::Thing::Engagement,
+                ..
+            })
         ));
         assert_eq!(
             id(choose(two()[..1].to_vec(), None, today)).as_deref(),

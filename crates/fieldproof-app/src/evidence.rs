@@ -7,9 +7,10 @@ use crate::contract::{
     PackResult, RetireResult,
 };
 use crate::workspace::Workspace;
-use crate::{App, AppError, Result};
+use crate::{App, AppError, Field, FieldError, Result};
 use fieldproof_catalog::applicability::applicable;
 use fieldproof_catalog::Catalog;
+use fieldproof_core::access::Action;
 use fieldproof_core::engagement::Period;
 use fieldproof_core::{assess, responsibility};
 use fieldproof_evidence::freshness::{self, Expectation};
@@ -97,33 +98,42 @@ pub(crate) fn resolve_controls(
     request: Option<&str>,
 ) -> Result<(Vec<String>, Option<String>)> {
     if controls.is_empty() {
-        return Err(AppError::Input(
-            "give at least one --control the evidence supports".to_string(),
-        ));
+        return Err(FieldError::missing(
+            Field::Control,
+            "name at least one control the evidence supports",
+        )
+        .into());
     }
     let mut ids = Vec::new();
     for name in controls {
         let control = catalog.control(name).ok_or_else(|| {
-            AppError::Input(format!(
-                "--control {name}: not a control of the library; `fieldproof controls --all` lists them"
-            ))
+            FieldError::value(Field::Control, name, "not a control of the library")
         })?;
         let requests: Vec<&str> = control.evidence.iter().map(|e| e.id.as_str()).collect();
         match request {
             Some(r) if !requests.iter().any(|x| x.eq_ignore_ascii_case(r)) => {
-                return Err(AppError::Input(format!(
-                    "--request {r}: {} has no such evidence request; its requests are {}",
-                    control.id,
-                    requests.join(", ")
-                )))
+                return Err(FieldError::value(
+                    Field::Request,
+                    r,
+                    format!(
+                        "{} has no such evidence request; its requests are {}",
+                        control.id,
+                        requests.join(", ")
+                    ),
+                )
+                .into())
             }
             None if requests.len() > 1 => {
-                return Err(AppError::Input(format!(
-                    "{} has {} evidence requests ({}); say which one this evidence answers with --request",
-                    control.id,
-                    requests.len(),
-                    requests.join(", ")
-                )))
+                return Err(FieldError::missing(
+                    Field::Request,
+                    format!(
+                        "{} has {} evidence requests ({}); say which one this evidence answers",
+                        control.id,
+                        requests.len(),
+                        requests.join(", ")
+                    ),
+                )
+                .into())
             }
             _ => {}
         }
@@ -152,6 +162,14 @@ impl App {
 
     /// [`App::evidence_add`] in an open workspace.
     pub async fn evidence_add_in(&self, ws: &Workspace, request: &AddRequest) -> Result<AddResult> {
+        self.allow(Action::AddEvidence)?;
+        if request
+            .supersedes
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+        {
+            self.allow(Action::SupersedeEvidence)?;
+        }
         let catalog = self.catalog_in(ws).await?;
         let (controls, evidence_request) =
             resolve_controls(&catalog, &request.controls, request.request.as_deref())?;
@@ -160,17 +178,17 @@ impl App {
             .as_deref()
             .map(Period::parse)
             .transpose()
-            .map_err(|e| AppError::Input(format!("--covers: {e}")))?;
+            .map_err(|e| FieldError::field(Field::Covers, e))?;
         if request.population && covers.is_none() {
-            return Err(AppError::Input(
-                "--population: a population is a log or export of a whole period; give that period with --covers FROM..TO".to_string(),
-            ));
+            return Err(FieldError::missing(
+                Field::Covers,
+                "a population is a log or export of a whole period; give that period (FROM..TO)",
+            )
+            .into());
         }
         if let Some(id) = &request.engagement {
             if !ws.store.engagements().await?.iter().any(|e| &e.id == id) {
-                return Err(AppError::NotFound(format!(
-                    "--engagement {id}: no such engagement; create it with `fieldproof engagement create`"
-                )));
+                return Err(FieldError::value(Field::Engagement, id, "no such engagement").into());
             }
         }
         let meta = Metadata {
@@ -190,9 +208,11 @@ impl App {
         ledger.clean_leftovers();
         let added = match &request.content {
             AddContent::Files(files) if files.is_empty() => {
-                return Err(AppError::Input(
-                    "give files to add, or --url URL, or --attest TEXT".to_string(),
-                ))
+                return Err(FieldError::missing(
+                    Field::Files,
+                    "give files to add, a link, or an attestation",
+                )
+                .into())
             }
             AddContent::Files(files) => {
                 let files: Vec<PathBuf> = files.iter().map(|f| self.path(f)).collect();
@@ -212,6 +232,7 @@ impl App {
 
     /// Retires a piece of evidence.
     pub async fn evidence_retire(&self, id: &str, reason: &str) -> Result<RetireResult> {
+        self.allow(Action::RetireEvidence)?;
         let ws = self.open().await?;
         let entry = ws
             .ledger()
@@ -259,11 +280,7 @@ impl App {
 
     /// [`App::evidence_show`] in an open workspace.
     pub async fn evidence_show_in(&self, ws: &Workspace, id: &str) -> Result<EvidenceDetail> {
-        let missing = || {
-            AppError::NotFound(format!(
-                "no evidence {id}; `fieldproof evidence log` lists them"
-            ))
-        };
+        let missing = || AppError::unknown(crate::Thing::Evidence, id);
         let seq = evidence_seq(id).ok_or_else(missing)?;
         let entry = ws.store.entry(seq).await?.ok_or_else(missing)?;
         let Ok(Body::Add(added)) = serde_json::from_value::<Body>(entry.body.clone()) else {
@@ -319,9 +336,9 @@ impl App {
         let engagement = self.engagement_in(ws, engagement).await?;
         let estate = ws.store.load_estate().await?;
         if estate.components.is_empty() {
-            return Err(AppError::Input(
-                "the workspace has no estate; `fieldproof apply ESTATE` first, so that the applicable controls are known".to_string(),
-            ));
+            return Err(AppError::NoEstate {
+                needed_for: "the applicable controls are not known",
+            });
         }
         let assessment = assess(&estate);
         let expectations = expectations(&catalog, &assessment, &engagement);
@@ -339,10 +356,11 @@ impl App {
                 source,
             })?;
             let key = fieldproof_evidence::keys::parse_public(&text).ok_or_else(|| {
-                AppError::Input(format!(
-                    "--key {}: not an Ed25519 public key (64 hex digits, as `fieldproof key show -o FILE` writes)",
-                    file.display()
-                ))
+                FieldError::value(
+                    Field::Key,
+                    file.display().to_string(),
+                    "not an Ed25519 public key (64 hex digits, as the ledger's key is shown)",
+                )
             })?;
             pins.push(public_hex(&key));
         }
@@ -351,7 +369,7 @@ impl App {
             .as_deref()
             .map(fieldproof_evidence::parse_head)
             .transpose()
-            .map_err(|e| AppError::Input(format!("--expect-head {e}")))?;
+            .map_err(|e| FieldError::field(Field::ExpectHead, e))?;
         Ok(VerifyOptions {
             pins,
             expect_head,
@@ -530,9 +548,11 @@ impl App {
     /// Rotates the ledger key.
     pub async fn key_rotate(&self, reason: &str) -> Result<KeyRotated> {
         if reason.trim().is_empty() {
-            return Err(AppError::Input(
-                "give a --reason for the rotation (it is recorded in the ledger)".to_string(),
-            ));
+            return Err(FieldError::missing(
+                Field::Reason,
+                "say why the key is rotated; the reason is recorded in the ledger",
+            )
+            .into());
         }
         let ws = self.open().await?;
         let result = async {

@@ -23,6 +23,7 @@ pub mod requests;
 pub mod scope;
 pub mod workspace;
 
+pub use fieldproof_core::input::{Field, FieldError};
 pub use fieldproof_estate::{LoadOptions, Unmapped};
 
 /// The names of the inventory mappings shipped with fieldproof (`--map NAME`).
@@ -48,9 +49,32 @@ pub enum AppError {
     /// Bad input: the message names the option or value and what to do.
     #[error("{0}")]
     Input(String),
+    /// One input is wrong or missing: each front end names it in its own words (a flag on the
+    /// command line, a form field or query parameter on the web).
+    #[error(transparent)]
+    Field(#[from] fieldproof_core::input::FieldError),
     /// Something asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// No such engagement, evidence, request...: each front end says where they are listed.
+    #[error("no {} '{id}'{}", thing.what(), within.as_deref().map(|w| format!(" in {w}")).unwrap_or_default())]
+    Unknown {
+        /// What was looked for.
+        thing: Thing,
+        /// The id asked for.
+        id: String,
+        /// Where it was looked for (an engagement, an organisation), when that matters.
+        within: Option<String>,
+    },
+    /// The workspace has no engagement yet.
+    #[error("no engagement yet")]
+    NoEngagement,
+    /// The workspace has no estate yet, and the use case needs one.
+    #[error("the workspace has no estate yet, so {needed_for}")]
+    NoEstate {
+        /// What the estate would tell, in words that complete "so ...".
+        needed_for: &'static str,
+    },
     /// The member's role does not allow the action.
     #[error("your role ({role}) does not allow this: {}", action.what())]
     Forbidden {
@@ -96,6 +120,56 @@ pub enum AppError {
     },
 }
 
+/// What a use case looks things up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thing {
+    /// An engagement.
+    Engagement,
+    /// A piece of evidence (`EV-000042`).
+    Evidence,
+    /// An evidence request of a control (`CONTROL/REQUEST`).
+    Request,
+    /// A framework of the catalog.
+    Framework,
+    /// An API token.
+    Token,
+    /// An organisation of a server.
+    Organisation,
+}
+
+impl Thing {
+    /// The thing in words.
+    pub fn what(self) -> &'static str {
+        match self {
+            Thing::Engagement => "engagement",
+            Thing::Evidence => "evidence",
+            Thing::Request => "evidence request",
+            Thing::Framework => "framework",
+            Thing::Token => "token",
+            Thing::Organisation => "organisation",
+        }
+    }
+}
+
+impl AppError {
+    /// A lookup of `id` that found nothing.
+    pub fn unknown(thing: Thing, id: impl Into<String>) -> AppError {
+        AppError::Unknown {
+            thing,
+            id: id.into(),
+            within: None,
+        }
+    }
+
+    /// The input at fault, when one input is: from a use case or from the evidence domain.
+    pub fn field(&self) -> Option<&FieldError> {
+        match self {
+            AppError::Field(f) | AppError::Evidence(EvidenceError::Field(f)) => Some(f),
+            _ => None,
+        }
+    }
+}
+
 /// A result of a use case.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -112,6 +186,10 @@ pub struct Config {
     pub store: Option<String>,
     /// Who acts; default: the operating system account name.
     pub actor: Option<String>,
+    /// The role of who acts, where a front end has members (a server); default: the
+    /// workspace's owner (a local user holds every permission). Use cases that change
+    /// evidence check it, so every front end gets the same answer.
+    pub role: Option<fieldproof_core::access::Role>,
     /// The clock; default: the system clock.
     pub clock: Option<Arc<dyn Clock>>,
     /// The ledger key's passphrase, when it is protected.
@@ -128,6 +206,7 @@ impl std::fmt::Debug for Config {
             .field("workspace", &self.workspace)
             .field("store", &self.store)
             .field("actor", &self.actor)
+            .field("role", &self.role)
             .field("passphrase", &self.passphrase.as_ref().map(|_| "redacted"))
             .field("open_store", &self.open_store.is_some())
             .finish_non_exhaustive()
@@ -177,6 +256,16 @@ impl App {
         &self.actor
     }
 
+    /// `Forbidden` unless who acts may do `action`.
+    pub fn allow(&self, action: fieldproof_core::access::Action) -> Result<()> {
+        requests::allow(
+            self.config
+                .role
+                .unwrap_or(fieldproof_core::access::Role::Owner),
+            action,
+        )
+    }
+
     /// Now, RFC 3339 UTC.
     pub fn now(&self) -> String {
         self.clock.now()
@@ -212,9 +301,4 @@ impl App {
             source_sha256: sha256,
         }
     }
-}
-
-/// Words for a count: `1 component`, `2 components`.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

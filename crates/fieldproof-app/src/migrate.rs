@@ -63,10 +63,12 @@ impl App {
         let from_url = StoreUrl::parse(from, &self.config.cwd)?;
         let to_url = StoreUrl::parse(to, &self.config.cwd)?;
         if from_url == to_url {
-            return Err(AppError::Input(format!(
-                "--from and --to both name {}; give the store to copy into",
-                to_url.display()
-            )));
+            return Err(crate::FieldError::value(
+                crate::Field::To,
+                to_url.display(),
+                "the source and the target both name this store; give the store to copy into",
+            )
+            .into());
         }
         // A target with data is refused before the source is read (restore checks it again,
         // inside its transaction).

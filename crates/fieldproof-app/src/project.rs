@@ -108,11 +108,23 @@ impl App {
         for (i, (entry, line)) in project.evidence.iter().enumerate() {
             crate::evidence::resolve_controls(&bundled, &entry.controls, entry.request.as_deref())
                 .map_err(|e| {
-                    AppError::Input(format!(
-                        "{}:{line}: evidence[{i}].controls: {}",
-                        file.display(),
-                        e.to_string().trim_start_matches("--control ")
-                    ))
+                    let why = match &e {
+                        // The project file's own key for the input.
+                        AppError::Field(f) => {
+                            let key = match f.field {
+                                crate::Field::Request => "request",
+                                _ => "controls",
+                            };
+                            match &f.value {
+                                Some(value) => {
+                                    format!("evidence[{i}].{key}: {value}: {}", f.problem)
+                                }
+                                None => format!("evidence[{i}].{key}: {}", f.problem),
+                            }
+                        }
+                        other => format!("evidence[{i}].controls: {other}"),
+                    };
+                    AppError::Input(format!("{}:{line}: {why}", file.display()))
                 })?;
         }
         #[cfg(not(feature = "analytics"))]

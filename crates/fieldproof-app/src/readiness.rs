@@ -3,7 +3,7 @@
 
 use crate::contract::{StatusApplied, StatusList};
 use crate::workspace::Workspace;
-use crate::{App, AppError, Result};
+use crate::{App, AppError, Field, FieldError, Result};
 use fieldproof_catalog::Catalog;
 use fieldproof_core::assessment::assess;
 use fieldproof_core::engagement::{Date, Engagement};
@@ -114,16 +114,16 @@ impl App {
     /// Sets one control's design status.
     pub async fn status_set(&self, request: &StatusSetRequest) -> Result<StatusApplied> {
         let status = DesignStatus::parse(request.status.trim()).ok_or_else(|| {
-            AppError::Input(format!(
-                "--status '{}': expected one of: {}",
-                request.status,
-                DesignStatus::expected()
-            ))
+            FieldError::value(
+                Field::Status,
+                &request.status,
+                format!("expected one of: {}", DesignStatus::expected()),
+            )
         })?;
         let due = request
             .due
             .as_deref()
-            .map(|d| Date::parse(d.trim()).map_err(|e| AppError::Input(format!("--due: {e}"))))
+            .map(|d| Date::parse(d.trim()).map_err(|e| FieldError::field(Field::Due, e)))
             .transpose()?;
         let ws = self.open().await?;
         let result = async {
@@ -134,25 +134,32 @@ impl App {
                 .await?;
             let current = ws.store.status_plan(&engagement.id).await?;
             let old = current.status_of(&request.control);
-            let pick = |given: &Option<String>, kept: Option<&String>, what: &str| {
+            let pick = |given: &Option<String>, kept: Option<&String>, field: Field| {
                 given
                     .clone()
                     .filter(|v| !v.trim().is_empty())
                     .or_else(|| kept.cloned())
                     .ok_or_else(|| {
-                        AppError::Input(format!(
-                            "--{what} is needed: {} has no status yet (say {})",
-                            request.control,
-                            if what == "owner" {
-                                "who owns it, a role or a person"
-                            } else {
-                                "what exists, what is missing, or why it does not apply"
-                            }
-                        ))
+                        FieldError::missing(
+                            field,
+                            format!(
+                                "{} has no status yet (say {})",
+                                request.control,
+                                if field == Field::Owner {
+                                    "who owns it, a role or a person"
+                                } else {
+                                    "what exists, what is missing, or why it does not apply"
+                                }
+                            ),
+                        )
                     })
             };
-            let owner = pick(&request.owner, old.map(|o| &o.owner), "owner")?;
-            let rationale = pick(&request.rationale, old.map(|o| &o.rationale), "rationale")?;
+            let owner = pick(&request.owner, old.map(|o| &o.owner), Field::Owner)?;
+            let rationale = pick(
+                &request.rationale,
+                old.map(|o| &o.rationale),
+                Field::Rationale,
+            )?;
             let plan = StatusPlan {
                 statuses: vec![ControlStatus {
                     control: request.control.clone(),
@@ -250,10 +257,15 @@ impl App {
             }
             let id = match (engagement, parsed.engagement.as_deref()) {
                 (Some(given), Some(named)) if given != named => {
-                    return Err(AppError::Input(format!(
-                        "{}: the file is for engagement '{named}' but --engagement is '{given}'; drop one or make them agree",
-                        file.display()
-                    )))
+                    return Err(FieldError::value(
+                        Field::Engagement,
+                        given,
+                        format!(
+                            "{} is for engagement '{named}'; drop one or make them agree",
+                            file.display()
+                        ),
+                    )
+                    .into())
                 }
                 (Some(given), _) => Some(given),
                 (None, named) => named,
@@ -293,9 +305,9 @@ impl App {
         estate: Estate,
     ) -> Result<ReadinessBasis> {
         if estate.components.is_empty() {
-            return Err(AppError::Input(
-                "the workspace has no estate; `fieldproof apply ESTATE` first".to_string(),
-            ));
+            return Err(AppError::NoEstate {
+                needed_for: "there is nothing to assess",
+            });
         }
         let catalog = self.catalog_in(ws).await?;
         let plan = ws.store.status_plan(&engagement.id).await?;
@@ -385,35 +397,81 @@ pub enum ReportFormat {
     Csv,
 }
 
+impl ReportFormat {
+    /// Every format, in the order they are listed.
+    pub const ALL: [ReportFormat; 4] = [
+        ReportFormat::Html,
+        ReportFormat::Pdf,
+        ReportFormat::Markdown,
+        ReportFormat::Csv,
+    ];
+
+    /// The file name extension.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Markdown => "md",
+            ReportFormat::Html => "html",
+            ReportFormat::Pdf => "pdf",
+            ReportFormat::Csv => "csv",
+        }
+    }
+
+    /// The HTTP content type.
+    pub const fn content_type(self) -> &'static str {
+        match self {
+            ReportFormat::Markdown => "text/markdown; charset=utf-8",
+            ReportFormat::Html => "text/html; charset=utf-8",
+            ReportFormat::Pdf => "application/pdf",
+            ReportFormat::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    /// Whether a report of `kind` comes in this format: every report in Markdown, HTML and
+    /// PDF; the controls matrix also in CSV.
+    pub fn fits(self, kind: fieldproof_report::readiness::ReportKind) -> bool {
+        self != ReportFormat::Csv || kind == fieldproof_report::readiness::ReportKind::Controls
+    }
+}
+
 /// A report as a file: its kind and format.
 pub type ReportFile = (fieldproof_report::readiness::ReportKind, ReportFormat);
+
+/// Every report file there is, `KIND.FORMAT`, report by report.
+pub fn report_files() -> Vec<String> {
+    fieldproof_report::readiness::ReportKind::ALL
+        .iter()
+        .flat_map(|kind| {
+            ReportFormat::ALL
+                .iter()
+                .filter(|format| format.fits(*kind))
+                .map(|format| format!("{}.{}", kind.as_str(), format.extension()))
+        })
+        .collect()
+}
 
 /// The report a file name asks for: `KIND.FORMAT`, KIND one of readiness,
 /// system-description, controls and tests, FORMAT md, html or pdf (csv for controls).
 pub fn report_file(name: &str) -> Result<ReportFile> {
     use fieldproof_report::readiness::ReportKind;
     let bad = |why: &str| {
-        AppError::Input(format!(
-            "--report {name}: {why}; write KIND.FORMAT, KIND one of readiness, system-description, controls, tests and FORMAT md, html or pdf (csv for controls), e.g. readiness.pdf"
+        AppError::from(FieldError::value(
+            Field::Report,
+            name,
+            format!(
+                "{why}; write KIND.FORMAT, one of: {}",
+                report_files().join(", ")
+            ),
         ))
     };
     let (kind, format) = name.rsplit_once('.').ok_or_else(|| bad("no format"))?;
-    let kind = [
-        ReportKind::Readiness,
-        ReportKind::SystemDescription,
-        ReportKind::Controls,
-        ReportKind::Tests,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == kind)
-    .ok_or_else(|| bad("not a report"))?;
-    let format = match format {
-        "md" => ReportFormat::Markdown,
-        "html" => ReportFormat::Html,
-        "pdf" => ReportFormat::Pdf,
-        "csv" if kind == ReportKind::Controls => ReportFormat::Csv,
-        _ => return Err(bad("not a format of this report")),
-    };
+    let kind = ReportKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+        .ok_or_else(|| bad("not a report"))?;
+    let format = ReportFormat::ALL
+        .into_iter()
+        .find(|f| f.extension() == format && f.fits(kind))
+        .ok_or_else(|| bad("not a format of this report"))?;
     Ok((kind, format))
 }
 
@@ -437,12 +495,16 @@ impl App {
         format: ReportFormat,
         previous: Option<&str>,
     ) -> Result<Vec<u8>> {
-        use fieldproof_report::readiness::ReportKind;
-        if format == ReportFormat::Csv && kind != ReportKind::Controls {
-            return Err(AppError::Input(format!(
-                "--format csv is for the controls matrix; `report {}` is md, html or pdf",
-                kind.as_str()
-            )));
+        if !format.fits(kind) {
+            return Err(FieldError::value(
+                Field::Format,
+                "csv",
+                format!(
+                    "CSV is for the controls matrix; the {} report is md, html or pdf",
+                    kind.as_str()
+                ),
+            )
+            .into());
         }
         let ws = self.open().await?;
         let result = async {

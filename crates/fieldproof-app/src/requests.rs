@@ -240,11 +240,10 @@ fn find<'a>(
         .rows
         .iter()
         .find(|r| r.control == control && r.request == request)
-        .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "engagement {} has no evidence request {control}/{request}; `fieldproof request list` shows them",
-                freshness.engagement.id
-            ))
+        .ok_or_else(|| AppError::Unknown {
+            thing: crate::Thing::Request,
+            id: format!("{control}/{request}"),
+            within: Some(format!("engagement {}", freshness.engagement.id)),
         })
 }
 

@@ -107,7 +107,11 @@ impl ServerDatabase {
     /// naming the database only.
     pub fn parse(url: &str, cwd: &Path) -> Result<ServerDatabase> {
         let bad = |display: String, message: &str| {
-            AppError::Input(format!("--store {display}: {message}"))
+            AppError::from(crate::FieldError::value(
+                crate::Field::Store,
+                display,
+                message,
+            ))
         };
         match StoreUrl::parse(url, cwd)? {
             StoreUrl::Postgres(_) if !url.contains("workspace=") => Ok(ServerDatabase {

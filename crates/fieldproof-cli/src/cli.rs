@@ -1170,6 +1170,19 @@ pub struct ServeArgs {
     /// front adds: set it only behind such a proxy (sign-in throttling counts by address).
     #[arg(long)]
     pub trust_forwarded_for: bool,
+    /// How the log on stderr is written: lines for people, or one JSON object per event for a
+    /// log collector. What is logged follows FIELDPROOF_LOG (else RUST_LOG; default warn).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How `serve` writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One line per event.
+    Text,
+    /// One JSON object per event (time, level, message and the event's fields).
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -16,15 +16,17 @@ use fieldproof_app::contract;
 use fieldproof_app::evidence::{AddContent, AddRequest, VerifyRequest};
 use fieldproof_app::scope::{BoundaryFormat, EstateSource};
 use fieldproof_app::workspace::ServerDatabase;
-use fieldproof_app::{count, App, Config};
+use fieldproof_app::{App, Config};
 use fieldproof_catalog::views::CatalogShow;
 use fieldproof_core::access::Role;
 use fieldproof_core::engagement::EngagementRequest;
 use fieldproof_core::findings::reaches;
-use fieldproof_core::{Severity, TscCategory};
+use fieldproof_core::Severity;
 use fieldproof_report::catalog as catalog_text;
 use fieldproof_report::evidence as evidence_text;
+use fieldproof_report::results;
 use fieldproof_report::scope as render;
+use fieldproof_report::text::count;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -43,6 +45,8 @@ fn app(cli: &Cli) -> Result<App> {
         workspace: cli.workspace.clone(),
         store: cli.store.clone(),
         actor: cli.actor.clone(),
+        // The holder of a workspace's files acts with every permission.
+        role: None,
         clock,
         passphrase: std::env::var("FIELDPROOF_KEY_PASSPHRASE").ok(),
         open_store: None,
@@ -81,21 +85,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             let r = app.init(&args.dir).await?;
             match args.format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&format!(
-                    "Created a fieldproof workspace at {}{}\nEvidence ledger started (entry {}); signing key {} ({}), public key fingerprint {}\nGive that fingerprint to your auditor out of band: they pin it with `fieldproof verify PACK --fingerprint {}`.\nNext: fieldproof apply ESTATE.yaml (run from {} or pass --workspace)\n",
-                    r.workspace,
-                    if r.store.starts_with("sqlite:") {
-                        String::new()
-                    } else {
-                        format!(" (store {})", r.store)
-                    },
-                    r.genesis_entry,
-                    r.secret_key,
-                    if r.key_protected { "owner-only, encrypted under $FIELDPROOF_KEY_PASSPHRASE" } else { "owner-only" },
-                    r.key_fingerprint,
-                    r.key_fingerprint,
-                    args.dir.display()
-                ))?,
+                SummaryFormat::Text => output::print(&results::init_text(&r, &args.dir))?,
             }
             Ok(Outcome::Ok)
         }
@@ -111,8 +101,8 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 SummaryFormat::Json => output::json(&r)?,
                 SummaryFormat::Text => output::print(&format!(
                     "{}{}",
-                    inventory_text(&r.inventories),
-                    preview_text(&r, &args.estate)
+                    results::inventory_text(&r.inventories),
+                    results::preview_text(&r, &args.estate)
                 ))?,
             }
             Ok(Outcome::Ok)
@@ -129,8 +119,8 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 SummaryFormat::Json => output::json(&r)?,
                 SummaryFormat::Text => output::print(&format!(
                     "{}{}",
-                    inventory_text(&r.inventories),
-                    apply_text(&r, &args.estate)
+                    results::inventory_text(&r.inventories),
+                    results::apply_text(&r, &args.estate)
                 ))?,
             }
             Ok(Outcome::Ok)
@@ -139,7 +129,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             let r = app.log(args.limit).await?;
             match args.format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&log_text(&r))?,
+                SummaryFormat::Text => output::print(&results::log_text(&r))?,
             }
             Ok(Outcome::Ok)
         }
@@ -164,23 +154,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 ),
                 None => {
                     if args.format == SummaryFormat::Text {
-                        output::print(&format!(
-                            "{}{}: valid — {}{} ({} in scope, {} shared, {} out of scope), {}, {}, {}\n",
-                            inventory_text(&r.inventories),
-                            r.file,
-                            count(r.components, "component", "components"),
-                            if r.assets > 0 {
-                                format!(" of {}", count(r.assets, "asset", "assets"))
-                            } else {
-                                String::new()
-                            },
-                            r.in_scope,
-                            r.shared,
-                            r.out_of_scope,
-                            count(r.subservice_organisations, "subservice organisation", "subservice organisations"),
-                            count(r.responsibilities, "responsibility statement", "responsibility statements"),
-                            count(r.findings, "scope finding", "scope findings"),
-                        ))?;
+                        output::print(&results::validation_text(r))?;
                     }
                     Ok(Outcome::Ok)
                 }
@@ -316,14 +290,18 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             Ok(Outcome::Ok)
         }
         Command::Serve(args) => {
-            // The server logs to stderr: internal errors with the reference a client was shown.
-            let _ = tracing_subscriber::fmt()
+            // The server logs to stderr: internal errors with the reference a client was shown,
+            // and at `info` one line per request.
+            let filter = tracing_subscriber::EnvFilter::try_from_env("FIELDPROOF_LOG")
+                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+            let log = tracing_subscriber::fmt()
                 .with_writer(std::io::stderr)
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_env("FIELDPROOF_LOG")
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-                )
-                .try_init();
+                .with_env_filter(filter);
+            let _ = match args.log_format {
+                crate::cli::LogFormat::Text => log.try_init(),
+                crate::cli::LogFormat::Json => log.json().try_init(),
+            };
             let server = fieldproof_web::Server::open(fieldproof_web::ServerConfig {
                 data: args.data.data.clone(),
                 store: store.map(str::to_string),
@@ -436,7 +414,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                 let list = accounts(&data.data, store).await?.tokens(org).await?;
                 match format {
                     SummaryFormat::Json => output::json(&list)?,
-                    SummaryFormat::Text => output::print(&token_list_text(&list))?,
+                    SummaryFormat::Text => output::print(&results::token_list_text(&list))?,
                 }
                 Ok(Outcome::Ok)
             }
@@ -504,34 +482,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             let r = app.migrate_store(from, to).await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => {
-                    let c = &r.copied;
-                    output::print(&format!(
-                        "Copied the workspace from {} to {}: {}, {}, {}, {}, {}, {}.
-The ledger verified before ({} entries) and after the copy ({} entries){}.
-From now on use the copy: {}. The old store is left as it was; once the copy grows it no longer matches the workspace's signed checkpoint, so keep it only as an archive.
-",
-                        r.from,
-                        r.to,
-                        count(c.components, "component", "components"),
-                        count(c.change_sets, "change set", "change sets"),
-                        count(c.engagements, "engagement", "engagements"),
-                        count(
-                            c.control_statuses,
-                            "control status or pin",
-                            "control statuses and pins"
-                        ),
-                        count(c.catalogs, "imported catalog", "imported catalogs"),
-                        count(c.ledger_entries, "ledger entry", "ledger entries"),
-                        r.verified_before,
-                        r.verified_after,
-                        r.head
-                            .as_ref()
-                            .map(|h| format!("; head {}:{}", h.seq, h.hash))
-                            .unwrap_or_default(),
-                        r.use_with
-                    ))?
-                }
+                SummaryFormat::Text => output::print(&results::migration_text(&r))?,
             }
             Ok(Outcome::Ok)
         }
@@ -539,16 +490,7 @@ From now on use the copy: {}. The old store is left as it was; once the copy gro
             let r = app.backup(&args.output).await?;
             match args.format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&format!(
-                    "Wrote {} ({} bytes){}: one consistent copy of the workspace database.\nVerify it: {}\n",
-                    r.path,
-                    r.bytes,
-                    r.head
-                        .as_ref()
-                        .map(|h| format!(", ledger head {}:{}", h.seq, h.hash))
-                        .unwrap_or_default(),
-                    r.verify_with
-                ))?,
+                SummaryFormat::Text => output::print(&results::backup_text(&r))?,
             }
             Ok(Outcome::Ok)
         }
@@ -557,15 +499,6 @@ From now on use the copy: {}. The old store is left as it was; once the copy gro
 
 fn progress_for(file: Option<&Path>) -> Progress {
     file.map_or_else(Progress::none, Progress::reading)
-}
-
-fn category_titles(names: &[&str]) -> String {
-    names
-        .iter()
-        .filter_map(|n| TscCategory::parse(n))
-        .map(|c| c.title())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 async fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
@@ -582,56 +515,7 @@ async fn assess(app: &App, args: &crate::cli::AssessArgs) -> Result<Outcome> {
     let r = r?;
     match args.format {
         SummaryFormat::Json => output::json(&r)?,
-        SummaryFormat::Text => {
-            let s = &r.summary;
-            let mut text = format!(
-                "Assessed {}: {} — {} in scope, {} shared, {} out of scope.\nTrust Services Categories implicated: {}.\n",
-                r.estate,
-                count(s.components, "component", "components"),
-                s.in_scope,
-                s.shared,
-                s.out_of_scope,
-                category_titles(&s.tsc_categories)
-            );
-            if r.findings.is_empty() {
-                text.push_str("No scope findings.\n");
-            } else {
-                text.push_str(&format!(
-                    "{}:\n",
-                    count(r.findings.len(), "scope finding", "scope findings")
-                ));
-                for f in &r.findings {
-                    let subject = f
-                        .component
-                        .clone()
-                        .or(f.subservice.clone())
-                        .unwrap_or_default();
-                    text.push_str(&format!(
-                        "  [{}] {} {}: {}\n",
-                        f.severity, f.rule, subject, f.message
-                    ));
-                }
-            }
-            if let Some(p) = &r.project {
-                text.push_str(&project_text(p));
-            }
-            text.push_str("Wrote:\n");
-            for path in &r.written {
-                text.push_str(&format!("  {path}\n"));
-            }
-            if let Some(p) = &r.project {
-                text.push_str(&format!(
-                    "Next: open {}; the workspace answers every command with `fieldproof --workspace {} ...` (readiness, test, evidence status, export pack).\n",
-                    r.written
-                        .iter()
-                        .find(|w| w.ends_with("readiness.html"))
-                        .map(String::as_str)
-                        .unwrap_or("readiness.html"),
-                    p.workspace
-                ));
-            }
-            output::print(&text)?;
-        }
+        SummaryFormat::Text => output::print(&results::assess_text(&r))?,
     }
     Ok(match &r.project {
         Some(p) if p.fails_at(args.fail_on.fail_on) => Outcome::FindingsAtThreshold,
@@ -645,132 +529,6 @@ async fn accounts(data: &Path, store: Option<&str>) -> Result<fieldproof_app::ac
     Ok(fieldproof_app::accounts::Accounts::open(data, store).await?)
 }
 
-/// `token list` as a table.
-fn token_list_text(list: &fieldproof_app::contract::TokenList) -> String {
-    if list.tokens.is_empty() {
-        return format!(
-            "No API token in {}; `fieldproof token create` makes one.\n",
-            list.organisation
-        );
-    }
-    let mut out = format!("API tokens of {}:\n", list.organisation);
-    for t in &list.tokens {
-        out.push_str(&format!(
-            "{}  {:<28} {:<16} {:<11} {:<20} created {}{}{}\n",
-            t.token,
-            t.email,
-            t.name,
-            t.effective_role
-                .as_deref()
-                .map_or_else(|| format!("({})", t.role), str::to_string),
-            t.state,
-            &t.created_at,
-            t.expires_at
-                .as_deref()
-                .map(|e| format!(", expires {e}"))
-                .unwrap_or_default(),
-            t.last_used_at.as_deref().map_or_else(
-                || ", never used".to_string(),
-                |u| format!(", last used {u}")
-            )
-        ));
-    }
-    out
-}
-
-/// The engagement part of `assess` on a project.
-fn project_text(p: &fieldproof_app::contract::ProjectRun) -> String {
-    let s = &p.readiness;
-    let mut text = format!(
-        "\nRecorded in the workspace {} ({}): estate {}, {}, {} ({} already current).\n",
-        p.workspace,
-        if p.created { "created" } else { "existing" },
-        match p.estate_change_set {
-            Some(id) => format!("change set {id}"),
-            None => "unchanged".to_string(),
-        },
-        count(
-            p.status_changes,
-            "design status change",
-            "design status changes"
-        ),
-        count(
-            p.evidence_added,
-            "evidence file added",
-            "evidence files added"
-        ),
-        p.evidence_unchanged
-    );
-    if !p.datasets.is_empty() {
-        text.push_str("Event evidence ingested:\n");
-        for d in &p.datasets {
-            text.push_str(&format!(
-                "  {:<24} {:>8} rows{}{}\n",
-                d.dataset,
-                d.rows,
-                if d.rejected > 0 {
-                    format!(", {} rejected", d.rejected)
-                } else {
-                    String::new()
-                },
-                if d.unchanged_files > 0 {
-                    format!(
-                        " ({} already ingested)",
-                        count(d.unchanged_files, "file", "files")
-                    )
-                } else {
-                    String::new()
-                }
-            ));
-        }
-    }
-    text.push_str(&format!(
-        "Engagement {}: {} applicable controls, {}% implemented and effective.\n",
-        p.engagement, s.controls, s.ready_percent
-    ));
-    if p.tests_ran {
-        text.push_str(&format!(
-            "Full-population tests: {} with a result, {} with exceptions ({} exception rows).\n",
-            s.tests_run, s.tests_failed, s.exception_rows
-        ));
-    } else {
-        text.push_str("Full-population tests: not run (this build has no test engine).\n");
-    }
-    text.push_str(&format!(
-        "{}: {}.\n",
-        count(p.findings.len(), "readiness finding", "readiness findings"),
-        s.findings
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{n} {k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    for f in p.findings.iter().take(5) {
-        text.push_str(&format!("  {:<8} {}\n", f.severity.as_str(), f.message));
-    }
-    if p.findings.len() > 5 {
-        text.push_str(&format!(
-            "  ... and {} more in the readiness report\n",
-            p.findings.len() - 5
-        ));
-    }
-    text.push_str("Roadmap:\n");
-    for phase in &p.roadmap {
-        text.push_str(&format!(
-            "  {} (ends {}): {}, {} person-days\n",
-            phase.title,
-            phase.ends,
-            count(phase.items, "item", "items"),
-            phase.effort_days
-        ));
-    }
-    for item in &p.oscal_to_complete {
-        text.push_str(&format!("To complete in the OSCAL documents: {item}.\n"));
-    }
-    text
-}
-
 /// The estate source the flags name.
 fn source_of(args: &crate::cli::EstateSource) -> EstateSource {
     EstateSource::with_options(args.estate.as_deref(), args.inventory.options())
@@ -779,7 +537,7 @@ fn source_of(args: &crate::cli::EstateSource) -> EstateSource {
 /// Under `--unmapped report`, what an inventory left out goes to stderr, so that documents on
 /// stdout stay clean and nothing is dropped unseen.
 fn warn_inventories(reports: &[contract::InventoryReport]) {
-    let text = inventory_warnings(reports);
+    let text = results::inventory_warnings(reports);
     if !text.is_empty() {
         eprint!("{text}");
     }
@@ -797,218 +555,6 @@ fn report_left_out(app: &App, source: &EstateSource) {
             );
         }
     }
-}
-
-/// The lines about values left unmapped or caught by a catch-all (empty when there are none).
-fn inventory_warnings(reports: &[contract::InventoryReport]) -> String {
-    let mut text = String::new();
-    let lines = |v: &contract::UnmappedValue| {
-        let shown: Vec<String> = v.lines.iter().map(u32::to_string).collect();
-        format!(
-            "{}{}",
-            shown.join(", "),
-            if v.count > v.lines.len() { ", ..." } else { "" }
-        )
-    };
-    for r in reports {
-        if r.rows_left_out > 0 {
-            text.push_str(&format!(
-                "warning: {}: {} left out, values not mapped:\n",
-                r.file,
-                count(r.rows_left_out, "row", "rows")
-            ));
-            for v in &r.unmapped {
-                let value = if v.value.is_empty() {
-                    "(empty)".to_string()
-                } else {
-                    format!("'{}'", v.value)
-                };
-                text.push_str(&format!(
-                    "  {} {value} (column {}): {} (lines {})\n",
-                    v.field,
-                    v.column,
-                    count(v.count, "row", "rows"),
-                    lines(v)
-                ));
-            }
-        }
-        if !r.caught_by_otherwise.is_empty() {
-            text.push_str(&format!(
-                "note: {}: values mapped only by `otherwise`:\n",
-                r.file
-            ));
-            for v in &r.caught_by_otherwise {
-                text.push_str(&format!(
-                    "  {} '{}' (column {}) -> {}: {} (lines {})\n",
-                    v.field,
-                    v.value,
-                    v.column,
-                    v.became.as_deref().unwrap_or("-"),
-                    count(v.count, "row", "rows"),
-                    lines(v)
-                ));
-            }
-        }
-    }
-    text
-}
-
-/// One line per inventory read through a mapping or rolled up, then the warnings.
-fn inventory_text(reports: &[contract::InventoryReport]) -> String {
-    let mut text = String::new();
-    for r in reports {
-        if r.mapping.is_none() && r.components == r.assets {
-            continue; // a plain inventory in fieldproof's columns: nothing to add
-        }
-        text.push_str(&format!(
-            "{}: {} read -> {} in {}{}\n",
-            r.file,
-            count(r.rows, "row", "rows"),
-            count(r.assets, "asset", "assets"),
-            count(r.components, "component", "components"),
-            r.mapping
-                .as_deref()
-                .map(|m| format!(" (mapping {m})"))
-                .unwrap_or_default()
-        ));
-    }
-    text.push_str(&inventory_warnings(reports));
-    text
-}
-
-fn apply_text(r: &contract::ApplyResult, file: &Path) -> String {
-    if r.changes.is_empty() {
-        return format!(
-            "No changes: the workspace already matches {}.\n",
-            file.display()
-        );
-    }
-    let mut text = change_lines(&r.changes);
-    for c in &r.scope_changes {
-        text.push_str(&format!(
-            "scope of {}: {} -> {}\n",
-            c.component,
-            c.before.map_or("absent", |s| s.as_str()),
-            c.after.map_or("absent", |s| s.as_str())
-        ));
-    }
-    let assets = if r.assets_added + r.assets_removed + r.assets_changed > 0 {
-        format!(
-            "; assets: {} added, {} removed, {} moved or renamed",
-            r.assets_added, r.assets_removed, r.assets_changed
-        )
-    } else {
-        String::new()
-    };
-    text.push_str(&format!(
-        "Applied {}: {} added, {} changed, {} removed{assets} (change set #{}, by {} at {}).\n",
-        file.display(),
-        r.added,
-        r.changed,
-        r.removed,
-        r.change_set.unwrap_or_default(),
-        r.actor,
-        r.at
-    ));
-    text
-}
-
-/// `+ component id`, `~ component id (fields)`, `- component id`: one line per change.
-fn change_lines(changes: &[contract::ChangeLine]) -> String {
-    const ASSET_LINES: usize = 50;
-    let mut text = String::new();
-    let mut assets = 0;
-    for c in changes {
-        if c.entity == "scope_decision" {
-            continue; // told as `scope of ID: before -> after`
-        }
-        if c.entity == "asset" {
-            assets += 1;
-            if assets > ASSET_LINES {
-                continue;
-            }
-        }
-        let mark = match c.action {
-            "added" => '+',
-            "removed" => '-',
-            _ => '~',
-        };
-        let fields = if c.fields.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", c.fields.join(", "))
-        };
-        text.push_str(&format!("{mark} {} {}{fields}\n", c.entity, c.key));
-    }
-    if assets > ASSET_LINES {
-        text.push_str(&format!(
-            "... and {} more asset changes (--format json lists them all)\n",
-            assets - ASSET_LINES
-        ));
-    }
-    text
-}
-
-fn preview_text(r: &contract::ApplyPreview, file: &Path) -> String {
-    if r.changes.is_empty() {
-        return format!(
-            "No changes: the workspace already matches {}.\n",
-            file.display()
-        );
-    }
-    let mut text = change_lines(&r.changes);
-    let name = |s: Option<fieldproof_core::Scope>| s.map_or("absent", |s| s.as_str());
-    for c in &r.scope_changes {
-        text.push_str(&format!(
-            "scope of {}: {} -> {}\n",
-            c.component,
-            name(c.before),
-            name(c.after)
-        ));
-    }
-    text.push_str(&format!(
-        "Dry run of {}: {} changes, {} scope decisions change, scope findings {} -> {}. Nothing was stored.\n",
-        file.display(),
-        r.changes.len(),
-        r.scope_changes.len(),
-        r.findings_before,
-        r.findings_after
-    ));
-    text
-}
-
-fn log_text(r: &contract::ChangeLogResult) -> String {
-    if r.change_sets.is_empty() {
-        return "The change log is empty: nothing has been applied yet.\n".to_string();
-    }
-    let mut text = String::new();
-    for set in &r.change_sets {
-        text.push_str(&format!(
-            "#{} {} by {}: {} {}{}\n",
-            set.id,
-            set.meta.at,
-            set.meta.actor,
-            set.meta.command,
-            set.meta.source.as_deref().unwrap_or("-"),
-            set.meta
-                .source_sha256
-                .as_deref()
-                .map(|h| format!(" (sha256 {h})"))
-                .unwrap_or_default()
-        ));
-        for c in &set.changes {
-            let fields = if c.fields.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", c.fields.join(", "))
-            };
-            text.push_str(&format!(
-                "    {} {} {}{fields}\n",
-                c.action, c.entity, c.key
-            ));
-        }
-    }
-    text
 }
 
 async fn scope(app: &App, args: &crate::cli::ScopeArgs) -> Result<Outcome> {
@@ -1096,20 +642,7 @@ async fn catalog(app: &App, args: &CatalogArgs) -> Result<Outcome> {
             let r = app.import_oscal(file, id.as_deref(), aliases, kind).await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&match r.change_set {
-                    Some(set) => format!(
-                        "Imported {} as '{}': {} ({} withdrawn), sha256 {} (change set #{set}).\n",
-                        r.name,
-                        r.id,
-                        count(r.requirements, "requirement", "requirements"),
-                        r.withdrawn,
-                        r.sha256
-                    ),
-                    None => format!(
-                        "No changes: '{}' is already this document (sha256 {}).\n",
-                        r.id, r.sha256
-                    ),
-                })?,
+                SummaryFormat::Text => output::print(&results::import_text(&r))?,
             }
         }
     }
@@ -1123,28 +656,7 @@ async fn status(app: &App, args: &StatusArgs) -> Result<Outcome> {
             let r = app.status_list(engagement.as_deref()).await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => {
-                    let mut text = format!(
-                        "Engagement {}: {}, {}\n",
-                        r.engagement,
-                        count(r.statuses.len(), "control status", "control statuses"),
-                        count(r.pins.len(), "roadmap pin", "roadmap pins")
-                    );
-                    for s in &r.statuses {
-                        text.push_str(&format!(
-                            "  {:<10} {:<22} {}: {}{}\n",
-                            s.control,
-                            s.status.as_str(),
-                            s.owner,
-                            s.rationale,
-                            s.due.map(|d| format!(" (due {d})")).unwrap_or_default()
-                        ));
-                    }
-                    for p in &r.pins {
-                        text.push_str(&format!("  pin {} to phase {}\n", p.item, p.phase));
-                    }
-                    output::print(&text)?;
-                }
+                SummaryFormat::Text => output::print(&results::status_list_text(&r))?,
             }
             return Ok(Outcome::Ok);
         }
@@ -1191,34 +703,7 @@ async fn status(app: &App, args: &StatusArgs) -> Result<Outcome> {
     };
     match format {
         SummaryFormat::Json => output::json(&r)?,
-        SummaryFormat::Text => {
-            let mut text = String::new();
-            for c in &r.changes {
-                text.push_str(&format!(
-                    "{} {} {}{}\n",
-                    c.action.mark(),
-                    c.entity.as_str().replace('_', " "),
-                    c.key,
-                    if c.fields.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", c.fields.join(", "))
-                    }
-                ));
-            }
-            text.push_str(&match r.change_set {
-                Some(set) => format!(
-                    "Engagement {}: {} recorded as change set {set}.\n",
-                    r.engagement,
-                    count(r.changes.len(), "change", "changes")
-                ),
-                None => format!(
-                    "Engagement {}: already current, nothing changed.\n",
-                    r.engagement
-                ),
-            });
-            output::print(&text)?;
-        }
+        SummaryFormat::Text => output::print(&results::status_applied_text(&r))?,
     }
     Ok(Outcome::Ok)
 }
@@ -1348,53 +833,14 @@ async fn engagement(app: &App, args: &EngagementArgs) -> Result<Outcome> {
                 .await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => {
-                    let e = &r.engagement;
-                    output::print(&format!(
-                        "Engagement {} ({} {}, {}, {}) {}.\n",
-                        e.id,
-                        e.report,
-                        e.report_type,
-                        e.period,
-                        e.categories
-                            .iter()
-                            .map(|c| c.as_str())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        if r.change_set.is_some() {
-                            "saved"
-                        } else {
-                            "unchanged"
-                        }
-                    ))?
-                }
+                SummaryFormat::Text => output::print(&results::engagement_saved_text(&r))?,
             }
         }
         EngagementCommand::List { format } => {
             let r = app.engagement_list().await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => {
-                    let mut text = String::new();
-                    if r.engagements.is_empty() {
-                        text.push_str(
-                            "No engagements; create one with `fieldproof engagement create`.\n",
-                        );
-                    }
-                    for e in &r.engagements {
-                        let cats: Vec<&str> = e.categories.iter().map(|c| c.as_str()).collect();
-                        text.push_str(&format!(
-                            "{:<16} {} {} {}  [{}]  {}\n",
-                            e.id,
-                            e.report,
-                            e.report_type,
-                            e.period,
-                            cats.join(","),
-                            e.name
-                        ));
-                    }
-                    output::print(&text)?;
-                }
+                SummaryFormat::Text => output::print(&results::engagement_list_text(&r))?,
             }
         }
     }
@@ -1535,10 +981,7 @@ async fn evidence(app: &App, args: &EvidenceArgs) -> Result<Outcome> {
             let r = app.evidence_retire(id, reason).await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&format!(
-                    "Retired {} (ledger entry {}).\n",
-                    r.evidence, r.entry
-                ))?,
+                SummaryFormat::Text => output::print(&results::retired_text(&r))?,
             }
         }
         EvidenceCommand::Key { output, format } => {
@@ -1553,22 +996,10 @@ async fn key_show(app: &App, output: Option<&Path>, format: SummaryFormat) -> Re
     match format {
         SummaryFormat::Json => output::json(&r)?,
         SummaryFormat::Text => {
-            let mut text = match &r.written {
-                Some(path) => format!("Wrote {path} (fingerprint {})\n", r.fingerprint),
-                None => format!("{}\n", r.public_key),
-            };
             if r.written.is_none() {
                 let _ = writeln!(std::io::stderr(), "fingerprint {}", r.fingerprint);
             }
-            if r.keys.len() > 1 {
-                for k in &r.keys {
-                    text.push_str(&format!(
-                        "  key {} signs from ledger entry {}\n",
-                        k.fingerprint, k.from_entry
-                    ));
-                }
-            }
-            output::print(&text)?;
+            output::print(&results::key_text(&r))?;
         }
     }
     Ok(Outcome::Ok)
@@ -1581,10 +1012,7 @@ async fn key(app: &App, args: &KeyArgs) -> Result<Outcome> {
             let r = app.key_rotate(reason).await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&format!(
-                    "Rotated the ledger key at entry {}: {} -> {}. Give the new fingerprint to your auditors; packs verify across the rotation.\n",
-                    r.entry, r.previous_fingerprint, r.fingerprint
-                ))?,
+                SummaryFormat::Text => output::print(&results::key_rotated_text(&r))?,
             }
             Ok(Outcome::Ok)
         }
@@ -1595,10 +1023,7 @@ async fn key(app: &App, args: &KeyArgs) -> Result<Outcome> {
             let r = app.key_protect(Some(&passphrase)).await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&format!(
-                    "The ledger key {} is now encrypted under the new passphrase (Argon2id, ChaCha20-Poly1305); set FIELDPROOF_KEY_PASSPHRASE to use it.\n",
-                    r.fingerprint
-                ))?,
+                SummaryFormat::Text => output::print(&results::key_protection_text(&r))?,
             }
             Ok(Outcome::Ok)
         }
@@ -1606,10 +1031,7 @@ async fn key(app: &App, args: &KeyArgs) -> Result<Outcome> {
             let r = app.key_protect(None).await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&format!(
-                    "The ledger key {} is stored unencrypted again (owner-only file).\n",
-                    r.fingerprint
-                ))?,
+                SummaryFormat::Text => output::print(&results::key_protection_text(&r))?,
             }
             Ok(Outcome::Ok)
         }

@@ -58,7 +58,42 @@ fn report_error(error: &anyhow::Error) {
 
 /// An application error in the command line's words, where it has its own (the flag to give).
 fn cli_words(error: &fieldproof_app::AppError) -> String {
+    use fieldproof_app::Field;
+    if let Some(f) = error.field() {
+        let message = f.render_flag(&format!("--{}", f.field.name()));
+        // Where the command line lists the choices.
+        let listed_by = match f.field {
+            Field::Control if f.value.is_some() => Some("fieldproof controls --all"),
+            Field::Only => Some("fieldproof test --list"),
+            _ => None,
+        };
+        return match listed_by {
+            Some(command) => format!("{message}; `{command}` lists them"),
+            None => message,
+        };
+    }
     match error {
+        fieldproof_app::AppError::Unknown { thing, id, within } => {
+            use fieldproof_app::Thing;
+            let listed_by = match thing {
+                Thing::Engagement => "`fieldproof engagement list` lists them".to_string(),
+                Thing::Evidence => "`fieldproof evidence log` lists them".to_string(),
+                Thing::Request => "`fieldproof request list` lists them".to_string(),
+                Thing::Framework => "`fieldproof catalog list` lists them".to_string(),
+                Thing::Token => format!(
+                    "`fieldproof token list --org {}` lists them",
+                    within.as_deref().unwrap_or("ORG")
+                ),
+                Thing::Organisation => format!("add it with `fieldproof org add {id}`"),
+            };
+            format!("{error}; {listed_by}")
+        }
+        fieldproof_app::AppError::NoEngagement => {
+            "no engagement yet; create one with `fieldproof engagement create`".to_string()
+        }
+        fieldproof_app::AppError::NoEstate { .. } => {
+            format!("{error}; `fieldproof apply ESTATE` first")
+        }
         fieldproof_app::AppError::EngagementRequired { choices } => format!(
             "there are {} engagements ({}) and none of them is current; choose one with --engagement",
             choices.len(),

@@ -290,6 +290,16 @@ impl Scope {
             Scope::In => 2,
         }
     }
+
+    /// The decision in words, as every report and page says it: `in scope`, `shared`,
+    /// `out of scope`.
+    pub const fn words(self) -> &'static str {
+        match self {
+            Scope::In => "in scope",
+            Scope::Shared => "shared",
+            Scope::Out => "out of scope",
+        }
+    }
 }
 
 closed_enum! {

@@ -2,6 +2,7 @@
 //! categories it reports on. Evidence and, later, test results belong to an engagement.
 
 use crate::component::closed_enum;
+use crate::input::{Field, FieldError};
 use crate::scope::triggers::TscCategory;
 use serde::{Deserialize, Serialize};
 
@@ -237,92 +238,77 @@ pub struct EngagementRequest {
     pub categories: Vec<String>,
 }
 
-/// Why an engagement request is invalid; each names the option at fault and what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngagementError {
-    /// The option (`--period`).
-    pub field: &'static str,
-    /// What is wrong and what to do.
-    pub message: String,
-}
-
-impl std::fmt::Display for EngagementError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
-    }
-}
-
-impl std::error::Error for EngagementError {}
-
 impl Engagement {
     /// Validates a request: a Type II engagement needs a period, a Type I engagement one date;
     /// the id is a safe identifier; categories are known (Security is always reported on).
-    pub fn define(request: &EngagementRequest) -> Result<Engagement, EngagementError> {
-        let fail = |field: &'static str, message: String| EngagementError { field, message };
+    pub fn define(request: &EngagementRequest) -> Result<Engagement, FieldError> {
         if !crate::component::is_valid_id(&request.id) {
-            return Err(fail(
-                "id",
-                format!(
-                    "'{}' is not a valid id; use 1-128 letters, digits and - _ . : /",
-                    request.id
-                ),
+            return Err(FieldError::value(
+                Field::Id,
+                &request.id,
+                "not a valid id; use 1-128 letters, digits and - _ . : /",
             ));
         }
         let report = match request.report.as_deref() {
             None => Report::Soc2,
             Some(text) => Report::parse(text.trim()).ok_or_else(|| {
-                fail(
-                    "report",
-                    format!("'{text}'; expected one of: {}", Report::expected()),
+                FieldError::value(
+                    Field::ReportKind,
+                    text,
+                    format!("expected one of: {}", Report::expected()),
                 )
             })?,
         };
         let report_type = match request.report_type.as_deref() {
             None => ReportType::TypeII,
             Some(text) => ReportType::parse(text.trim()).ok_or_else(|| {
-                fail(
-                    "type",
-                    format!("'{text}'; expected one of: {}", ReportType::expected()),
+                FieldError::value(
+                    Field::ReportType,
+                    text,
+                    format!("expected one of: {}", ReportType::expected()),
                 )
             })?,
         };
         let period = match (report_type, &request.period, &request.as_of) {
             (ReportType::TypeII, Some(p), None) => {
-                Period::parse(p).map_err(|e| fail("period", e))?
+                Period::parse(p).map_err(|e| FieldError::field(Field::Period, e))?
             }
-            (ReportType::TypeII, _, Some(_)) => return Err(fail(
-                "as-of",
-                "a Type II engagement covers a period; give --period FROM..TO instead of --as-of"
-                    .to_string(),
-            )),
+            (ReportType::TypeII, _, Some(_)) => {
+                return Err(FieldError::field(
+                    Field::AsOf,
+                    "a Type II engagement covers a period (FROM..TO), not one date; give the period instead",
+                ))
+            }
             (ReportType::TypeII, None, None) => {
-                return Err(fail(
-                    "period",
-                    "a Type II engagement needs --period FROM..TO".to_string(),
+                return Err(FieldError::missing(
+                    Field::Period,
+                    "a Type II engagement covers a period (FROM..TO)",
                 ))
             }
             (ReportType::TypeI, None, Some(d)) => {
-                let day = Date::parse(d.trim()).map_err(|e| fail("as-of", e))?;
+                let day = Date::parse(d.trim()).map_err(|e| FieldError::field(Field::AsOf, e))?;
                 Period { from: day, to: day }
             }
-            (ReportType::TypeI, Some(_), _) => return Err(fail(
-                "period",
-                "a Type I engagement is at one date; give --as-of YYYY-MM-DD instead of --period"
-                    .to_string(),
-            )),
+            (ReportType::TypeI, Some(_), _) => {
+                return Err(FieldError::field(
+                    Field::Period,
+                    "a Type I engagement is at one date (YYYY-MM-DD), not a period; give the date instead",
+                ))
+            }
             (ReportType::TypeI, None, None) => {
-                return Err(fail(
-                    "as-of",
-                    "a Type I engagement needs --as-of YYYY-MM-DD".to_string(),
+                return Err(FieldError::missing(
+                    Field::AsOf,
+                    "a Type I engagement is at one date (YYYY-MM-DD)",
                 ))
             }
         };
         let mut categories = vec![TscCategory::Security];
         for name in &request.categories {
             let category = TscCategory::parse(name.trim()).ok_or_else(|| {
-                fail(
-                    "categories",
-                    format!("'{name}'; expected: {}", TscCategory::expected()),
+                FieldError::value(
+                    Field::Categories,
+                    name,
+                    format!("expected: {}", TscCategory::expected()),
                 )
             })?;
             if !categories.contains(&category) {
@@ -408,7 +394,7 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                Engagement::define(&request).map_err(|e| e.field),
+                Engagement::define(&request).map_err(|e| e.field.name()),
                 Err(field)
             );
         }

@@ -15,6 +15,7 @@ pub mod diff;
 pub mod engagement;
 pub mod estate;
 pub mod findings;
+pub mod input;
 pub mod location;
 pub mod responsibility;
 pub mod rollup;
@@ -22,6 +23,7 @@ pub mod safe_text;
 pub mod sampling;
 pub mod scope;
 pub mod status;
+pub mod value_table;
 
 pub use assessment::{assess, Assessment};
 pub use component::{

@@ -296,7 +296,7 @@ impl Translate {
     }
 
     pub(crate) fn apply(&self, field: Field, text: &str) -> Translated {
-        let lower = text.to_lowercase();
+        let lower = fieldproof_core::value_table::key(text);
         if let Some(value) = self.values.get(&lower) {
             return Translated::Mapped(value.clone());
         }
@@ -645,8 +645,11 @@ fn source_of(field: Field, rule: &ColumnRule) -> Result<Source, String> {
     let mut translate = Translate::default();
     for (from, to) in &rule.values {
         check_target(to, &format!("values.\"{from}\" ="))?;
-        translate.values.insert(from.to_lowercase(), to.clone());
     }
+    translate.values = fieldproof_core::value_table::build(&rule.values)
+        .map_err(|e| format!("values: {e}"))?
+        .into_iter()
+        .collect();
     for pattern in &rule.patterns {
         check_target(&pattern.to, "pattern target")?;
         let regex = Regex::new(&pattern.pattern).map_err(|e| {

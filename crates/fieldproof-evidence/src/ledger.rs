@@ -532,7 +532,7 @@ pub fn verify_chain<E: ChainItem>(entries: &[E]) -> ChainReport {
     let push = |problems: &mut Vec<LedgerProblem>, seq: i64, message: String| {
         problems.push(LedgerProblem { seq, message })
     };
-    let mut previous_hash = "0".repeat(64);
+    let mut previous_hash = fieldproof_store::append::GENESIS_PREV.to_string();
     let mut key: Option<VerifyingKey> = None;
     for (index, entry) in entries.iter().enumerate() {
         let seq = entry.seq();

@@ -53,6 +53,9 @@ pub enum EvidenceError {
     /// Bad input: the message says what and what to do.
     #[error("{0}")]
     Input(String),
+    /// One input is wrong or missing; each front end names it in its own words.
+    #[error(transparent)]
+    Field(#[from] fieldproof_core::input::FieldError),
     /// Key problem.
     #[error("ledger key: {0}")]
     Key(String),
@@ -487,9 +490,11 @@ impl Ledger<'_> {
         by: &str,
     ) -> Result<LedgerEntry, EvidenceError> {
         if reason.trim().is_empty() {
-            return Err(EvidenceError::Input(
-                "give a --reason for retiring evidence".to_string(),
-            ));
+            return Err(fieldproof_core::input::FieldError::missing(
+                fieldproof_core::input::Field::Reason,
+                "say why the evidence is retired; the reason is recorded in the ledger",
+            )
+            .into());
         }
         let seq = evidence_seq(evidence).ok_or_else(|| {
             EvidenceError::Input(format!(

@@ -181,9 +181,9 @@ impl Verification {
 
 /// Parses `SEQ:HASH`.
 pub fn parse_head(text: &str) -> Result<LedgerHead, String> {
-    let (seq, hash) = text
-        .split_once(':')
-        .ok_or_else(|| format!("'{text}': expected SEQ:HASH, as printed by `export pack`"))?;
+    let (seq, hash) = text.split_once(':').ok_or_else(|| {
+        format!("'{text}': expected SEQ:HASH, as an evidence pack's manifest records it")
+    })?;
     let seq: i64 = seq
         .trim()
         .parse()

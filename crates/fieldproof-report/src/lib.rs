@@ -7,6 +7,7 @@
 
 pub mod boundary;
 pub mod catalog;
+pub mod contract;
 pub mod doc;
 pub mod documents;
 pub mod evidence;
@@ -15,6 +16,7 @@ pub mod oscal;
 pub mod pdf;
 pub mod readiness;
 pub mod requests;
+pub mod results;
 pub mod scope;
 pub mod test_results;
 pub mod text;

@@ -28,6 +28,14 @@ pub enum ReportKind {
 }
 
 impl ReportKind {
+    /// Every report, in the order they are listed.
+    pub const ALL: [ReportKind; 4] = [
+        ReportKind::Readiness,
+        ReportKind::SystemDescription,
+        ReportKind::Controls,
+        ReportKind::Tests,
+    ];
+
     /// The name used on the command line and in file names.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -94,14 +102,6 @@ fn severity_tone(s: Severity) -> Tone {
     }
 }
 
-fn scope_word(s: Scope) -> &'static str {
-    match s {
-        Scope::In => "in scope",
-        Scope::Shared => "shared",
-        Scope::Out => "out of scope",
-    }
-}
-
 fn categories(r: &Readiness) -> String {
     r.engagement
         .categories
@@ -121,7 +121,7 @@ fn scope_table(doc: &mut Document, inputs: &ReportInputs<'_>) {
                 c.name.clone(),
                 c.kind.as_str().to_string(),
                 if c.kind.is_ot() { "yes" } else { "" }.to_string(),
-                scope_word(d.scope).to_string(),
+                d.scope.words().to_string(),
                 d.category_list()
                     .iter()
                     .map(|c| c.as_str())
@@ -447,7 +447,7 @@ pub fn comparison_blocks(doc: &mut Document, cmp: &Comparison) {
         ));
     }
     doc.heading(2, "Scope drift");
-    let word = |s: Option<Scope>| s.map_or("absent", scope_word).to_string();
+    let word = |s: Option<Scope>| s.map_or("absent", Scope::words).to_string();
     doc.table(
         &["Component", "OT", "Before", "Now"],
         cmp.scope_drift
@@ -595,7 +595,7 @@ fn system_description(inputs: &ReportInputs<'_>) -> Document {
                     c.site.as_str().to_string(),
                     c.zone.as_str().to_string(),
                     c.operated_by.as_str().to_string(),
-                    scope_word(d.scope).to_string(),
+                    d.scope.words().to_string(),
                 ]
             })
             .collect(),
@@ -874,6 +874,16 @@ fn tests_document(r: &Readiness) -> Document {
         doc.push(Block::Bullets(not_run));
     }
     doc
+}
+
+/// The readiness findings by severity, as every front end words them: `3 high, 12 medium`.
+pub fn findings_breakdown(s: &fieldproof_readiness::Summary) -> String {
+    s.findings
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `fieldproof readiness` for people: the summary, the buyer's questions, the findings and the

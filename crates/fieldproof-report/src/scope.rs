@@ -660,3 +660,142 @@ pub fn rules_text() -> String {
     }
     out
 }
+
+/// One rule that matched a component, as a page shows it.
+#[derive(Debug, Clone)]
+pub struct ReasonRow {
+    /// Whether it decided (the first match).
+    pub decisive: bool,
+    /// Rule id.
+    pub rule: &'static str,
+    /// The scope it gives, in words.
+    pub outcome: &'static str,
+    /// What the rule means.
+    pub meaning: &'static str,
+    /// The facts that made it match.
+    pub because: String,
+}
+
+/// One device trigger fired by a component.
+#[derive(Debug, Clone)]
+pub struct TriggerRow {
+    /// Trigger id.
+    pub id: String,
+    /// What it is.
+    pub title: &'static str,
+    /// What it brings into scope.
+    pub brings_into_scope: String,
+}
+
+/// One component explained: what `scope --explain` prints, as a view model a page renders
+/// (owned, escaped by the renderer, never pre-formatted).
+#[derive(Debug, Clone)]
+pub struct ComponentView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind, operator, site and zone.
+    pub kind: String,
+    /// Who operates it.
+    pub operated_by: String,
+    /// Where it runs.
+    pub site: String,
+    /// Network zone.
+    pub zone: String,
+    /// The subservice organisation that operates it.
+    pub subservice: Option<String>,
+    /// Its description.
+    pub description: Option<String>,
+    /// Its owner.
+    pub owner: Option<String>,
+    /// The scope decision, in words.
+    pub scope: &'static str,
+    /// What the current report declares, in words.
+    pub declared: Option<&'static str>,
+    /// Its true facts.
+    pub facts: Vec<&'static str>,
+    /// The components support reaches it through.
+    pub access_via: Vec<String>,
+    /// The rules that matched, the deciding one first.
+    pub reasons: Vec<ReasonRow>,
+    /// Device triggers fired.
+    pub triggers: Vec<TriggerRow>,
+    /// Trust Services Categories implicated, or `none (out of scope)`.
+    pub categories: String,
+    /// Whether it is relevant to SOC 1.
+    pub soc1_relevant: bool,
+    /// Its scope findings.
+    pub findings: Vec<Finding>,
+    /// Its rolled-up assets with the scope each would get on its own.
+    pub assets: Vec<(String, String, String, &'static str)>,
+}
+
+/// The view of component `c` with decision `d`.
+pub fn component_view(
+    assessment: &Assessment<'_>,
+    c: &Component,
+    d: &ScopeDecision,
+) -> ComponentView {
+    ComponentView {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        kind: c.kind.to_string(),
+        operated_by: c.operated_by.to_string(),
+        site: c.site.to_string(),
+        zone: c.zone.to_string(),
+        subservice: c.subservice.clone(),
+        description: c.description.clone(),
+        owner: c.owner.clone(),
+        scope: d.scope.words(),
+        declared: c.declared_scope.map(fieldproof_core::Scope::words),
+        facts: c.facts.iter().map(|f| f.as_str()).collect(),
+        access_via: c.access_via.clone(),
+        reasons: assessment
+            .reasons(c, d)
+            .into_iter()
+            .map(|r| ReasonRow {
+                decisive: r.decisive,
+                rule: r.rule,
+                outcome: r.outcome.words(),
+                meaning: r.meaning,
+                because: r.because.join("; "),
+            })
+            .collect(),
+        triggers: d
+            .trigger_list()
+            .into_iter()
+            .map(|t| {
+                let def = t.definition();
+                TriggerRow {
+                    id: t.to_string(),
+                    title: def.title,
+                    brings_into_scope: def.brings_into_scope.join("; "),
+                }
+            })
+            .collect(),
+        categories: if d.categories.is_empty() {
+            "none (out of scope)".to_string()
+        } else {
+            categories(&d.category_list())
+        },
+        soc1_relevant: d.soc1_relevant,
+        findings: assessment
+            .findings
+            .iter()
+            .filter(|f| f.component.as_deref() == Some(c.id.as_str()))
+            .cloned()
+            .collect(),
+        assets: asset_decisions(assessment, c)
+            .into_iter()
+            .map(|a| {
+                (
+                    a.id.to_string(),
+                    a.name.to_string(),
+                    a.differs.join(", "),
+                    a.scope,
+                )
+            })
+            .collect(),
+    }
+}

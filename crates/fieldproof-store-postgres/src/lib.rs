@@ -23,6 +23,7 @@ use fieldproof_core::diff::{diff, Action, Change, Entity, EntityKind};
 use fieldproof_core::engagement::Engagement;
 use fieldproof_core::status::{apply_changes, plan_changes, PlanEntity, StatusPlan};
 use fieldproof_core::Estate;
+use fieldproof_store::append::{append_in, catch_up_in, LedgerTransaction};
 use fieldproof_store::codec::{decode, encode, ledger_body};
 use fieldproof_store::{
     Append, Appended, ApplyOutcome, BackupInfo, CatalogStore, ChangeLogStore, ChangeMeta,
@@ -1278,6 +1279,70 @@ async fn indexed(conn: &mut PgConnection, ws: &str, seq: i64) -> Result<(), sqlx
         .map(|_| ())
 }
 
+/// The statements of a ledger append or index catch-up in PostgreSQL, inside the caller's
+/// transaction; the algorithm is the store crate's ([`append_in`], [`catch_up_in`]).
+struct LedgerTx<'c> {
+    conn: &'c mut PgConnection,
+    ws: &'c str,
+    context: &'static str,
+}
+
+#[async_trait]
+impl LedgerTransaction for LedgerTx<'_> {
+    async fn evidence_state(&mut self, seq: i64) -> Result<EvidenceState, StoreError> {
+        evidence_state(self.conn, self.ws, seq)
+            .await
+            .map_err(backend(self.context))
+    }
+
+    async fn current_with_dedup(&mut self, dedup: &str) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT seq FROM evidence_index WHERE workspace = $1 AND dedup = $2 AND status = 'current' ORDER BY seq LIMIT 1",
+        )
+        .bind(self.ws)
+        .bind(dedup)
+        .fetch_optional(&mut *self.conn)
+        .await
+        .map_err(backend(self.context))
+    }
+
+    async fn last_entry(&mut self) -> Result<Option<(i64, String)>, StoreError> {
+        sqlx::query_as(
+            "SELECT seq, hash FROM ledger WHERE workspace = $1 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(self.ws)
+        .fetch_optional(&mut *self.conn)
+        .await
+        .map_err(backend(self.context))
+    }
+
+    async fn insert_entry(&mut self, entry: &LedgerEntry) -> Result<(), StoreError> {
+        insert_entry(self.conn, self.ws, entry)
+            .await
+            .map_err(backend(self.context))
+    }
+
+    async fn index(&mut self, seq: i64, update: &IndexUpdate) -> Result<(), StoreError> {
+        index(self.conn, self.ws, seq, update)
+            .await
+            .map_err(backend(self.context))
+    }
+
+    async fn indexed_up_to(&mut self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT indexed_seq FROM workspaces WHERE workspace = $1")
+            .bind(self.ws)
+            .fetch_one(&mut *self.conn)
+            .await
+            .map_err(backend(self.context))
+    }
+
+    async fn set_indexed(&mut self, seq: i64) -> Result<(), StoreError> {
+        indexed(self.conn, self.ws, seq)
+            .await
+            .map_err(backend(self.context))
+    }
+}
+
 fn entry_of(row: &PgRow) -> LedgerEntry {
     let body: String = row.get(2);
     let format: i32 = row.get(3);
@@ -1298,57 +1363,15 @@ const ENTRY_COLUMNS: &str = "ledger.seq, ledger.prev, ledger.body, ledger.format
 impl LedgerStore for PgStore {
     async fn append(&self, append: Append<'_>) -> Result<Appended, StoreError> {
         const CONTEXT: &str = "appending to the evidence ledger";
-        let Append {
-            index: update,
-            seal,
-        } = append;
         let mut tx = self.begin(CONTEXT).await?;
-        let ws = self.workspace.as_str();
-        let result = async {
-            let conn: &mut PgConnection = &mut tx;
-            let write = backend(CONTEXT);
-            let required = update.requires_current();
-            if let Some(seq) = required {
-                let state = evidence_state(conn, ws, seq).await.map_err(&write)?;
-                if state != EvidenceState::Current {
-                    return Err(StoreError::NotCurrent { seq, state });
-                }
-            }
-            if let IndexUpdate::Evidence {
-                dedup,
-                supersedes: None,
-                ..
-            } = update
-            {
-                let existing: Option<i64> = sqlx::query_scalar(
-                    "SELECT seq FROM evidence_index WHERE workspace = $1 AND dedup = $2 AND status = 'current' ORDER BY seq LIMIT 1",
-                )
-                .bind(ws)
-                .bind(dedup)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(&write)?;
-                if let Some(seq) = existing {
-                    return Ok(Appended::Duplicate { seq });
-                }
-            }
-            let last: Option<(i64, String)> = sqlx::query_as(
-                "SELECT seq, hash FROM ledger WHERE workspace = $1 ORDER BY seq DESC LIMIT 1",
-            )
-            .bind(ws)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(&write)?;
-            let (seq, prev) = match last {
-                Some((seq, hash)) => (seq + 1, hash),
-                None => (1, "0".repeat(64)),
-            };
-            let entry = seal(seq, &prev);
-            insert_entry(conn, ws, &entry).await.map_err(&write)?;
-            index(conn, ws, entry.seq, update).await.map_err(&write)?;
-            indexed(conn, ws, entry.seq).await.map_err(&write)?;
-            Ok(Appended::Entry(entry))
-        }
+        let result = append_in(
+            &mut LedgerTx {
+                conn: &mut tx,
+                ws: &self.workspace,
+                context: CONTEXT,
+            },
+            append,
+        )
         .await;
         end(tx, CONTEXT, result).await
     }
@@ -1454,34 +1477,15 @@ impl LedgerStore for PgStore {
     async fn catch_up_index(&self, updates: &[(i64, IndexUpdate)]) -> Result<(), StoreError> {
         const CONTEXT: &str = "indexing the evidence ledger";
         let mut tx = self.begin(CONTEXT).await?;
-        let ws = self.workspace.as_str();
-        let result = async {
-            let conn: &mut PgConnection = &mut tx;
-            let write = backend(CONTEXT);
-            let mut expected: i64 =
-                sqlx::query_scalar("SELECT indexed_seq FROM workspaces WHERE workspace = $1")
-                    .bind(ws)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(&write)?;
-            for (seq, update) in updates {
-                if *seq != expected + 1 {
-                    return Err(StoreError::Backend {
-                        context: CONTEXT,
-                        message: format!(
-                            "entry {seq} given while the index expects entry {}",
-                            expected + 1
-                        ),
-                    });
-                }
-                if !matches!(update, IndexUpdate::None) {
-                    index(conn, ws, *seq, update).await.map_err(&write)?;
-                }
-                expected = *seq;
-            }
-            indexed(conn, ws, expected).await.map_err(&write)?;
-            Ok(())
-        }
+        let result = catch_up_in(
+            &mut LedgerTx {
+                conn: &mut tx,
+                ws: &self.workspace,
+                context: CONTEXT,
+            },
+            CONTEXT,
+            updates,
+        )
         .await;
         end(tx, CONTEXT, result).await
     }

@@ -12,6 +12,7 @@ use fieldproof_core::diff::{diff, Action, Change, Entity, EntityKind};
 use fieldproof_core::engagement::Engagement;
 use fieldproof_core::status::{apply_changes, plan_changes, PlanEntity, StatusPlan};
 use fieldproof_core::Estate;
+use fieldproof_store::append::{append_in, catch_up_in, LedgerTransaction};
 use fieldproof_store::codec::{decode, encode, ledger_body};
 use fieldproof_store::{
     Append, Appended, ApplyOutcome, BackupInfo, CatalogStore, ChangeLogStore, ChangeMeta,
@@ -924,11 +925,68 @@ async fn index(
             .await?;
         }
     }
-    sqlx::query("UPDATE ledger_index_state SET indexed_seq = ? WHERE id = 1")
-        .bind(seq)
-        .execute(&mut *conn)
-        .await?;
     Ok(())
+}
+
+/// The statements of a ledger append or index catch-up in SQLite, inside the caller's
+/// transaction; the algorithm is the store crate's ([`append_in`], [`catch_up_in`]).
+struct LedgerTx<'c> {
+    conn: &'c mut SqliteConnection,
+    context: &'static str,
+}
+
+#[async_trait]
+impl LedgerTransaction for LedgerTx<'_> {
+    async fn evidence_state(&mut self, seq: i64) -> Result<EvidenceState, StoreError> {
+        evidence_state(self.conn, seq)
+            .await
+            .map_err(backend(self.context))
+    }
+
+    async fn current_with_dedup(&mut self, dedup: &str) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT seq FROM evidence_index WHERE dedup = ? AND status = 'current' ORDER BY seq LIMIT 1",
+        )
+        .bind(dedup)
+        .fetch_optional(&mut *self.conn)
+        .await
+        .map_err(backend(self.context))
+    }
+
+    async fn last_entry(&mut self) -> Result<Option<(i64, String)>, StoreError> {
+        sqlx::query_as("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *self.conn)
+            .await
+            .map_err(backend(self.context))
+    }
+
+    async fn insert_entry(&mut self, entry: &LedgerEntry) -> Result<(), StoreError> {
+        insert_entry(self.conn, entry)
+            .await
+            .map_err(backend(self.context))
+    }
+
+    async fn index(&mut self, seq: i64, update: &IndexUpdate) -> Result<(), StoreError> {
+        index(self.conn, seq, update)
+            .await
+            .map_err(backend(self.context))
+    }
+
+    async fn indexed_up_to(&mut self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT indexed_seq FROM ledger_index_state WHERE id = 1")
+            .fetch_one(&mut *self.conn)
+            .await
+            .map_err(backend(self.context))
+    }
+
+    async fn set_indexed(&mut self, seq: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE ledger_index_state SET indexed_seq = ? WHERE id = 1")
+            .bind(seq)
+            .execute(&mut *self.conn)
+            .await
+            .map(|_| ())
+            .map_err(backend(self.context))
+    }
 }
 
 fn entry_of(row: &sqlx::sqlite::SqliteRow) -> LedgerEntry {
@@ -950,54 +1008,17 @@ const ENTRY_COLUMNS: &str = "ledger.seq, ledger.prev, ledger.body, ledger.format
 #[async_trait]
 impl LedgerStore for SqliteStore {
     async fn append(&self, append: Append<'_>) -> Result<Appended, StoreError> {
-        let Append {
-            index: update,
-            seal,
-        } = append;
-        let mut guard = self.begin("appending to the evidence ledger").await?;
-        let conn: &mut SqliteConnection = &mut guard;
-        let result = async move {
-                let write = backend("appending to the evidence ledger");
-                let required = update.requires_current();
-                if let Some(seq) = required {
-                    let state = evidence_state(conn, seq).await.map_err(&write)?;
-                    if state != EvidenceState::Current {
-                        return Err(StoreError::NotCurrent { seq, state });
-                    }
-                }
-                if let IndexUpdate::Evidence {
-                    dedup,
-                    supersedes: None,
-                    ..
-                } = update
-                {
-                    let existing: Option<i64> = sqlx::query_scalar(
-                        "SELECT seq FROM evidence_index WHERE dedup = ? AND status = 'current' ORDER BY seq LIMIT 1",
-                    )
-                    .bind(dedup)
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(&write)?;
-                    if let Some(seq) = existing {
-                        return Ok(Appended::Duplicate { seq });
-                    }
-                }
-                let last: Option<(i64, String)> =
-                    sqlx::query_as("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .map_err(&write)?;
-                let (seq, prev) = match last {
-                    Some((seq, hash)) => (seq + 1, hash),
-                    None => (1, "0".repeat(64)),
-                };
-                let entry = seal(seq, &prev);
-                insert_entry(conn, &entry).await.map_err(&write)?;
-                index(conn, entry.seq, update).await.map_err(&write)?;
-                Ok(Appended::Entry(entry))
-        }
+        const CONTEXT: &str = "appending to the evidence ledger";
+        let mut guard = self.begin(CONTEXT).await?;
+        let result = append_in(
+            &mut LedgerTx {
+                conn: &mut guard,
+                context: CONTEXT,
+            },
+            append,
+        )
         .await;
-        end(guard, "appending to the evidence ledger", result).await
+        end(guard, CONTEXT, result).await
     }
 
     async fn head(&self) -> Result<Option<LedgerHead>, StoreError> {
@@ -1081,32 +1102,18 @@ impl LedgerStore for SqliteStore {
     }
 
     async fn catch_up_index(&self, updates: &[(i64, IndexUpdate)]) -> Result<(), StoreError> {
-        let mut guard = self.begin("indexing the evidence ledger").await?;
-        let conn: &mut SqliteConnection = &mut guard;
-        let result = async move {
-            let write = backend("indexing the evidence ledger");
-            let mut expected: i64 =
-                sqlx::query_scalar("SELECT indexed_seq FROM ledger_index_state WHERE id = 1")
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(&write)?;
-            for (seq, update) in updates {
-                if *seq != expected + 1 {
-                    return Err(StoreError::Backend {
-                        context: "indexing the evidence ledger",
-                        message: format!(
-                            "entry {seq} given while the index expects entry {}",
-                            expected + 1
-                        ),
-                    });
-                }
-                index(conn, *seq, update).await.map_err(&write)?;
-                expected = *seq;
-            }
-            Ok(())
-        }
+        const CONTEXT: &str = "indexing the evidence ledger";
+        let mut guard = self.begin(CONTEXT).await?;
+        let result = catch_up_in(
+            &mut LedgerTx {
+                conn: &mut guard,
+                context: CONTEXT,
+            },
+            CONTEXT,
+            updates,
+        )
         .await;
-        end(guard, "indexing the evidence ledger", result).await
+        end(guard, CONTEXT, result).await
     }
 }
 

@@ -9,6 +9,7 @@
 //! and signing of ledger entries are the caller's too (`fieldproof-evidence`).
 
 pub mod accounts;
+pub mod append;
 #[cfg(feature = "story")]
 pub mod story;
 

@@ -3,6 +3,7 @@
 //! contracts, and the request threads of the auditor portal have their own schema here.
 
 use crate::accounts::{Action, ReviewStatus};
+use crate::pages::{add_request, receive};
 use crate::{Member, Org, Server, WebError};
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
@@ -10,6 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use fieldproof_app::scope::EstateSource;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -18,6 +20,13 @@ type Shared = State<Arc<Server>>;
 
 pub(crate) fn routes() -> Router<Arc<Server>> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/o/{org}/engagements", get(engagements))
+        .route("/api/v1/o/{org}/scope", get(scope))
+        .route("/api/v1/o/{org}/readiness", get(readiness))
+        .route("/api/v1/o/{org}/evidence/status", get(evidence_status))
+        .route("/api/v1/o/{org}/evidence", post(upload_evidence))
+        .route("/api/v1/o/{org}/verify", get(verify))
         .route("/api/v1/o/{org}/statuses", post(set_status))
         .route("/api/v1/o/{org}/requests", get(requests))
         .route(
@@ -66,7 +75,7 @@ async fn set_status(
     Org { member, .. }: Org,
     bytes: Bytes,
 ) -> Result<Response, WebError> {
-    crate::pages::require_bearer(&headers)?;
+    require_bearer(&headers)?;
     member.allow(Action::SetDesignStatus)?;
     let mut request: fieldproof_app::readiness::StatusSetRequest = body(&bytes)?;
     request.engagement = member.engagement(request.engagement.as_deref())?;
@@ -105,7 +114,7 @@ async fn write_request(
     Query(q): Query<EngagementQuery>,
     bytes: Bytes,
 ) -> Result<Response, WebError> {
-    crate::pages::require_bearer(&headers)?;
+    require_bearer(&headers)?;
     let b: RequestBody = body(&bytes)?;
     let write = fieldproof_app::requests::RequestWrite {
         comment: b.comment,
@@ -144,12 +153,9 @@ async fn retire(
     Path((_, id)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Response, WebError> {
-    crate::pages::require_bearer(&headers)?;
+    require_bearer(&headers)?;
     member.allow(Action::RetireEvidence)?;
     let b: RetireBody = body(&bytes)?;
-    if b.reason.trim().is_empty() {
-        return Err(WebError::bad_request("say why the evidence is retired"));
-    }
     Ok(Json(
         member
             .app(&server)
@@ -168,7 +174,7 @@ async fn estate_upload(
     org: &str,
     multipart: Multipart,
 ) -> Result<(crate::pages::Upload, crate::pages::EstateUpload), WebError> {
-    crate::pages::require_bearer(headers)?;
+    require_bearer(headers)?;
     member.allow(Action::LoadEstate)?;
     let upload = crate::pages::receive(server, org, multipart).await?;
     let estate = crate::pages::EstateUpload::from_upload(&upload)?;
@@ -223,11 +229,7 @@ async fn report(
         .app(&server)
         .report(kind, Some(&engagement), format, None)
         .await?;
-    Ok((
-        [(header::CONTENT_TYPE, crate::pages::content_type(&file))],
-        bytes,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, format.content_type())], bytes).into_response())
 }
 
 async fn pack(
@@ -288,4 +290,85 @@ async fn map(
             .await?,
     )
     .into_response())
+}
+
+/// API writes from a browser session must go through the pages' forms (CSRF tokens).
+pub(crate) fn require_bearer(headers: &HeaderMap) -> Result<(), WebError> {
+    if crate::bearer(headers).is_none() {
+        return Err(WebError::new(
+            StatusCode::UNAUTHORIZED,
+            "the API takes a bearer token: Authorization: Bearer fpt_...",
+        ));
+    }
+    Ok(())
+}
+
+async fn engagements(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
+    let mut list = member.app(&server).engagement_list().await?;
+    if let Some(own) = &member.membership.engagement {
+        list.engagements.retain(|e| &e.id == own);
+    }
+    Ok(Json(list).into_response())
+}
+
+async fn scope(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
+    let scoped = member
+        .app(&server)
+        .scope(&EstateSource::Workspace, &mut |_, _| {})
+        .await?;
+    let mut json = Vec::new();
+    fieldproof_report::scope::write_json(&scoped.assessment(), &mut json)
+        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+async fn readiness(
+    State(server): Shared,
+    Org { member, .. }: Org,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let engagement = member.engagement(q.engagement.as_deref())?;
+    let basis = member.app(&server).readiness(engagement.as_deref()).await?;
+    Ok(Json(basis.readiness).into_response())
+}
+
+async fn evidence_status(
+    State(server): Shared,
+    Org { member, .. }: Org,
+    Query(q): Query<EngagementQuery>,
+) -> Result<Response, WebError> {
+    let engagement = member.engagement(q.engagement.as_deref())?;
+    let status = member
+        .app(&server)
+        .evidence_status(engagement.as_deref())
+        .await?;
+    Ok(Json(status).into_response())
+}
+
+async fn upload_evidence(
+    State(server): Shared,
+    headers: HeaderMap,
+    Org { member, org }: Org,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    require_bearer(&headers)?;
+    member.allow(Action::AddEvidence)?;
+    let upload = receive(&server, &org, multipart).await?;
+    let engagement = member.engagement(upload.fields.get("engagement").map(String::as_str))?;
+    let request = add_request(&upload, engagement)?;
+    let added = member
+        .app(&server)
+        .evidence_add(&request)
+        .await
+        .map_err(|e| upload.error(e))?;
+    Ok((StatusCode::CREATED, Json(added)).into_response())
+}
+
+async fn verify(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
+    let v = server.verification(&member).await?;
+    Ok(Json(v).into_response())
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
 }

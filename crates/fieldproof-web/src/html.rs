@@ -30,53 +30,63 @@ pub struct Nav {
     pub csrf: Option<String>,
 }
 
-/// A whole page.
+impl Nav {
+    /// The organisation's id, when a page is about one.
+    pub fn org_id(&self) -> Option<&str> {
+        self.organisation.as_ref().map(|(id, _)| id.as_str())
+    }
+
+    /// The organisation's display name.
+    pub fn org_name(&self) -> &str {
+        self.organisation
+            .as_ref()
+            .map_or("", |(_, name)| name.as_str())
+    }
+
+    /// Whether the navigation links the samples (a build with the test engine).
+    pub fn samples(&self) -> bool {
+        cfg!(feature = "analytics")
+    }
+
+    /// Whether the user owns the organisation (and manages its API tokens).
+    pub fn owner(&self) -> bool {
+        self.role.as_deref() == Some("owner")
+    }
+}
+
+/// The escaper of every template (`askama.toml`): [`esc`], so templates and the few
+/// hand-built fragments escape alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Visible;
+
+impl askama::filters::Escaper for Visible {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, string: &str) -> std::fmt::Result {
+        dest.write_str(&esc(string))
+    }
+}
+
+/// Renders a template; a failure (only a value's `Display` can fail) becomes a plain message
+/// rather than a panic.
+pub fn render(template: &impl askama::Template) -> String {
+    template.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a page could not be rendered");
+        "<!DOCTYPE html><p>This page could not be rendered; the server's log has the details.</p>"
+            .to_string()
+    })
+}
+
+/// A page whose body is built by hand (pages not yet made from their own template).
+#[derive(askama::Template)]
+#[template(path = "page.html")]
+struct Page<'a> {
+    title: &'a str,
+    nav: &'a Nav,
+    body: &'a str,
+}
+
+/// A whole page: the layout around `body`.
 pub fn page(title: &str, nav: &Nav, body: &str) -> String {
-    let mut links = String::new();
-    if let Some((org, name)) = &nav.organisation {
-        let org = esc(org);
-        let samples = if cfg!(feature = "analytics") {
-            format!("<a href=\"/o/{org}/samples\">Samples</a>")
-        } else {
-            String::new()
-        };
-        links.push_str(&format!(
-            "<a class=\"org\" href=\"/o/{org}\">{}</a>\
-             <a href=\"/o/{org}\">Dashboard</a><a href=\"/o/{org}/estate\">Estate</a>\
-             <a href=\"/o/{org}/controls\">Controls</a><a href=\"/o/{org}/evidence\">Evidence</a>\
-             <a href=\"/o/{org}/requests\">Requests</a>{samples}\
-             <a href=\"/o/{org}/reports\">Reports</a>{tokens}",
-            esc(name),
-            tokens = if nav.role.as_deref() == Some("owner") {
-                format!("<a href=\"/o/{org}/tokens\">API tokens</a>")
-            } else {
-                String::new()
-            }
-        ));
-    }
-    if nav.email.is_some() {
-        links.push_str("<a href=\"/catalog\">Catalog</a>");
-    }
-    let user = match (&nav.email, &nav.csrf) {
-        (Some(email), Some(csrf)) => format!(
-            "<form class=\"signout\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><span>{}{}</span> <button type=\"submit\">Sign out</button></form>",
-            esc(csrf),
-            esc(email),
-            nav.role
-                .as_deref()
-                .map(|r| format!(" ({})", esc(r)))
-                .unwrap_or_default()
-        ),
-        _ => String::new(),
-    };
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · fieldproof</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
-         <body><header><nav aria-label=\"Main\"><a class=\"brand\" href=\"/\">fieldproof</a>{links}</nav>{user}</header>\
-         <main>{body}</main></body></html>\n",
-        esc(title)
-    )
+    render(&Page { title, nav, body })
 }
 
 /// A table: header cells and rows of cells (already HTML).
@@ -97,11 +107,16 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// The CSS class suffix of a badge with this text (`in scope` → `in-scope`).
+pub fn class_of(text: &str) -> String {
+    text.replace(' ', "-")
+}
+
 /// A badge whose class follows its text (`high`, `present`, `in scope`...).
 pub fn badge(text: &str) -> String {
     format!(
         "<span class=\"badge b-{}\">{}</span>",
-        esc(&text.replace(' ', "-")),
+        esc(&class_of(text)),
         esc(text)
     )
 }

@@ -202,11 +202,28 @@ impl WebError {
 
 impl From<AppError> for WebError {
     fn from(e: AppError) -> Self {
+        if let Some(f) = e.field() {
+            // The web's words for the input: its label, as the form shows it.
+            return WebError::bad_request(f.render(f.field.label()));
+        }
         let status = match &e {
-            AppError::Input(_) | AppError::Load(_) | AppError::Import { .. } => {
+            AppError::Input(_)
+            | AppError::Field(_)
+            | AppError::Load(_)
+            | AppError::Import { .. } => {
                 StatusCode::BAD_REQUEST
             }
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::NotFound(_) | AppError::Unknown { .. } => StatusCode::NOT_FOUND,
+            AppError::NoEngagement => {
+                return WebError::bad_request(
+                    "There is no engagement yet; an owner creates one (fieldproof engagement create) before this page has anything to show.",
+                )
+            }
+            AppError::NoEstate { needed_for } => {
+                return WebError::bad_request(format!(
+                    "This organisation has no estate yet, so {needed_for}: load one on the Estate page first."
+                ))
+            }
             AppError::Forbidden { action, .. } => return WebError::forbidden(action.what()),
             AppError::EngagementRequired { choices } => {
                 return WebError::bad_request(format!(
@@ -280,7 +297,11 @@ pub struct Member {
 impl Member {
     /// The application of this member's organisation, acting as the user.
     fn app(&self, server: &Server) -> App {
-        server.app_for(&self.membership.organisation, &self.session.email)
+        server.app_as(
+            &self.membership.organisation,
+            &self.session.email,
+            self.membership.role,
+        )
     }
 
     /// The engagement a request may see: an auditor only theirs (another is 404).
@@ -612,8 +633,15 @@ impl Server {
         self.accounts.organisation_store_url(org)
     }
 
-    /// The application over organisation `org`'s workspace, acting as `actor`.
+    /// The application over organisation `org`'s workspace, acting as `actor` with every
+    /// permission (the server's own work; a member's requests go through [`Server::app_as`]).
     pub fn app_for(&self, org: &str, actor: &str) -> App {
+        self.app_as(org, actor, fieldproof_core::access::Role::Owner)
+    }
+
+    /// The application for `actor` acting in `org` with `role`: the use cases check what the
+    /// role allows.
+    pub fn app_as(&self, org: &str, actor: &str, role: fieldproof_core::access::Role) -> App {
         let open_store = self
             .stores
             .read()
@@ -622,6 +650,7 @@ impl Server {
             .cloned();
         App::new(Config {
             open_store,
+            role: Some(role),
             ..self.accounts.organisation_config(org, actor)
         })
     }
@@ -717,7 +746,7 @@ pub fn router(server: Arc<Server>) -> Router {
     let limit = server.config.max_upload_bytes;
     pages::routes(&server.config.limits)
         .merge(pages::portal_routes(&server.config.limits))
-        .merge(pages::api_routes().merge(api::routes()))
+        .merge(api::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(
@@ -729,6 +758,7 @@ pub fn router(server: Arc<Server>) -> Router {
             middleware::error_bodies,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn(middleware::access_log))
         .with_state(server)
 }
 

@@ -55,6 +55,24 @@ impl Default for Limits {
     }
 }
 
+/// One log line per request, at `info`: method, path (without the query, which may carry
+/// search text), status and milliseconds taken. Internal errors are logged where they happen,
+/// at `error`, with the reference the client was shown.
+pub(crate) async fn access_log(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
 /// Headers every response carries. Nothing is cached: every response but the stylesheet is
 /// a signed-in member's view (or a sign-in form).
 pub(crate) async fn security_headers(request: Request, next: Next) -> Response {

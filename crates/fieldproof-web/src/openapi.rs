@@ -24,6 +24,8 @@ pub enum Output {
     Json(&'static str),
     /// A file of one of these content types.
     File(&'static [&'static str]),
+    /// A report file, in the content type of its format.
+    Report,
 }
 
 /// One route of the API.
@@ -64,13 +66,6 @@ const fn route(
         engagement,
     }
 }
-
-const REPORT_TYPES: &[&str] = &[
-    "text/html; charset=utf-8",
-    "application/pdf",
-    "text/markdown; charset=utf-8",
-    "text/csv; charset=utf-8",
-];
 
 /// Every route of the API.
 pub const ROUTES: &[Route] = &[
@@ -195,7 +190,7 @@ pub const ROUTES: &[Route] = &[
         "get",
         "/api/v1/o/{org}/reports/{file}",
         Input::None,
-        Output::File(REPORT_TYPES),
+        Output::Report,
         200,
         "A report: KIND.FORMAT, e.g. readiness.pdf, controls.csv",
         true,
@@ -259,21 +254,17 @@ fn path_parameters(path: &str) -> Vec<Value> {
 
 /// The document.
 pub fn document() -> Value {
-    let mut schemas: Map<String, Value> = fieldproof_app::contract::schemas()
-        .into_iter()
-        .map(|(name, schema)| (name, schema.to_value()))
-        .chain(web_schemas())
-        .map(|(name, mut value)| {
-            if let Some(object) = value.as_object_mut() {
-                // Its own base, so that the schema's internal references resolve inside it.
-                object.insert(
-                    "$id".into(),
-                    json!(format!("https://fieldproof.dev/schemas/{name}.schema.json")),
-                );
-            }
-            (name.to_string(), value)
-        })
-        .collect();
+    let mut schemas = hoist(
+        fieldproof_app::contract::schemas()
+            .into_iter()
+            .map(|(name, schema)| (name.to_string(), schema.to_value()))
+            .chain(
+                web_schemas()
+                    .into_iter()
+                    .map(|(name, value)| (name.to_string(), value)),
+            )
+            .collect(),
+    );
     schemas.insert(
         "error".into(),
         json!({
@@ -300,16 +291,11 @@ pub fn document() -> Value {
             Output::Json(name) => {
                 json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}})
             }
-            Output::File(types) => Value::Object(
-                types
+            Output::File(types) => files(types.iter().copied()),
+            Output::Report => files(
+                fieldproof_app::readiness::ReportFormat::ALL
                     .iter()
-                    .map(|t| {
-                        (
-                            t.to_string(),
-                            json!({"schema": {"type": "string", "format": "binary"}}),
-                        )
-                    })
-                    .collect(),
+                    .map(|f| f.content_type()),
             ),
         };
         let mut operation = json!({
@@ -382,6 +368,115 @@ pub fn document() -> Value {
         },
         "security": [{"token": []}]
     })
+}
+
+/// The contract schemas as OpenAPI components. Each contract is a standalone JSON Schema with
+/// its own `$id` and `$defs`, whose `#/$defs/NAME` references resolve inside that file only;
+/// OpenAPI tools resolve a reference from the document's root. So every definition moves to
+/// `components/schemas` and every reference points there. A definition two contracts share
+/// (same name, same content) becomes one component; where two contracts give the same name to
+/// different definitions, the later one is named `CONTRACT.NAME`.
+fn hoist(contracts: Vec<(String, Value)>) -> Map<String, Value> {
+    let mut components: Map<String, Value> = Map::new();
+    let roots: std::collections::BTreeSet<String> =
+        contracts.iter().map(|(name, _)| name.clone()).collect();
+    for (name, mut schema) in contracts {
+        let mut definitions = Map::new();
+        if let Some(object) = schema.as_object_mut() {
+            object.remove("$schema");
+            object.remove("$id");
+            if let Some(Value::Object(defs)) = object.remove("$defs") {
+                definitions = defs;
+            }
+        }
+        // Which component each definition becomes: its own name unless a different
+        // definition (or a contract) already has it. Renaming one definition changes the
+        // content of those that refer to it, so settle the names before comparing again.
+        let mut names: std::collections::BTreeMap<String, String> = definitions
+            .keys()
+            .map(|def| {
+                let taken = roots.contains(def);
+                let component = if taken {
+                    format!("{name}.{def}")
+                } else {
+                    def.clone()
+                };
+                (def.clone(), component)
+            })
+            .collect();
+        loop {
+            let mut renamed = false;
+            for (def, value) in &definitions {
+                let component = &names[def];
+                if let Some(existing) = components.get(component) {
+                    if *existing != with_references(value.clone(), &name, &names) {
+                        names.insert(def.clone(), format!("{name}.{def}"));
+                        renamed = true;
+                    }
+                }
+            }
+            if !renamed {
+                break;
+            }
+        }
+        for (def, value) in definitions {
+            let value = with_references(value, &name, &names);
+            components.entry(names[&def].clone()).or_insert(value);
+        }
+        components.insert(name.clone(), with_references(schema, &name, &names));
+    }
+    components
+}
+
+/// The schema with every `#/$defs/NAME` reference pointing at its component, and `#` (the
+/// contract itself) at the contract's component.
+fn with_references(
+    mut value: Value,
+    contract: &str,
+    names: &std::collections::BTreeMap<String, String>,
+) -> Value {
+    fn walk(value: &mut Value, contract: &str, names: &std::collections::BTreeMap<String, String>) {
+        match value {
+            Value::Object(object) => {
+                for (key, inner) in object.iter_mut() {
+                    if key == "$ref" {
+                        if let Value::String(reference) = inner {
+                            let target = match reference.strip_prefix("#/$defs/") {
+                                Some(def) => names.get(def).map(String::as_str),
+                                None if reference == "#" => Some(contract),
+                                None => None,
+                            };
+                            if let Some(target) = target {
+                                *reference = format!("#/components/schemas/{target}");
+                            }
+                        }
+                    } else {
+                        walk(inner, contract, names);
+                    }
+                }
+            }
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|item| walk(item, contract, names)),
+            _ => {}
+        }
+    }
+    walk(&mut value, contract, names);
+    value
+}
+
+/// The content of a file response in any of `types`.
+fn files<'a>(types: impl Iterator<Item = &'a str>) -> Value {
+    Value::Object(
+        types
+            .map(|t| {
+                (
+                    t.to_string(),
+                    json!({"schema": {"type": "string", "format": "binary"}}),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// The bundled mappings' names, for the `map` field of an estate upload.

@@ -512,7 +512,10 @@ fn bundled_mappings_ingest_their_samples_unedited() {
         ])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("--lookup approvals=FILE"));
+        .stderr(predicates::str::contains(
+            "--lookup is needed: the mapping joins lookup tables approvals",
+        ))
+        .stderr(predicates::str::contains("approvals=FILE"));
 }
 
 #[test]

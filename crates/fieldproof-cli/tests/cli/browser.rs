@@ -366,7 +366,10 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
                 "data",
                 "--bind",
                 &format!("127.0.0.1:{web}"),
+                "--log-format",
+                "json",
             ])
+            .env("FIELDPROOF_LOG", "fieldproof_web=info")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(d.join("serve.log")).expect("serve.log"))
             .spawn()
@@ -572,4 +575,19 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
         );
         std::panic::resume_unwind(panic);
     }
+    // The server's log is one JSON object per event, with a line per request.
+    let log = std::fs::read_to_string(d.join("serve.log")).expect("serve.log");
+    // (The first line is the notice saying where the server listens, written for people.)
+    let events: Vec<Value> = log
+        .lines()
+        .filter(|line| !line.starts_with("fieldproof serving"))
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(
+        events.iter().any(|e| e["fields"]["message"] == "request"
+            && e["fields"]["path"] == "/o/acme"
+            && e["fields"]["status"] == 200
+            && e["level"] == "INFO"),
+        "{log}"
+    );
 }

@@ -215,7 +215,7 @@ fn ot_availability_declared_out(cx: &FindingContext<'_>, out: &mut Vec<Finding>)
             c,
             format!(
                 "{} ({}) affects availability and is {} by responsibility, but the current report declares it out of scope; name it in scope for Availability and document the controls that exist, even where some are not yet implemented",
-                c.name, c.kind, scope_words(d.scope)
+                c.name, c.kind, d.scope.words()
             ),
         ));
     }
@@ -234,8 +234,8 @@ fn declared_scope_narrower(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
                 format!(
                     "{} is declared {} but responsibility makes it {}; widen the declared scope or change the facts that pull it in",
                     c.name,
-                    scope_words(declared),
-                    scope_words(d.scope)
+                    declared.words(),
+                    d.scope.words()
                 ),
             ));
         }
@@ -255,8 +255,8 @@ fn declared_scope_broader(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
                 format!(
                     "{} is declared {} but responsibility makes it only {}; the audit may test controls you do not operate — state the customer's share instead",
                     c.name,
-                    scope_words(declared),
-                    scope_words(d.scope)
+                    declared.words(),
+                    d.scope.words()
                 ),
             ));
         }
@@ -285,7 +285,7 @@ fn device_without_shared_responsibility(cx: &FindingContext<'_>, out: &mut Vec<F
             format!(
                 "{} is {} but no shared responsibility statement covers it; add a `responsibilities` entry (for example domain physical_access or device_identity) with applies_to: [{}] or [{}] saying what the customer does",
                 c.name,
-                scope_words(d.scope),
+                d.scope.words(),
                 c.id,
                 c.kind
             ),
@@ -334,7 +334,7 @@ fn path_gap(cx: &FindingContext<'_>, path: &str) -> Option<String> {
             c.name
         ))
     } else if d.scope != Scope::In {
-        Some(format!("{} is {}", c.name, scope_words(d.scope)))
+        Some(format!("{} is {}", c.name, d.scope.words()))
     } else {
         None
     }
@@ -516,7 +516,7 @@ fn rolled_up_assets_disagree(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
                 format!(
                     "{} would be {} ({}{})",
                     ids.len(),
-                    scope_words(*scope),
+                    scope.words(),
                     shown.join(", "),
                     if ids.len() > shown.len() { ", ..." } else { "" }
                 )
@@ -530,20 +530,12 @@ fn rolled_up_assets_disagree(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
                 "{} of its {} assets would be decided otherwise on their own than the component ({}): {}; they differ in {}. Split the group (group_by the column that separates them) or settle the fact in the export or the mapping; `fieldproof scope --explain {} --assets` lists them",
                 apart.values().map(Vec::len).sum::<usize>(),
                 c.assets.len(),
-                scope_words(d.scope),
+                d.scope.words(),
                 groups.join("; "),
                 differing.into_iter().collect::<Vec<_>>().join(", "),
                 c.id
             ),
         ));
-    }
-}
-
-fn scope_words(scope: Scope) -> &'static str {
-    match scope {
-        Scope::In => "in scope",
-        Scope::Shared => "shared",
-        Scope::Out => "out of scope",
     }
 }
 

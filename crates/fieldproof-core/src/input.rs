@@ -1,0 +1,252 @@
+//! Bad input, typed by the input it concerns, so that each front end names that input in its
+//! own words: the command line as a flag (`--due`), the web app as a form field or query
+//! parameter ("Due date"). The problem itself is worded for any front end: it never spells a
+//! flag or a command.
+
+use std::fmt;
+
+/// An input a use case takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// The engagement an action belongs to.
+    Engagement,
+    /// The identifier of what is created.
+    Id,
+    /// The kind of SOC report an engagement leads to.
+    ReportKind,
+    /// Type 1 (a date) or type 2 (a period).
+    ReportType,
+    /// The period of a type 2 engagement.
+    Period,
+    /// The date of a type 1 engagement.
+    AsOf,
+    /// The trust services categories reported on.
+    Categories,
+    /// A control of the library.
+    Control,
+    /// One evidence request of a control.
+    Request,
+    /// The period a piece of evidence covers (`FROM..TO`).
+    Covers,
+    /// Whether a piece of evidence is a population of its period.
+    Population,
+    /// What is added as evidence: files, a link or an attestation.
+    Files,
+    /// An Ed25519 public key.
+    Key,
+    /// The ledger head a verifier expects.
+    ExpectHead,
+    /// Why something is retired or rotated (recorded in the ledger).
+    Reason,
+    /// When a token expires.
+    Expires,
+    /// A kind of catalog entry.
+    Kind,
+    /// A control's design status.
+    Status,
+    /// A due date.
+    Due,
+    /// Who owns a control or an action.
+    Owner,
+    /// Why a control's design status is what it is.
+    Rationale,
+    /// A report, as `KIND.FORMAT`.
+    Report,
+    /// An output format.
+    Format,
+    /// The store URL.
+    Store,
+    /// The store a migration copies into.
+    To,
+    /// A mapping of a source's records to a dataset.
+    Map,
+    /// A lookup table a mapping names, as `NAME=FILE`.
+    Lookup,
+    /// Which tests to run.
+    Only,
+    /// The seed of a random sample.
+    Seed,
+    /// The first day of a sample's period.
+    Start,
+    /// A test parameter, as `NAME=VALUE`.
+    Param,
+}
+
+impl Field {
+    /// The input's name: the command line's flag without its dashes, and the web's field name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Engagement => "engagement",
+            Field::Id => "id",
+            Field::ReportKind => "report",
+            Field::ReportType => "type",
+            Field::Period => "period",
+            Field::AsOf => "as-of",
+            Field::Categories => "categories",
+            Field::Control => "control",
+            Field::Request => "request",
+            Field::Covers => "covers",
+            Field::Population => "population",
+            Field::Files => "files",
+            Field::Key => "key",
+            Field::ExpectHead => "expect-head",
+            Field::Reason => "reason",
+            Field::Expires => "expires",
+            Field::Kind => "kind",
+            Field::Status => "status",
+            Field::Due => "due",
+            Field::Owner => "owner",
+            Field::Rationale => "rationale",
+            Field::Report => "report",
+            Field::Format => "format",
+            Field::Store => "store",
+            Field::To => "to",
+            Field::Map => "map",
+            Field::Lookup => "lookup",
+            Field::Only => "only",
+            Field::Seed => "seed",
+            Field::Start => "start",
+            Field::Param => "param",
+        }
+    }
+
+    /// The input in a person's words, as a form labels it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Engagement => "Engagement",
+            Field::Id => "Identifier",
+            Field::ReportKind => "Report",
+            Field::ReportType => "Report type",
+            Field::Period => "Period",
+            Field::AsOf => "As of",
+            Field::Categories => "Categories",
+            Field::Control => "Control",
+            Field::Request => "Evidence request",
+            Field::Covers => "Period covered",
+            Field::Population => "Population",
+            Field::Files => "Files",
+            Field::Key => "Public key",
+            Field::ExpectHead => "Expected ledger head",
+            Field::Reason => "Reason",
+            Field::Expires => "Expires",
+            Field::Kind => "Kind",
+            Field::Status => "Design status",
+            Field::Due => "Due date",
+            Field::Owner => "Owner",
+            Field::Rationale => "Rationale",
+            Field::Report => "Report",
+            Field::Format => "Format",
+            Field::Store => "Store",
+            Field::To => "Target store",
+            Field::Map => "Mapping",
+            Field::Lookup => "Lookup table",
+            Field::Only => "Tests",
+            Field::Seed => "Seed",
+            Field::Start => "Start date",
+            Field::Param => "Parameter",
+        }
+    }
+}
+
+/// One input is wrong or missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The input.
+    pub field: Field,
+    /// The value given, when the problem is with a value.
+    pub value: Option<String>,
+    /// Whether the input is missing (and needed).
+    pub missing: bool,
+    /// What is wrong and what to do, in words that name no flag and no page.
+    pub problem: String,
+}
+
+impl FieldError {
+    /// The value given is wrong.
+    pub fn value(field: Field, value: impl Into<String>, problem: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            value: Some(value.into()),
+            missing: false,
+            problem: problem.into(),
+        }
+    }
+
+    /// The input is wrong as a whole.
+    pub fn field(field: Field, problem: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            value: None,
+            missing: false,
+            problem: problem.into(),
+        }
+    }
+
+    /// The input is needed and was not given; `why` says what it is for.
+    pub fn missing(field: Field, why: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            value: None,
+            missing: true,
+            problem: why.into(),
+        }
+    }
+
+    /// The message with the input named by `name` (a form's label), the value quoted.
+    pub fn render(&self, name: &str) -> String {
+        match &self.value {
+            Some(value) => format!("{name} '{value}': {}", self.problem),
+            None => self.render_flag(name),
+        }
+    }
+
+    /// The message with the input named as a command line names it: `flag` followed by the
+    /// value as it was typed after it (`--control FP-XX-99: ...`).
+    pub fn render_flag(&self, flag: &str) -> String {
+        match &self.value {
+            Some(value) => format!("{flag} {value}: {}", self.problem),
+            None if self.missing => format!("{flag} is needed: {}", self.problem),
+            None => format!("{flag}: {}", self.problem),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render_flag(self.field.name()))
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_front_end_names_the_input_its_own_way() {
+        let e = FieldError::value(Field::Due, "31/03/2027", "not a date (YYYY-MM-DD)");
+        assert_eq!(
+            e.render_flag("--due"),
+            "--due 31/03/2027: not a date (YYYY-MM-DD)"
+        );
+        assert_eq!(
+            e.render(e.field.label()),
+            "Due date '31/03/2027': not a date (YYYY-MM-DD)"
+        );
+        let missing = FieldError::missing(Field::Reason, "it is recorded in the ledger");
+        assert_eq!(
+            missing.render_flag("--reason"),
+            "--reason is needed: it is recorded in the ledger"
+        );
+        assert_eq!(
+            missing.render(missing.field.label()),
+            "Reason is needed: it is recorded in the ledger"
+        );
+        let whole = FieldError::field(Field::Covers, "the period ends before it starts");
+        assert_eq!(
+            whole.to_string(),
+            "covers: the period ends before it starts"
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! The pages (server-rendered, no script), one module per area: sign-in, dashboard, estate
+//! (with uploads previewed then applied), controls, evidence, the auditor portal, reports and
+//! the catalog. Each handler finds the member, calls one application use case and renders its
+//! typed result. The REST API and its OpenAPI document are [`crate::api`] and
+//! [`crate::openapi`]; they use this module's upload handling, never the reverse.
+
+use crate::accounts::{Action, LoginOutcome, ReviewStatus};
+use crate::html::{badge, csrf_field, esc, label, options, page, render, table, Nav};
+use crate::{safe_upload_name, Member, Org, Server, WebError, SESSION_COOKIE};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use fieldproof_app::evidence::{AddContent, AddRequest};
+use fieldproof_app::readiness::{report_file, StatusSetRequest};
+use fieldproof_app::scope::EstateSource;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+
+mod catalog;
+mod controls;
+mod dashboard;
+mod estate;
+mod evidence;
+mod portal;
+mod reports;
+mod sign_in;
+mod uploads;
+pub(crate) use catalog::*;
+pub(crate) use controls::*;
+pub(crate) use dashboard::*;
+pub(crate) use estate::*;
+pub(crate) use evidence::*;
+pub(crate) use portal::*;
+pub(crate) use reports::*;
+pub(crate) use sign_in::*;
+pub(crate) use uploads::*;
+
+pub(crate) type Shared = State<Arc<Server>>;
+
+pub(crate) const CSS: &str = include_str!("../../static/app.css");
+
+pub(crate) fn routes(limits: &crate::Limits) -> Router<Arc<Server>> {
+    use axum::extract::DefaultBodyLimit;
+    let login_limit = DefaultBodyLimit::max(limits.login_body_bytes);
+    let form_limit = DefaultBodyLimit::max(limits.form_body_bytes);
+    Router::new()
+        .route("/", get(index))
+        .route("/login", get(login_page).post(login).layer(login_limit))
+        .route("/logout", post(logout).layer(login_limit))
+        .route("/static/app.css", get(css))
+        .route("/catalog", get(catalog))
+        .route("/catalog/map", get(catalog_map))
+        .route("/catalog/{id}", get(catalog_item))
+        .route("/o/{org}", get(dashboard))
+        .route("/o/{org}/estate", get(estate))
+        .route("/o/{org}/estate/{component}", get(component))
+        .route("/o/{org}/estate/preview", post(estate_preview))
+        .route(
+            "/o/{org}/estate/apply",
+            post(estate_apply).layer(form_limit),
+        )
+        .route("/o/{org}/controls", get(controls))
+        .route("/o/{org}/controls/{control}", get(control))
+        .route(
+            "/o/{org}/controls/{control}/status",
+            post(set_status).layer(form_limit),
+        )
+        .route("/o/{org}/evidence", get(evidence).post(upload))
+        .route("/o/{org}/verify", get(verify))
+        .route("/o/{org}/ledger", get(ledger))
+        .route("/o/{org}/evidence/retire", post(retire).layer(form_limit))
+        .route("/o/{org}/pack", get(pack))
+        .route("/o/{org}/reports", get(reports))
+        .route("/o/{org}/reports/{file}", get(report))
+        .route(
+            "/o/{org}/tokens",
+            get(crate::tokens::list)
+                .post(crate::tokens::create)
+                .layer(form_limit),
+        )
+        .route(
+            "/o/{org}/tokens/{token}/revoke",
+            post(crate::tokens::revoke).layer(form_limit),
+        )
+}
+
+pub(crate) fn nav(member: &Member) -> Nav {
+    Nav {
+        email: Some(member.session.email.clone()),
+        organisation: Some((
+            member.membership.organisation.clone(),
+            member.membership.name.clone(),
+        )),
+        role: Some(member.membership.role.as_str().to_string()),
+        csrf: Some(member.session.csrf.clone()),
+    }
+}
+
+pub(crate) fn check_csrf(member: &Member, given: Option<&str>) -> Result<(), WebError> {
+    if given.is_some_and(|g| !member.session.csrf.is_empty() && g == member.session.csrf) {
+        Ok(())
+    } else {
+        Err(WebError::new(
+            StatusCode::FORBIDDEN,
+            "The form's security token is missing or stale; reload the page and submit again.",
+        ))
+    }
+}
+
+pub(crate) async fn css() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct EngagementQuery {
+    pub(crate) engagement: Option<String>,
+}
+
+/// The engagement to show: asked, the auditor's own, or the first one. None: no engagement.
+pub(crate) async fn chosen_engagement(
+    member: &Member,
+    server: &Server,
+    asked: Option<&str>,
+) -> Result<Option<String>, WebError> {
+    let asked = member.engagement(asked)?;
+    Ok(member
+        .app(server)
+        .engagement_choice(asked.as_deref())
+        .await?)
+}
+
+pub(crate) async fn engagement_picker(
+    member: &Member,
+    server: &Server,
+    current: &str,
+    path: &str,
+) -> String {
+    if member.membership.engagement.is_some() {
+        return format!("<p class=\"muted\">Engagement {}</p>", esc(current));
+    }
+    let Ok(list) = member.app(server).engagement_list().await else {
+        return String::new();
+    };
+    if list.engagements.len() < 2 {
+        return format!("<p class=\"muted\">Engagement {}</p>", esc(current));
+    }
+    let links: Vec<String> = list
+        .engagements
+        .iter()
+        .map(|e| {
+            if e.id == current {
+                format!("<strong>{}</strong>", esc(&e.id))
+            } else {
+                format!(
+                    "<a href=\"{path}?engagement={}\">{}</a>",
+                    esc(&e.id),
+                    esc(&e.id)
+                )
+            }
+        })
+        .collect();
+    format!("<p class=\"muted\">Engagement: {}</p>", links.join(" · "))
+}
+
+pub(crate) async fn signed_in(
+    server: &Server,
+    headers: &HeaderMap,
+) -> Result<Option<Nav>, WebError> {
+    Ok(server.session(headers).await?.map(|(_, s)| Nav {
+        email: Some(s.email),
+        csrf: Some(s.csrf),
+        ..Nav::default()
+    }))
+}
+
+pub(crate) fn portal_routes(limits: &crate::Limits) -> Router<Arc<Server>> {
+    let routes = Router::new()
+        .route("/o/{org}/requests", get(requests))
+        .route(
+            "/o/{org}/requests/{control}/{request}",
+            get(request_thread)
+                .post(request_write)
+                .layer(axum::extract::DefaultBodyLimit::max(limits.form_body_bytes)),
+        );
+    #[cfg(feature = "analytics")]
+    let routes = routes.route("/o/{org}/samples", get(samples));
+    routes
+}
