@@ -210,6 +210,7 @@ impl App {
         request: &IngestRequest,
         progress: Progress<'_>,
     ) -> Result<IngestResult> {
+        let started = std::time::Instant::now();
         let dataset = dataset_named(&request.dataset)?;
         if request.files.is_empty() {
             return Err(AppError::Input(
@@ -477,6 +478,16 @@ impl App {
         }
         .await;
         ws.close().await;
+        if let Ok(r) = &result {
+            tracing::info!(
+                dataset = %r.dataset,
+                files = r.files.len(),
+                rows = r.files.iter().map(|f| f.rows).sum::<u64>(),
+                rejected = r.files.iter().map(|f| f.rejected).sum::<u64>(),
+                ms = started.elapsed().as_millis() as u64,
+                "ingested"
+            );
+        }
         result
     }
 
@@ -606,10 +617,20 @@ impl App {
     /// Runs the tests that evidence controls applicable to the engagement, over the datasets
     /// restricted to its period and scope, and records every run in the ledger.
     pub async fn run_tests(&self, request: &TestRequest) -> Result<TestRun> {
+        let started = std::time::Instant::now();
         let overrides = parse_overrides(&request.params)?;
         let ws = self.open().await?;
         let result = self.run_tests_in(&ws, request, &overrides).await;
         ws.close().await;
+        if let Ok(run) = &result {
+            tracing::info!(
+                engagement = run.engagement.as_deref().unwrap_or("-"),
+                tests = run.results.len(),
+                skipped = run.skipped.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "tests run"
+            );
+        }
         result
     }
 

@@ -154,9 +154,19 @@ pub(crate) fn resolve_controls(
 impl App {
     /// Adds evidence for the controls (and request) given.
     pub async fn evidence_add(&self, request: &AddRequest) -> Result<AddResult> {
+        let started = std::time::Instant::now();
         let ws = self.open().await?;
         let result = self.evidence_add_in(&ws, request).await;
         ws.close().await;
+        if let Ok(r) = &result {
+            tracing::info!(
+                actor = %self.actor,
+                engagement = request.engagement.as_deref().unwrap_or("-"),
+                added = r.added.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "evidence added"
+            );
+        }
         result
     }
 

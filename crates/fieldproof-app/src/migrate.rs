@@ -59,6 +59,21 @@ impl App {
     /// (new or empty; anything else is refused before a row is written), and verifies the
     /// ledger there against the same keys, blobs and checkpoint.
     pub async fn migrate_store(&self, from: &str, to: &str) -> Result<StoreMigration> {
+        let started = std::time::Instant::now();
+        let result = self.migrate_store_timed(from, to).await;
+        if let Ok(m) = &result {
+            tracing::info!(
+                from = %m.from,
+                to = %m.to,
+                ledger_entries = m.copied.ledger_entries,
+                ms = started.elapsed().as_millis() as u64,
+                "store migrated"
+            );
+        }
+        result
+    }
+
+    async fn migrate_store_timed(&self, from: &str, to: &str) -> Result<StoreMigration> {
         let dir = self.workspace_dir()?;
         let from_url = StoreUrl::parse(from, &self.config.cwd)?;
         let to_url = StoreUrl::parse(to, &self.config.cwd)?;

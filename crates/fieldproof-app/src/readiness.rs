@@ -69,8 +69,9 @@ fn check_control(catalog: &Catalog, control: &str) -> Result<()> {
         .find(|c| c.id == upper)
         .map(|c| format!(" (did you mean {}?)", c.id))
         .unwrap_or_default();
+    // A positional argument on the command line, a path segment on the web: no input to name.
     Err(AppError::Input(format!(
-        "'{control}' is not a control of the library{hint}; `fieldproof controls` lists the applicable ones"
+        "'{control}' is not a control of the library{hint}"
     )))
 }
 

@@ -377,10 +377,20 @@ impl App {
         options: &LoadOptions,
         progress: Progress<'_>,
     ) -> Result<ApplyResult> {
+        let started = std::time::Instant::now();
         let loaded = self.load_file_with(file, options, progress)?;
         let ws = self.open().await?;
         let result = self.apply_in(&ws, &loaded).await;
         ws.close().await;
+        if let Ok(r) = &result {
+            tracing::info!(
+                actor = %r.actor,
+                change_set = r.change_set.unwrap_or_default(),
+                changes = r.changes.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "estate applied"
+            );
+        }
         result
     }
 
@@ -514,7 +524,7 @@ impl App {
             finding_rules: FINDING_RULES
                 .iter()
                 .map(|r| FindingRuleRow {
-                    id: r.id,
+                    id: r.id.as_str(),
                     title: r.title,
                 })
                 .collect(),

@@ -53,8 +53,30 @@ fn app(cli: &Cli) -> Result<App> {
     }))
 }
 
+/// The log on stderr: what FIELDPROOF_LOG (else RUST_LOG) asks for, `warn` by default. The
+/// server logs internal errors with the reference a client was shown and, at `info`, one line
+/// per request; long jobs (ingest, test runs, uploads, applies, migrations) log what they did
+/// and how long it took at `info`. `serve --log-format json` writes one JSON object per event.
+fn start_log(command: &Command) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FIELDPROOF_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        // (sqlx's warnings about slow statements are timing, not failures.)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx=error"));
+    let log = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(filter);
+    let _ = match command {
+        Command::Serve(args) if args.log_format == crate::cli::LogFormat::Json => {
+            log.json().try_init()
+        }
+        _ => log.try_init(),
+    };
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Outcome> {
+    start_log(&cli.command);
     let app = app(&cli)?;
     // The query engine runs its partitions as tasks: give it a thread per core.
     let runtime = if cli.command.is_analytics() {
@@ -290,18 +312,6 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             Ok(Outcome::Ok)
         }
         Command::Serve(args) => {
-            // The server logs to stderr: internal errors with the reference a client was shown,
-            // and at `info` one line per request.
-            let filter = tracing_subscriber::EnvFilter::try_from_env("FIELDPROOF_LOG")
-                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-            let log = tracing_subscriber::fmt()
-                .with_writer(std::io::stderr)
-                .with_env_filter(filter);
-            let _ = match args.log_format {
-                crate::cli::LogFormat::Text => log.try_init(),
-                crate::cli::LogFormat::Json => log.json().try_init(),
-            };
             let server = fieldproof_web::Server::open(fieldproof_web::ServerConfig {
                 data: args.data.data.clone(),
                 store: store.map(str::to_string),

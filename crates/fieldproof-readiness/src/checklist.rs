@@ -127,7 +127,10 @@ pub fn evaluate(controls: &[ControlReadiness], assessment: &Assessment<'_>) -> V
                 && !assessment
                     .findings
                     .iter()
-                    .any(|f| f.rule == "device-without-shared-responsibility");
+                    .any(|f| {
+                        f.rule
+                            == fieldproof_core::findings::FindingRuleId::DeviceWithoutSharedResponsibility
+                    });
             let status = if members.is_empty() {
                 ChecklistStatus::NotApplicable
             } else if effective == members.len() {

@@ -954,7 +954,7 @@ fn buyer_questions(
     let left_out: Vec<&str> = assessment
         .findings
         .iter()
-        .filter(|f| f.rule == "ot-availability-declared-out")
+        .filter(|f| f.rule == fieldproof_core::findings::FindingRuleId::OtAvailabilityDeclaredOut)
         .filter_map(|f| f.component.as_deref())
         .collect();
     let (answer, detail) = if ot.is_empty() {
@@ -988,13 +988,14 @@ fn buyer_questions(
         detail,
     });
     // 2. Is the scope clear?
-    const AMBIGUITY: &[&str] = &[
-        "declared-scope-narrower",
-        "declared-scope-broader",
-        "device-without-shared-responsibility",
-        "carve-out-without-csocs",
-        "facility-plant-availability-unstated",
-        "support-access-path-unnamed",
+    use fieldproof_core::findings::FindingRuleId as R;
+    const AMBIGUITY: &[R] = &[
+        R::DeclaredScopeNarrower,
+        R::DeclaredScopeBroader,
+        R::DeviceWithoutSharedResponsibility,
+        R::CarveOutWithoutCsocs,
+        R::FacilityPlantAvailabilityUnstated,
+        R::SupportAccessPathUnnamed,
     ];
     let unclear: Vec<String> = assessment
         .findings
@@ -1097,4 +1098,132 @@ fn buyer_questions(
         ),
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(test: &str, outcome: Outcome) -> TestSummary {
+        TestSummary {
+            test: test.to_string(),
+            outcome,
+            population: 10,
+            exceptions: u64::from(outcome == Outcome::Fail),
+            evidence: "EV-000001".to_string(),
+            exceptions_evidence: None,
+            definition: "EV-000000".to_string(),
+            definition_sha256: String::new(),
+            result_sha256: String::new(),
+            inputs: Vec::new(),
+            controls: vec!["FP-AC-03".to_string()],
+            at: "2026-03-01T09:00:00Z".to_string(),
+        }
+    }
+
+    fn counts(present: usize, stale: usize, missing: usize) -> EvidenceCounts {
+        EvidenceCounts {
+            present,
+            stale,
+            missing,
+        }
+    }
+
+    fn finding(severity: Severity, due: &str) -> ReadinessFinding {
+        ReadinessFinding {
+            id: format!("design:{due}"),
+            kind: FindingKind::Design,
+            rule: "design".to_string(),
+            severity,
+            control: None,
+            component: None,
+            criterion: None,
+            owner: "unassigned".to_string(),
+            due: Date::parse(due).expect("date"),
+            roadmap_item: "FP-AC-03".to_string(),
+            message: "stated partially implemented".to_string(),
+        }
+    }
+
+    #[test]
+    fn a_control_is_effective_only_with_all_evidence_and_every_linked_test_passed() {
+        let implemented = Some(DesignStatus::Implemented);
+        let linked = vec!["ac-1".to_string(), "ac-2".to_string()];
+        let pass = result("ac-1", Outcome::Pass);
+        let pass2 = result("ac-2", Outcome::Pass);
+        let fail = result("ac-2", Outcome::Fail);
+        let no_data = result("ac-2", Outcome::NoData);
+        // Not applicable wins over everything.
+        assert_eq!(
+            operating_status(
+                Some(DesignStatus::NotApplicable),
+                &linked,
+                &[&fail],
+                counts(0, 0, 1)
+            ),
+            OperatingStatus::NotApplicable
+        );
+        // One exception anywhere: exceptions, whatever the evidence says.
+        assert_eq!(
+            operating_status(implemented, &linked, &[&pass, &fail], counts(2, 0, 0)),
+            OperatingStatus::Exceptions
+        );
+        assert_eq!(
+            operating_status(implemented, &linked, &[&pass, &pass2], counts(2, 0, 0)),
+            OperatingStatus::Effective
+        );
+        // A linked test without a result, a test with no data, stale or missing evidence: not
+        // yet effective.
+        for (tested, evidence) in [
+            (vec![&pass], counts(2, 0, 0)),
+            (vec![&pass, &no_data], counts(2, 0, 0)),
+            (vec![&pass, &pass2], counts(1, 1, 0)),
+            (vec![&pass, &pass2], counts(1, 0, 1)),
+        ] {
+            assert_eq!(
+                operating_status(implemented, &linked, &tested, evidence),
+                OperatingStatus::NotTested,
+                "{evidence:?}"
+            );
+        }
+        // No request at all is never effective, even with every test passed.
+        assert_eq!(
+            operating_status(implemented, &linked, &[&pass, &pass2], counts(0, 0, 0)),
+            OperatingStatus::NotTested
+        );
+        // Nothing at all.
+        assert_eq!(
+            operating_status(None, &linked, &[], counts(0, 0, 3)),
+            OperatingStatus::NoEvidence
+        );
+        // A control with no linked test is effective on its evidence alone.
+        assert_eq!(
+            operating_status(implemented, &[], &[], counts(3, 0, 0)),
+            OperatingStatus::Effective
+        );
+    }
+
+    #[test]
+    fn fail_on_thresholds_select_the_findings_at_or_above_them() {
+        let findings = vec![
+            finding(Severity::Medium, "2026-03-05"),
+            finding(Severity::Low, "2026-04-30"),
+        ];
+        assert!(!reaches(&findings, None), "no threshold never fails");
+        assert!(reaches(&findings, Some(Severity::Medium)));
+        assert!(reaches(&findings, Some(Severity::Low)));
+        assert!(!reaches(&findings, Some(Severity::High)));
+        assert!(!reaches(&[], Some(Severity::Info)));
+    }
+
+    #[test]
+    fn labels_are_the_documented_words() {
+        assert_eq!(design_label(None), "not stated");
+        assert_eq!(
+            design_label(Some(DesignStatus::PartiallyImplemented)),
+            "partially implemented"
+        );
+        assert_eq!(OperatingStatus::NoEvidence.as_str(), "no_evidence");
+        assert_eq!(OperatingStatus::NoEvidence.label(), "no evidence");
+    }
 }

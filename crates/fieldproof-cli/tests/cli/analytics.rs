@@ -327,10 +327,20 @@ fn bad_rows_go_to_a_rejects_file_and_reingesting_is_a_no_op() {
     );
     let text = fieldproof(d)
         .args(["ingest", "telemetry_ingest", "t.jsonl"])
+        .env("FIELDPROOF_LOG", "fieldproof_app=info")
         .output()
         .expect("runs");
     assert!(text.status.success());
     assert!(String::from_utf8_lossy(&text.stdout).contains("already ingested"));
+    // A long job logs what it did, with its figures, when the log asks for `info`.
+    let log = String::from_utf8_lossy(&text.stderr);
+    assert!(
+        log.contains("ingested")
+            && log.contains("dataset=telemetry_ingest")
+            && log.contains("files=1")
+            && log.contains(" ms="),
+        "{log}"
+    );
     let listed = json(d, &["datasets", "--format", "json"]);
     let telemetry = listed["datasets"]
         .as_array()

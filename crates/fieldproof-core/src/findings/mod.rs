@@ -29,11 +29,39 @@ closed_enum! {
     }
 }
 
+closed_enum! {
+    /// A scope finding rule, by its stable id (`fieldproof rules` lists what each looks for).
+    FindingRuleId {
+        /// OT that affects availability is declared out of scope although we are responsible for it.
+        OtAvailabilityDeclaredOut = "ot-availability-declared-out",
+        /// The current report declares a narrower scope than responsibility requires.
+        DeclaredScopeNarrower = "declared-scope-narrower",
+        /// The current report declares a broader scope than we are responsible for.
+        DeclaredScopeBroader = "declared-scope-broader",
+        /// A field device is shared or out of scope but no shared responsibility statement covers it.
+        DeviceWithoutSharedResponsibility = "device-without-shared-responsibility",
+        /// Several devices or people share one credential.
+        SharedCredentials = "shared-credentials",
+        /// Support can access or operate devices or OT through a path that no in-scope system governs.
+        SupportAccessUngoverned = "support-access-ungoverned",
+        /// Support can access or operate devices or OT, but the access path is not named.
+        SupportAccessPathUnnamed = "support-access-path-unnamed",
+        /// A carved-out subservice organisation has no complementary controls listed.
+        CarveOutWithoutCsocs = "carve-out-without-csocs",
+        /// Facility plant, physical access control or fire protection is not marked as affecting availability.
+        FacilityPlantAvailabilityUnstated = "facility-plant-availability-unstated",
+        /// A subservice organisation is defined but no component uses it.
+        SubserviceUnused = "subservice-unused",
+        /// Assets rolled up into one component would get another scope decision on their own.
+        RolledUpAssetsDisagree = "rolled-up-assets-disagree",
+    }
+}
+
 /// A problem with the scope, tied to a component or a subservice organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
-    /// The finding rule id.
-    pub rule: &'static str,
+    /// The finding rule.
+    pub rule: FindingRuleId,
     /// How much it matters.
     pub severity: Severity,
     /// The component concerned, if any.
@@ -76,7 +104,7 @@ impl<'a> FindingContext<'a> {
 #[derive(Debug)]
 pub struct FindingRule {
     /// Stable identifier.
-    pub id: &'static str,
+    pub id: FindingRuleId,
     /// What the rule looks for.
     pub title: &'static str,
     /// Appends the rule's findings.
@@ -86,57 +114,57 @@ pub struct FindingRule {
 /// The finding rules.
 pub const FINDING_RULES: &[FindingRule] = &[
     FindingRule {
-        id: "ot-availability-declared-out",
+        id: FindingRuleId::OtAvailabilityDeclaredOut,
         title: "OT that affects availability is declared out of scope although we are responsible for it",
         check: ot_availability_declared_out,
     },
     FindingRule {
-        id: "declared-scope-narrower",
+        id: FindingRuleId::DeclaredScopeNarrower,
         title: "The current report declares a narrower scope than responsibility requires",
         check: declared_scope_narrower,
     },
     FindingRule {
-        id: "declared-scope-broader",
+        id: FindingRuleId::DeclaredScopeBroader,
         title: "The current report declares a broader scope than we are responsible for",
         check: declared_scope_broader,
     },
     FindingRule {
-        id: "device-without-shared-responsibility",
+        id: FindingRuleId::DeviceWithoutSharedResponsibility,
         title: "A field device is shared or out of scope but no shared responsibility statement covers it",
         check: device_without_shared_responsibility,
     },
     FindingRule {
-        id: "shared-credentials",
+        id: FindingRuleId::SharedCredentials,
         title: "Several devices or people share one credential",
         check: shared_credentials,
     },
     FindingRule {
-        id: "support-access-ungoverned",
+        id: FindingRuleId::SupportAccessUngoverned,
         title: "Support can access or operate devices or OT through a path that no in-scope system governs",
         check: support_access_ungoverned,
     },
     FindingRule {
-        id: "support-access-path-unnamed",
+        id: FindingRuleId::SupportAccessPathUnnamed,
         title: "Support can access or operate devices or OT, but the access path is not named",
         check: support_access_path_unnamed,
     },
     FindingRule {
-        id: "carve-out-without-csocs",
+        id: FindingRuleId::CarveOutWithoutCsocs,
         title: "A carved-out subservice organisation has no complementary controls listed",
         check: carve_out_without_csocs,
     },
     FindingRule {
-        id: "facility-plant-availability-unstated",
+        id: FindingRuleId::FacilityPlantAvailabilityUnstated,
         title: "Facility plant, physical access control or fire protection is not marked as affecting availability",
         check: facility_plant_availability_unstated,
     },
     FindingRule {
-        id: "subservice-unused",
+        id: FindingRuleId::SubserviceUnused,
         title: "A subservice organisation is defined but no component uses it",
         check: subservice_unused,
     },
     FindingRule {
-        id: "rolled-up-assets-disagree",
+        id: FindingRuleId::RolledUpAssetsDisagree,
         title: "Assets rolled up into one component would get another scope decision on their own",
         check: rolled_up_assets_disagree,
     },
@@ -168,7 +196,7 @@ pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.rule.as_str().cmp(b.rule.as_str()))
             .then_with(|| a.component.cmp(&b.component))
             .then_with(|| a.subservice.cmp(&b.subservice))
             .then_with(|| a.message.cmp(&b.message))
@@ -176,7 +204,7 @@ pub fn sort_findings(findings: &mut [Finding]) {
 }
 
 fn component_finding(
-    rule: &'static str,
+    rule: FindingRuleId,
     severity: Severity,
     c: &Component,
     message: String,
@@ -210,7 +238,7 @@ fn ot_availability_declared_out(cx: &FindingContext<'_>, out: &mut Vec<Finding>)
             Severity::Medium
         };
         out.push(component_finding(
-            "ot-availability-declared-out",
+            FindingRuleId::OtAvailabilityDeclaredOut,
             severity,
             c,
             format!(
@@ -228,7 +256,7 @@ fn declared_scope_narrower(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
         };
         if declared.breadth() < d.scope.breadth() && !flags_ot_availability(c, d) {
             out.push(component_finding(
-                "declared-scope-narrower",
+                FindingRuleId::DeclaredScopeNarrower,
                 Severity::Medium,
                 c,
                 format!(
@@ -249,7 +277,7 @@ fn declared_scope_broader(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
         };
         if declared.breadth() > d.scope.breadth() {
             out.push(component_finding(
-                "declared-scope-broader",
+                FindingRuleId::DeclaredScopeBroader,
                 Severity::Info,
                 c,
                 format!(
@@ -279,7 +307,7 @@ fn device_without_shared_responsibility(cx: &FindingContext<'_>, out: &mut Vec<F
             Severity::Medium
         };
         out.push(component_finding(
-            "device-without-shared-responsibility",
+            FindingRuleId::DeviceWithoutSharedResponsibility,
             severity,
             c,
             format!(
@@ -305,7 +333,7 @@ fn shared_credentials(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
             Severity::Medium
         };
         out.push(component_finding(
-            "shared-credentials",
+            FindingRuleId::SharedCredentials,
             severity,
             c,
             format!(
@@ -356,7 +384,7 @@ fn support_access_ungoverned(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
     for c in supported(cx) {
         if c.access_via.is_empty() && no_governance {
             out.push(component_finding(
-                "support-access-ungoverned",
+                FindingRuleId::SupportAccessUngoverned,
                 Severity::High,
                 c,
                 format!(
@@ -368,7 +396,7 @@ fn support_access_ungoverned(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
         for path in &c.access_via {
             if let Some(gap) = path_gap(cx, path) {
                 out.push(component_finding(
-                    "support-access-ungoverned",
+                    FindingRuleId::SupportAccessUngoverned,
                     Severity::High,
                     c,
                     format!(
@@ -388,7 +416,7 @@ fn support_access_path_unnamed(cx: &FindingContext<'_>, out: &mut Vec<Finding>) 
     }
     for c in supported(cx).filter(|c| c.access_via.is_empty()) {
         out.push(component_finding(
-            "support-access-path-unnamed",
+            FindingRuleId::SupportAccessPathUnnamed,
             Severity::Medium,
             c,
             format!(
@@ -404,7 +432,7 @@ fn carve_out_without_csocs(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
     for org in &cx.estate.subservice_organisations {
         if org.method == SubserviceMethod::CarveOut && org.complementary_controls.is_empty() {
             out.push(Finding {
-                rule: "carve-out-without-csocs",
+                rule: FindingRuleId::CarveOutWithoutCsocs,
                 severity: Severity::Medium,
                 component: None,
                 subservice: Some(org.id.clone()),
@@ -425,7 +453,7 @@ fn facility_plant_availability_unstated(cx: &FindingContext<'_>, out: &mut Vec<F
             && c.operated_by != crate::component::Operator::Customer
         {
             out.push(component_finding(
-                "facility-plant-availability-unstated",
+                FindingRuleId::FacilityPlantAvailabilityUnstated,
                 Severity::Low,
                 c,
                 format!(
@@ -447,7 +475,7 @@ fn subservice_unused(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
     for org in &cx.estate.subservice_organisations {
         if !used.contains(org.id.as_str()) {
             out.push(Finding {
-                rule: "subservice-unused",
+                rule: FindingRuleId::SubserviceUnused,
                 severity: Severity::Low,
                 component: None,
                 subservice: Some(org.id.clone()),
@@ -523,7 +551,7 @@ fn rolled_up_assets_disagree(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
             })
             .collect();
         out.push(component_finding(
-            "rolled-up-assets-disagree",
+            FindingRuleId::RolledUpAssetsDisagree,
             Severity::High,
             c,
             format!(

@@ -41,7 +41,7 @@ fn rules_fired(estate: &Estate) -> Vec<(&'static str, Severity, String)> {
         .into_iter()
         .map(|f| {
             (
-                f.rule,
+                f.rule.as_str(),
                 f.severity,
                 f.component.or(f.subservice).unwrap_or_default(),
             )
@@ -263,7 +263,7 @@ fn regression_support_access_is_judged_per_path() {
     let findings = assess(&e).findings;
     let messages: Vec<&str> = findings
         .iter()
-        .filter(|f| f.rule == "support-access-ungoverned")
+        .filter(|f| f.rule == FindingRuleId::SupportAccessUngoverned)
         .map(|f| f.message.as_str())
         .collect();
     assert_eq!(messages.len(), 2, "{messages:?}");
@@ -331,9 +331,13 @@ fn facility_plant_without_availability_fact() {
 }
 
 #[test]
-fn finding_rule_ids_are_unique() {
-    let mut ids: Vec<&str> = FINDING_RULES.iter().map(|r| r.id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), FINDING_RULES.len());
+fn every_finding_rule_id_has_exactly_one_rule() {
+    for id in FindingRuleId::ALL {
+        assert_eq!(
+            FINDING_RULES.iter().filter(|r| r.id == *id).count(),
+            1,
+            "{id}"
+        );
+    }
+    assert_eq!(FINDING_RULES.len(), FindingRuleId::ALL.len());
 }
