@@ -108,8 +108,8 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// The CSS class suffix of a badge with this text (`in scope` → `in-scope`).
-pub fn class_of(text: &str) -> String {
-    text.replace(' ', "-")
+pub fn class_of(text: impl AsRef<str>) -> String {
+    text.as_ref().replace(' ', "-")
 }
 
 /// A badge whose class follows its text (`high`, `present`, `in scope`...).

@@ -4,7 +4,6 @@
 //! as `fieldproof token create|list|revoke`.
 
 use crate::accounts::Role;
-use crate::html::{badge, csrf_field, esc, options, page, table};
 use crate::pages::{check_csrf, nav};
 use crate::{Org, Server, WebError};
 use axum::extract::{Path, State};
@@ -16,74 +15,37 @@ fn owner_only(member: &crate::Member) -> Result<(), WebError> {
     member.allow(crate::accounts::Action::ManageTokens)
 }
 
-/// The page, with an optional message at the top (the secret of a token just created).
+/// The page, with the reference and secret of a token just created (shown this once).
 async fn render(
     server: &Server,
     member: &crate::Member,
     org: &str,
-    notice: &str,
+    created: Option<(String, String)>,
 ) -> Result<Response, WebError> {
     let list = server.accounts.tokens(org).await?;
-    let csrf = &member.session.csrf;
-    let rows: Vec<Vec<String>> = list
-        .tokens
-        .iter()
-        .map(|t| {
-            let revoke = if t.revoked_at.is_none() {
-                format!(
-                    "<form method=\"post\" action=\"/o/{}/tokens/{}/revoke\" class=\"inline\">{}<button type=\"submit\">Revoke</button></form>",
-                    esc(org),
-                    esc(&t.token),
-                    csrf_field(csrf)
-                )
-            } else {
-                String::new()
-            };
-            vec![
-                format!("<code>{}</code>", esc(&t.token)),
-                esc(&t.email),
-                esc(&t.name),
-                esc(&t.role),
-                esc(t.effective_role.as_deref().unwrap_or("none")),
-                badge(&t.state),
-                esc(t.expires_at.as_deref().unwrap_or("never")),
-                esc(t.last_used_at.as_deref().unwrap_or("never")),
-                revoke,
-            ]
-        })
-        .collect();
-    let roles: Vec<(&str, &str)> = Role::ALL.iter().map(|r| (r.as_str(), r.as_str())).collect();
-    let body = format!(
-        "<h1>API tokens</h1>{notice}<p>A token acts for its member with the lesser of the role it was created with and the member's role now: a member who is demoted or removed takes their tokens down with them. Tokens are stored only as their SHA-256; the reference below is the first 12 digits of it.</p>{}\
-         <h2>Create a token</h2><form method=\"post\" action=\"/o/{}/tokens\" class=\"stack\">{}\
-         <label for=\"email\">Member (e-mail)</label><input id=\"email\" name=\"email\" type=\"email\" required maxlength=\"254\">\
-         <label for=\"role\">Role (at most the member's)</label><select id=\"role\" name=\"role\">{}</select>\
-         <label for=\"name\">Name</label><input id=\"name\" name=\"name\" required maxlength=\"80\" placeholder=\"ci\">\
-         <label for=\"expires\">Expires (90d, 12h or a date such as 2027-06-30; empty: until revoked)</label><input id=\"expires\" name=\"expires\" maxlength=\"20\">\
-         <button type=\"submit\">Create</button></form>",
-        if rows.is_empty() {
-            "<p>No API token yet.</p>".to_string()
-        } else {
-            table(
-                &[
-                    "Reference",
-                    "Member",
-                    "Name",
-                    "Created as",
-                    "Role now",
-                    "State",
-                    "Expires",
-                    "Last used",
-                    "",
-                ],
-                &rows,
-            )
-        },
-        esc(org),
-        csrf_field(csrf),
-        options(roles, "viewer"),
-    );
-    Ok(Html(page("API tokens", &nav(member), &body)).into_response())
+    Ok(Html(crate::html::render(&TokensPage {
+        title: "API tokens",
+        nav: &nav(member),
+        org,
+        csrf: &member.session.csrf,
+        list: &list,
+        roles: &Role::ALL,
+        created,
+    }))
+    .into_response())
+}
+
+/// The organisation's API tokens, and the form to create one.
+#[derive(askama::Template)]
+#[template(path = "tokens.html")]
+struct TokensPage<'a> {
+    title: &'a str,
+    nav: &'a crate::html::Nav,
+    org: &'a str,
+    csrf: &'a str,
+    list: &'a fieldproof_app::contract::TokenList,
+    roles: &'a [Role],
+    created: Option<(String, String)>,
 }
 
 /// `GET /o/ORG/tokens`.
@@ -92,7 +54,7 @@ pub(crate) async fn list(
     Org { member, org }: Org,
 ) -> Result<Response, WebError> {
     owner_only(&member)?;
-    render(&server, &member, &org, "").await
+    render(&server, &member, &org, None).await
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -123,13 +85,7 @@ pub(crate) async fn create(
         .accounts
         .create_token(&form.email, &org, role, &form.name, expires)
         .await?;
-    let notice = format!(
-        "<div class=\"card\" role=\"status\"><h2>Token {} created</h2><p>Copy it now: it is shown this once.</p><p><code>{}</code></p><p>Send it as <code>Authorization: Bearer …</code> to <code>/api/v1/o/{}/…</code>.</p></div>",
-        esc(&reference),
-        esc(&secret),
-        esc(&org)
-    );
-    render(&server, &member, &org, &notice).await
+    render(&server, &member, &org, Some((reference, secret))).await
 }
 
 #[derive(Debug, serde::Deserialize)]

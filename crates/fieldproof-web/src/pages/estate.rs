@@ -41,53 +41,22 @@ pub(crate) async fn estate(
         .collect();
     let pages = matching.len().div_ceil(ESTATE_PAGE).max(1);
     let page_no = query.page.unwrap_or(1).clamp(1, pages);
-    let rows: Vec<Vec<String>> = matching
-        .iter()
-        .skip((page_no - 1) * ESTATE_PAGE)
-        .take(ESTATE_PAGE)
-        .map(|r| {
-            vec![
-                format!(
-                    "<a class=\"id\" href=\"/o/{}/estate/{}\">{}</a>",
-                    esc(&org),
-                    esc(&r.id),
-                    esc(&r.id)
-                ),
-                esc(&r.name),
-                esc(r.kind),
-                badge(scope_label(r.scope)),
-                esc(&r.triggers),
-                esc(&r.categories),
-            ]
-        })
-        .collect();
-    let link = |p: usize| {
-        format!(
-            "/o/{}/estate?page={p}&amp;q={}&amp;scope={}",
-            esc(&org),
-            esc(&needle),
-            esc(scope)
-        )
-    };
-    let pager = if pages > 1 {
-        format!(
-            "<nav aria-label=\"Pages\" class=\"pager\">{}<span>page {page_no} of {pages}</span>{}</nav>",
-            if page_no > 1 {
-                format!("<a href=\"{}\">previous</a>", link(page_no - 1))
-            } else {
-                String::new()
-            },
-            if page_no < pages {
-                format!("<a href=\"{}\">next</a>", link(page_no + 1))
-            } else {
-                String::new()
-            }
-        )
-    } else {
-        String::new()
-    };
-    let scope_options = options(
-        ["", "in", "shared", "out"].map(|v| {
+    Ok(Html(render(&EstatePage {
+        title: "Estate",
+        nav: &nav(&member),
+        org: &org,
+        view: &view,
+        matching: matching.len(),
+        rows: matching
+            .into_iter()
+            .skip((page_no - 1) * ESTATE_PAGE)
+            .take(ESTATE_PAGE)
+            .collect(),
+        page_no,
+        pages,
+        needle: &needle,
+        scope,
+        scope_choices: ["", "in", "shared", "out"].map(|v| {
             (
                 v,
                 if v.is_empty() {
@@ -97,59 +66,32 @@ pub(crate) async fn estate(
                 },
             )
         }),
-        scope,
-    );
-    let findings: Vec<Vec<String>> = view
-        .findings
-        .iter()
-        .take(500)
-        .map(|(severity, rule, subject, message)| {
-            vec![badge(severity), esc(rule), esc(subject), esc(message)]
-        })
-        .collect();
-    let upload = if member.may(Action::LoadEstate) {
-        format!(
-            "<h2>Load an estate file</h2><form method=\"post\" action=\"/o/{}/estate/preview\" enctype=\"multipart/form-data\" class=\"stack\">{}\
-             <label for=\"estate\">Estate file (YAML) or CSV inventory</label><input id=\"estate\" name=\"estate\" type=\"file\" accept=\".yaml,.yml,.csv\" required>\
-             <fieldset><legend>A CSV export in another tool's columns</legend>\
-             <label for=\"map\">Bundled mapping</label><select id=\"map\" name=\"map\"><option value=\"\">none: fieldproof's own columns</option>{}</select>\
-             <label for=\"mapping\">or your mapping file (TOML, see docs/inventory-mappings.md)</label><input id=\"mapping\" name=\"mapping\" type=\"file\" accept=\".toml\">\
-             <label for=\"unmapped\">Values the mapping does not translate</label><select id=\"unmapped\" name=\"unmapped\">\
-             <option value=\"error\">stop and list them</option><option value=\"report\">leave those rows out and list them</option></select></fieldset>\
-             <button type=\"submit\">Preview the changes</button></form>",
-            esc(&org),
-            csrf_field(&member.session.csrf),
-            fieldproof_app::bundled_mappings()
-                .iter()
-                .map(|name| format!("<option value=\"{0}\">{0}</option>", esc(name)))
-                .collect::<String>()
-        )
-    } else {
-        String::new()
-    };
-    let body = format!(
-        "<h1>Estate</h1><p>{} · {} · {} components{}</p>\
-         <form method=\"get\" action=\"/o/{}/estate\" class=\"inline\"><label>Find <input name=\"q\" value=\"{}\" placeholder=\"id, name or kind\"></label>\
-         <label>Scope <select name=\"scope\">{scope_options}</select></label> <button type=\"submit\">Show</button></form>\
-         {pager}{}{pager}<h2>Scope findings ({})</h2>{}{upload}",
-        esc(&view.organisation),
-        esc(&view.service),
-        view.rows.len(),
-        if matching.len() == view.rows.len() {
-            String::new()
-        } else {
-            format!(", {} match", matching.len())
-        },
-        esc(&org),
-        esc(&needle),
-        table(
-            &["Component", "Name", "Kind", "Scope", "Triggers", "Categories"],
-            &rows
-        ),
-        view.findings.len(),
-        table(&["Severity", "Rule", "Subject", "Finding"], &findings)
-    );
-    Ok(Html(page("Estate", &nav(&member), &body)).into_response())
+        may_load: member.may(Action::LoadEstate),
+        csrf: &member.session.csrf,
+        bundled: fieldproof_app::bundled_mappings(),
+    }))
+    .into_response())
+}
+
+/// The components with their scope decisions (a page of them, filtered), the scope findings,
+/// and the form to load an estate file.
+#[derive(askama::Template)]
+#[template(path = "estate.html")]
+pub(crate) struct EstatePage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) view: &'a crate::EstateView,
+    pub(crate) matching: usize,
+    pub(crate) rows: Vec<&'a crate::EstateRow>,
+    pub(crate) page_no: usize,
+    pub(crate) pages: usize,
+    pub(crate) needle: &'a str,
+    pub(crate) scope: &'a str,
+    pub(crate) scope_choices: [(&'static str, &'static str); 4],
+    pub(crate) may_load: bool,
+    pub(crate) csrf: &'a str,
+    pub(crate) bundled: Vec<&'static str>,
 }
 
 pub(crate) async fn component(

@@ -139,29 +139,21 @@ pub(crate) async fn verify(
     Org { member, .. }: Org,
 ) -> Result<Response, WebError> {
     let v = server.verification(&member).await?;
-    let problems: String = v
-        .problems
-        .iter()
-        .map(|p| format!("<li>{}</li>", esc(p)))
-        .collect();
-    let body = format!(
-        "<h1>Verification</h1><p>{}</p><p>{} ledger entries, {} blobs ({} bytes) checked; key {}.</p>{}",
-        if v.ok {
-            badge("verified")
-        } else {
-            badge("failed")
-        },
-        v.entries,
-        v.blobs,
-        v.bytes,
-        esc(&v.key_fingerprint),
-        if problems.is_empty() {
-            String::new()
-        } else {
-            format!("<ul class=\"error\">{problems}</ul>")
-        }
-    );
-    Ok(Html(page("Verification", &nav(&member), &body)).into_response())
+    Ok(Html(render(&VerifyPage {
+        title: "Verification",
+        nav: &nav(&member),
+        v: &v,
+    }))
+    .into_response())
+}
+
+/// The organisation's ledger and blobs verified.
+#[derive(askama::Template)]
+#[template(path = "verify.html")]
+pub(crate) struct VerifyPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) v: &'a fieldproof_evidence::Verification,
 }
 
 pub(crate) async fn pack(

@@ -132,37 +132,50 @@ pub(crate) async fn chosen_engagement(
         .await?)
 }
 
+/// The engagement a page shows and the others it could show, as the picker lists them.
+pub(crate) struct Picker {
+    /// The page's path; a choice links to `PATH?engagement=ID`.
+    pub(crate) path: String,
+    /// The engagement shown.
+    pub(crate) current: String,
+    /// Every engagement the member may switch to (empty: no choice).
+    pub(crate) others: Vec<String>,
+}
+
+/// The engagement picker of a page at `path` showing `current`.
+pub(crate) async fn picker(member: &Member, server: &Server, current: &str, path: &str) -> Picker {
+    let mut others = Vec::new();
+    if member.membership.engagement.is_none() {
+        if let Ok(list) = member.app(server).engagement_list().await {
+            if list.engagements.len() > 1 {
+                others = list.engagements.into_iter().map(|e| e.id).collect();
+            }
+        }
+    }
+    Picker {
+        path: path.to_string(),
+        current: current.to_string(),
+        others,
+    }
+}
+
+/// The picker as HTML, for the pages not yet made from a template.
+#[derive(askama::Template)]
+#[template(path = "picker.html")]
+struct PickerFragment<'a> {
+    picker: &'a Picker,
+}
+
+/// [`picker`] rendered, for the pages still built by hand.
 pub(crate) async fn engagement_picker(
     member: &Member,
     server: &Server,
     current: &str,
     path: &str,
 ) -> String {
-    if member.membership.engagement.is_some() {
-        return format!("<p class=\"muted\">Engagement {}</p>", esc(current));
-    }
-    let Ok(list) = member.app(server).engagement_list().await else {
-        return String::new();
-    };
-    if list.engagements.len() < 2 {
-        return format!("<p class=\"muted\">Engagement {}</p>", esc(current));
-    }
-    let links: Vec<String> = list
-        .engagements
-        .iter()
-        .map(|e| {
-            if e.id == current {
-                format!("<strong>{}</strong>", esc(&e.id))
-            } else {
-                format!(
-                    "<a href=\"{path}?engagement={}\">{}</a>",
-                    esc(&e.id),
-                    esc(&e.id)
-                )
-            }
-        })
-        .collect();
-    format!("<p class=\"muted\">Engagement: {}</p>", links.join(" · "))
+    render(&PickerFragment {
+        picker: &picker(member, server, current, path).await,
+    })
 }
 
 pub(crate) async fn signed_in(

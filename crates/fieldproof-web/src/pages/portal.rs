@@ -13,37 +13,26 @@ pub(crate) async fn requests(
     };
     let freshness = server.freshness(&member, &engagement).await?;
     let list = member.app(&server).request_list_in(&freshness).await?;
-    let rows: Vec<Vec<String>> = list
-        .requests
-        .iter()
-        .map(|r| {
-            vec![
-                format!(
-                    "<a href=\"/o/{}/requests/{}/{}?engagement={}\">{} / {}</a>",
-                    esc(&org),
-                    esc(&r.control),
-                    esc(&r.request),
-                    esc(&engagement),
-                    esc(&r.control),
-                    esc(&r.request)
-                ),
-                esc(&r.artifact),
-                esc(&r.evidence.join(", ")),
-                badge(&r.state),
-                badge(r.status.label()),
-                r.comments.len().to_string(),
-            ]
-        })
-        .collect();
-    let body = format!(
-        "<h1>Requests</h1>{}<p>Every evidence request of the engagement: what was asked, what was provided, its freshness over the period, the auditor's status and the comments.</p>{}",
-        engagement_picker(&member, &server, &engagement, &format!("/o/{org}/requests")).await,
-        table(
-            &["Request", "Asked for", "Provided", "Freshness", "Auditor's status", "Comments"],
-            &rows
-        )
-    );
-    Ok(Html(page("Requests", &nav(&member), &body)).into_response())
+    let picker = picker(&member, &server, &engagement, &format!("/o/{org}/requests")).await;
+    Ok(Html(render(&RequestsPage {
+        title: "Requests",
+        nav: &nav(&member),
+        org: &org,
+        picker: &picker,
+        list: &list,
+    }))
+    .into_response())
+}
+
+/// Every evidence request of an engagement, with the auditor's status and comments.
+#[derive(askama::Template)]
+#[template(path = "requests.html")]
+pub(crate) struct RequestsPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) picker: &'a Picker,
+    pub(crate) list: &'a fieldproof_app::contract::RequestList,
 }
 
 pub(crate) async fn request_thread(
@@ -61,96 +50,35 @@ pub(crate) async fn request_thread(
         .app(&server)
         .request_show_in(&freshness, &control, &request)
         .await?;
-    let row = &detail.request;
-    let history: String = detail
-        .history
-        .iter()
-        .map(|h| {
-            format!(
-                "<li>{} <span class=\"muted\">by {} at {}</span></li>",
-                esc(h.status.label()),
-                esc(&h.by),
-                esc(&h.at)
-            )
-        })
-        .collect();
-    let comments: String = row
-        .comments
-        .iter()
-        .map(|(author, at, text)| {
-            format!(
-                "<li><strong>{}</strong> <span class=\"muted\">{}</span><br>{}</li>",
-                esc(author),
-                esc(at),
-                esc(text)
-            )
-        })
-        .collect();
-    let action = format!(
-        "/o/{}/requests/{}/{}?engagement={}",
-        esc(&org),
-        esc(&control),
-        esc(&request),
-        esc(&engagement)
-    );
-    let mut body = format!(
-        "<h1>{} / {}</h1><p><a href=\"/o/{}/requests?engagement={}\">All requests</a></p>\
-         <p>Asked for: {}</p><p>Provided: {} · freshness {} ({} of {} windows)</p>\
-         <p>Auditor's status: {}{}</p><h2>Comments</h2>{}",
-        esc(&control),
-        esc(&request),
-        esc(&org),
-        esc(&engagement),
-        esc(&row.artifact),
-        if row.evidence.is_empty() {
-            "nothing yet".to_string()
-        } else {
-            esc(&row.evidence.join(", "))
-        },
-        badge(&row.state),
-        row.covered,
-        row.windows,
-        badge(row.status.label()),
-        row.reviewed
-            .as_ref()
-            .map(|(by, at)| format!(
-                " <span class=\"muted\">by {} at {}</span>",
-                esc(by),
-                esc(at)
-            ))
-            .unwrap_or_default(),
-        if comments.is_empty() {
-            "<p>No comments yet.</p>".to_string()
-        } else {
-            format!("<ul class=\"comments\">{comments}</ul>")
-        }
-    );
-    if !history.is_empty() {
-        body.push_str(&format!("<h2>Status history</h2><ul>{history}</ul>"));
-    }
-    if member.may(Action::CommentOnRequest) {
-        body.push_str(&format!(
-            "<form method=\"post\" action=\"{action}\" class=\"stack\">{}<label for=\"comment\">Add a comment</label>\
-             <textarea id=\"comment\" name=\"comment\" rows=\"3\" required></textarea><button type=\"submit\">Comment</button></form>",
-            csrf_field(&member.session.csrf)
-        ));
-    }
-    if member.may(Action::ReviewRequest) {
-        let options = options(
-            ReviewStatus::ALL.iter().map(|s| (s.as_str(), s.label())),
-            row.status.as_str(),
-        );
-        body.push_str(&format!(
-            "<form method=\"post\" action=\"{action}\" class=\"inline\">{}<label>Status <select name=\"status\">{options}</select></label> <button type=\"submit\">Set status</button></form>",
-            csrf_field(&member.session.csrf)
-        ));
-    }
-    Ok(Html(page(
-        &format!("{control} / {request}"),
-        &nav(&member),
-        &body,
-    ))
+    let action = format!("/o/{org}/requests/{control}/{request}?engagement={engagement}");
+    Ok(Html(render(&RequestPage {
+        title: &format!("{control} / {request}"),
+        nav: &nav(&member),
+        org: &org,
+        detail: &detail,
+        action: &action,
+        csrf: &member.session.csrf,
+        may_comment: member.may(Action::CommentOnRequest),
+        may_review: member.may(Action::ReviewRequest),
+        statuses: &ReviewStatus::ALL,
+    }))
     .into_response())
+}
+
+/// One request's thread: what was asked and provided, the auditor's status, the comments, and
+/// the forms the member's role allows.
+#[derive(askama::Template)]
+#[template(path = "request.html")]
+pub(crate) struct RequestPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) detail: &'a fieldproof_app::contract::RequestDetail,
+    pub(crate) action: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) may_comment: bool,
+    pub(crate) may_review: bool,
+    pub(crate) statuses: &'a [ReviewStatus],
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -11,21 +11,25 @@ pub(crate) async fn reports(
     else {
         return Err(WebError::bad_request("No engagement yet."));
     };
-    let links: String = fieldproof_app::readiness::report_files()
-        .iter()
-        .map(|f| {
-            format!(
-                "<li><a href=\"/o/{}/reports/{f}?engagement={}\">{f}</a></li>",
-                esc(&org),
-                esc(&engagement)
-            )
-        })
-        .collect();
-    let body = format!(
-        "<h1>Reports</h1>{}<ul>{links}</ul><p>HTML reports open in the browser; the others download.</p>",
-        engagement_picker(&member, &server, &engagement, &format!("/o/{org}/reports")).await
-    );
-    Ok(Html(page("Reports", &nav(&member), &body)).into_response())
+    Ok(Html(render(&ReportsPage {
+        title: "Reports",
+        nav: &nav(&member),
+        org: &org,
+        picker: &picker(&member, &server, &engagement, &format!("/o/{org}/reports")).await,
+        files: fieldproof_app::readiness::report_files(),
+    }))
+    .into_response())
+}
+
+/// Every report file of an engagement.
+#[derive(askama::Template)]
+#[template(path = "reports.html")]
+pub(crate) struct ReportsPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) picker: &'a Picker,
+    pub(crate) files: Vec<String>,
 }
 
 pub(crate) async fn report(

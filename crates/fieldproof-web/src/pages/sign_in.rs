@@ -3,19 +3,20 @@
 use super::*;
 
 pub(crate) fn login_form(message: Option<&str>) -> String {
-    page(
-        "Sign in",
-        &Nav::default(),
-        &format!(
-            "<h1>Sign in</h1>{}<form method=\"post\" action=\"/login\" class=\"stack\">\
-             <label for=\"email\">E-mail</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required>\
-             <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-             <button type=\"submit\">Sign in</button></form>",
-            message
-                .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m)))
-                .unwrap_or_default()
-        ),
-    )
+    render(&LoginPage {
+        title: "Sign in",
+        nav: &Nav::default(),
+        message,
+    })
+}
+
+/// The sign-in form, with the reason the last attempt failed.
+#[derive(askama::Template)]
+#[template(path = "login.html")]
+pub(crate) struct LoginPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) message: Option<&'a str>,
 }
 
 pub(crate) async fn login_page() -> Html<String> {
@@ -135,37 +136,24 @@ pub(crate) async fn index(State(server): Shared, headers: HeaderMap) -> Result<R
     if let [only] = memberships.as_slice() {
         return Ok(Redirect::to(&format!("/o/{}", only.organisation)).into_response());
     }
-    let rows: Vec<Vec<String>> = memberships
-        .iter()
-        .map(|m| {
-            vec![
-                format!(
-                    "<a href=\"/o/{}\">{}</a>",
-                    esc(&m.organisation),
-                    esc(&m.name)
-                ),
-                esc(m.role.as_str()),
-                m.engagement.as_deref().map(esc).unwrap_or_default(),
-            ]
-        })
-        .collect();
     let nav = Nav {
         email: Some(session.email.clone()),
         csrf: Some(session.csrf.clone()),
         ..Nav::default()
     };
-    Ok(Html(page(
-        "Organisations",
-        &nav,
-        &format!(
-            "<h1>Your organisations</h1>{}",
-            if rows.is_empty() {
-                "<p>You are not a member of any organisation yet; ask its owner to add you.</p>"
-                    .to_string()
-            } else {
-                table(&["Organisation", "Role", "Engagement"], &rows)
-            }
-        ),
-    ))
+    Ok(Html(render(&OrganisationsPage {
+        title: "Organisations",
+        nav: &nav,
+        memberships: &memberships,
+    }))
     .into_response())
+}
+
+/// The organisations a user belongs to (more than one, or none).
+#[derive(askama::Template)]
+#[template(path = "organisations.html")]
+pub(crate) struct OrganisationsPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) memberships: &'a [fieldproof_store::accounts::Membership],
 }
