@@ -18,63 +18,108 @@ fn shown(out: String) -> String {
     }
 }
 
+/// One ledger entry as the ledger views show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerRow {
+    /// Its position.
+    pub seq: i64,
+    /// The first 12 digits of its hash.
+    pub hash: String,
+    /// What it records: `genesis`, `add`, `retire`, `rotate key`; empty for an entry shown
+    /// without its content (another engagement's, to a reader limited to one engagement).
+    pub kind: &'static str,
+    /// The rest, in words (what a user typed shortened by characters).
+    pub summary: String,
+}
+
+/// The rows of `entries`, in their order.
+pub fn ledger_rows(entries: &[PackEntry]) -> Vec<LedgerRow> {
+    entries
+        .iter()
+        .map(|e| {
+            let (kind, summary) = match &e.body {
+                None => (
+                    "",
+                    "an entry of another engagement, shown without its content".to_string(),
+                ),
+                Some(body) => match serde_json::from_value::<Body>(body.clone()) {
+                    Ok(Body::Genesis { public_key, at, by }) => (
+                        "genesis",
+                        format!("by {by} at {at}, key {}", prefix(&public_key, 16)),
+                    ),
+                    Ok(Body::Add(a)) => (
+                        "add",
+                        format!(
+                            "{} {} {} sha256:{} controls {}{}{}{}",
+                            a.evidence,
+                            a.kind.as_str(),
+                            truncate(&a.name, 60),
+                            a.sha256.short(12),
+                            a.controls.join(","),
+                            a.request
+                                .as_deref()
+                                .map(|r| format!(" request {r}"))
+                                .unwrap_or_default(),
+                            a.engagement
+                                .as_deref()
+                                .map(|x| format!(" engagement {x}"))
+                                .unwrap_or_default(),
+                            a.supersedes
+                                .as_deref()
+                                .map(|x| format!(" supersedes {x}"))
+                                .unwrap_or_default()
+                        ),
+                    ),
+                    Ok(Body::Retire {
+                        evidence,
+                        reason,
+                        by,
+                        ..
+                    }) => (
+                        "retire",
+                        format!("{evidence} by {by}: {}", truncate(&reason, 80)),
+                    ),
+                    Ok(Body::RotateKey {
+                        public_key,
+                        reason,
+                        by,
+                        ..
+                    }) => (
+                        "rotate key",
+                        format!(
+                            "to {} by {by}: {}",
+                            prefix(&public_key, 16),
+                            truncate(&reason, 80)
+                        ),
+                    ),
+                    Err(_) => (
+                        "unreadable",
+                        "entry: its body is not a ledger entry this version reads; verify the ledger"
+                            .to_string(),
+                    ),
+                },
+            };
+            LedgerRow {
+                seq: e.seq,
+                hash: prefix(&e.hash, 12).to_string(),
+                kind,
+                summary,
+            }
+        })
+        .collect()
+}
+
 /// One line per ledger entry; an entry shown without its body (another engagement's, to a
 /// reader limited to one engagement) says so.
 pub fn ledger_text(entries: &[PackEntry]) -> String {
     let mut out = String::new();
-    for e in entries {
-        let Some(body) = &e.body else {
-            let _ = writeln!(
-                out,
-                "#{:<5} {}  an entry of another engagement, shown without its content",
-                e.seq,
-                prefix(&e.hash, 12)
-            );
-            continue;
+    for r in ledger_rows(entries) {
+        let line = if r.kind.is_empty() {
+            r.summary
+        } else {
+            format!("{} {}", r.kind, r.summary)
         };
-        let line = match serde_json::from_value::<Body>(body.clone()) {
-            Ok(Body::Genesis { public_key, at, by }) => {
-                format!("genesis by {by} at {at}, key {}", prefix(&public_key, 16))
-            }
-            Ok(Body::Add(a)) => format!(
-                "add {} {} {} sha256:{} controls {}{}{}{}",
-                a.evidence,
-                a.kind.as_str(),
-                truncate(&a.name, 60),
-                a.sha256.short(12),
-                a.controls.join(","),
-                a.request
-                    .as_deref()
-                    .map(|r| format!(" request {r}"))
-                    .unwrap_or_default(),
-                a.engagement
-                    .as_deref()
-                    .map(|x| format!(" engagement {x}"))
-                    .unwrap_or_default(),
-                a.supersedes
-                    .as_deref()
-                    .map(|x| format!(" supersedes {x}"))
-                    .unwrap_or_default()
-            ),
-            Ok(Body::Retire {
-                evidence,
-                reason,
-                by,
-                ..
-            }) => format!("retire {evidence} by {by}: {}", truncate(&reason, 80)),
-            Ok(Body::RotateKey {
-                public_key,
-                reason,
-                by,
-                ..
-            }) => format!(
-                "rotate key to {} by {by}: {}",
-                prefix(&public_key, 16),
-                truncate(&reason, 80)
-            ),
-            Err(_) => "unreadable entry (run `fieldproof verify`)".to_string(),
-        };
-        let _ = writeln!(out, "#{:<5} {}  {line}", e.seq, prefix(&e.hash, 12));
+        let _ = writeln!(out, "#{:<5} {}  {line}", r.seq, r.hash);
     }
     shown(out)
 }

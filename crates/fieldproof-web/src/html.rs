@@ -1,5 +1,7 @@
-//! Server-rendered HTML: escaping, the page layout and small building blocks. Every value that
-//! comes from data goes through [`esc`]; pages carry no script.
+//! Server-rendered HTML: every page is an askama template (`templates/`) over a view model, and
+//! every value a template prints goes through [`esc`] (the escaper `askama.toml` names); pages
+//! carry no script. Here: the escaper, the navigation every page shows, and the small helpers
+//! templates call.
 
 use serde::Serialize;
 
@@ -75,72 +77,22 @@ pub fn render(template: &impl askama::Template) -> String {
     })
 }
 
-/// A page whose body is built by hand (pages not yet made from their own template).
-#[derive(askama::Template)]
-#[template(path = "page.html")]
-struct Page<'a> {
-    title: &'a str,
-    nav: &'a Nav,
-    body: &'a str,
+/// Words for a design status (`not stated` when there is none).
+pub fn design_label(status: &Option<fieldproof_core::status::DesignStatus>) -> &'static str {
+    fieldproof_readiness::design_label(*status)
 }
 
-/// A whole page: the layout around `body`.
-pub fn page(title: &str, nav: &Nav, body: &str) -> String {
-    render(&Page { title, nav, body })
+/// The stable name of a design status (empty when there is none), to preselect it in a form.
+pub fn design_name(status: &Option<fieldproof_core::status::DesignStatus>) -> &'static str {
+    status.map_or("", fieldproof_core::status::DesignStatus::as_str)
 }
 
-/// A table: header cells and rows of cells (already HTML).
-pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::from("<div class=\"scroll\"><table><thead><tr>");
-    for h in headers {
-        out.push_str(&format!("<th scope=\"col\">{}</th>", esc(h)));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for row in rows {
-        out.push_str("<tr>");
-        for cell in row {
-            out.push_str(&format!("<td>{cell}</td>"));
-        }
-        out.push_str("</tr>");
-    }
-    out.push_str("</tbody></table></div>");
-    out
+/// A scope decision in words, `absent` before a component exists or after it is removed.
+pub fn scope_words(scope: &Option<fieldproof_core::Scope>) -> &'static str {
+    scope.map_or("absent", fieldproof_core::Scope::words)
 }
 
 /// The CSS class suffix of a badge with this text (`in scope` → `in-scope`).
 pub fn class_of(text: impl AsRef<str>) -> String {
     text.as_ref().replace(' ', "-")
-}
-
-/// A badge whose class follows its text (`high`, `present`, `in scope`...).
-pub fn badge(text: &str) -> String {
-    format!(
-        "<span class=\"badge b-{}\">{}</span>",
-        esc(&class_of(text)),
-        esc(text)
-    )
-}
-
-/// A hidden CSRF field.
-pub fn csrf_field(csrf: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(csrf)
-    )
-}
-
-/// The `<option>`s of a select: (value, label) pairs, the one whose value is `selected`
-/// marked. Values and labels are escaped.
-pub fn options<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>, selected: &str) -> String {
-    items
-        .into_iter()
-        .map(|(value, text)| {
-            format!(
-                "<option value=\"{}\"{}>{}</option>",
-                esc(value),
-                if value == selected { " selected" } else { "" },
-                esc(text)
-            )
-        })
-        .collect()
 }

@@ -268,13 +268,18 @@ pub(crate) async fn error_bodies(
 
 /// The page or JSON of an error, for [`WebError`].
 pub(crate) fn error_page(title: &str, message: &str) -> String {
-    html::page(
+    html::render(&ErrorPage {
         title,
-        &html::Nav::default(),
-        &format!(
-            "<h1>{}</h1><p class=\"error\">{}</p><p><a href=\"/\">Back to the start</a></p>",
-            html::esc(title),
-            html::esc(message)
-        ),
-    )
+        nav: &html::Nav::default(),
+        message,
+    })
+}
+
+/// An error, in words, with the way back.
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    nav: &'a html::Nav,
+    message: &'a str,
 }

@@ -12,23 +12,21 @@ pub(crate) async fn catalog(
     // The bundled catalog: the same for every organisation.
     let app = fieldproof_app::App::new(fieldproof_app::Config::default());
     let list = app.catalog_list().await?;
-    let rows: Vec<Vec<String>> = list
-        .frameworks
-        .iter()
-        .map(|f| {
-            vec![
-                format!("<a href=\"/catalog/{}\">{}</a>", esc(&f.id), esc(&f.id)),
-                esc(&f.name),
-                esc(&f.version),
-                f.requirements.to_string(),
-            ]
-        })
-        .collect();
-    let body = format!(
-        "<h1>Catalog</h1><form method=\"get\" action=\"/catalog/lookup\" class=\"inline\"><label>Requirement or control <input name=\"id\" placeholder=\"CC6.1 or FP-AC-03\"></label> <button type=\"submit\">Show</button></form>{}<p>The control library: <a href=\"/catalog/fieldproof\">fieldproof</a>. <a href=\"/catalog/map\">Map a requirement to another framework</a>.</p>",
-        table(&["Framework", "Name", "Version", "Requirements"], &rows)
-    );
-    Ok(Html(page("Catalog", &nav, &body)).into_response())
+    Ok(Html(render(&CatalogPage {
+        title: "Catalog",
+        nav: &nav,
+        list: &list,
+    }))
+    .into_response())
+}
+
+/// The frameworks of the catalog.
+#[derive(askama::Template)]
+#[template(path = "catalog.html")]
+pub(crate) struct CatalogPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) list: &'a fieldproof_app::contract::CatalogList,
 }
 
 #[derive(Debug, serde::Deserialize)]

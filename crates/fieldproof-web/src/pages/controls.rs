@@ -14,47 +14,27 @@ pub(crate) async fn controls(
         ));
     };
     let basis = server.readiness(&member, &engagement).await?;
-    let rows: Vec<Vec<String>> = basis
-        .readiness
-        .controls
-        .iter()
-        .map(|c| {
-            vec![
-                format!(
-                    "<a class=\"id\" href=\"/o/{}/controls/{}?engagement={}\">{}</a>",
-                    esc(&org),
-                    esc(&c.control),
-                    esc(&engagement),
-                    esc(&c.control)
-                ),
-                esc(&c.title),
-                badge(
-                    &c.design
-                        .map(|d| label(&d))
-                        .unwrap_or_else(|| "not stated".to_string()),
-                ),
-                badge(&label(&c.operating)),
-                esc(c.owner.as_deref().unwrap_or_default()),
-                format!(
-                    "{} present, {} stale, {} missing",
-                    c.evidence.present, c.evidence.stale, c.evidence.missing
-                ),
-                esc(&c.tests.join(", ")),
-            ]
-        })
-        .collect();
-    let picker =
-        engagement_picker(&member, &server, &engagement, &format!("/o/{org}/controls")).await;
-    let body = format!(
-        "<h1>Controls</h1>{picker}<p>{} applicable controls. Open a control for its evidence requests, tests and test procedures{}.</p>{}",
-        basis.readiness.controls.len(),
-        if member.may(Action::SetDesignStatus) { ", and to set its design status" } else { "" },
-        table(
-            &["Control", "Title", "Design", "Operating", "Owner", "Evidence", "Tests"],
-            &rows
-        )
-    );
-    Ok(Html(page("Controls", &nav(&member), &body)).into_response())
+    Ok(Html(render(&ControlsPage {
+        title: "Controls",
+        nav: &nav(&member),
+        org: &org,
+        picker: &picker(&member, &server, &engagement, &format!("/o/{org}/controls")).await,
+        controls: &basis.readiness.controls,
+        may_set: member.may(Action::SetDesignStatus),
+    }))
+    .into_response())
+}
+
+/// The applicable controls of an engagement with their design and operating status.
+#[derive(askama::Template)]
+#[template(path = "controls.html")]
+pub(crate) struct ControlsPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) picker: &'a Picker,
+    pub(crate) controls: &'a [fieldproof_readiness::ControlReadiness],
+    pub(crate) may_set: bool,
 }
 
 pub(crate) async fn control(
@@ -77,100 +57,40 @@ pub(crate) async fn control(
         .find(|c| c.control == id)
         .ok_or_else(WebError::not_found)?;
     let freshness = server.freshness(&member, &engagement).await?;
-    let requests: Vec<Vec<String>> = freshness
-        .rows
-        .iter()
-        .filter(|r| r.control == id)
-        .map(|r| {
-            vec![
-                esc(&r.request),
-                esc(&r.artifact),
-                badge(&label(&r.state)),
-                format!("{} of {}", r.covered, r.windows),
-                esc(&r.evidence.join(", ")),
-            ]
-        })
-        .collect();
-    let tests: Vec<Vec<String>> = basis
-        .readiness
-        .tests
-        .iter()
-        .filter(|t| t.controls.contains(&id))
-        .map(|t| {
-            vec![
-                esc(&t.test),
-                badge(&label(&t.outcome)),
-                t.population.to_string(),
-                t.exceptions.to_string(),
-                esc(&t.evidence),
-            ]
-        })
-        .collect();
-    let design = c
-        .design
-        .map(|d| label(&d))
-        .unwrap_or_else(|| "not stated".to_string());
-    let mut body = format!(
-        "<h1>{} {}</h1><p><a href=\"/o/{}/controls?engagement={}\">All controls</a></p>\
-         <p>Design {} · operating {} · owner {}{}</p><p>{}</p>",
-        esc(&c.control),
-        esc(&c.title),
-        esc(&org),
-        esc(&engagement),
-        badge(&design),
-        badge(&label(&c.operating)),
-        esc(c.owner.as_deref().unwrap_or("not named")),
-        c.due.map(|d| format!(" · due {d}")).unwrap_or_default(),
-        esc(c.rationale.as_deref().unwrap_or("No rationale stated yet."))
-    );
-    if member.may(Action::SetDesignStatus) {
-        use fieldproof_core::status::DesignStatus;
-        let labels: Vec<(&str, String)> = std::iter::once(("", "choose a status".to_string()))
-            .chain(
-                DesignStatus::ALL
-                    .iter()
-                    .map(|d| (d.as_str(), d.as_str().replace('_', " "))),
-            )
-            .collect();
-        let options = options(
-            labels.iter().map(|(v, t)| (*v, t.as_str())),
-            c.design.map_or("", DesignStatus::as_str),
-        );
-        body.push_str(&format!(
-            "<h2>Design status</h2><form method=\"post\" action=\"/o/{}/controls/{}/status\" class=\"stack\">{}\
-             <input type=\"hidden\" name=\"engagement\" value=\"{}\">\
-             <label for=\"status\">Status</label><select id=\"status\" name=\"status\" required>{options}</select>\
-             <label for=\"owner\">Owner (a role or a person)</label><input id=\"owner\" name=\"owner\" value=\"{}\">\
-             <label for=\"rationale\">Rationale: what exists, what is missing, or why it does not apply</label>\
-             <textarea id=\"rationale\" name=\"rationale\" rows=\"3\">{}</textarea>\
-             <label for=\"due\">Due (YYYY-MM-DD, for partial, planned or missing controls)</label><input id=\"due\" name=\"due\" value=\"{}\">\
-             <button type=\"submit\">Save the design status</button></form>",
-            esc(&org),
-            esc(&c.control),
-            csrf_field(&member.session.csrf),
-            esc(&engagement),
-            esc(c.owner.as_deref().unwrap_or_default()),
-            esc(c.rationale.as_deref().unwrap_or_default()),
-            c.due.map(|d| d.to_string()).unwrap_or_default()
-        ));
-    }
-    body.push_str(&format!(
-        "<h2>Evidence requests</h2>{}<h2>Tests</h2>{}<h2>The control, its guidance and test procedures</h2>\
-         <p>What the control asks, how it reads in OT, its test procedures and its mappings: <a href=\"/catalog/{}\">{} in the catalog</a>.</p>",
-        if requests.is_empty() {
-            "<p>No evidence request.</p>".to_string()
-        } else {
-            table(&["Request", "Asked for", "Freshness", "Windows", "Evidence"], &requests)
-        },
-        if tests.is_empty() {
-            "<p>No automated test has a result for this control.</p>".to_string()
-        } else {
-            table(&["Test", "Outcome", "Population", "Exceptions", "Result"], &tests)
-        },
-        esc(&c.control),
-        esc(&c.control)
-    ));
-    Ok(Html(page(&id, &nav(&member), &body)).into_response())
+    Ok(Html(render(&ControlPage {
+        title: &id,
+        nav: &nav(&member),
+        org: &org,
+        engagement: &engagement,
+        c,
+        requests: freshness.rows.iter().filter(|r| r.control == id).collect(),
+        tests: basis
+            .readiness
+            .tests
+            .iter()
+            .filter(|t| t.controls.contains(&id))
+            .collect(),
+        may_set: member.may(Action::SetDesignStatus),
+        csrf: &member.session.csrf,
+        statuses: fieldproof_core::status::DesignStatus::ALL,
+    }))
+    .into_response())
+}
+
+/// One applicable control: its status, the form to set it, its requests and tests.
+#[derive(askama::Template)]
+#[template(path = "control.html")]
+pub(crate) struct ControlPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) engagement: &'a str,
+    pub(crate) c: &'a fieldproof_readiness::ControlReadiness,
+    pub(crate) requests: Vec<&'a fieldproof_evidence::freshness::Row>,
+    pub(crate) tests: Vec<&'a fieldproof_readiness::TestSummary>,
+    pub(crate) may_set: bool,
+    pub(crate) csrf: &'a str,
+    pub(crate) statuses: &'a [fieldproof_core::status::DesignStatus],
 }
 
 #[derive(Debug, serde::Deserialize)]

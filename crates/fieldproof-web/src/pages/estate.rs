@@ -141,63 +141,6 @@ pub(crate) fn staged_dir(
         .join(format!("estate-{token}")))
 }
 
-/// The inventories an upload read: rows, assets, components and what the mapping left out.
-pub(crate) fn inventory_summary(
-    inventories: &[fieldproof_app::contract::InventoryReport],
-) -> String {
-    let mut html = String::new();
-    for inventory in inventories {
-        html.push_str(&format!(
-            "<p>{}{}.</p>",
-            esc(&fieldproof_report::results::inventory_line(inventory)),
-            if inventory.rows_left_out > 0 {
-                format!(
-                    ", {} rows left out for unmapped values",
-                    inventory.rows_left_out
-                )
-            } else {
-                String::new()
-            }
-        ));
-        let values = |list: &[fieldproof_app::contract::UnmappedValue]| -> Vec<Vec<String>> {
-            list.iter()
-                .take(200)
-                .map(|v| {
-                    vec![
-                        esc(&v.field),
-                        esc(&v.column),
-                        esc(&v.value),
-                        v.count.to_string(),
-                        esc(&v
-                            .lines
-                            .iter()
-                            .map(u32::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")),
-                        esc(v.became.as_deref().unwrap_or("")),
-                    ]
-                })
-                .collect()
-        };
-        let headers = ["Field", "Column", "Value", "Rows", "First lines", "Became"];
-        if !inventory.unmapped.is_empty() {
-            html.push_str(&format!(
-                "<h3>Values the mapping does not translate ({})</h3>{}",
-                inventory.unmapped.len(),
-                table(&headers, &values(&inventory.unmapped))
-            ));
-        }
-        if !inventory.caught_by_otherwise.is_empty() {
-            html.push_str(&format!(
-                "<h3>Values caught only by <code>otherwise</code> ({})</h3>{}",
-                inventory.caught_by_otherwise.len(),
-                table(&headers, &values(&inventory.caught_by_otherwise))
-            ));
-        }
-    }
-    html
-}
-
 /// Changes listed on the preview page; the count above the table gives the rest.
 pub(crate) const PREVIEW_CHANGES: usize = 500;
 
@@ -222,67 +165,32 @@ pub(crate) async fn estate_preview(
     // Keep the upload for the apply step, under a token only this preview knows.
     let token = crate::accounts::secret();
     let dir = staged_dir(&server, &org, &token)?;
-    estate
-        .stage(&dir)
-        .map_err(|e| WebError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    let changes: Vec<Vec<String>> = preview
-        .changes
-        .iter()
-        .take(PREVIEW_CHANGES)
-        .map(|c| {
-            vec![
-                badge(c.action),
-                esc(c.entity),
-                esc(&c.key),
-                esc(&c.fields.join(", ")),
-            ]
-        })
-        .collect();
-    let scope_name = |s: Option<fieldproof_core::Scope>| {
-        s.map_or("absent", fieldproof_core::Scope::words)
-            .to_string()
-    };
-    let scope: Vec<Vec<String>> = preview
-        .scope_changes
-        .iter()
-        .map(|c| {
-            vec![
-                esc(&c.component),
-                badge(&scope_name(c.before)),
-                badge(&scope_name(c.after)),
-            ]
-        })
-        .collect();
-    let body = format!(
-        "<h1>Preview</h1><p>Nothing is stored yet: {}.</p>\
-         {}{}{}<h2>Scope decisions that change</h2>{}\
-         <form method=\"post\" action=\"/o/{}/estate/apply\" class=\"inline\">{}<input type=\"hidden\" name=\"token\" value=\"{token}\">\
-         <button type=\"submit\">Apply these changes</button></form> <p><a href=\"/o/{}/estate\">Cancel</a></p>",
-        esc(&fieldproof_report::results::preview_counts(&preview)),
-        inventory_summary(&preview.inventories),
-        if preview.changes.len() > PREVIEW_CHANGES {
-            format!(
-                "<p class=\"muted\">The first {PREVIEW_CHANGES} of {} changes; the change log keeps them all once applied.</p>",
-                preview.changes.len()
-            )
-        } else {
-            String::new()
-        },
-        if changes.is_empty() {
-            "<p>The file matches the stored estate.</p>".to_string()
-        } else {
-            table(&["Change", "Entry", "Key", "Fields"], &changes)
-        },
-        if scope.is_empty() {
-            "<p>None.</p>".to_string()
-        } else {
-            table(&["Component", "Now", "After"], &scope)
-        },
-        esc(&org),
-        csrf_field(&member.session.csrf),
-        esc(&org)
-    );
-    Ok(Html(page("Preview", &nav(&member), &body)).into_response())
+    estate.stage(&dir).map_err(|e| WebError::internal(&e))?;
+    Ok(Html(render(&PreviewPage {
+        title: "Preview",
+        nav: &nav(&member),
+        org: &org,
+        preview: &preview,
+        inventories: &preview.inventories,
+        changes: &preview.changes[..preview.changes.len().min(PREVIEW_CHANGES)],
+        csrf: &member.session.csrf,
+        token: &token,
+    }))
+    .into_response())
+}
+
+/// What applying an uploaded estate would change; the upload waits under `token`.
+#[derive(askama::Template)]
+#[template(path = "preview.html")]
+pub(crate) struct PreviewPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) preview: &'a fieldproof_app::contract::ApplyPreview,
+    pub(crate) inventories: &'a [fieldproof_app::contract::InventoryReport],
+    pub(crate) changes: &'a [fieldproof_app::contract::ChangeLine],
+    pub(crate) csrf: &'a str,
+    pub(crate) token: &'a str,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -307,15 +215,23 @@ pub(crate) async fn estate_apply(
     let _ = std::fs::remove_dir_all(&dir);
     let mut applied = result.map_err(|e| estate.error(e))?;
     estate.tidy_inventories(&mut applied.inventories);
-    let body = format!(
-        "<h1>Applied</h1><p>{}{}.</p>{}<p><a href=\"/o/{}/estate\">The estate</a></p>",
-        esc(&fieldproof_report::results::applied_counts(&applied)),
-        applied
-            .change_set
-            .map(|id| format!(" (change set #{id}, by {})", esc(&applied.actor)))
-            .unwrap_or_default(),
-        inventory_summary(&applied.inventories),
-        esc(&org)
-    );
-    Ok(Html(page("Applied", &nav(&member), &body)).into_response())
+    Ok(Html(render(&AppliedPage {
+        title: "Applied",
+        nav: &nav(&member),
+        org: &org,
+        applied: &applied,
+        inventories: &applied.inventories,
+    }))
+    .into_response())
+}
+
+/// What an applied estate changed.
+#[derive(askama::Template)]
+#[template(path = "applied.html")]
+pub(crate) struct AppliedPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) applied: &'a fieldproof_app::contract::ApplyResult,
+    pub(crate) inventories: &'a [fieldproof_app::contract::InventoryReport],
 }

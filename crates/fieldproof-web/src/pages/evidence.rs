@@ -14,59 +14,31 @@ pub(crate) async fn evidence(
         ));
     };
     let status = server.freshness(&member, &engagement).await?;
-    let rows: Vec<Vec<String>> = status
-        .rows
-        .iter()
-        .map(|r| {
-            vec![
-                esc(&r.control),
-                esc(&r.request),
-                esc(&r.artifact),
-                badge(&label(&r.state)),
-                format!("{} of {}", r.covered, r.windows),
-                esc(&r.evidence.join(", ")),
-            ]
-        })
-        .collect();
-    let mut body = format!(
-        "<h1>Evidence</h1>{}<p>{} present, {} stale, {} missing evidence requests over {}.</p>",
-        engagement_picker(&member, &server, &engagement, &format!("/o/{org}/evidence")).await,
-        status.present,
-        status.stale,
-        status.missing,
-        esc(&status.engagement.period.to_string())
-    );
-    if member.may(Action::AddEvidence) {
-        body.push_str(&format!(
-            "<h2>Add evidence</h2><form method=\"post\" action=\"/o/{}/evidence\" enctype=\"multipart/form-data\" class=\"stack\">{}\
-             <input type=\"hidden\" name=\"engagement\" value=\"{}\">\
-             <label for=\"control\">Control (and optionally the request, CONTROL/REQUEST)</label><input id=\"control\" name=\"control\" required placeholder=\"FP-AC-03\">\
-             <label for=\"covers\">Period covered (FROM..TO)</label><input id=\"covers\" name=\"covers\" placeholder=\"2026-01-01..2026-03-31\">\
-             <label><input type=\"checkbox\" name=\"population\" value=\"yes\"> A population of the whole period</label>{}\
-             <label for=\"files\">Files</label><input id=\"files\" name=\"files\" type=\"file\" multiple required>\
-             <button type=\"submit\">Add to the ledger</button></form>",
-            esc(&org),
-            csrf_field(&member.session.csrf),
-            esc(&engagement),
-            if member.may(Action::SupersedeEvidence) {
-                "<label for=\"supersedes\">Supersedes (optional: the evidence id this replaces)</label><input id=\"supersedes\" name=\"supersedes\" placeholder=\"EV-000012\">"
-            } else {
-                ""
-            }
-        ));
-    }
-    body.push_str(&format!(
-        "<h2>Freshness per evidence request</h2>{}<p><a href=\"/o/{}/ledger\">The ledger</a> · <a href=\"/o/{}/verify\">Verify the ledger</a> · <a href=\"/o/{}/pack?engagement={}\">Download the signed evidence pack</a></p>",
-        table(
-            &["Control", "Request", "Artifact", "State", "Windows", "Evidence"],
-            &rows
-        ),
-        esc(&org),
-        esc(&org),
-        esc(&org),
-        esc(&engagement)
-    ));
-    Ok(Html(page("Evidence", &nav(&member), &body)).into_response())
+    Ok(Html(render(&EvidencePage {
+        title: "Evidence",
+        nav: &nav(&member),
+        org: &org,
+        picker: &picker(&member, &server, &engagement, &format!("/o/{org}/evidence")).await,
+        status: &status,
+        may_add: member.may(Action::AddEvidence),
+        may_supersede: member.may(Action::SupersedeEvidence),
+        csrf: &member.session.csrf,
+    }))
+    .into_response())
+}
+
+/// The evidence requests of an engagement with their freshness, and the upload form.
+#[derive(askama::Template)]
+#[template(path = "evidence.html")]
+pub(crate) struct EvidencePage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) picker: &'a Picker,
+    pub(crate) status: &'a fieldproof_app::contract::FreshnessReport,
+    pub(crate) may_add: bool,
+    pub(crate) may_supersede: bool,
+    pub(crate) csrf: &'a str,
 }
 
 pub(crate) fn add_request(
@@ -118,20 +90,25 @@ pub(crate) async fn upload(
         .evidence_add(&request)
         .await
         .map_err(|e| upload.error(e))?;
-    let rows: Vec<Vec<String>> = added
-        .added
-        .iter()
-        .map(|a| vec![esc(&label(&a.evidence)), esc(&label(&a.sha256))])
-        .collect();
-    let body = format!(
-        "<h1>Evidence added</h1>{}<p><a href=\"/o/{}/evidence{}\">Back to the evidence</a></p>",
-        table(&["Evidence", "SHA-256"], &rows),
-        esc(&org),
-        engagement
-            .map(|e| format!("?engagement={}", esc(&e)))
-            .unwrap_or_default()
-    );
-    Ok(Html(page("Evidence added", &nav(&member), &body)).into_response())
+    Ok(Html(render(&EvidenceAdded {
+        title: "Evidence added",
+        nav: &nav(&member),
+        org: &org,
+        engagement: engagement.as_deref(),
+        added: &added.added,
+    }))
+    .into_response())
+}
+
+/// What an upload added to the ledger.
+#[derive(askama::Template)]
+#[template(path = "evidence_added.html")]
+pub(crate) struct EvidenceAdded<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) engagement: Option<&'a str>,
+    pub(crate) added: &'a [fieldproof_evidence::AddOutcome],
 }
 
 pub(crate) async fn verify(
@@ -238,37 +215,37 @@ pub(crate) async fn ledger(
     let start = end.saturating_sub(LEDGER_PAGE);
     let mut shown = entries[start..end].to_vec();
     shown.reverse();
-    let link =
-        |p: usize, text: &str| format!("<a href=\"/o/{}/ledger?page={p}\">{text}</a>", esc(&org));
-    let mut body = format!(
-        "<h1>Ledger</h1><p>{} entries, newest first; each is hash-chained to the one before and signed. <a href=\"/o/{}/verify\">Verify them all</a>.</p>{}\
-         <nav aria-label=\"Pages\" class=\"pager\">{}<span>page {page_no} of {pages}</span>{}</nav><pre>{}</pre>",
-        entries.len(),
-        esc(&org),
-        match &log.engagement {
-            Some(e) if log.redacted > 0 => format!(
-                "<p class=\"muted\">{} entries of other engagements are shown without their content, as in the evidence pack of {}.</p>",
-                log.redacted,
-                esc(e)
-            ),
-            _ => String::new(),
-        },
-        if page_no > 1 { link(page_no - 1, "newer") } else { String::new() },
-        if page_no < pages { link(page_no + 1, "older") } else { String::new() },
-        esc(&fieldproof_report::evidence::ledger_text(&shown))
-    );
-    if member.may(Action::RetireEvidence) {
-        body.push_str(&format!(
-            "<h2>Retire evidence</h2><p>Retiring withdraws a piece of evidence from use; the ledger keeps it and records who retired it and why.</p>\
-             <form method=\"post\" action=\"/o/{}/evidence/retire\" class=\"stack\">{}\
-             <label for=\"evidence\">Evidence id</label><input id=\"evidence\" name=\"evidence\" required placeholder=\"EV-000012\">\
-             <label for=\"reason\">Reason</label><input id=\"reason\" name=\"reason\" required>\
-             <button type=\"submit\">Retire</button></form>",
-            esc(&org),
-            csrf_field(&member.session.csrf)
-        ));
-    }
-    Ok(Html(page("Ledger", &nav(&member), &body)).into_response())
+    Ok(Html(render(&LedgerPage {
+        title: "Ledger",
+        nav: &nav(&member),
+        org: &org,
+        total: entries.len(),
+        redacted: log.redacted,
+        engagement: log.engagement.as_deref(),
+        page_no,
+        pages,
+        rows: fieldproof_report::evidence::ledger_rows(&shown),
+        may_retire: member.may(Action::RetireEvidence),
+        csrf: &member.session.csrf,
+    }))
+    .into_response())
+}
+
+/// The ledger, newest first, a page at a time, and the form to retire evidence.
+#[derive(askama::Template)]
+#[template(path = "ledger.html")]
+pub(crate) struct LedgerPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) total: usize,
+    pub(crate) redacted: usize,
+    pub(crate) engagement: Option<&'a str>,
+    pub(crate) page_no: usize,
+    pub(crate) pages: usize,
+    pub(crate) rows: Vec<fieldproof_report::evidence::LedgerRow>,
+    pub(crate) may_retire: bool,
+    pub(crate) csrf: &'a str,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -289,11 +266,21 @@ pub(crate) async fn retire(
         .app(&server)
         .evidence_retire(form.evidence.trim(), form.reason.trim())
         .await?;
-    let body = format!(
-        "<h1>Retired</h1><p>{} is retired (ledger entry {}).</p><p><a href=\"/o/{}/ledger\">The ledger</a></p>",
-        esc(&retired.evidence),
-        retired.entry,
-        esc(&org)
-    );
-    Ok(Html(page("Retired", &nav(&member), &body)).into_response())
+    Ok(Html(render(&Retired {
+        title: "Retired",
+        nav: &nav(&member),
+        org: &org,
+        retired: &retired,
+    }))
+    .into_response())
+}
+
+/// A piece of evidence retired.
+#[derive(askama::Template)]
+#[template(path = "retired.html")]
+pub(crate) struct Retired<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) retired: &'a fieldproof_app::contract::RetireResult,
 }

@@ -5,7 +5,7 @@
 //! [`crate::openapi`]; they use this module's upload handling, never the reverse.
 
 use crate::accounts::{Action, LoginOutcome, ReviewStatus};
-use crate::html::{badge, csrf_field, esc, label, options, page, render, table, Nav};
+use crate::html::{render, Nav};
 use crate::{safe_upload_name, Member, Org, Server, WebError, SESSION_COOKIE};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -157,25 +157,6 @@ pub(crate) async fn picker(member: &Member, server: &Server, current: &str, path
         current: current.to_string(),
         others,
     }
-}
-
-/// The picker as HTML, for the pages not yet made from a template.
-#[derive(askama::Template)]
-#[template(path = "picker.html")]
-struct PickerFragment<'a> {
-    picker: &'a Picker,
-}
-
-/// [`picker`] rendered, for the pages still built by hand.
-pub(crate) async fn engagement_picker(
-    member: &Member,
-    server: &Server,
-    current: &str,
-    path: &str,
-) -> String {
-    render(&PickerFragment {
-        picker: &picker(member, server, current, path).await,
-    })
 }
 
 pub(crate) async fn signed_in(

@@ -143,27 +143,9 @@ pub(crate) async fn samples(
     };
     let app = member.app(&server);
     let datasets = app.datasets(None).await?;
-    let options = options(
-        datasets
-            .datasets
-            .iter()
-            .filter(|d| d.rows > 0)
-            .map(|d| (d.dataset.as_str(), d.dataset.as_str())),
-        q.dataset.as_deref().unwrap_or_default(),
-    );
-    let mut body = format!(
-        "<h1>Samples</h1><p>A Type II sample of a dataset's population in the engagement's period and scope, sized by the control's frequency and drawn from a seed: the same seed and population always give the same sample.</p>\
-         <form method=\"get\" action=\"/o/{}/samples\" class=\"inline\"><input type=\"hidden\" name=\"engagement\" value=\"{}\">\
-         <label>Dataset <select name=\"dataset\">{options}</select></label>\
-         <label>Frequency <select name=\"frequency\"><option>per_event</option><option>daily</option><option>weekly</option><option>monthly</option><option>quarterly</option><option>annual</option></select></label>\
-         <label>Seed <input name=\"seed\" value=\"{}\" required></label> <button type=\"submit\">Draw</button></form>",
-        esc(&org),
-        esc(&engagement),
-        esc(q.seed.as_deref().unwrap_or("audit-2026"))
-    );
-    if let (Some(dataset), Some(seed)) = (&q.dataset, &q.seed) {
-        let result = app
-            .sample(&fieldproof_app::analytics::SampleRequest {
+    let result = match (&q.dataset, &q.seed) {
+        (Some(dataset), Some(seed)) => Some(
+            app.sample(&fieldproof_app::analytics::SampleRequest {
                 dataset: dataset.clone(),
                 engagement: Some(engagement.clone()),
                 condition: None,
@@ -175,27 +157,54 @@ pub(crate) async fn samples(
                 seed: Some(seed.clone()),
                 table: None,
             })
-            .await?;
-        let mut headers: Vec<&str> = vec!["Rank", "Key"];
-        headers.extend(result.columns.iter().map(String::as_str));
-        let rows: Vec<Vec<String>> = result
-            .rows
+            .await?,
+        ),
+        _ => None,
+    };
+    Ok(Html(render(&SamplesPage {
+        title: "Samples",
+        nav: &nav(&member),
+        org: &org,
+        engagement: &engagement,
+        datasets: datasets
+            .datasets
             .iter()
-            .map(|r| {
-                let mut row = vec![esc(&r.rank), esc(&r.key)];
-                row.extend(r.values.iter().map(|v| esc(v)));
-                row
-            })
-            .collect();
-        body.push_str(&format!(
-            "<h2>{} of {} rows of {}</h2><p class=\"muted\">Population SHA-256 {} · seed {}</p>{}",
-            result.size,
-            result.population,
-            esc(&result.dataset),
-            esc(&result.population_sha256),
-            esc(&result.seed),
-            table(&headers, &rows)
-        ));
-    }
-    Ok(Html(page("Samples", &nav(&member), &body)).into_response())
+            .filter(|d| d.rows > 0)
+            .map(|d| d.dataset.clone())
+            .collect(),
+        dataset: q.dataset.as_deref().unwrap_or_default(),
+        frequencies: &SAMPLE_FREQUENCIES,
+        frequency: q.frequency.as_deref().unwrap_or_default(),
+        seed: q.seed.as_deref().unwrap_or("audit-2026"),
+        result,
+    }))
+    .into_response())
+}
+
+/// The frequencies a sample can be sized by.
+#[cfg(feature = "analytics")]
+const SAMPLE_FREQUENCIES: [&str; 6] = [
+    "per_event",
+    "daily",
+    "weekly",
+    "monthly",
+    "quarterly",
+    "annual",
+];
+
+/// A sample of a dataset's population, and the form that draws it.
+#[cfg(feature = "analytics")]
+#[derive(askama::Template)]
+#[template(path = "samples.html")]
+pub(crate) struct SamplesPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) engagement: &'a str,
+    pub(crate) datasets: Vec<String>,
+    pub(crate) dataset: &'a str,
+    pub(crate) frequencies: &'a [&'static str],
+    pub(crate) frequency: &'a str,
+    pub(crate) seed: &'a str,
+    pub(crate) result: Option<fieldproof_app::contract::SampleResult>,
 }
