@@ -189,6 +189,33 @@ async fn no_page_sends_back_markup_from_any_field_a_user_or_a_file_can_set() {
         let text = send(&server, get(uri, Some(&cookie))).await.text();
         assert!(!text.contains(MARK), "{uri} after a retire");
     }
+    // An inventory upload whose values the mapping does not translate: the preview lists
+    // them, and the mapping's own values, file names and columns.
+    let mapping = format!(
+        "[mapping]\nname = {p}\nsource = {p}\n\n[columns.id]\nfrom = \"Tag\"\n\n[columns.name]\nfrom = \"Tag\"\n\n\
+[columns.kind]\nfrom = \"Type\"\nvalues = {{ {p} = \"plc\" }}\n\n[columns.operated_by]\nvalue = \"us\"\n\n[columns.site]\nvalue = \"our_facility\"\n\n[columns.zone]\nvalue = \"ot\"\n"
+    );
+    let list = format!("Tag,Type\nplc-1,{}\nplc-2,x{PAYLOAD}\n", q(PAYLOAD));
+    let preview = send(
+        &server,
+        named_upload(
+            "/o/acme/estate/preview",
+            ("cookie", &cookie),
+            &[("csrf", &csrf), ("unmapped", "report")],
+            &[
+                ("estate", "plant.csv", list.as_bytes()),
+                ("mapping", "plant.toml", mapping.as_bytes()),
+            ],
+        ),
+    )
+    .await;
+    let text = preview.text();
+    assert!(preview.status.is_success(), "{text}");
+    assert!(!text.contains(MARK), "the estate preview sends markup back");
+    assert!(
+        text.contains("&lt;svg id=pwn"),
+        "the preview shows the values: {text}"
+    );
     // A failed sign-in echoes nothing the visitor typed as markup.
     let login = send(
         &server,
