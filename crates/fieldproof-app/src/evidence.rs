@@ -426,7 +426,7 @@ impl App {
     ) -> Result<PackResult> {
         let reports = reports
             .iter()
-            .map(|name| crate::readiness::report_file(name).map(|r| (name.clone(), r)))
+            .map(|name| crate::reports::report_file(name).map(|r| (name.clone(), r)))
             .collect::<Result<Vec<_>>>()?;
         let ws = self.open().await?;
         let result = self.export_pack_in(&ws, engagement, out, &reports).await;
@@ -440,7 +440,7 @@ impl App {
         ws: &Workspace,
         engagement: &str,
         out: &Path,
-        reports: &[(String, crate::readiness::ReportFile)],
+        reports: &[(String, crate::reports::ReportFile)],
     ) -> Result<PackResult> {
         let out = self.path(out);
         let engagement = self.engagement_in(ws, Some(engagement)).await?;

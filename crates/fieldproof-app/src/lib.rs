@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod migrate;
 pub mod project;
 pub mod readiness;
+pub mod reports;
 pub mod requests;
 pub mod scope;
 pub mod workspace;

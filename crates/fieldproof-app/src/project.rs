@@ -7,7 +7,8 @@
 
 use crate::contract::{AssessResult, ProjectDataset, ProjectPhase, ProjectRun};
 use crate::evidence::{AddContent, AddRequest};
-use crate::readiness::{ReadinessOscal, ReportFormat};
+use crate::readiness::ReadinessOscal;
+use crate::reports::ReportFormat;
 use crate::scope::{write_file, Progress};
 use crate::{App, AppError, Config, Result};
 use fieldproof_core::assessment::assess;

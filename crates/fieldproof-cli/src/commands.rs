@@ -278,7 +278,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             })
         }
         Command::Report(args) => {
-            use fieldproof_app::readiness::ReportFormat;
+            use fieldproof_app::reports::ReportFormat;
             use fieldproof_report::readiness::ReportKind;
             let kind = match args.report {
                 ReportName::Readiness => ReportKind::Readiness,

@@ -301,7 +301,7 @@ fn parse_row(columns: &[Column], record: &csv::ByteRecord) -> Result<Component, 
                     .collect()
             }
             Column::Fact(fact) => {
-                let value = parse_bool(text).ok_or_else(|| {
+                let value = crate::cells::parse_bool(text).ok_or_else(|| {
                     (index, format!("'{text}' is not a yes/no value; use true/false, yes/no or 1/0 (empty means false)"))
                 })?;
                 component.facts = component.facts.with(*fact, value);
@@ -313,19 +313,6 @@ fn parse_row(columns: &[Column], record: &csv::ByteRecord) -> Result<Component, 
 
 fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_string())
-}
-
-/// Booleans as spreadsheets and CMDBs export them. Empty is false.
-pub(crate) fn parse_bool(text: &str) -> Option<bool> {
-    match text.len() {
-        0 => Some(false),
-        1..=5 => match text.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "y" | "1" | "t" | "x" => Some(true),
-            "false" | "no" | "n" | "0" | "f" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// Reads the next record into `record`: false at the end of the file, or after a malformed

@@ -6,6 +6,7 @@
 //! the estate as a whole ([`fieldproof_core::Estate::check`]) and maps each problem back to the
 //! line of the entry it concerns, so a duplicate id in row 48,112 of a CSV says so.
 
+mod cells;
 mod csv_inventory;
 pub mod error;
 mod mapped;

@@ -311,7 +311,7 @@ impl Translate {
                 return Translated::Mapped("false".into());
             }
             if self.truthy.is_empty() && self.falsy.is_empty() {
-                if let Some(value) = crate::csv_inventory::parse_bool(text) {
+                if let Some(value) = crate::cells::parse_bool(text) {
                     return Translated::Mapped(value.to_string());
                 }
             }

@@ -381,6 +381,20 @@ pub fn signature_ok(key: &VerifyingKey, message: &[u8], signature: &str) -> bool
         .is_some_and(|signature| key.verify(message, &signature).is_ok())
 }
 
+/// The fingerprint of a hex public key, or the text itself when it is not one.
+pub fn fingerprint_of(public_key: &str) -> String {
+    parse_public(public_key)
+        .map(|k| fingerprint(&k))
+        .unwrap_or_else(|| public_key.to_string())
+}
+
+/// Whether `pin` names a key of the chain.
+pub fn pinned_in(pin: &str, keys: &[fieldproof_store::KeyRecord]) -> bool {
+    keys.iter()
+        .filter_map(|k| parse_public(&k.public_key))
+        .any(|k| pin_matches(pin, &k))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@
 use crate::blobs::{copy_and_hash, hash_reader, BlobStore};
 use crate::disclosure::{Disclosure, Shown};
 use crate::hash::{hex, Sha256Hex};
-use crate::keys::{fingerprint, parse_public, pin_matches, public_hex, signature_ok, LedgerKey};
+use crate::keys::{fingerprint, parse_public, public_hex, signature_ok, LedgerKey};
 use crate::ledger::{replay, verify_chain, Added, EvidenceKind, PackEntry, Status};
 use crate::{EvidenceError, Verification, VerifyOptions};
 use fieldproof_core::engagement::{Engagement, Period};
@@ -820,20 +820,6 @@ pub fn verify(path: &Path, options: &VerifyOptions) -> Result<Verification, Evid
             .map(|e| e.hash.clone())
     });
     Ok(report)
-}
-
-/// The fingerprint of a hex public key, or the text itself when it is not one.
-pub fn fingerprint_of(public_key: &str) -> String {
-    parse_public(public_key)
-        .map(|k| fingerprint(&k))
-        .unwrap_or_else(|| public_key.to_string())
-}
-
-/// Whether `pin` names a key of the chain.
-pub fn pinned_in(pin: &str, keys: &[fieldproof_store::KeyRecord]) -> bool {
-    keys.iter()
-        .filter_map(|k| parse_public(&k.public_key))
-        .any(|k| pin_matches(pin, &k))
 }
 
 #[cfg(test)]

@@ -144,7 +144,7 @@ impl Verification {
         hash_at: impl Fn(i64) -> Option<String>,
     ) {
         for pin in &options.pins {
-            if crate::pack::pinned_in(pin, &chain.keys) {
+            if crate::keys::pinned_in(pin, &chain.keys) {
                 self.key_pinned = true;
             } else {
                 self.problems.push(format!(
@@ -154,7 +154,7 @@ impl Verification {
                         .map(|k| k.fingerprint.as_str())
                         .collect::<Vec<_>>()
                         .join(", then "),
-                    crate::pack::fingerprint_of(pin)
+                    crate::keys::fingerprint_of(pin)
                 ));
                 self.key_pinned = false;
                 break;

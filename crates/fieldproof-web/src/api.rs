@@ -222,7 +222,7 @@ async fn report(
     Path((_, file)): Path<(String, String)>,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let (kind, format) = fieldproof_app::readiness::report_file(&file)
+    let (kind, format) = fieldproof_app::reports::report_file(&file)
         .map_err(|e| WebError::bad_request(e.to_string()))?;
     let engagement = engagement(&server, &member, q.engagement.as_deref()).await?;
     let bytes = member

@@ -293,7 +293,7 @@ pub fn document() -> Value {
             }
             Output::File(types) => files(types.iter().copied()),
             Output::Report => files(
-                fieldproof_app::readiness::ReportFormat::ALL
+                fieldproof_app::reports::ReportFormat::ALL
                     .iter()
                     .map(|f| f.content_type()),
             ),

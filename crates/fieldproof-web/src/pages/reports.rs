@@ -16,7 +16,7 @@ pub(crate) async fn reports(
         nav: &nav(&member),
         org: &org,
         picker: &picker(&member, &server, &engagement, &format!("/o/{org}/reports")).await,
-        files: fieldproof_app::readiness::report_files(),
+        files: fieldproof_app::reports::report_files(),
     }))
     .into_response())
 }
@@ -49,7 +49,7 @@ pub(crate) async fn report(
         bytes,
     )
         .into_response();
-    if format != fieldproof_app::readiness::ReportFormat::Html {
+    if format != fieldproof_app::reports::ReportFormat::Html {
         response.headers_mut().insert(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{file}\"")
