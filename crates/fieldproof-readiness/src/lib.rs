@@ -196,6 +196,31 @@ pub enum FindingKind {
     Evidence,
 }
 
+fieldproof_core::closed_enum! {
+    /// A readiness rule: what raises a readiness finding that is not a scope finding (those keep
+    /// their scope rule's id, `fieldproof_core::findings::FindingRuleId`).
+    ReadinessRule {
+        /// A criterion in play that no applicable control covers.
+        CriterionUncovered = "criterion-uncovered",
+        /// A control with no design status stated.
+        DesignNotStated = "design-not-stated",
+        /// A control stated not implemented.
+        DesignNotImplemented = "design-not-implemented",
+        /// A control stated planned.
+        DesignPlanned = "design-planned",
+        /// A control stated partially implemented.
+        DesignPartial = "design-partial",
+        /// An automated test of the control found exceptions.
+        TestExceptions = "test-exceptions",
+        /// A test linked to the control has no current result.
+        TestNotRun = "test-not-run",
+        /// An evidence request with nothing for the period.
+        EvidenceMissing = "evidence-missing",
+        /// An evidence request answered for part of the period.
+        EvidenceIncomplete = "evidence-incomplete",
+    }
+}
+
 /// A gap: a finding with severity, owner and due date.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ReadinessFinding {
@@ -507,7 +532,7 @@ pub fn assess(inputs: &Inputs<'_>) -> Readiness {
             findings.push(ReadinessFinding {
                 id: format!("coverage:{}", criterion.criterion),
                 kind: FindingKind::Coverage,
-                rule: "criterion-uncovered".into(),
+                rule: ReadinessRule::CriterionUncovered.as_str().into(),
                 severity,
                 control: None,
                 component: None,
@@ -780,7 +805,7 @@ fn gap_findings(
         match c.design {
             None => push(
                 FindingKind::Design,
-                "design-not-stated",
+                ReadinessRule::DesignNotStated.as_str(),
                 Severity::Medium,
                 format!(
                     "{} {}: no design status is stated; state what exists (`fieldproof status set {} --status ...`)",
@@ -789,19 +814,19 @@ fn gap_findings(
             ),
             Some(DesignStatus::NotImplemented) => push(
                 FindingKind::Design,
-                "design-not-implemented",
+                ReadinessRule::DesignNotImplemented.as_str(),
                 if ot_availability { Severity::Critical } else { Severity::High },
                 format!("{} {}: not implemented", c.control, c.title),
             ),
             Some(DesignStatus::Planned) => push(
                 FindingKind::Design,
-                "design-planned",
+                ReadinessRule::DesignPlanned.as_str(),
                 if ot_availability { Severity::High } else { Severity::Medium },
                 format!("{} {}: planned, not yet in place", c.control, c.title),
             ),
             Some(DesignStatus::PartiallyImplemented) => push(
                 FindingKind::Design,
-                "design-partial",
+                ReadinessRule::DesignPartial.as_str(),
                 if ot_availability { Severity::High } else { Severity::Medium },
                 format!("{} {}: partially implemented", c.control, c.title),
             ),
@@ -820,7 +845,7 @@ fn gap_findings(
         if !failed.is_empty() {
             push(
                 FindingKind::Operating,
-                "test-exceptions",
+                ReadinessRule::TestExceptions.as_str(),
                 Severity::High,
                 format!(
                     "{} {}: exceptions in {}",
@@ -837,7 +862,7 @@ fn gap_findings(
             {
                 push(
                     FindingKind::Evidence,
-                    "evidence-missing",
+                    ReadinessRule::EvidenceMissing.as_str(),
                     if type2 {
                         Severity::High
                     } else {
@@ -851,7 +876,7 @@ fn gap_findings(
             } else if c.evidence.missing + c.evidence.stale > 0 {
                 push(
                     FindingKind::Evidence,
-                    "evidence-incomplete",
+                    ReadinessRule::EvidenceIncomplete.as_str(),
                     if type2 {
                         Severity::Medium
                     } else {

@@ -78,16 +78,17 @@ const PHASES: [(&str, &str); 3] = [
 
 /// The phase a finding belongs to by default, and its effort in half-days.
 fn default_phase(finding: &ReadinessFinding) -> (u8, u32) {
-    match finding.rule.as_str() {
-        "design-not-stated" => (1, 2),
-        "evidence-missing" => (1, 4),
-        "evidence-incomplete" => (1, 2),
-        "design-not-implemented" => (2, 20),
-        "design-planned" | "design-partial" => (2, 10),
-        "test-exceptions" => (2, 6),
-        "criterion-uncovered" => (2, 6),
-        "test-not-run" => (3, 4),
-        _ => (1, 4), // scope findings: name, state or restate the boundary
+    use crate::ReadinessRule as R;
+    match R::parse(&finding.rule) {
+        Some(R::DesignNotStated) => (1, 2),
+        Some(R::EvidenceMissing) => (1, 4),
+        Some(R::EvidenceIncomplete) => (1, 2),
+        Some(R::DesignNotImplemented) => (2, 20),
+        Some(R::DesignPlanned | R::DesignPartial) => (2, 10),
+        Some(R::TestExceptions) => (2, 6),
+        Some(R::CriterionUncovered) => (2, 6),
+        Some(R::TestNotRun) => (3, 4),
+        None => (1, 4), // scope findings: name, state or restate the boundary
     }
 }
 
@@ -117,9 +118,9 @@ pub fn plan(
     }
     for (test, linked) in &not_run {
         findings.push(ReadinessFinding {
-            id: format!("test-not-run:{test}"),
+            id: format!("{}:{test}", crate::ReadinessRule::TestNotRun),
             kind: FindingKind::Operating,
-            rule: "test-not-run".into(),
+            rule: crate::ReadinessRule::TestNotRun.as_str().into(),
             severity: Severity::Low,
             control: None,
             component: None,
@@ -161,7 +162,10 @@ pub fn plan(
                 format!("Scope: resolve {}", finding.rule),
             ),
             _ => {
-                let test = finding.id.trim_start_matches("test-not-run:");
+                let test = finding
+                    .id
+                    .trim_start_matches(crate::ReadinessRule::TestNotRun.as_str())
+                    .trim_start_matches(':');
                 (
                     format!("monitor:{test}"),
                     format!("Run test {test} every period"),

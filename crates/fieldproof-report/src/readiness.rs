@@ -866,7 +866,7 @@ fn tests_document(r: &Readiness) -> Document {
     let not_run: Vec<String> = r
         .findings
         .iter()
-        .filter(|f| f.rule == "test-not-run")
+        .filter(|f| f.rule == fieldproof_readiness::ReadinessRule::TestNotRun.as_str())
         .map(|f| f.message.clone())
         .collect();
     if !not_run.is_empty() {
