@@ -30,10 +30,11 @@ impl App {
     }
 
     /// The engagement a use case is about, by the one rule every front end follows: the one
-    /// `asked` (an unknown id is `NotFound`); else the only one; else the one whose period
-    /// contains today. No engagement yet is `None`; several, none of them (or more than one)
-    /// current, is [`AppError::EngagementRequired`], which each front end words its own way (a
-    /// flag, a query parameter, a picker).
+    /// `asked` (an unknown id is `Unknown`); else the only one; else, of those whose period
+    /// contains today, the one that started last (then ends last, then the greater id). No
+    /// engagement yet is `None`; several, none of them current, is
+    /// [`AppError::EngagementRequired`], which each front end words its own way (a flag, a query
+    /// parameter, a picker).
     pub async fn engagement_choice(&self, asked: Option<&str>) -> Result<Option<String>> {
         let ws = self.open().await?;
         let engagements = ws.store.engagements().await;
@@ -63,12 +64,24 @@ fn choose(
             0 => Ok(None),
             1 => Ok(Some(engagements.remove(0))),
             _ => {
-                let current: Vec<usize> = (0..engagements.len())
-                    .filter(|&i| engagements[i].period.contains(today))
-                    .collect();
-                match current.as_slice() {
-                    [one] => Ok(Some(engagements.swap_remove(*one))),
-                    _ => Err(AppError::EngagementRequired {
+                // Of the engagements whose period contains today, the latest: the one that
+                // started last (then ends last, then the greater id, so the choice never
+                // depends on the order they are stored in).
+                let latest_current = engagements
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.period.contains(today))
+                    .max_by(|(_, a), (_, b)| {
+                        (a.period.from.days(), a.period.to.days(), &a.id).cmp(&(
+                            b.period.from.days(),
+                            b.period.to.days(),
+                            &b.id,
+                        ))
+                    })
+                    .map(|(i, _)| i);
+                match latest_current {
+                    Some(i) => Ok(Some(engagements.swap_remove(i))),
+                    None => Err(AppError::EngagementRequired {
                         choices: engagements.into_iter().map(|e| e.id).collect(),
                     }),
                 }
@@ -131,11 +144,26 @@ mod tests {
             }
             other => panic!("none current must be a choice: {other:?}"),
         }
+        // Several current (a SOC 1 and a SOC 2 of the same year): the latest of them, whatever
+        // the order they are stored in.
         let mut overlapping = two();
         overlapping.push(engagement("soc1-2026", "2026-04-01..2027-03-31"));
-        assert!(matches!(
-            choose(overlapping, None, today),
-            Err(AppError::EngagementRequired { .. })
-        ));
+        assert_eq!(
+            id(choose(overlapping.clone(), None, today)).as_deref(),
+            Some("soc1-2026"),
+            "the current one that started last"
+        );
+        overlapping.reverse();
+        assert_eq!(
+            id(choose(overlapping, None, today)).as_deref(),
+            Some("soc1-2026")
+        );
+        let mut same_period = two();
+        same_period.push(engagement("bulk", "2026-01-01..2026-12-31"));
+        assert_eq!(
+            id(choose(same_period, None, today)).as_deref(),
+            Some("soc2-2026"),
+            "the same period: the greater id"
+        );
     }
 }
