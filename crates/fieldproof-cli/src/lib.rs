@@ -65,6 +65,7 @@ fn cli_words(error: &fieldproof_app::AppError) -> String {
         let listed_by = match f.field {
             Field::Control if f.value.is_some() => Some("fieldproof controls --all"),
             Field::Only => Some("fieldproof test --list"),
+            Field::Supersedes => Some("fieldproof evidence log"),
             _ => None,
         };
         return match listed_by {

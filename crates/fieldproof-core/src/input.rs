@@ -38,6 +38,8 @@ pub enum Field {
     ExpectHead,
     /// Why something is retired or rotated (recorded in the ledger).
     Reason,
+    /// The evidence a new piece replaces.
+    Supersedes,
     /// When a token expires.
     Expires,
     /// A kind of catalog entry.
@@ -91,6 +93,7 @@ impl Field {
             Field::Key => "key",
             Field::ExpectHead => "expect-head",
             Field::Reason => "reason",
+            Field::Supersedes => "supersedes",
             Field::Expires => "expires",
             Field::Kind => "kind",
             Field::Status => "status",
@@ -128,6 +131,7 @@ impl Field {
             Field::Key => "Public key",
             Field::ExpectHead => "Expected ledger head",
             Field::Reason => "Reason",
+            Field::Supersedes => "Supersedes",
             Field::Expires => "Expires",
             Field::Kind => "Kind",
             Field::Status => "Design status",

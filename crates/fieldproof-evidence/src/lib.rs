@@ -322,8 +322,10 @@ impl Ledger<'_> {
         let supersedes = match &meta.supersedes {
             None => None,
             Some(old) => Some(evidence_seq(old).ok_or_else(|| {
-                EvidenceError::Input(format!(
-                    "--supersedes {old}: not an evidence id (EV-000042); `fieldproof evidence log` lists them"
+                EvidenceError::from(fieldproof_core::input::FieldError::value(
+                    fieldproof_core::input::Field::Supersedes,
+                    old,
+                    "not an evidence id (EV-000042)",
                 ))
             })?),
         };
@@ -383,9 +385,11 @@ impl Ledger<'_> {
         meta: &Metadata,
     ) -> Result<Vec<AddOutcome>, EvidenceError> {
         if meta.controls.is_empty() {
-            return Err(EvidenceError::Input(
-                "give at least one --control the evidence supports".to_string(),
-            ));
+            return Err(fieldproof_core::input::FieldError::missing(
+                fieldproof_core::input::Field::Control,
+                "name at least one control the evidence supports",
+            )
+            .into());
         }
         for file in files {
             let metadata = check_regular_file(file)
@@ -452,9 +456,11 @@ impl Ledger<'_> {
         meta: &Metadata,
     ) -> Result<AddOutcome, EvidenceError> {
         if meta.controls.is_empty() {
-            return Err(EvidenceError::Input(
-                "give at least one --control the evidence supports".to_string(),
-            ));
+            return Err(fieldproof_core::input::FieldError::missing(
+                fieldproof_core::input::Field::Control,
+                "name at least one control the evidence supports",
+            )
+            .into());
         }
         let text = text.trim();
         if text.is_empty() {
