@@ -7,12 +7,7 @@ pub(crate) async fn controls(
     Org { member, org }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
-    else {
-        return Err(WebError::bad_request(
-            "No engagement yet; create one first.",
-        ));
-    };
+    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
     let basis = server.readiness(&member, &engagement).await?;
     Ok(Html(render(&ControlsPage {
         title: "Controls",
@@ -43,12 +38,7 @@ pub(crate) async fn control(
     Path((_, id)): Path<(String, String)>,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
-    else {
-        return Err(WebError::bad_request(
-            "No engagement yet; create one first.",
-        ));
-    };
+    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
     let basis = server.readiness(&member, &engagement).await?;
     let c = basis
         .readiness

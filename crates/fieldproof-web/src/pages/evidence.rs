@@ -7,12 +7,7 @@ pub(crate) async fn evidence(
     Org { member, org }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
-    else {
-        return Err(WebError::bad_request(
-            "No engagement yet; create one first.",
-        ));
-    };
+    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
     let status = server.freshness(&member, &engagement).await?;
     Ok(Html(render(&EvidencePage {
         title: "Evidence",
@@ -138,10 +133,7 @@ pub(crate) async fn pack(
     Org { member, .. }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
-    else {
-        return Err(WebError::bad_request("No engagement yet."));
-    };
+    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
     pack_bytes(&server, &member, &engagement).await
 }
 

@@ -133,6 +133,18 @@ pub(crate) async fn chosen_engagement(
         .await?)
 }
 
+/// The engagement a page about one shows; none yet is the application's `NoEngagement`,
+/// worded like every other web error.
+pub(crate) async fn page_engagement(
+    member: &Member,
+    server: &Server,
+    asked: Option<&str>,
+) -> Result<String, WebError> {
+    chosen_engagement(member, server, asked)
+        .await?
+        .ok_or_else(|| WebError::from(fieldproof_app::AppError::NoEngagement))
+}
+
 /// The engagement a page shows and the others it could show, as the picker lists them.
 pub(crate) struct Picker {
     /// The page's path; a choice links to `PATH?engagement=ID`.

@@ -7,10 +7,7 @@ pub(crate) async fn requests(
     Org { member, org }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
-    else {
-        return Err(WebError::bad_request("No engagement yet."));
-    };
+    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
     let freshness = server.freshness(&member, &engagement).await?;
     let list = member.app(&server).request_list_in(&freshness).await?;
     let picker = picker(&member, &server, &engagement, &format!("/o/{org}/requests")).await;
@@ -41,10 +38,7 @@ pub(crate) async fn request_thread(
     Path((_, control, request)): Path<(String, String, String)>,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
-    else {
-        return Err(WebError::bad_request("No engagement yet."));
-    };
+    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
     let freshness = server.freshness(&member, &engagement).await?;
     let detail = member
         .app(&server)
@@ -97,10 +91,7 @@ pub(crate) async fn request_write(
     Form(form): Form<RequestForm>,
 ) -> Result<Response, WebError> {
     check_csrf(&member, form.csrf.as_deref())?;
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
-    else {
-        return Err(WebError::bad_request("No engagement yet."));
-    };
+    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
     let write = fieldproof_app::requests::RequestWrite {
         comment: form.comment,
         status: form
@@ -137,10 +128,7 @@ pub(crate) async fn samples(
     Org { member, org }: Org,
     Query(q): Query<SampleQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
-    else {
-        return Err(WebError::bad_request("No engagement yet."));
-    };
+    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
     let app = member.app(&server);
     let datasets = app.datasets(None).await?;
     let result = match (&q.dataset, &q.seed) {

@@ -7,10 +7,7 @@ pub(crate) async fn reports(
     Org { member, org }: Org,
     Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
-    else {
-        return Err(WebError::bad_request("No engagement yet."));
-    };
+    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
     Ok(Html(render(&ReportsPage {
         title: "Reports",
         nav: &nav(&member),
