@@ -3,8 +3,11 @@
 //! bytes for the same input, and the bundled mappings read their samples.
 
 use super::*;
+use crate::timestamp;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use fieldproof_core::dataset::dataset;
+use std::io::Write;
 
 fn options<'a>(
     name: &str,
