@@ -13,3 +13,12 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
         _ => None,
     }
 }
+
+/// A list of ids in one cell (`access_via`): separated by `;` or `,`, trimmed, empties dropped.
+pub(crate) fn id_list(text: &str) -> Vec<String> {
+    text.split([';', ','])
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .collect()
+}

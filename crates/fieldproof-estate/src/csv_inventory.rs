@@ -292,14 +292,7 @@ fn parse_row(columns: &[Column], record: &csv::ByteRecord) -> Result<Component, 
             Column::Subservice => component.subservice = non_empty(text),
             Column::Description => component.description = non_empty(text),
             Column::Owner => component.owner = non_empty(text),
-            Column::AccessVia => {
-                component.access_via = text
-                    .split([';', ','])
-                    .map(str::trim)
-                    .filter(|id| !id.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            }
+            Column::AccessVia => component.access_via = crate::cells::id_list(text),
             Column::Fact(fact) => {
                 let value = crate::cells::parse_bool(text).ok_or_else(|| {
                     (index, format!("'{text}' is not a yes/no value; use true/false, yes/no or 1/0 (empty means false)"))

@@ -58,14 +58,7 @@ impl Row {
             Field::Subservice => self.subservice = (!value.is_empty()).then_some(value),
             Field::Description => self.description = (!value.is_empty()).then_some(value),
             Field::Owner => self.owner = (!value.is_empty()).then_some(value),
-            Field::AccessVia => {
-                self.access_via = value
-                    .split([';', ','])
-                    .map(str::trim)
-                    .filter(|id| !id.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            }
+            Field::AccessVia => self.access_via = crate::cells::id_list(&value),
             Field::Fact(fact) => self.fact_cells.push((fact, value == "true")),
         }
     }
