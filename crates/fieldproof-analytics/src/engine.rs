@@ -491,16 +491,21 @@ impl Engine {
     ) -> Result<BTreeMap<String, String>> {
         for name in overrides.keys() {
             if !test.definition.parameters.contains_key(name) {
-                return Err(AnalyticsError::Input(format!(
-                    "--param {name}: test {} has no parameter '{name}' (it has: {})",
-                    test.definition.id,
-                    test.definition
-                        .parameters
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+                return Err(fieldproof_core::input::FieldError::value(
+                    fieldproof_core::input::Field::Param,
+                    name,
+                    format!(
+                        "test {} has no parameter of that name (it has: {})",
+                        test.definition.id,
+                        test.definition
+                            .parameters
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .into());
             }
         }
         let mut values: BTreeMap<String, String> = test

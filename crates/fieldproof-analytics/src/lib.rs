@@ -31,6 +31,9 @@ pub enum AnalyticsError {
     /// and what to do.
     #[error("{0}")]
     Input(String),
+    /// One input of the use case is wrong (each front end names it its own way).
+    #[error("{0}")]
+    Field(#[from] fieldproof_core::input::FieldError),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -54,7 +54,11 @@ impl Engine {
         let order = dataset.key.join(", ");
         let sql = format!("SELECT * FROM {}{filter} ORDER BY {order}", dataset.name);
         let df = self.context().sql(&sql).await.map_err(|e| {
-            AnalyticsError::Input(format!("--where {}: {e}", condition.unwrap_or_default()))
+            AnalyticsError::Field(fieldproof_core::input::FieldError::value(
+                fieldproof_core::input::Field::Where,
+                condition.unwrap_or_default(),
+                e.to_string(),
+            ))
         })?;
         let columns: Vec<String> = df
             .schema()

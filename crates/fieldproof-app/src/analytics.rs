@@ -33,6 +33,7 @@ impl From<AnalyticsError> for AppError {
     fn from(e: AnalyticsError) -> Self {
         match e {
             AnalyticsError::Input(m) => AppError::Input(m),
+            AnalyticsError::Field(f) => AppError::Field(f),
             AnalyticsError::Io { path, source } => AppError::Io { path, source },
             AnalyticsError::Engine(m) => AppError::Input(m),
         }
@@ -930,7 +931,7 @@ impl App {
             let (size, basis) = match &request.size {
                 SampleSize::Given(n) => (*n, SizeBasis::Given),
                 SampleSize::Attribute(c, t, e) => (
-                    sampling::size_attribute(*c, *t, *e).map_err(AppError::Input)?,
+                    sampling::size_attribute(*c, *t, *e).map_err(AppError::Field)?,
                     SizeBasis::Attribute {
                         confidence: *c,
                         tolerable: *t,
@@ -958,7 +959,7 @@ impl App {
                     );
                     let table = sampling::parse_table(&text, &name).map_err(AppError::Input)?;
                     (
-                        sampling::size_for_frequency(&table, f).map_err(AppError::Input)?,
+                        sampling::size_for_frequency(&table, f).map_err(AppError::Field)?,
                         SizeBasis::Frequency {
                             frequency: f.clone(),
                         },

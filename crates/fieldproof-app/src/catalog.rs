@@ -165,9 +165,12 @@ impl App {
                     sha256: sha256.clone(),
                 };
                 let framework = import::prepare(&text, id, aliases, kind, origin, &catalog)
-                    .map_err(|source| AppError::Import {
-                        file: file.display().to_string(),
-                        source,
+                    .map_err(|source| match source {
+                        import::ImportError::Name(f) => AppError::Field(f),
+                        source => AppError::Import {
+                            file: file.display().to_string(),
+                            source,
+                        },
                     })?;
                 let stored = StoredCatalog {
                     id: framework.id.clone(),

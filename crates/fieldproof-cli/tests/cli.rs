@@ -849,7 +849,7 @@ fn oscal_import_is_stored_listed_exported_and_audited() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "already used by framework nist800-53r5",
+            "--id nist: the name is already used by framework nist800-53r5; choose another",
         ));
     let profile = write(dir.path(), "profile.json", r#"{"profile": {"uuid": "x"}}"#);
     fieldproof(dir.path())

@@ -72,6 +72,24 @@ pub enum Field {
     Start,
     /// A test parameter, as `NAME=VALUE`.
     Param,
+    /// How often a sampled control operates.
+    Frequency,
+    /// The confidence level of an attribute sample, percent.
+    Confidence,
+    /// The tolerable deviation rate of an attribute sample, percent.
+    Tolerable,
+    /// The expected deviation rate of an attribute sample, percent.
+    Expected,
+    /// A condition on a dataset's rows (SQL).
+    Where,
+    /// Devices in a generated fleet.
+    Devices,
+    /// Days of generated data.
+    Days,
+    /// Messages per device per day in generated data.
+    Rate,
+    /// Another name a framework answers to.
+    Alias,
 }
 
 impl Field {
@@ -110,6 +128,15 @@ impl Field {
             Field::Seed => "seed",
             Field::Start => "start",
             Field::Param => "param",
+            Field::Frequency => "frequency",
+            Field::Confidence => "confidence",
+            Field::Tolerable => "tolerable",
+            Field::Expected => "expected",
+            Field::Where => "where",
+            Field::Devices => "devices",
+            Field::Days => "days",
+            Field::Rate => "rate",
+            Field::Alias => "alias",
         }
     }
 
@@ -148,6 +175,15 @@ impl Field {
             Field::Seed => "Seed",
             Field::Start => "Start date",
             Field::Param => "Parameter",
+            Field::Frequency => "Frequency",
+            Field::Confidence => "Confidence",
+            Field::Tolerable => "Tolerable deviation rate",
+            Field::Expected => "Expected deviation rate",
+            Field::Where => "Condition",
+            Field::Devices => "Devices",
+            Field::Days => "Days",
+            Field::Rate => "Messages a day",
+            Field::Alias => "Alias",
         }
     }
 }

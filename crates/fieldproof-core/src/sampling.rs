@@ -6,6 +6,7 @@
 //! with its sources); `--table FILE` reads another in the same shape, so an audit firm's own
 //! table can be used.
 
+use crate::input::{Field, FieldError};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -117,10 +118,14 @@ pub enum SizeBasis {
 ///
 /// A number instead of a name is the control's occurrences per year: up to 1 is annual, 2
 /// semi-annual, 4 quarterly, 12 monthly, 24 semi-monthly, 52 weekly, 365 daily, more is multiple times a day.
-pub fn size_for_frequency(table: &[SizeRow], frequency: &str) -> Result<u64, String> {
+pub fn size_for_frequency(table: &[SizeRow], frequency: &str) -> Result<u64, FieldError> {
     let key = match frequency.trim().parse::<u64>() {
         Ok(0) => {
-            return Err("--frequency 0: a control that never operates has no sample".to_string())
+            return Err(FieldError::value(
+                Field::Frequency,
+                frequency,
+                "a control that never operates has no sample",
+            ))
         }
         Ok(n) => frequency_of_occurrences(n).to_string(),
         Err(_) => frequency_key(frequency),
@@ -130,14 +135,14 @@ pub fn size_for_frequency(table: &[SizeRow], frequency: &str) -> Result<u64, Str
         .find(|r| r.frequency == key)
         .map(|r| r.size)
         .ok_or_else(|| {
-            format!(
-                "no sample size for frequency '{frequency}'; the table has: {}, and per_event is a rule",
+            FieldError::value(Field::Frequency, frequency, format!(
+                "the sample size table has no size for this frequency; it has: {}, and per_event is a rule",
                 table
                     .iter()
                     .map(|r| r.frequency.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            )
+            ))
         })
 }
 
@@ -164,20 +169,26 @@ pub fn size_per_event(population: u64) -> u64 {
 /// Attribute sampling: the smallest n for which, with `ceil(n × expected)` deviations found, the
 /// probability of seeing that few if the true rate were the tolerable rate is at most
 /// 1 − confidence (binomial, large population). Rates in percent. 95 / 10 / 0 gives 29.
-pub fn size_attribute(confidence: f64, tolerable: f64, expected: f64) -> Result<u64, String> {
+pub fn size_attribute(confidence: f64, tolerable: f64, expected: f64) -> Result<u64, FieldError> {
     if !(50.0..100.0).contains(&confidence) {
-        return Err(format!(
-            "--confidence {confidence}: give a percentage from 50 up to (not including) 100"
+        return Err(FieldError::value(
+            Field::Confidence,
+            confidence.to_string(),
+            "give a percentage from 50 up to (not including) 100",
         ));
     }
     if !(0.0 < tolerable && tolerable < 100.0) {
-        return Err(format!(
-            "--tolerable {tolerable}: give a percentage above 0 and below 100"
+        return Err(FieldError::value(
+            Field::Tolerable,
+            tolerable.to_string(),
+            "give a percentage above 0 and below 100",
         ));
     }
     if !(0.0..tolerable).contains(&expected) {
-        return Err(format!(
-            "--expected {expected}: the expected deviation rate must be below the tolerable rate ({tolerable})"
+        return Err(FieldError::value(
+            Field::Expected,
+            expected.to_string(),
+            format!("the expected deviation rate must be below the tolerable rate ({tolerable})"),
         ));
     }
     let beta = 1.0 - confidence / 100.0;
@@ -189,7 +200,11 @@ pub fn size_attribute(confidence: f64, tolerable: f64, expected: f64) -> Result<
             return Ok(n);
         }
     }
-    Err("no sample size up to 10,000 meets these rates; raise the tolerable rate".to_string())
+    Err(FieldError::value(
+        Field::Tolerable,
+        tolerable.to_string(),
+        "no sample size up to 10,000 meets these rates; raise the tolerable rate",
+    ))
 }
 
 /// P(X ≤ k) for X ~ Binomial(n, p), summed in log space.

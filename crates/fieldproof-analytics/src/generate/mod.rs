@@ -13,6 +13,7 @@
 
 use crate::{io, AnalyticsError, Result};
 use fieldproof_core::engagement::{Date, Period};
+use fieldproof_core::input::{Field, FieldError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -258,15 +259,22 @@ fn opt(v: Option<&str>) -> serde_json::Value {
 
 /// Writes every dataset and `truth.json` into `dir`; returns the truth.
 pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
-    if options.days == 0 || options.devices == 0 || options.rate == 0 {
-        return Err(AnalyticsError::Input(
-            "--devices, --days and --rate must be at least 1".to_string(),
-        ));
+    for (field, value) in [
+        (Field::Devices, options.devices),
+        (Field::Days, u64::from(options.days)),
+        (Field::Rate, u64::from(options.rate)),
+    ] {
+        if value == 0 {
+            return Err(FieldError::value(field, "0", "give at least 1").into());
+        }
     }
-    if !(1..=1440).contains(&options.rate) {
-        return Err(AnalyticsError::Input(
-            "--rate: from 1 to 1,440 messages a day".to_string(),
-        ));
+    if options.rate > 1440 {
+        return Err(FieldError::value(
+            Field::Rate,
+            options.rate.to_string(),
+            "give from 1 to 1,440 messages a day (one a minute)",
+        )
+        .into());
     }
     let inside: Vec<&Target> = options.targets.iter().filter(|t| t.in_scope).collect();
     if inside.is_empty() {

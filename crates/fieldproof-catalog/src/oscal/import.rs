@@ -4,6 +4,7 @@
 //! the statement part is flattened to text with its item labels.
 
 use crate::model::{Framework, FrameworkKind, FrameworkOrigin, Parameter, Requirement};
+use fieldproof_core::input::{Field, FieldError};
 use serde_json::Value;
 
 /// Why an OSCAL document could not be read as a catalog.
@@ -22,9 +23,9 @@ pub enum ImportError {
     /// JSON, but not an OSCAL catalog.
     #[error("{0}")]
     NotACatalog(String),
-    /// The name asked for (or derived) cannot be used.
+    /// The name asked for (or derived) cannot be used: the id or an alias.
     #[error("{0}")]
-    Name(String),
+    Name(fieldproof_core::input::FieldError),
 }
 
 /// What to call the imported framework.
@@ -137,9 +138,13 @@ pub fn prepare(
     )?;
     let id = id.map(str::to_string).unwrap_or_else(|| slug(&probe.name));
     if id.is_empty() || id.contains(':') || id.eq_ignore_ascii_case(crate::LIBRARY) {
-        return Err(ImportError::Name(format!(
-            "cannot use '{id}' as the framework id of '{}'; pass --id with letters, digits, '-' and '.'",
-            probe.name
+        return Err(ImportError::Name(FieldError::value(
+            Field::Id,
+            id,
+            format!(
+                "cannot be the framework id of '{}'; give one with letters, digits, '-' and '.'",
+                probe.name
+            ),
         )));
     }
     let framework = Framework {
@@ -156,9 +161,18 @@ pub fn prepare(
         .filter(|f| f.id != id)
         .find_map(|f| names.iter().find(|n| f.is_named(n)).map(|n| (n, f)))
     {
-        return Err(ImportError::Name(format!(
-            "the name '{name}' is already used by framework {}; choose another --id or --alias",
-            clash.id
+        let field = if **name == framework.id {
+            Field::Id
+        } else {
+            Field::Alias
+        };
+        return Err(ImportError::Name(FieldError::value(
+            field,
+            name.as_str(),
+            format!(
+                "the name is already used by framework {}; choose another",
+                clash.id
+            ),
         )));
     }
     Ok(framework)
@@ -305,6 +319,9 @@ mod tests {
             FrameworkOrigin::Bundled,
             &catalog,
         );
-        assert!(matches!(clash, Err(ImportError::Name(m)) if m.contains("'nist'")));
+        assert!(
+            matches!(&clash, Err(ImportError::Name(f)) if f.value.as_deref() == Some("nist")),
+            "{clash:?}"
+        );
     }
 }

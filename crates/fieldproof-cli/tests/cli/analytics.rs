@@ -85,6 +85,19 @@ fn workspace_with_data() -> tempfile::TempDir {
             "7",
         ],
     );
+    // Bad generator sizes are named by their flag, and nothing is written.
+    for (args, said) in [
+        (["--devices", "0"], "--devices 0: give at least 1"),
+        (["--rate", "2000"], "--rate 2000: give from 1 to 1,440"),
+    ] {
+        fieldproof(d)
+            .args(["generate", "--estate", estate, "-o", "refused"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(said));
+        assert!(!d.join("refused").exists());
+    }
     dir
 }
 
@@ -617,6 +630,43 @@ fn samples_are_reproducible_from_seed_and_population_hash() {
     let csv = String::from_utf8_lossy(&csv.stdout);
     assert!(csv.starts_with("rank,key,change_id,"), "{csv}");
     assert_eq!(csv.lines().count(), 4);
+    // A bad sampling input is named by its flag and value, and the problem says what to give.
+    for (args, said) in [
+        (
+            &["--confidence", "40", "--tolerable", "10", "--expected", "0"][..],
+            "--confidence 40: give a percentage from 50",
+        ),
+        (
+            &[
+                "--confidence",
+                "95",
+                "--tolerable",
+                "10",
+                "--expected",
+                "12",
+            ][..],
+            "--expected 12: the expected deviation rate must be below the tolerable rate (10)",
+        ),
+        (
+            &["--frequency", "0"][..],
+            "--frequency 0: a control that never operates has no sample",
+        ),
+        (
+            &["--frequency", "hourly"][..],
+            "--frequency hourly: the sample size table has no size for this frequency",
+        ),
+        (
+            &["--where", "no_such_column = 1", "--size", "3"][..],
+            "--where no_such_column = 1: ",
+        ),
+    ] {
+        fieldproof(d)
+            .args(["sample", "--dataset", "changes", "--seed", "s"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(said));
+    }
 }
 
 #[test]
@@ -707,7 +757,9 @@ WHERE ended_at > started_at + INTERVAL '{max_hours} hours'
         ])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("max_hours"));
+        .stderr(predicates::str::contains(
+            "--param max_minutes: test ac-session-length has no parameter of that name (it has: max_hours",
+        ));
     // A broken test file is named, and nothing runs.
     std::fs::write(
         tests.join("broken.toml"),
