@@ -97,13 +97,7 @@ pub(crate) fn resolve_controls(
     controls: &[String],
     request: Option<&str>,
 ) -> Result<(Vec<String>, Option<String>)> {
-    if controls.is_empty() {
-        return Err(FieldError::missing(
-            Field::Control,
-            "name at least one control the evidence supports",
-        )
-        .into());
-    }
+    fieldproof_evidence::supports_a_control(controls)?;
     let mut ids = Vec::new();
     for name in controls {
         let control = catalog.control(name).ok_or_else(|| {

@@ -214,6 +214,7 @@ impl App {
                     m.clone()
                 }
             }),
+            bundled: options.bundled.clone(),
             unmapped: options.unmapped,
             standalone: options.standalone,
         };

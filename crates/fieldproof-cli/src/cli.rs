@@ -961,6 +961,7 @@ impl InventoryArgs {
     pub fn options(&self) -> LoadOptions {
         LoadOptions {
             map: self.map.clone(),
+            bundled: None,
             unmapped: self.unmapped,
             standalone: false,
         }

@@ -64,6 +64,9 @@ pub struct Loaded {
 pub struct LoadOptions {
     /// The mapping of a CSV inventory (a file or a bundled mapping's name).
     pub map: Option<PathBuf>,
+    /// A bundled mapping named for a CSV inventory, never a file: how an upload names a mapping
+    /// it did not send. Not together with `map`.
+    pub bundled: Option<String>,
     /// Rows with unmapped values: stop (default) or leave them out and report them.
     pub unmapped: Unmapped,
     /// The file stands alone (an upload to the web app): an estate file in it may not name
@@ -213,6 +216,21 @@ pub fn load_with(
         reason: source.to_string(),
     };
     check_regular(path)?;
+    let map = match (&options.map, &options.bundled) {
+        (Some(_), Some(_)) => {
+            return Err(LoadError::at(
+                Location {
+                    file: path.to_path_buf(),
+                    line: None,
+                    column: None,
+                    field: Some("map".to_string()),
+                },
+                "choose a bundled mapping or a mapping file, not both",
+            ))
+        }
+        (None, Some(name)) => Some(PathBuf::from(format!("{}{name}", mapping::BUNDLED_PREFIX))),
+        (map, None) => map.clone(),
+    };
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -234,7 +252,7 @@ pub fn load_with(
                     ),
                 )
             })?;
-            if let Some(map) = &options.map {
+            if let Some(map) = &map {
                 return Err(LoadError::at(
                     Location {
                         file: path.to_path_buf(),
@@ -254,10 +272,7 @@ pub fn load_with(
         }
         Some("csv") => {
             let mut loaded = Loaded::new(path.to_path_buf());
-            let spec = InventorySpec {
-                map: options.map.clone(),
-                group: None,
-            };
+            let spec = InventorySpec { map, group: None };
             read_inventory(&mut loaded, 0, path, &spec, options.unmapped, progress)?;
             loaded
         }

@@ -13,6 +13,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+/// How a reference names a bundled mapping and never a file: `bundled:NAME` (also a bundled
+/// mapping's origin).
+pub const BUNDLED_PREFIX: &str = "bundled:";
+
 /// The inventory mappings shipped with fieldproof: (name, text).
 pub const BUNDLED: &[(&str, &str)] = &[
     (
@@ -350,22 +354,30 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    /// Reads a mapping: a file, or the name of a bundled mapping.
+    /// Reads a mapping: a file, or the name of a bundled mapping; `bundled:NAME` is only ever
+    /// a bundled mapping (nothing is read from disk).
     pub fn load(reference: &Path) -> Result<Mapping, LoadError> {
         let name = reference.to_string_lossy();
-        if !reference.exists() {
+        let only_bundled = name.starts_with(BUNDLED_PREFIX);
+        if only_bundled || !reference.exists() {
+            let name = name.trim_start_matches(BUNDLED_PREFIX);
             let stem = name.trim_end_matches(".toml");
             if let Some((bundled, text)) = BUNDLED.iter().find(|(n, _)| *n == stem) {
                 return Mapping::parse(
                     text,
                     Path::new(&format!("{bundled}.toml")),
-                    format!("bundled:{bundled}"),
+                    format!("{BUNDLED_PREFIX}{bundled}"),
                 );
             }
             return Err(LoadError::Read {
                 file: reference.to_path_buf(),
                 reason: format!(
-                    "no such mapping file, and not a bundled mapping; the bundled mappings are: {}",
+                    "{}not a bundled mapping; the bundled mappings are: {}",
+                    if only_bundled {
+                        ""
+                    } else {
+                        "no such mapping file, and "
+                    },
                     BUNDLED
                         .iter()
                         .map(|(n, _)| *n)

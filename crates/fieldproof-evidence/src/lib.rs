@@ -39,6 +39,18 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 pub use verify::{parse_head, verify_workspace, KeyUse, Verification, VerifyOptions};
 
+/// Evidence a person adds supports at least one control: the rule the ledger keeps, and that a
+/// front end or a project file can check before anything is stored.
+pub fn supports_a_control(controls: &[String]) -> Result<(), fieldproof_core::input::FieldError> {
+    if controls.is_empty() {
+        return Err(fieldproof_core::input::FieldError::missing(
+            fieldproof_core::input::Field::Control,
+            "name at least one control the evidence supports",
+        ));
+    }
+    Ok(())
+}
+
 /// Why an evidence operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
@@ -384,13 +396,7 @@ impl Ledger<'_> {
         files: &[PathBuf],
         meta: &Metadata,
     ) -> Result<Vec<AddOutcome>, EvidenceError> {
-        if meta.controls.is_empty() {
-            return Err(fieldproof_core::input::FieldError::missing(
-                fieldproof_core::input::Field::Control,
-                "name at least one control the evidence supports",
-            )
-            .into());
-        }
+        supports_a_control(&meta.controls)?;
         for file in files {
             let metadata = check_regular_file(file)
                 .map_err(|e| EvidenceError::Input(format!("{e}; nothing was added")))?;
@@ -455,13 +461,7 @@ impl Ledger<'_> {
         text: &str,
         meta: &Metadata,
     ) -> Result<AddOutcome, EvidenceError> {
-        if meta.controls.is_empty() {
-            return Err(fieldproof_core::input::FieldError::missing(
-                fieldproof_core::input::Field::Control,
-                "name at least one control the evidence supports",
-            )
-            .into());
-        }
+        supports_a_control(&meta.controls)?;
         let text = text.trim();
         if text.is_empty() {
             return Err(EvidenceError::Input(

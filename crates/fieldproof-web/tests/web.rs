@@ -886,10 +886,53 @@ async fn an_asset_export_is_uploaded_with_its_mapping_and_an_upload_reads_no_oth
     assert!(
         unknown
             .text()
-            .contains("the bundled mappings are netbox-devices"),
+            .contains("not a bundled mapping; the bundled mappings are: netbox-devices"),
         "{}",
         unknown.text()
     );
+    // A mapping file on the server's disk is not a bundled mapping either, even where it
+    // exists; and a bundled mapping named beside an uploaded one is refused.
+    let on_disk = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fieldproof-estate/data/mappings/netbox-devices.toml");
+    assert!(on_disk.exists(), "{}", on_disk.display());
+    let on_disk = on_disk.display().to_string();
+    for (fields, files, said) in [
+        (
+            vec![("csrf", csrf.as_str()), ("map", on_disk.as_str())],
+            vec![("estate", "devices.csv", export.as_slice())],
+            "not a bundled mapping",
+        ),
+        (
+            vec![("csrf", csrf.as_str()), ("map", "defender-iot-devices")],
+            vec![
+                ("estate", "devices.csv", export.as_slice()),
+                (
+                    "mapping",
+                    "mine.toml",
+                    b"[mapping]\nname = 'x'\n".as_slice(),
+                ),
+            ],
+            "choose a bundled mapping or a mapping file, not both",
+        ),
+    ] {
+        let refused = send(
+            s,
+            named_upload(
+                "/o/acme/estate/preview",
+                ("cookie", &owner),
+                &fields,
+                &files,
+            ),
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            refused.text()
+        );
+        assert!(refused.text().contains(said), "{said}: {}", refused.text());
+    }
     let outside = format!(
         "organisation: x\nservice: y\ninventory:\n  - {}\n",
         examples.join("sources/netbox-devices.csv").display()

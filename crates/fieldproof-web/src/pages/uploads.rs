@@ -63,19 +63,6 @@ impl EstateUpload {
             .map(|m| m.trim())
             .filter(|m| !m.is_empty())
             .map(str::to_string);
-        if let Some(name) = &bundled {
-            if !fieldproof_app::bundled_mappings().contains(&name.as_str()) {
-                return Err(WebError::bad_request(format!(
-                    "'{name}' is not a bundled mapping; the bundled mappings are {}. Upload your own mapping file as the field `mapping`.",
-                    fieldproof_app::bundled_mappings().join(", ")
-                )));
-            }
-            if mapping.is_some() {
-                return Err(WebError::bad_request(
-                    "Choose a bundled mapping or upload a mapping file, not both.",
-                ));
-            }
-        }
         let unmapped = match upload.fields.get("unmapped").map(|u| u.trim()) {
             None | Some("") => fieldproof_app::Unmapped::default(),
             Some(text) => fieldproof_app::Unmapped::parse(text).ok_or_else(|| {
@@ -84,7 +71,8 @@ impl EstateUpload {
                 ))
             })?,
         };
-        // A mapping with an estate file (YAML) is refused by the loader, as on the CLI.
+        // A bundled mapping that does not exist, one named beside an uploaded mapping, and a
+        // mapping with an estate file (YAML) are refused by the loader, as on the CLI.
         Ok(EstateUpload {
             estate,
             mapping,
@@ -96,10 +84,8 @@ impl EstateUpload {
     /// How the application reads it: on its own, never reaching other files on the server.
     pub(crate) fn options(&self) -> fieldproof_app::LoadOptions {
         fieldproof_app::LoadOptions {
-            map: self
-                .mapping
-                .clone()
-                .or_else(|| self.bundled.as_ref().map(std::path::PathBuf::from)),
+            map: self.mapping.clone(),
+            bundled: self.bundled.clone(),
             unmapped: self.unmapped,
             standalone: true,
         }
