@@ -238,6 +238,11 @@ fn unmapped_values_are_counted_with_their_lines() {
         ),
         "{stderr}"
     );
+    // The way out names the input both front ends call `unmapped`.
+    assert!(
+        stderr.contains("or set `unmapped` to `report` to leave these rows out and list them"),
+        "{stderr}"
+    );
     // Nothing was stored by a failed apply either.
     fieldproof(dir.path()).args(["init"]).assert().success();
     fieldproof(dir.path())

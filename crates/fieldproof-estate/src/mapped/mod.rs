@@ -215,7 +215,7 @@ pub(crate) fn unmapped_message(value: &crate::mapping::UnmappedValue, mapping: &
         format!("value '{}' of column '{}'", value.value, value.column)
     };
     format!(
-        "{what} is not mapped to {} in {rows} row{s} (lines {}{more}); add it to [columns.{}] `values` or `patterns` in {mapping}, give a `default` or `otherwise`, or set the unmapped-values policy to `report` to leave these rows out and list them",
+        "{what} is not mapped to {} in {rows} row{s} (lines {}{more}); add it to [columns.{}] `values` or `patterns` in {mapping}, give a `default` or `otherwise`, or set `unmapped` to `report` to leave these rows out and list them",
         value.field,
         lines.join(", "),
         value.field,
