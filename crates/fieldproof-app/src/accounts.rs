@@ -607,6 +607,31 @@ impl Accounts {
         Ok(self.store.remove_session(&sha256_hex(token)).await?)
     }
 
+    /// Remembers the engagement a session chose in an organisation, for its later pages.
+    pub async fn choose_engagement(
+        &self,
+        token: &str,
+        organisation: &str,
+        engagement: &str,
+    ) -> Result<()> {
+        Ok(self
+            .store
+            .choose_session_engagement(&sha256_hex(token), organisation, engagement)
+            .await?)
+    }
+
+    /// The engagement a session chose in an organisation, if any.
+    pub async fn chosen_engagement(
+        &self,
+        token: &str,
+        organisation: &str,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .store
+            .session_engagement(&sha256_hex(token), organisation)
+            .await?)
+    }
+
     /// The organisations a user belongs to, with the role in each.
     pub async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
         Ok(self.store.memberships(user_id).await?)

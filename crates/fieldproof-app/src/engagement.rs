@@ -42,9 +42,57 @@ impl App {
         Ok(choose(engagements?, asked, self.today())?.map(|e| e.id))
     }
 
+    /// The engagement a page shows, by the rule every page follows: the one `asked` (an
+    /// unknown id is `Unknown`); else the one the user chose earlier in the session
+    /// (`remembered`), while it exists; else [`App::engagement_choice`]'s default, and where
+    /// that would ask (several engagements, none current) the latest, the one that ends last: a
+    /// page always says which engagement it shows and offers the others, so it need not ask.
+    pub async fn engagement_shown(
+        &self,
+        asked: Option<&str>,
+        remembered: Option<&str>,
+    ) -> Result<EngagementShown> {
+        let ws = self.open().await?;
+        let engagements = ws.store.engagements().await;
+        ws.close().await;
+        let engagements = engagements?;
+        let choices: Vec<String> = engagements.iter().map(|e| e.id.clone()).collect();
+        let shown = show(engagements, asked, remembered, self.today())?;
+        Ok(EngagementShown { shown, choices })
+    }
+
     /// The engagement `id`, or by the rule of [`App::engagement_choice`] when `id` is `None`.
     pub async fn engagement_in(&self, ws: &Workspace, id: Option<&str>) -> Result<Engagement> {
         choose(ws.store.engagements().await?, id, self.today())?.ok_or(AppError::NoEngagement)
+    }
+}
+
+/// The engagement a page shows ([`App::engagement_shown`]) and the ones it may switch to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngagementShown {
+    /// The engagement shown; `None` before the first is created.
+    pub shown: Option<Engagement>,
+    /// Every engagement, by id.
+    pub choices: Vec<String>,
+}
+
+/// [`App::engagement_shown`] over the stored engagements.
+fn show(
+    engagements: Vec<Engagement>,
+    asked: Option<&str>,
+    remembered: Option<&str>,
+    today: fieldproof_core::engagement::Date,
+) -> Result<Option<Engagement>> {
+    let remembered = remembered.filter(|r| engagements.iter().any(|e| e.id == *r));
+    match choose(engagements.clone(), asked.or(remembered), today) {
+        Err(AppError::EngagementRequired { .. }) => Ok(engagements.into_iter().max_by(|a, b| {
+            (a.period.to.days(), a.period.from.days(), &a.id).cmp(&(
+                b.period.to.days(),
+                b.period.from.days(),
+                &b.id,
+            ))
+        })),
+        other => other,
     }
 }
 
@@ -158,6 +206,29 @@ mod tests {
             id(choose(overlapping, None, today)).as_deref(),
             Some("soc1-2026")
         );
+        // A page: what the user chose earlier stays shown while it exists; with several and
+        // none current, the latest rather than a question.
+        let shown = |asked, remembered, day| {
+            show(two(), asked, remembered, day)
+                .expect("shown")
+                .map(|e| e.id)
+        };
+        assert_eq!(
+            shown(None, Some("soc2-2025"), today).as_deref(),
+            Some("soc2-2025")
+        );
+        assert_eq!(
+            shown(Some("soc2-2026"), Some("soc2-2025"), today).as_deref(),
+            Some("soc2-2026"),
+            "asking beats remembering"
+        );
+        assert_eq!(
+            shown(None, Some("deleted"), today).as_deref(),
+            Some("soc2-2026"),
+            "a remembered engagement that is gone falls back to the default"
+        );
+        assert_eq!(shown(None, None, later).as_deref(), Some("soc2-2026"));
+        assert!(show(two(), Some("nope"), None, today).is_err());
         let mut same_period = two();
         same_period.push(engagement("bulk", "2026-01-01..2026-12-31"));
         assert_eq!(

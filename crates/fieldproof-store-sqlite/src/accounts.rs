@@ -222,12 +222,52 @@ impl AccountStore for SqliteAccountStore {
     }
 
     async fn remove_session(&self, digest: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_sha256 = ?")
-            .bind(digest)
-            .execute(&self.pool)
-            .await
-            .map_err(backend("ending a session"))?;
+        let write = backend("ending a session");
+        let mut tx = self.pool.begin().await.map_err(&write)?;
+        for table in ["session_engagements", "sessions"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE token_sha256 = ?"))
+                .bind(digest)
+                .execute(&mut *tx)
+                .await
+                .map_err(&write)?;
+        }
+        tx.commit().await.map_err(&write)?;
         Ok(())
+    }
+
+    async fn choose_session_engagement(
+        &self,
+        digest: &str,
+        organisation: &str,
+        engagement: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO session_engagements (token_sha256, organisation, engagement) VALUES (?, ?, ?)
+             ON CONFLICT (token_sha256, organisation) DO UPDATE SET engagement = excluded.engagement",
+        )
+        .bind(digest)
+        .bind(organisation)
+        .bind(engagement)
+        .execute(&self.pool)
+        .await
+        .map_err(backend("remembering the chosen engagement"))?;
+        Ok(())
+    }
+
+    async fn session_engagement(
+        &self,
+        digest: &str,
+        organisation: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT engagement FROM session_engagements WHERE token_sha256 = ? AND organisation = ?",
+        )
+        .bind(digest)
+        .bind(organisation)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend("reading the chosen engagement"))?
+        .map(|r| r.get(0)))
     }
 
     async fn add_token(&self, t: &NewToken) -> Result<(), StoreError> {
@@ -392,6 +432,12 @@ impl AccountStore for SqliteAccountStore {
             .execute(&self.pool)
             .await
             .map_err(&write)?;
+        sqlx::query(
+            "DELETE FROM session_engagements WHERE token_sha256 NOT IN (SELECT token_sha256 FROM sessions)",
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(&write)?;
         Ok(())
     }
 

@@ -182,8 +182,24 @@ pub trait AccountStore: Send + Sync + std::fmt::Debug {
         now: &str,
     ) -> Result<Option<SessionRecord>, StoreError>;
 
-    /// Ends a session.
+    /// Ends a session, with the engagements it chose.
     async fn remove_session(&self, token_sha256: &str) -> Result<(), StoreError>;
+
+    /// Remembers the engagement a session chose in an organisation (replacing its earlier
+    /// choice there).
+    async fn choose_session_engagement(
+        &self,
+        token_sha256: &str,
+        organisation: &str,
+        engagement: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The engagement a session chose in an organisation, if it chose one.
+    async fn session_engagement(
+        &self,
+        token_sha256: &str,
+        organisation: &str,
+    ) -> Result<Option<String>, StoreError>;
 
     /// Stores an API token.
     async fn add_token(&self, token: &NewToken) -> Result<(), StoreError>;

@@ -512,7 +512,42 @@ pub async fn accounts(store: &dyn AccountStore) {
         .await
         .expect("ended")
         .is_none());
+    // A session remembers the engagement it chose, per organisation, until it ends.
+    assert_eq!(
+        store
+            .session_engagement("s1", "acme")
+            .await
+            .expect("none yet"),
+        None
+    );
+    for chosen in ["soc2-2026", "soc2-2027"] {
+        store
+            .choose_session_engagement("s1", "acme", chosen)
+            .await
+            .expect("choose");
+    }
+    store
+        .choose_session_engagement("s1", "globex", "iso-2026")
+        .await
+        .expect("choose elsewhere");
+    assert_eq!(
+        store.session_engagement("s1", "acme").await.expect("read"),
+        Some("soc2-2027".to_string()),
+        "the later choice replaces the earlier"
+    );
+    assert_eq!(
+        store
+            .session_engagement("s1", "globex")
+            .await
+            .expect("read"),
+        Some("iso-2026".to_string())
+    );
     store.remove_session("s1").await.expect("logout");
+    assert_eq!(
+        store.session_engagement("s1", "acme").await.expect("gone"),
+        None,
+        "a choice ends with its session"
+    );
     assert!(store
         .session("s1", "2026-01-01T12:00:00Z")
         .await
@@ -661,10 +696,28 @@ pub async fn accounts(store: &dyn AccountStore) {
     assert_eq!(store.throttle_rows().await.expect("rows"), 2);
     store.clear_attempts("k").await.expect("clear");
     store
+        .add_session(&NewSession {
+            token_sha256: "s2".into(),
+            user_id: ann,
+            csrf: "c2".into(),
+            expires_at: "2026-01-01T00:05:00Z".into(),
+        })
+        .await
+        .expect("a short session");
+    store
+        .choose_session_engagement("s2", "acme", "soc2-2026")
+        .await
+        .expect("choose");
+    store
         .expire("2026-01-01T00:10:00Z", "2026-01-01T00:10:00Z")
         .await
         .expect("expire");
     assert_eq!(store.throttle_rows().await.expect("rows"), 0);
+    assert_eq!(
+        store.session_engagement("s2", "acme").await.expect("read"),
+        None,
+        "an expired session's choice goes with it"
+    );
     assert!(store
         .legacy_request_reviews("acme")
         .await

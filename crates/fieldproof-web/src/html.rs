@@ -30,6 +30,8 @@ pub struct Nav {
     pub role: Option<String>,
     /// The session's CSRF token (for the sign-out form).
     pub csrf: Option<String>,
+    /// The engagement the organisation's pages show, and the others the user may switch to.
+    pub engagements: crate::Engagements,
 }
 
 impl Nav {
@@ -48,6 +50,57 @@ impl Nav {
     /// Whether the navigation links the samples (a build with the test engine).
     pub fn samples(&self) -> bool {
         cfg!(feature = "analytics")
+    }
+
+    /// The organisation's pages in the navigation, with their labels: what the role may
+    /// use (the auditor's requests first, the owner's API tokens).
+    pub fn links(&self) -> Vec<(String, &'static str)> {
+        let Some(org) = self.org_id() else {
+            return Vec::new();
+        };
+        let mut pages: Vec<(&str, &'static str)> = if self.role.as_deref() == Some("auditor") {
+            vec![
+                ("/requests", "Requests"),
+                ("/evidence", "Evidence"),
+                ("/ledger", "Ledger"),
+                ("/controls", "Controls"),
+                ("", "Dashboard"),
+            ]
+        } else {
+            vec![
+                ("", "Dashboard"),
+                ("/estate", "Estate"),
+                ("/controls", "Controls"),
+                ("/evidence", "Evidence"),
+                ("/requests", "Requests"),
+                ("/ledger", "Ledger"),
+            ]
+        };
+        if self.samples() {
+            pages.push(("/samples", "Samples"));
+        }
+        pages.push(("/reports", "Reports"));
+        if self.owner() {
+            pages.push(("/tokens", "API tokens"));
+        }
+        pages
+            .into_iter()
+            .map(|(path, label)| (format!("/o/{org}{path}"), label))
+            .collect()
+    }
+
+    /// Whether `href` is the page shown, or the section it belongs to (a control's page is
+    /// under Controls); the dashboard only for itself.
+    pub fn current(&self, href: &str) -> bool {
+        let here = self.engagements.here.as_str();
+        here == href
+            || (href.matches('/').count() > 2 && here.starts_with(&format!("{href}/")))
+            || (href == "/catalog" && here.starts_with("/catalog/"))
+    }
+
+    /// The engagement the pages show.
+    pub fn engagement(&self) -> Option<&str> {
+        self.engagements.shown.as_deref()
     }
 
     /// Whether the user owns the organisation (and manages its API tokens).

@@ -292,6 +292,21 @@ pub struct Member {
     pub session: Session,
     /// The membership in the organisation of the request.
     pub membership: Membership,
+    /// The engagement the pages show and the ones the member may switch to (a page's
+    /// `?engagement=`, else the session's earlier choice, else the default); none for an API
+    /// token, whose requests name their engagement.
+    pub engagements: Engagements,
+}
+
+/// The engagement a signed-in member's pages show, and the ones they may switch to.
+#[derive(Debug, Clone, Default)]
+pub struct Engagements {
+    /// The engagement shown; `None` before the first is created.
+    pub shown: Option<String>,
+    /// The engagements the member may switch to, by id (an auditor: only theirs).
+    pub choices: Vec<String>,
+    /// The path of the page (the switcher sends the choice to it).
+    pub here: String,
 }
 
 impl Member {
@@ -678,12 +693,19 @@ impl Server {
 
     /// The member of `org` making a request: a session cookie or a bearer token. Not a
     /// member, or no such organisation: 404.
-    async fn member(&self, headers: &HeaderMap, org: &str) -> Result<Member, WebError> {
+    async fn member(
+        &self,
+        headers: &HeaderMap,
+        org: &str,
+        asked: Option<&str>,
+        here: &str,
+    ) -> Result<Member, WebError> {
         if let Some(token) = bearer(headers) {
             return match self.accounts.token(&token).await? {
                 Some((session, membership)) if membership.organisation == org => Ok(Member {
                     session,
                     membership,
+                    engagements: Engagements::default(),
                 }),
                 Some(_) => Err(WebError::not_found()),
                 None => Err(WebError::new(
@@ -692,7 +714,7 @@ impl Server {
                 )),
             };
         }
-        let Some((_, session)) = self.session(headers).await? else {
+        let Some((token, session)) = self.session(headers).await? else {
             return Err(WebError::new(
                 StatusCode::UNAUTHORIZED,
                 "Sign in first: /login",
@@ -705,9 +727,53 @@ impl Server {
             .into_iter()
             .find(|m| m.organisation == org)
             .ok_or_else(WebError::not_found)?;
-        Ok(Member {
+        let mut member = Member {
             session,
             membership,
+            engagements: Engagements {
+                here: here.to_string(),
+                ..Engagements::default()
+            },
+        };
+        member.engagements = self.engagements(&member, &token, asked, here).await?;
+        Ok(member)
+    }
+
+    /// The engagement a signed-in member's page shows ([`fieldproof_app::App::engagement_shown`]):
+    /// one `asked` is remembered for the session's later pages. An auditor sees only theirs
+    /// (another asked is 404).
+    async fn engagements(
+        &self,
+        member: &Member,
+        token: &str,
+        asked: Option<&str>,
+        here: &str,
+    ) -> Result<Engagements, WebError> {
+        let here = here.to_string();
+        if let Some(own) = &member.membership.engagement {
+            member.engagement(asked)?;
+            return Ok(Engagements {
+                shown: Some(own.clone()),
+                choices: vec![own.clone()],
+                here,
+            });
+        }
+        let org = &member.membership.organisation;
+        let remembered = self.accounts.chosen_engagement(token, org).await?;
+        let shown = member
+            .app(self)
+            .engagement_shown(asked, remembered.as_deref())
+            .await?;
+        let shown_id = shown.shown.map(|e| e.id);
+        if let (Some(asked), Some(id)) = (asked, &shown_id) {
+            if remembered.as_deref() != Some(asked) {
+                self.accounts.choose_engagement(token, org, id).await?;
+            }
+        }
+        Ok(Engagements {
+            shown: shown_id,
+            choices: shown.choices,
+            here,
         })
     }
 }
@@ -735,7 +801,26 @@ impl axum::extract::FromRequestParts<Arc<Server>> for Org {
         .await
         .map_err(|_| WebError::not_found())?;
         let org = params.get("org").cloned().ok_or_else(WebError::not_found)?;
-        let member = server.member(&parts.headers, &org).await?;
+        // The page's `?engagement=` (an API request's is its handler's to read).
+        #[derive(serde::Deserialize)]
+        struct Asked {
+            engagement: Option<String>,
+        }
+        let asked = axum::extract::Query::<Asked>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|q| q.0.engagement)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        // Where the engagement switcher sends its choice: this page, or for the page a form
+        // answered, the dashboard.
+        let here = if parts.method == axum::http::Method::GET {
+            parts.uri.path().to_string()
+        } else {
+            format!("/o/{org}")
+        };
+        let member = server
+            .member(&parts.headers, &org, asked.as_deref(), &here)
+            .await?;
         Ok(Org { member, org })
     }
 }

@@ -137,6 +137,115 @@ async fn every_route_of_another_organisation_is_404_on(backend: Backend) {
 }
 
 #[tokio::test]
+async fn the_engagement_chosen_stays_chosen_for_the_session() {
+    the_engagement_chosen_stays_chosen_for_the_session_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engagement_chosen_stays_chosen_for_the_session_on_postgres() {
+    the_engagement_chosen_stays_chosen_for_the_session_on(Backend::Postgres).await;
+}
+
+/// The engagement the header shows as chosen.
+fn shown_engagement(page: &str) -> String {
+    const ONE: &str = "<p class=\"engagement\">Engagement <strong>";
+    if let Some(at) = page.find(ONE) {
+        let rest = &page[at + ONE.len()..];
+        return rest[..rest.find('<').unwrap_or(0)].to_string();
+    }
+    let switcher = &page[page.find("id=\"engagement-switch\"").expect("a switcher")..];
+    let selected = &switcher[..switcher.find(" selected>").expect("one selected")];
+    selected[selected.rfind("value=\"").expect("its value") + 7..]
+        .trim_end_matches('"')
+        .to_string()
+}
+
+async fn the_engagement_chosen_stays_chosen_for_the_session_on(backend: Backend) {
+    let f = fixture_on(backend, 1 << 20).await;
+    let s = &f.server;
+    let (owner, _) = sign_in(s, "owner@acme.test").await;
+    // The default: the engagement whose period contains today (the application's one rule).
+    let default = s
+        .app_for("acme", "test")
+        .engagement_shown(None, None)
+        .await
+        .expect("shown")
+        .shown
+        .expect("an engagement")
+        .id;
+    let other = if default == "soc2-2026" {
+        "soc2-2027"
+    } else {
+        "soc2-2026"
+    };
+    let dashboard = send(s, get("/o/acme", Some(&owner))).await.text();
+    assert_eq!(shown_engagement(&dashboard), default);
+    assert!(
+        dashboard.contains("<option value=\"soc2-2026\"")
+            && dashboard.contains("<option value=\"soc2-2027\""),
+        "the switcher offers both"
+    );
+    assert!(dashboard.contains("aria-current=\"page\">Dashboard"));
+    // Switching on one page keeps the choice on every later page, and the forms that record
+    // something carry it.
+    let switched = send(
+        s,
+        get(
+            &format!("/o/acme/controls?engagement={other}"),
+            Some(&owner),
+        ),
+    )
+    .await;
+    assert_eq!(switched.status, StatusCode::OK);
+    assert_eq!(shown_engagement(&switched.text()), other);
+    for page in [
+        "/o/acme",
+        "/o/acme/evidence",
+        "/o/acme/controls/FP-PE-04",
+        "/o/acme/requests",
+        "/o/acme/estate",
+    ] {
+        let text = send(s, get(page, Some(&owner))).await.text();
+        assert_eq!(shown_engagement(&text), other, "{page}");
+    }
+    let evidence = send(s, get("/o/acme/evidence", Some(&owner))).await.text();
+    assert!(
+        evidence.contains(&format!(
+            "<input type=\"hidden\" name=\"engagement\" value=\"{other}\">"
+        )),
+        "the upload form records into the engagement shown:\n{evidence}"
+    );
+    let control = send(s, get("/o/acme/controls/FP-PE-04", Some(&owner)))
+        .await
+        .text();
+    assert!(control.contains(&format!("name=\"engagement\" value=\"{other}\"")));
+    // Another session starts from the default; an unknown engagement is not found and
+    // changes nothing.
+    let (second, _) = sign_in(s, "owner@acme.test").await;
+    assert_eq!(
+        shown_engagement(&send(s, get("/o/acme", Some(&second))).await.text()),
+        default
+    );
+    assert_eq!(
+        send(s, get("/o/acme?engagement=soc2-1999", Some(&owner)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        shown_engagement(&send(s, get("/o/acme", Some(&owner))).await.text()),
+        other
+    );
+    // An auditor's header names their one engagement, without a switcher.
+    let (auditor, _) = sign_in(s, "auditor@acme.test").await;
+    let portal = send(s, get("/o/acme/requests", Some(&auditor)))
+        .await
+        .text();
+    assert_eq!(shown_engagement(&portal), "soc2-2026");
+    assert!(!portal.contains("engagement-switch"));
+}
+
+#[tokio::test]
 async fn an_editor_sets_a_status_with_csrf_and_roles_limit_writes() {
     let f = fixture(1 << 20).await;
     let s = &f.server;

@@ -5,15 +5,14 @@ use super::*;
 pub(crate) async fn controls(
     State(server): Shared,
     Org { member, org }: Org,
-    Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
+    let engagement = page_engagement(&member)?;
     let basis = server.readiness(&member, &engagement).await?;
     Ok(Html(render(&ControlsPage {
         title: "Controls",
         nav: &nav(&member),
         org: &org,
-        picker: &picker(&member, &server, &engagement, &format!("/o/{org}/controls")).await,
+        engagement: &engagement,
         controls: &basis.readiness.controls,
         may_set: member.may(Action::SetDesignStatus),
     }))
@@ -27,7 +26,7 @@ pub(crate) struct ControlsPage<'a> {
     pub(crate) title: &'a str,
     pub(crate) nav: &'a Nav,
     pub(crate) org: &'a str,
-    pub(crate) picker: &'a Picker,
+    pub(crate) engagement: &'a str,
     pub(crate) controls: &'a [fieldproof_readiness::ControlReadiness],
     pub(crate) may_set: bool,
 }
@@ -36,9 +35,8 @@ pub(crate) async fn control(
     State(server): Shared,
     Org { member, org }: Org,
     Path((_, id)): Path<(String, String)>,
-    Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
+    let engagement = page_engagement(&member)?;
     let basis = server.readiness(&member, &engagement).await?;
     let c = basis
         .readiness

@@ -5,11 +5,9 @@ use super::*;
 pub(crate) async fn dashboard(
     State(server): Shared,
     Org { member, org }: Org,
-    Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
     let app = member.app(&server);
-    let Some(engagement) = chosen_engagement(&member, &server, q.engagement.as_deref()).await?
-    else {
+    let Some(engagement) = chosen_engagement(&member) else {
         let summary = app
             .scope(&EstateSource::Workspace, &mut |_, _| {})
             .await
@@ -30,7 +28,6 @@ pub(crate) async fn dashboard(
     Ok(Html(render(&Dashboard {
         title: "Dashboard",
         nav: &nav(&member),
-        picker: &picker(&member, &server, &engagement, &format!("/o/{org}")).await,
         r,
         s: &r.summary,
         findings_breakdown: fieldproof_report::readiness::findings_breakdown(&r.summary),
@@ -48,7 +45,6 @@ pub(crate) async fn dashboard(
 pub(crate) struct Dashboard<'a> {
     pub(crate) title: &'a str,
     pub(crate) nav: &'a Nav,
-    pub(crate) picker: &'a Picker,
     pub(crate) r: &'a fieldproof_readiness::Readiness,
     pub(crate) s: &'a fieldproof_readiness::Summary,
     pub(crate) findings_breakdown: String,

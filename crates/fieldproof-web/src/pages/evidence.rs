@@ -5,15 +5,14 @@ use super::*;
 pub(crate) async fn evidence(
     State(server): Shared,
     Org { member, org }: Org,
-    Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
+    let engagement = page_engagement(&member)?;
     let status = server.freshness(&member, &engagement).await?;
     Ok(Html(render(&EvidencePage {
         title: "Evidence",
         nav: &nav(&member),
         org: &org,
-        picker: &picker(&member, &server, &engagement, &format!("/o/{org}/evidence")).await,
+        engagement: &engagement,
         status: &status,
         may_add: member.may(Action::AddEvidence),
         may_supersede: member.may(Action::SupersedeEvidence),
@@ -29,7 +28,7 @@ pub(crate) struct EvidencePage<'a> {
     pub(crate) title: &'a str,
     pub(crate) nav: &'a Nav,
     pub(crate) org: &'a str,
-    pub(crate) picker: &'a Picker,
+    pub(crate) engagement: &'a str,
     pub(crate) status: &'a fieldproof_app::contract::FreshnessReport,
     pub(crate) may_add: bool,
     pub(crate) may_supersede: bool,
@@ -131,9 +130,8 @@ pub(crate) struct VerifyPage<'a> {
 pub(crate) async fn pack(
     State(server): Shared,
     Org { member, .. }: Org,
-    Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
+    let engagement = page_engagement(&member)?;
     pack_bytes(&server, &member, &engagement).await
 }
 

@@ -97,6 +97,7 @@ pub(crate) fn nav(member: &Member) -> Nav {
         )),
         role: Some(member.membership.role.as_str().to_string()),
         csrf: Some(member.session.csrf.clone()),
+        engagements: member.engagements.clone(),
     }
 }
 
@@ -115,61 +116,15 @@ pub(crate) async fn css() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS)
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub(crate) struct EngagementQuery {
-    pub(crate) engagement: Option<String>,
-}
-
-/// The engagement to show: asked, the auditor's own, or the first one. None: no engagement.
-pub(crate) async fn chosen_engagement(
-    member: &Member,
-    server: &Server,
-    asked: Option<&str>,
-) -> Result<Option<String>, WebError> {
-    let asked = member.engagement(asked)?;
-    Ok(member
-        .app(server)
-        .engagement_choice(asked.as_deref())
-        .await?)
+/// The engagement the page shows (see [`crate::Engagements`]); none before the first.
+pub(crate) fn chosen_engagement(member: &Member) -> Option<String> {
+    member.engagements.shown.clone()
 }
 
 /// The engagement a page about one shows; none yet is the application's `NoEngagement`,
 /// worded like every other web error.
-pub(crate) async fn page_engagement(
-    member: &Member,
-    server: &Server,
-    asked: Option<&str>,
-) -> Result<String, WebError> {
-    chosen_engagement(member, server, asked)
-        .await?
-        .ok_or_else(|| WebError::from(fieldproof_app::AppError::NoEngagement))
-}
-
-/// The engagement a page shows and the others it could show, as the picker lists them.
-pub(crate) struct Picker {
-    /// The page's path; a choice links to `PATH?engagement=ID`.
-    pub(crate) path: String,
-    /// The engagement shown.
-    pub(crate) current: String,
-    /// Every engagement the member may switch to (empty: no choice).
-    pub(crate) others: Vec<String>,
-}
-
-/// The engagement picker of a page at `path` showing `current`.
-pub(crate) async fn picker(member: &Member, server: &Server, current: &str, path: &str) -> Picker {
-    let mut others = Vec::new();
-    if member.membership.engagement.is_none() {
-        if let Ok(list) = member.app(server).engagement_list().await {
-            if list.engagements.len() > 1 {
-                others = list.engagements.into_iter().map(|e| e.id).collect();
-            }
-        }
-    }
-    Picker {
-        path: path.to_string(),
-        current: current.to_string(),
-        others,
-    }
+pub(crate) fn page_engagement(member: &Member) -> Result<String, WebError> {
+    chosen_engagement(member).ok_or_else(|| WebError::from(fieldproof_app::AppError::NoEngagement))
 }
 
 pub(crate) async fn signed_in(

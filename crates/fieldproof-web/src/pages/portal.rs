@@ -5,17 +5,14 @@ use super::*;
 pub(crate) async fn requests(
     State(server): Shared,
     Org { member, org }: Org,
-    Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
+    let engagement = page_engagement(&member)?;
     let freshness = server.freshness(&member, &engagement).await?;
     let list = member.app(&server).request_list_in(&freshness).await?;
-    let picker = picker(&member, &server, &engagement, &format!("/o/{org}/requests")).await;
     Ok(Html(render(&RequestsPage {
         title: "Requests",
         nav: &nav(&member),
         org: &org,
-        picker: &picker,
         list: &list,
     }))
     .into_response())
@@ -28,7 +25,6 @@ pub(crate) struct RequestsPage<'a> {
     pub(crate) title: &'a str,
     pub(crate) nav: &'a Nav,
     pub(crate) org: &'a str,
-    pub(crate) picker: &'a Picker,
     pub(crate) list: &'a fieldproof_app::contract::RequestList,
 }
 
@@ -36,9 +32,8 @@ pub(crate) async fn request_thread(
     State(server): Shared,
     Org { member, org }: Org,
     Path((_, control, request)): Path<(String, String, String)>,
-    Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
+    let engagement = page_engagement(&member)?;
     let freshness = server.freshness(&member, &engagement).await?;
     let detail = member
         .app(&server)
@@ -87,11 +82,10 @@ pub(crate) async fn request_write(
     State(server): Shared,
     Org { member, org }: Org,
     Path((_, control, request)): Path<(String, String, String)>,
-    Query(q): Query<EngagementQuery>,
     Form(form): Form<RequestForm>,
 ) -> Result<Response, WebError> {
     check_csrf(&member, form.csrf.as_deref())?;
-    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
+    let engagement = page_engagement(&member)?;
     let write = fieldproof_app::requests::RequestWrite {
         comment: form.comment,
         status: form
@@ -115,7 +109,6 @@ pub(crate) async fn request_write(
 #[cfg(feature = "analytics")]
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct SampleQuery {
-    pub(crate) engagement: Option<String>,
     pub(crate) dataset: Option<String>,
     pub(crate) frequency: Option<String>,
     pub(crate) seed: Option<String>,
@@ -128,7 +121,7 @@ pub(crate) async fn samples(
     Org { member, org }: Org,
     Query(q): Query<SampleQuery>,
 ) -> Result<Response, WebError> {
-    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
+    let engagement = page_engagement(&member)?;
     let app = member.app(&server);
     let datasets = app.datasets(None).await?;
     let result = match (&q.dataset, &q.seed) {

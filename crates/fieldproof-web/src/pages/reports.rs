@@ -2,17 +2,13 @@
 
 use super::*;
 
-pub(crate) async fn reports(
-    State(server): Shared,
-    Org { member, org }: Org,
-    Query(q): Query<EngagementQuery>,
-) -> Result<Response, WebError> {
-    let engagement = page_engagement(&member, &server, q.engagement.as_deref()).await?;
+pub(crate) async fn reports(Org { member, org }: Org) -> Result<Response, WebError> {
+    let engagement = page_engagement(&member)?;
     Ok(Html(render(&ReportsPage {
         title: "Reports",
         nav: &nav(&member),
         org: &org,
-        picker: &picker(&member, &server, &engagement, &format!("/o/{org}/reports")).await,
+        engagement: &engagement,
         files: fieldproof_app::reports::report_files(),
     }))
     .into_response())
@@ -25,7 +21,7 @@ pub(crate) struct ReportsPage<'a> {
     pub(crate) title: &'a str,
     pub(crate) nav: &'a Nav,
     pub(crate) org: &'a str,
-    pub(crate) picker: &'a Picker,
+    pub(crate) engagement: &'a str,
     pub(crate) files: Vec<String>,
 }
 
@@ -33,13 +29,12 @@ pub(crate) async fn report(
     State(server): Shared,
     Org { member, .. }: Org,
     Path((_, file)): Path<(String, String)>,
-    Query(q): Query<EngagementQuery>,
 ) -> Result<Response, WebError> {
     let (kind, format) = report_file(&file).map_err(|_| WebError::not_found())?;
-    let engagement = member.engagement(q.engagement.as_deref())?;
+    let engagement = page_engagement(&member)?;
     let bytes = member
         .app(&server)
-        .report(kind, engagement.as_deref(), format, None)
+        .report(kind, Some(&engagement), format, None)
         .await?;
     let mut response = (
         [(header::CONTENT_TYPE, format.content_type().to_string())],
