@@ -322,6 +322,80 @@ impl App {
         })
     }
 
+    /// One piece of evidence as a reader limited to engagement `limit` may see it: another
+    /// engagement's evidence is `Unknown`, exactly as evidence that does not exist (the
+    /// disclosure rule of the pack).
+    pub async fn evidence_item(&self, id: &str, limit: Option<&str>) -> Result<EvidenceDetail> {
+        let detail = self.evidence_show(id).await?;
+        match limit {
+            Some(engagement)
+                if !fieldproof_evidence::disclosure::discloses(
+                    detail.evidence.engagement.as_deref(),
+                    engagement,
+                ) =>
+            {
+                Err(AppError::unknown(crate::Thing::Evidence, id))
+            }
+            _ => Ok(detail),
+        }
+    }
+
+    /// The content of a piece of evidence (as [`App::evidence_item`] discloses it) with its
+    /// detail; the reader checks nothing, so a caller that must trust the bytes compares their
+    /// SHA-256 with `detail.evidence.sha256` ([`App::evidence_get`] does).
+    pub async fn evidence_content(
+        &self,
+        id: &str,
+        limit: Option<&str>,
+    ) -> Result<(EvidenceDetail, Box<dyn std::io::Read + Send>)> {
+        let detail = self.evidence_item(id, limit).await?;
+        let ws = self.open().await?;
+        let opened =
+            fieldproof_evidence::blobs::BlobStore::open(&ws.blobs, &detail.evidence.sha256);
+        ws.close().await;
+        match opened? {
+            Some(reader) => Ok((detail, reader)),
+            None => Err(AppError::Input(format!(
+                "{id}: its content ({}) is missing from the blob store; verifying the ledger lists everything that is missing",
+                detail.evidence.sha256
+            ))),
+        }
+    }
+
+    /// Writes the content of a piece of evidence to `out` (through a temporary file, renamed
+    /// once complete), checking its SHA-256 against the ledger's: a blob changed on disk is an
+    /// error and nothing is left at `out`.
+    pub async fn evidence_get(&self, id: &str, out: &Path) -> Result<EvidenceDetail> {
+        let (detail, mut reader) = self.evidence_content(id, None).await?;
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let io = |e: std::io::Error| AppError::Io {
+            path: out.to_path_buf(),
+            source: e,
+        };
+        let temp = dir.join(fieldproof_evidence::blobs::temp_name(".part"));
+        let copied = (|| {
+            let mut file = std::fs::File::create(&temp).map_err(io)?;
+            let (sha256, _) =
+                fieldproof_evidence::blobs::copy_and_hash(&mut reader, &mut file, out)?;
+            file.sync_all().map_err(io)?;
+            if sha256 != detail.evidence.sha256 {
+                return Err(AppError::Input(format!(
+                    "{id}: the stored content does not match the ledger (SHA-256 {sha256}, the ledger says {}); nothing was written; verifying the ledger lists every changed blob",
+                    detail.evidence.sha256
+                )));
+            }
+            std::fs::rename(&temp, out).map_err(io)
+        })();
+        if copied.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        copied?;
+        Ok(detail)
+    }
+
     /// Freshness per evidence request of the controls applicable to the stored estate.
     pub async fn evidence_status(&self, engagement: Option<&str>) -> Result<FreshnessReport> {
         let ws = self.open().await?;

@@ -162,13 +162,25 @@ impl App {
                 old.map(|o| &o.rationale),
                 Field::Rationale,
             )?;
+            let due = due.or_else(|| old.and_then(|o| o.due));
+            if status.is_gap() && due.is_none() {
+                return Err(FieldError::missing(
+                    Field::Due,
+                    format!(
+                        "{} is {}: give the date its gap is due to close",
+                        request.control,
+                        fieldproof_readiness::design_label(Some(status))
+                    ),
+                )
+                .into());
+            }
             let plan = StatusPlan {
                 statuses: vec![ControlStatus {
                     control: request.control.clone(),
                     status,
                     owner,
                     rationale,
-                    due: due.or_else(|| old.and_then(|o| o.due)),
+                    due,
                 }],
                 pins: current.pins.clone(),
             };

@@ -543,6 +543,15 @@ pub enum EvidenceCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+    /// Write a piece of evidence's content to a file, checked against the SHA-256 its ledger
+    /// entry records (nothing is written when they differ).
+    Get {
+        /// Evidence id (EV-000002).
+        id: String,
+        /// The file to write.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: std::path::PathBuf,
+    },
     /// For each applicable control's evidence requests: present, stale or missing in the period.
     Status {
         /// Engagement (default: the only one, if there is exactly one).

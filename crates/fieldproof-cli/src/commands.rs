@@ -980,6 +980,17 @@ async fn evidence(app: &App, args: &EvidenceArgs) -> Result<Outcome> {
                 SummaryFormat::Text => output::print(&evidence_text::detail_text(&r))?,
             }
         }
+        EvidenceCommand::Get { id, output } => {
+            let r = app.evidence_get(id, output).await?;
+            output::print(&format!(
+                "{}: {} ({} bytes, sha256:{}) written to {}\n",
+                r.evidence.evidence,
+                r.evidence.name,
+                r.evidence.size,
+                r.evidence.sha256,
+                output.display()
+            ))?;
+        }
         EvidenceCommand::Status { engagement, format } => {
             let r = app.evidence_status(engagement.as_deref()).await?;
             match format {

@@ -25,6 +25,12 @@ pub enum Shown {
     LegacyFull,
 }
 
+/// Whether evidence recorded for `recorded_for` (none: the whole organisation) may be shown
+/// to a reader limited to `engagement`: its own engagement's, and evidence of no engagement.
+pub fn discloses(recorded_for: Option<&str>, engagement: &str) -> bool {
+    recorded_for.is_none_or(|x| x == engagement)
+}
+
 /// The disclosure rule of one engagement over one ledger, decided in one pass over it.
 #[derive(Debug, Clone, Default)]
 pub struct Disclosure {
@@ -44,7 +50,7 @@ impl Disclosure {
         for e in entries {
             let disclosed = match serde_json::from_value::<Body>(e.body.clone()) {
                 Ok(Body::Genesis { .. } | Body::RotateKey { .. }) => true,
-                Ok(Body::Add(a)) if a.engagement.as_deref().is_none_or(|x| x == engagement) => {
+                Ok(Body::Add(a)) if discloses(a.engagement.as_deref(), engagement) => {
                     rule.ours.insert(a.evidence);
                     true
                 }

@@ -51,6 +51,23 @@ impl State {
             State::Missing => "missing",
         }
     }
+
+    /// The state named `name` (as in JSON).
+    pub fn parse(name: &str) -> Option<State> {
+        [State::Present, State::Stale, State::Missing]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
+
+    /// Its words, as every page and report says it: `covered` (every window of the period),
+    /// `partly covered` (some windows), `missing` (none).
+    pub const fn words(self) -> &'static str {
+        match self {
+            State::Present => "covered",
+            State::Stale => "partly covered",
+            State::Missing => "missing",
+        }
+    }
 }
 
 /// One row of `evidence status`.

@@ -133,3 +133,70 @@ mod tests {
         assert_eq!(count(2, "file", "files"), "2 files");
     }
 }
+
+/// A moment recorded as RFC 3339 (`2026-12-02T23:32:14.211938121Z`), as people read it:
+/// `2026-12-02 23:32 UTC` (an offset other than UTC is kept: `2026-12-02 23:32 +01:00`).
+/// Text that is not such a moment is returned as it is.
+pub fn moment(rfc3339: &str) -> String {
+    let bytes = rfc3339.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
+    };
+    let shaped = digits(0..4)
+        && bytes.get(4) == Some(&b'-')
+        && digits(5..7)
+        && bytes.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(bytes.get(10), Some(b'T' | b't' | b' '))
+        && digits(11..13)
+        && bytes.get(13) == Some(&b':')
+        && digits(14..16);
+    if !shaped {
+        return rfc3339.to_string();
+    }
+    let rest = &rfc3339[16..];
+    let zone = if rest.ends_with(['Z', 'z']) {
+        "UTC".to_string()
+    } else {
+        match rest.rfind(['+', '-']) {
+            Some(at) if rest.len() - at == 6 => {
+                let offset = &rest[at..];
+                if offset == "+00:00" {
+                    "UTC".to_string()
+                } else {
+                    offset.to_string()
+                }
+            }
+            _ => String::new(),
+        }
+    };
+    format!("{} {} {zone}", &rfc3339[..10], &rfc3339[11..16])
+        .trim_end()
+        .to_string()
+}
+
+#[cfg(test)]
+mod moment_tests {
+    use super::moment;
+
+    #[test]
+    fn moments_read_as_date_minute_and_zone() {
+        assert_eq!(
+            moment("2026-12-02T23:32:14.211938121Z"),
+            "2026-12-02 23:32 UTC"
+        );
+        assert_eq!(moment("2026-03-01T09:00:00Z"), "2026-03-01 09:00 UTC");
+        assert_eq!(
+            moment("2026-03-01T09:00:00+01:00"),
+            "2026-03-01 09:00 +01:00"
+        );
+        assert_eq!(moment("2026-03-01T09:00:00+00:00"), "2026-03-01 09:00 UTC");
+        assert_eq!(moment("2026-03-01T09:00"), "2026-03-01 09:00");
+        assert_eq!(moment("yesterday"), "yesterday");
+        assert_eq!(moment("2026-03-01"), "2026-03-01");
+        assert_eq!(moment(""), "");
+        assert_eq!(moment("2026-03-01T09:0é"), "2026-03-01T09:0é");
+    }
+}

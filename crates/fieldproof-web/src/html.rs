@@ -149,3 +149,41 @@ pub fn scope_words(scope: &Option<fieldproof_core::Scope>) -> &'static str {
 pub fn class_of(text: impl AsRef<str>) -> String {
     text.as_ref().replace(' ', "-")
 }
+
+/// Why a form was refused, for the form shown again: the message, and the field it is about
+/// (its `name`), beside which the message is shown; a message about no field goes above the
+/// form.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// The field's name, if the message is about one.
+    pub field: Option<&'static str>,
+    /// The message.
+    pub message: String,
+}
+
+impl Problem {
+    /// The problem of a refused request.
+    pub(crate) fn of(error: &crate::WebError) -> Problem {
+        Problem {
+            field: error.field(),
+            message: error.message().to_string(),
+        }
+    }
+
+    /// Whether the message is about the field `name`.
+    pub fn about(&self, name: &str) -> bool {
+        self.field == Some(name)
+    }
+
+    /// Whether the message is about no field the form shows (`fields`): shown above it.
+    pub fn general<'f>(&self, fields: &impl AsRef<[&'f str]>) -> bool {
+        self.field.is_none_or(|f| !fields.as_ref().contains(&f))
+    }
+}
+
+/// A freshness state (`present`, `stale`, `missing`, as in JSON) in the words every page
+/// uses: covered, partly covered, missing.
+pub fn freshness(state: impl AsRef<str>) -> &'static str {
+    fieldproof_evidence::freshness::State::parse(state.as_ref())
+        .map_or("unknown", fieldproof_evidence::freshness::State::words)
+}

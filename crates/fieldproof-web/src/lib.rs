@@ -159,6 +159,9 @@ pub struct WebError {
     status: StatusCode,
     message: String,
     json: bool,
+    /// The form field the error is about (its `name`), when it is about one: a form shown
+    /// again puts the message beside it.
+    field: Option<&'static str>,
 }
 
 impl WebError {
@@ -167,7 +170,31 @@ impl WebError {
             status,
             message: message.into(),
             json: false,
+            field: None,
         }
+    }
+
+    /// 400 about the form field `name`.
+    pub(crate) fn about(name: &'static str, message: impl Into<String>) -> Self {
+        let mut error = WebError::bad_request(message);
+        error.field = Some(name);
+        error
+    }
+
+    /// A request the user can correct (a 4xx other than not signed in or not found): its
+    /// form is worth showing again with the message.
+    pub(crate) fn correctable(&self) -> bool {
+        self.status == StatusCode::BAD_REQUEST
+    }
+
+    /// The message.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The form field the error is about, if any.
+    pub(crate) fn field(&self) -> Option<&'static str> {
+        self.field
     }
 
     /// 404: also what a non-member gets for anything of another organisation.
@@ -204,7 +231,9 @@ impl From<AppError> for WebError {
     fn from(e: AppError) -> Self {
         if let Some(f) = e.field() {
             // The web's words for the input: its label, as the form shows it.
-            return WebError::bad_request(f.render(f.field.label()));
+            let mut error = WebError::bad_request(f.render(f.field.label()));
+            error.field = Some(f.field.name());
+            return error;
         }
         let status = match &e {
             AppError::Input(_)
@@ -216,7 +245,7 @@ impl From<AppError> for WebError {
             AppError::NotFound(_) | AppError::Unknown { .. } => StatusCode::NOT_FOUND,
             AppError::NoEngagement => {
                 return WebError::bad_request(
-                    "There is no engagement yet; an owner creates one (fieldproof engagement create) before this page has anything to show.",
+                    "There is no engagement yet: this page shows one once an owner of the organisation has created it.",
                 )
             }
             AppError::NoEstate { needed_for } => {
@@ -227,7 +256,7 @@ impl From<AppError> for WebError {
             AppError::Forbidden { action, .. } => return WebError::forbidden(action.what()),
             AppError::EngagementRequired { choices } => {
                 return WebError::bad_request(format!(
-                    "There are {} engagements ({}); choose one with ?engagement=ID.",
+                    "There are {} engagements ({}); choose one with the engagement switcher at the top of the page.",
                     choices.len(),
                     choices.join(", ")
                 ))
@@ -688,6 +717,39 @@ impl Server {
         match cookie(headers, SESSION_COOKIE) {
             Some(token) => Ok(self.accounts.session(&token).await?.map(|s| (token, s))),
             None => Ok(None),
+        }
+    }
+
+    /// The navigation of an error page at `path`: the signed-in user's, with the organisation
+    /// of the path when they are a member of it (nothing about an organisation they are not).
+    pub(crate) async fn error_nav(&self, headers: &HeaderMap, path: &str) -> html::Nav {
+        let Ok(Some((_, session))) = self.session(headers).await else {
+            return html::Nav::default();
+        };
+        let org = path
+            .strip_prefix("/o/")
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_default();
+        let membership = if org.is_empty() {
+            None
+        } else {
+            self.accounts
+                .memberships(session.user_id)
+                .await
+                .ok()
+                .and_then(|all| all.into_iter().find(|m| m.organisation == org))
+        };
+        html::Nav {
+            email: Some(session.email),
+            csrf: Some(session.csrf),
+            organisation: membership
+                .as_ref()
+                .map(|m| (m.organisation.clone(), m.name.clone())),
+            role: membership.map(|m| m.role.as_str().to_string()),
+            engagements: Engagements {
+                here: path.to_string(),
+                ..Engagements::default()
+            },
         }
     }
 

@@ -222,6 +222,8 @@ pub(crate) async fn error_bodies(
 ) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let headers = request.headers().clone();
     let response = next.run(request).await;
     let info = response.extensions().get::<ErrorInfo>().cloned();
     // A page's 401 is a redirect to the sign-in page; the error's own status counts.
@@ -235,8 +237,6 @@ pub(crate) async fn error_bodies(
             tracing::error!(%reference, status = status.as_u16(), message = %info.message, "an error message named a server path; the client got a reference");
             format!("The request could not be completed (reference {reference}); the server's log has the details.")
         }
-        // A page's error is rendered already, with the member's wording.
-        Some(_) if !api => return response,
         Some(info) => info.message,
         None => {
             let ours = response
@@ -251,26 +251,54 @@ pub(crate) async fn error_bodies(
             framework_message(status, &method)
         }
     };
-    let headers = response.headers().clone();
-    let mut rendered = WebError {
+    let error = WebError {
         status,
         message,
         json: api,
-    }
-    .render();
+        field: None,
+    };
+    let mut rendered = if api || status == StatusCode::UNAUTHORIZED {
+        error.render()
+    } else {
+        // A page's error keeps the navigation of the user who asked.
+        let nav = server.error_nav(&headers, &path).await;
+        (
+            status,
+            axum::response::Html(error_page_with(&nav, status, &error.message)),
+        )
+            .into_response()
+    };
+    let sent = response.headers();
     for name in [header::RETRY_AFTER, header::CONNECTION] {
-        if let Some(value) = headers.get(&name) {
+        if let Some(value) = sent.get(&name) {
             rendered.headers_mut().insert(name, value.clone());
         }
     }
     rendered
 }
 
-/// The page or JSON of an error, for [`WebError`].
+/// The page of an error without navigation (the middleware gives it the user's).
 pub(crate) fn error_page(title: &str, message: &str) -> String {
     html::render(&ErrorPage {
         title,
         nav: &html::Nav::default(),
+        message,
+    })
+}
+
+/// The page of an error, with the navigation `nav` and a title in words.
+pub(crate) fn error_page_with(nav: &html::Nav, status: StatusCode, message: &str) -> String {
+    let title = match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::BAD_REQUEST => "This could not be done",
+        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+        s if s.is_server_error() => "Something went wrong on the server",
+        s => s.canonical_reason().unwrap_or("Error"),
+    };
+    html::render(&ErrorPage {
+        title,
+        nav,
         message,
     })
 }

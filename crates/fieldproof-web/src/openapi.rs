@@ -320,8 +320,11 @@ pub fn document() -> Value {
                 "required": ["control", "files"],
                 "properties": {
                     "control": {"type": "string", "description": "CONTROL or CONTROL/REQUEST"},
+                    "request": {"type": "string", "description": "the control's evidence request (instead of CONTROL/REQUEST)"},
                     "engagement": {"type": "string"},
                     "covers": {"type": "string", "description": "FROM..TO"},
+                    "from": {"type": "string", "format": "date", "description": "the first day covered (with to, instead of covers)"},
+                    "to": {"type": "string", "format": "date", "description": "the last day covered (with from)"},
                     "population": {"type": "string", "description": "any value: a population of the period"},
                     "note": {"type": "string"},
                     "supersedes": {"type": "string", "description": "owner or editor only"},

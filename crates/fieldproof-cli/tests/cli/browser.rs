@@ -35,7 +35,7 @@ fn free_port() -> u16 {
 
 /// One HTTP/1.1 request; returns status and body (chunked bodies decoded).
 /// The evidence page's row of the FP-AM-01 inventory request.
-const INVENTORY_ROW: &str = "<td>FP-AM-01</td><td>inventory</td>";
+const INVENTORY_ROW: &str = "href=\"/o/acme/requests/FP-AM-01/inventory\"";
 
 fn http(
     method: &str,
@@ -446,21 +446,25 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
 
         // Upload evidence: the FP-AM-01 inventory request gains a covered quarter.
         let covered = |source: &str| -> usize {
-            // The row of FP-AM-01 inventory: "N of 4" windows.
+            // The row of FP-AM-01 inventory: its freshness badge, then "N of 4" windows.
             let at = source
                 .find(INVENTORY_ROW)
                 .unwrap_or_else(|| panic!("no FP-AM-01 inventory row in:\n{source}"));
             let row = &source[at..];
-            row.split(" of ")
+            let windows = &row[row.find("</span></td><td>").expect("the windows cell") + 16..];
+            windows
+                .split(" of ")
                 .next()
-                .and_then(|s| s.rsplit('>').next())
                 .and_then(|n| n.trim().parse().ok())
                 .expect("windows covered")
         };
         browser.open(&format!("{base}/o/acme/evidence"));
         let before = covered(&browser.wait_for_text(INVENTORY_ROW));
-        browser.type_into("#control", "FP-AM-01/inventory");
-        browser.type_into("#covers", "2026-04-01..2026-06-30");
+        // The row's upload action fills in the control, the request and the first window
+        // without evidence.
+        browser.click("a[href$='control=FP-AM-01&request=inventory']");
+        browser.wait_for_text("Recorded in engagement");
+        browser.screenshot("05a-upload");
         browser.type_into(
             "#files",
             d.join("q2-asset-inventory.csv")
@@ -468,7 +472,9 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
                 .unwrap_or_default(),
         );
         browser.click("form[enctype] button[type=submit]");
-        browser.wait_for_text("Evidence added");
+        let changed = browser.wait_for_text("What changed");
+        assert!(changed.contains("FP-AM-01 / inventory"), "{changed}");
+        browser.screenshot("05b-evidence-added");
         browser.open(&format!("{base}/o/acme/evidence"));
         let after = covered(&browser.wait_for_text(INVENTORY_ROW));
         assert_eq!(

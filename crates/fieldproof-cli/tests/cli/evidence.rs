@@ -110,6 +110,47 @@ fn tamper_flipped_byte_in_a_blob() {
 }
 
 #[test]
+fn evidence_get_writes_the_content_checked_against_the_ledger() {
+    let dir = workspace();
+    let d = dir.path();
+    fieldproof(d)
+        .args(["evidence", "get", "EV-000003", "--output", "got.txt"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "EV-000003: b.txt (5 bytes, sha256:",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(d.join("got.txt")).expect("written"),
+        "bravo"
+    );
+    // A blob changed on disk: refused, and nothing is written.
+    let path = blob_path(d, "EV-000003");
+    std::fs::write(&path, "BRAVO").expect("write");
+    fieldproof(d)
+        .args(["evidence", "get", "EV-000003", "-o", "changed.txt"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "EV-000003: the stored content does not match the ledger",
+        ));
+    assert!(!d.join("changed.txt").exists());
+    assert!(
+        std::fs::read_dir(d).expect("dir").all(|e| !e
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".part")),
+        "no temporary file is left"
+    );
+    fieldproof(d)
+        .args(["evidence", "get", "EV-000099", "-o", "x.txt"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("EV-000099"));
+}
+
+#[test]
 fn tamper_deleted_blob() {
     let dir = workspace();
     std::fs::remove_file(blob_path(dir.path(), "EV-000002")).expect("remove");

@@ -358,20 +358,30 @@ fn diff_shows_ot_excluded_again_status_changes_and_new_findings_year_over_year()
         ])
         .assert()
         .success();
+    let not_implemented = [
+        "status",
+        "set",
+        "FP-PE-04",
+        "--status",
+        "not_implemented",
+        "--owner",
+        "facilities",
+        "--rationale",
+        "no alarms",
+        "--engagement",
+        "y1",
+    ];
+    // A gap needs the date it is due to close.
     at("2025-02-01T09:00:00Z")
-        .args([
-            "status",
-            "set",
-            "FP-PE-04",
-            "--status",
-            "not_implemented",
-            "--owner",
-            "facilities",
-            "--rationale",
-            "no alarms",
-            "--engagement",
-            "y1",
-        ])
+        .args(not_implemented)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "--due is needed: FP-PE-04 is not implemented: give the date its gap is due to close",
+        ));
+    at("2025-02-01T09:00:00Z")
+        .args(not_implemented)
+        .args(["--due", "2025-09-30"])
         .assert()
         .success();
     // The next year the BMS is excluded again and the alarms are in place.

@@ -35,34 +35,96 @@ pub(crate) async fn control(
     State(server): Shared,
     Org { member, org }: Org,
     Path((_, id)): Path<(String, String)>,
+    Query(q): Query<SavedQuery>,
 ) -> Result<Response, WebError> {
     let engagement = page_engagement(&member)?;
-    let basis = server.readiness(&member, &engagement).await?;
+    control_page(
+        &server,
+        &member,
+        &org,
+        &id,
+        &engagement,
+        q.saved.is_some(),
+        None,
+    )
+    .await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct SavedQuery {
+    /// Set after a save: the page confirms it.
+    pub(crate) saved: Option<String>,
+}
+
+/// A control's page; after a refused save, with the form as it was sent and the message
+/// beside the field it is about (status 400).
+async fn control_page(
+    server: &Server,
+    member: &Member,
+    org: &str,
+    id: &str,
+    engagement: &str,
+    saved: bool,
+    refused: Option<(&StatusForm, &WebError)>,
+) -> Result<Response, WebError> {
+    let basis = server.readiness(member, engagement).await?;
     let c = basis
         .readiness
         .controls
         .iter()
         .find(|c| c.control == id)
         .ok_or_else(WebError::not_found)?;
-    let freshness = server.freshness(&member, &engagement).await?;
-    Ok(Html(render(&ControlPage {
-        title: &id,
-        nav: &nav(&member),
-        org: &org,
-        engagement: &engagement,
+    let freshness = server.freshness(member, engagement).await?;
+    let form = match refused {
+        Some((sent, _)) => StatusValues {
+            status: sent.status.clone(),
+            owner: sent.owner.clone().unwrap_or_default(),
+            rationale: sent.rationale.clone().unwrap_or_default(),
+            due: sent.due.clone().unwrap_or_default(),
+        },
+        None => StatusValues {
+            status: crate::html::design_name(&c.design).to_string(),
+            owner: c.owner.clone().unwrap_or_default(),
+            rationale: c.rationale.clone().unwrap_or_default(),
+            due: c.due.map(|d| d.to_string()).unwrap_or_default(),
+        },
+    };
+    let problem = refused.map(|(_, e)| crate::html::Problem::of(e));
+    let page = render(&ControlPage {
+        title: id,
+        nav: &nav(member),
+        org,
+        engagement,
         c,
         requests: freshness.rows.iter().filter(|r| r.control == id).collect(),
         tests: basis
             .readiness
             .tests
             .iter()
-            .filter(|t| t.controls.contains(&id))
+            .filter(|t| t.controls.iter().any(|x| x == id))
             .collect(),
         may_set: member.may(Action::SetDesignStatus),
+        may_add: member.may(Action::AddEvidence),
         csrf: &member.session.csrf,
         statuses: fieldproof_core::status::DesignStatus::ALL,
-    }))
-    .into_response())
+        form,
+        problem,
+        saved,
+    });
+    let status = if refused.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Html(page)).into_response())
+}
+
+/// The values the design status form shows.
+pub(crate) struct StatusValues {
+    pub(crate) status: String,
+    pub(crate) owner: String,
+    pub(crate) rationale: String,
+    pub(crate) due: String,
 }
 
 /// One applicable control: its status, the form to set it, its requests and tests.
@@ -77,8 +139,12 @@ pub(crate) struct ControlPage<'a> {
     pub(crate) requests: Vec<&'a fieldproof_evidence::freshness::Row>,
     pub(crate) tests: Vec<&'a fieldproof_readiness::TestSummary>,
     pub(crate) may_set: bool,
+    pub(crate) may_add: bool,
     pub(crate) csrf: &'a str,
     pub(crate) statuses: &'a [fieldproof_core::status::DesignStatus],
+    pub(crate) form: StatusValues,
+    pub(crate) problem: Option<crate::html::Problem>,
+    pub(crate) saved: bool,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -99,22 +165,42 @@ pub(crate) async fn set_status(
 ) -> Result<Response, WebError> {
     check_csrf(&member, form.csrf.as_deref())?;
     member.allow(Action::SetDesignStatus)?;
-    let engagement = member.engagement(form.engagement.as_deref())?;
-    let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    member
+    let engagement = match member.engagement(form.engagement.as_deref())? {
+        Some(e) => e,
+        None => page_engagement(&member)?,
+    };
+    let blank = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let saved = member
         .app(&server)
         .status_set(&StatusSetRequest {
-            engagement: engagement.clone(),
+            engagement: Some(engagement.clone()),
             control: control.clone(),
-            status: form.status,
-            owner: blank(form.owner),
-            rationale: blank(form.rationale),
-            due: blank(form.due),
+            status: form.status.clone(),
+            owner: blank(&form.owner),
+            rationale: blank(&form.rationale),
+            due: blank(&form.due),
         })
-        .await?;
-    let back = match engagement {
-        Some(e) => format!("/o/{org}/controls/{control}?engagement={e}"),
-        None => format!("/o/{org}/controls/{control}"),
-    };
-    Ok(Redirect::to(&back).into_response())
+        .await;
+    match saved {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/o/{org}/controls/{control}?engagement={engagement}&saved=1#design-status"
+        ))
+        .into_response()),
+        Err(e) => {
+            let error = WebError::from(e);
+            if !error.correctable() {
+                return Err(error);
+            }
+            control_page(
+                &server,
+                &member,
+                &org,
+                &control,
+                &engagement,
+                false,
+                Some((&form, &error)),
+            )
+            .await
+        }
+    }
 }

@@ -70,9 +70,12 @@ pub(crate) fn routes(limits: &crate::Limits) -> Router<Arc<Server>> {
             post(set_status).layer(form_limit),
         )
         .route("/o/{org}/evidence", get(evidence).post(upload))
+        .route("/o/{org}/upload", get(upload_page))
         .route("/o/{org}/verify", get(verify))
         .route("/o/{org}/ledger", get(ledger))
         .route("/o/{org}/evidence/retire", post(retire).layer(form_limit))
+        .route("/o/{org}/evidence/{id}", get(evidence_item))
+        .route("/o/{org}/evidence/{id}/content", get(evidence_download))
         .route("/o/{org}/pack", get(pack))
         .route("/o/{org}/reports", get(reports))
         .route("/o/{org}/reports/{file}", get(report))

@@ -1,0 +1,324 @@
+//! The pages a compliance lead and an auditor work in, in-process: an evidence item and its
+//! download, an upload from a request's row that shows what changed, forms that keep what was
+//! typed and put the message beside the field, and error pages that keep the navigation.
+
+use axum::http::{header, StatusCode};
+
+mod common;
+use common::*;
+
+/// The evidence id of the first link to an evidence item on `page`.
+fn first_evidence(page: &str) -> String {
+    page.split("/evidence/EV-")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|n| format!("EV-{n}"))
+        .expect("a link to an evidence item")
+}
+
+/// An upload to the FP-AM-01 inventory request of soc2-2026 with the form's other `fields`.
+async fn upload_inventory(
+    s: &std::sync::Arc<fieldproof_web::Server>,
+    (cookie, csrf): (&str, &str),
+    fields: &[(&str, &str)],
+    file: (&str, &[u8]),
+) -> Reply {
+    let mut all = vec![
+        ("csrf", csrf),
+        ("engagement", "soc2-2026"),
+        ("control", "FP-AM-01"),
+        ("request", "inventory"),
+    ];
+    all.extend_from_slice(fields);
+    send(
+        s,
+        upload_request("/o/acme/evidence", ("cookie", cookie), &all, &[file]),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_upload_from_a_request_row_shows_what_changed_and_the_item_opens() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, csrf) = sign_in(s, "owner@acme.test").await;
+    let evidence = send(
+        s,
+        get("/o/acme/evidence?engagement=soc2-2026", Some(&owner)),
+    )
+    .await
+    .text();
+    // Every request row has its upload action, with the control and the request filled in.
+    let action = "/o/acme/upload?control=FP-AM-01&amp;request=inventory";
+    assert!(evidence.contains(action), "{evidence}");
+    let upload = send(
+        s,
+        get(
+            "/o/acme/upload?control=FP-AM-01&request=inventory",
+            Some(&owner),
+        ),
+    )
+    .await;
+    assert_eq!(upload.status, StatusCode::OK);
+    let upload = upload.text();
+    for expected in [
+        "name=\"control\" required list=\"controls\" value=\"FP-AM-01\"",
+        "name=\"request\" value=\"inventory\"",
+        // The dates of the first window without evidence.
+        "id=\"from\" name=\"from\" type=\"date\" value=\"2026-01-01\"",
+        "name=\"engagement\" value=\"soc2-2026\"",
+        "Recorded in engagement soc2-2026",
+    ] {
+        assert!(upload.contains(expected), "{expected}:\n{upload}");
+    }
+    // One date without the other: the form comes back with what was typed, the message beside
+    // the field, and nothing stored.
+    let entries = ledger_entries(s, "acme").await;
+    let refused = upload_inventory(
+        s,
+        (&owner, &csrf),
+        &[("from", "2026-04-01"), ("note", "Q2 <inventory>")],
+        ("q2.csv", b"asset,owner\nbms-1,facilities\n"),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let text = refused.text();
+    assert!(
+        text.contains(
+            "id=\"to-error\">Give the last day the evidence covers as well as the first."
+        ) && text.contains("aria-describedby=\"to-error\"")
+            && text.contains("value=\"2026-04-01\"")
+            && text.contains("value=\"Q2 &lt;inventory&gt;\"")
+            && text.contains("aria-label=\"Main\""),
+        "{text}"
+    );
+    assert_eq!(ledger_entries(s, "acme").await, entries);
+    // A date that is not one: the application's message, in the form's words.
+    let refused = upload_inventory(
+        s,
+        (&owner, &csrf),
+        &[("from", "2026-04-01"), ("to", "31/06/2026")],
+        ("q2.csv", b"asset,owner\n"),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let text = refused.text();
+    assert!(
+        text.contains("Period covered") && !text.contains("--covers"),
+        "{text}"
+    );
+    assert_eq!(ledger_entries(s, "acme").await, entries);
+    // The upload: the request's freshness before and after.
+    let added = upload_inventory(
+        s,
+        (&owner, &csrf),
+        &[("from", "2026-01-01"), ("to", "2026-03-31")],
+        ("q1 inventory.csv", b"asset,owner\nbms-1,facilities\n"),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.text());
+    let added = added.text();
+    assert!(
+        added.contains("FP-AM-01 / inventory")
+            && added.contains("b-missing\">missing</span> 0 of 4 windows")
+            && added.contains("b-partly-covered\">partly covered</span> 1 of 4 windows"),
+        "{added}"
+    );
+    // The item: what it is, what it answers, who added it, its ledger entry; its download.
+    let id = first_evidence(&added);
+    let item = send(s, get(&format!("/o/acme/evidence/{id}"), Some(&owner))).await;
+    assert_eq!(item.status, StatusCode::OK);
+    let item = item.text();
+    for expected in [
+        "q1 inventory.csv",
+        "href=\"/o/acme/controls/FP-AM-01\"",
+        "href=\"/o/acme/requests/FP-AM-01/inventory\"",
+        "2026-01-01..2026-03-31",
+        "owner@acme.test",
+        " UTC",
+        "Ledger entry",
+        "Retire ",
+        "Supersede ",
+    ] {
+        assert!(item.contains(expected), "{expected}:\n{item}");
+    }
+    let download = send(
+        s,
+        get(&format!("/o/acme/evidence/{id}/content"), Some(&owner)),
+    )
+    .await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.body, b"asset,owner\nbms-1,facilities\n");
+    assert_eq!(
+        download.headers[header::CONTENT_TYPE],
+        "application/octet-stream"
+    );
+    let disposition = download.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .expect("ascii");
+    assert!(
+        disposition.starts_with("attachment; filename=\"q1 inventory.csv\"")
+            && disposition.contains("filename*=UTF-8''q1%20inventory.csv"),
+        "{disposition}"
+    );
+    assert_eq!(download.headers["x-content-type-options"], "nosniff");
+    // The freshness table links the item.
+    let evidence = send(s, get("/o/acme/evidence", Some(&owner))).await.text();
+    assert!(evidence.contains(&format!("href=\"/o/acme/evidence/{id}\"")));
+    // Retired from its page: the page then says so and offers no action.
+    let retired = send(
+        s,
+        form(
+            "/o/acme/evidence/retire",
+            Some(&owner),
+            &[
+                ("csrf", csrf.as_str()),
+                ("evidence", id.as_str()),
+                ("reason", "wrong quarter"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(retired.status, StatusCode::OK);
+    let item = send(s, get(&format!("/o/acme/evidence/{id}"), Some(&owner)))
+        .await
+        .text();
+    assert!(
+        item.contains("retired</span>: wrong quarter") && !item.contains("Retire "),
+        "{item}"
+    );
+}
+
+#[tokio::test]
+async fn an_auditor_opens_only_their_engagements_evidence() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, csrf) = sign_in(s, "owner@acme.test").await;
+    let mut ids = Vec::new();
+    for engagement in ["soc2-2026", "soc2-2027"] {
+        let added = send(
+            s,
+            upload_request(
+                "/o/acme/evidence",
+                ("cookie", &owner),
+                &[
+                    ("csrf", &csrf),
+                    ("engagement", engagement),
+                    ("control", "FP-BR-01"),
+                ],
+                &[(&format!("{engagement}.csv") as &str, engagement.as_bytes())],
+            ),
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::OK, "{}", added.text());
+        ids.push(first_evidence(&added.text()));
+    }
+    let (auditor, _) = sign_in(s, "auditor@acme.test").await;
+    let own = send(
+        s,
+        get(&format!("/o/acme/evidence/{}", ids[0]), Some(&auditor)),
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(
+        !own.text().contains("Retire "),
+        "an auditor does not retire"
+    );
+    for uri in [
+        format!("/o/acme/evidence/{}", ids[1]),
+        format!("/o/acme/evidence/{}/content", ids[1]),
+        "/o/acme/evidence/EV-999999".to_string(),
+        "/o/acme/evidence/not-an-id/content".to_string(),
+    ] {
+        let reply = send(s, get(&uri, Some(&auditor))).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(!reply.text().contains("soc2-2027.csv"), "{uri} leaks");
+    }
+    // Another organisation's member: 404 for the item and its content.
+    let (globex, _) = sign_in(s, "owner@globex.test").await;
+    let reply = send(
+        s,
+        get(
+            &format!("/o/acme/evidence/{}/content", ids[0]),
+            Some(&globex),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_design_status_form_keeps_what_was_typed_and_confirms_a_save() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, csrf) = sign_in(s, "owner@acme.test").await;
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("engagement", "soc2-2026"),
+        ("status", "planned"),
+        ("owner", "Facilities manager"),
+        ("rationale", "Alarms <to be> wired to the BMS"),
+    ];
+    let refused = send(
+        s,
+        form("/o/acme/controls/FP-PE-04/status", Some(&owner), &fields),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let text = refused.text();
+    for expected in [
+        "id=\"due-error\">Due date is needed: FP-PE-04 is planned: give the date its gap is due to close",
+        "aria-describedby=\"due-error\"",
+        "value=\"Facilities manager\"",
+        "Alarms &lt;to be&gt; wired to the BMS</textarea>",
+        "<option value=\"planned\" selected>",
+        "aria-label=\"Main\"",
+    ] {
+        assert!(text.contains(expected), "{expected}:\n{text}");
+    }
+    assert!(!text.contains("--due"));
+    let mut with_due = fields.to_vec();
+    with_due.push(("due", "2027-03-31"));
+    let saved = send(
+        s,
+        form("/o/acme/controls/FP-PE-04/status", Some(&owner), &with_due),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let location = saved.headers[header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_string();
+    let page = send(s, get(&location, Some(&owner))).await.text();
+    assert!(
+        page.contains("The design status of FP-PE-04 is saved") && page.contains("due 2027-03-31"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn error_pages_keep_the_navigation_and_speak_no_cli() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, _) = sign_in(s, "owner@acme.test").await;
+    for uri in [
+        "/o/acme/controls/FP-NOPE-99",
+        "/o/acme/evidence/EV-999999",
+        "/o/acme/no-such-page",
+    ] {
+        let reply = send(s, get(uri, Some(&owner))).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        let text = reply.text();
+        assert!(
+            text.contains("href=\"/o/acme/evidence\"") && text.contains("Sign out"),
+            "{uri}: the navigation stays:\n{text}"
+        );
+    }
+    // Another organisation's error page does not name it.
+    let (globex, _) = sign_in(s, "owner@globex.test").await;
+    let text = send(s, get("/o/acme/controls", Some(&globex))).await.text();
+    assert!(
+        !text.contains("href=\"/o/acme/") && text.contains("Sign out"),
+        "{text}"
+    );
+}
