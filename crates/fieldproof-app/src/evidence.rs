@@ -362,6 +362,30 @@ impl App {
         }
     }
 
+    /// Rows `skip..skip + take` of a test result's exception rows (its content, a CSV with a
+    /// header), as [`App::evidence_item`] discloses it, with the column names and the number
+    /// of rows in all. Evidence that is not a test result is `Unknown` as a test result.
+    pub async fn exception_rows(
+        &self,
+        evidence: &str,
+        limit: Option<&str>,
+        skip: usize,
+        take: usize,
+    ) -> Result<ExceptionRows> {
+        let (detail, reader) = self.evidence_content(evidence, limit).await?;
+        if detail.evidence.kind != EvidenceKind::TestResult {
+            return Err(AppError::unknown(crate::Thing::Evidence, evidence));
+        }
+        let read = tokio::task::spawn_blocking(move || read_rows(reader, skip, take))
+            .await
+            .map_err(|e| AppError::Input(format!("reading {evidence}: {e}")))?;
+        read.map_err(|e| {
+            AppError::Input(format!(
+                "{evidence}: its exception rows cannot be read as CSV: {e}"
+            ))
+        })
+    }
+
     /// Writes the content of a piece of evidence to `out` (through a temporary file, renamed
     /// once complete), checking its SHA-256 against the ledger's: a blob changed on disk is an
     /// error and nothing is left at `out`.
@@ -539,6 +563,18 @@ impl App {
             }
         }
         let entries = ws.store.ledger().await?;
+        pack::check_chain(&entries)?;
+        // The auditor's threads: every request with its status and comments.
+        let freshness = self.evidence_status_in(ws, Some(&engagement.id)).await?;
+        let requests = self.request_list_in(&freshness).await?;
+        docs.push((
+            "requests/requests.json".to_string(),
+            serde_json::to_vec_pretty(&requests).unwrap_or_default(),
+        ));
+        docs.push((
+            "requests/requests.md".to_string(),
+            fieldproof_report::requests::requests_markdown(&requests).into_bytes(),
+        ));
         // The index decides what is current; the pack replays the ledger. They must agree.
         let indexed: Vec<i64> = ws
             .store
@@ -692,4 +728,38 @@ pub fn expectations(
             })
         })
         .collect()
+}
+
+/// A page of a test result's exception rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionRows {
+    /// The column names.
+    pub columns: Vec<String>,
+    /// The rows of the page.
+    pub rows: Vec<Vec<String>>,
+    /// Rows in all.
+    pub total: usize,
+}
+
+fn read_rows(
+    reader: Box<dyn std::io::Read + Send>,
+    skip: usize,
+    take: usize,
+) -> std::result::Result<ExceptionRows, csv::Error> {
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let columns = csv.headers()?.iter().map(str::to_string).collect();
+    let mut rows = Vec::new();
+    let mut total = 0;
+    for record in csv.records() {
+        let record = record?;
+        if total >= skip && rows.len() < take {
+            rows.push(record.iter().map(str::to_string).collect());
+        }
+        total += 1;
+    }
+    Ok(ExceptionRows {
+        columns,
+        rows,
+        total,
+    })
 }

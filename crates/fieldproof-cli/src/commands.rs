@@ -268,7 +268,8 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             match args.format {
                 SummaryFormat::Json => output::json(r)?,
                 SummaryFormat::Text => {
-                    output::print(&fieldproof_report::readiness::readiness_text(r))?
+                    output::print(&fieldproof_report::readiness::readiness_text(r))?;
+                    output::print(&next_steps(r))?;
                 }
             }
             Ok(if r.fails_at(args.fail_on.fail_on) {
@@ -1057,4 +1058,28 @@ async fn key(app: &App, args: &KeyArgs) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
     }
+}
+
+/// The commands that act on a readiness's findings, by the rule that raised them (the findings
+/// say what to do; each front end says how).
+fn next_steps(r: &fieldproof_readiness::Readiness) -> String {
+    use fieldproof_readiness::ReadinessRule;
+    let has = |rule: ReadinessRule| r.findings.iter().any(|f| f.rule == rule.as_str());
+    let mut steps = Vec::new();
+    if has(ReadinessRule::DesignNotStated) {
+        steps.push("state a control's design status: `fieldproof status set CONTROL --status STATUS --owner WHO --rationale WHY` (or many at once with `fieldproof status apply FILE`)");
+    }
+    if r.findings.iter().any(|f| {
+        f.rule == fieldproof_core::findings::FindingRuleId::RolledUpAssetsDisagree.as_str()
+    }) {
+        steps.push("list the assets of a rolled-up component: `fieldproof scope --explain COMPONENT --assets`");
+    }
+    if steps.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from("\nNext:\n");
+    for step in steps {
+        text.push_str(&format!("  - {step}\n"));
+    }
+    text
 }

@@ -19,7 +19,7 @@ use crate::blobs::{copy_and_hash, hash_reader, BlobStore};
 use crate::disclosure::{Disclosure, Shown};
 use crate::hash::{hex, Sha256Hex};
 use crate::keys::{fingerprint, parse_public, public_hex, signature_ok, LedgerKey};
-use crate::ledger::{replay, verify_chain, Added, EvidenceKind, PackEntry, Status};
+use crate::ledger::{replay, verify_chain, Added, ChainReport, EvidenceKind, PackEntry, Status};
 use crate::{EvidenceError, Verification, VerifyOptions};
 use fieldproof_core::engagement::{Engagement, Period};
 use fieldproof_store::{LedgerEntry, LedgerHead};
@@ -173,15 +173,22 @@ pub struct PackInput<'a> {
     pub by: &'a str,
 }
 
-/// Writes the pack to `out` (a temporary file beside it, then a rename).
-pub fn export(input: &PackInput<'_>, out: &Path) -> Result<Manifest, EvidenceError> {
-    let chain = verify_chain(input.entries);
+/// Refuses a ledger whose chain does not verify: no pack is made of it (checked by
+/// [`export`], and before anything else of a pack is computed).
+pub fn check_chain(entries: &[LedgerEntry]) -> Result<ChainReport, EvidenceError> {
+    let chain = verify_chain(entries);
     if let Some(problem) = chain.problems.first() {
         return Err(EvidenceError::Pack(format!(
             "the ledger does not verify (entry {}: {}); run `fieldproof verify` and resolve it before exporting a pack",
             problem.seq, problem.message
         )));
     }
+    Ok(chain)
+}
+
+/// Writes the pack to `out` (a temporary file beside it, then a rename).
+pub fn export(input: &PackInput<'_>, out: &Path) -> Result<Manifest, EvidenceError> {
+    let chain = check_chain(input.entries)?;
     if chain.current_key() != Some(input.key.public()) {
         return Err(EvidenceError::Key(
             "the signing key is not the ledger's current key".to_string(),

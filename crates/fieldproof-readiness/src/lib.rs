@@ -808,8 +808,8 @@ fn gap_findings(
                 ReadinessRule::DesignNotStated.as_str(),
                 Severity::Medium,
                 format!(
-                    "{} {}: no design status is stated; state what exists (`fieldproof status set {} --status ...`)",
-                    c.control, c.title, c.control
+                    "{} {}: no design status is stated; state what exists, what is missing, or why it does not apply",
+                    c.control, c.title
                 ),
             ),
             Some(DesignStatus::NotImplemented) => push(
@@ -1097,7 +1097,7 @@ fn buyer_questions(
                 "the engagement does not report on Availability, and no OT in scope affects availability".to_string()
             } else {
                 format!(
-                    "the engagement does not report on Availability although OT in scope affects it: {}; add the category (`engagement create ... --categories availability`)",
+                    "the engagement does not report on Availability although OT in scope affects it: {}; add Availability to the engagement's categories",
                     names(assessment, &ot_availability)
                 )
             },

@@ -848,8 +848,8 @@ fn tests_document(r: &Readiness) -> Document {
                 "Exception rows".into(),
                 match &t.exceptions_evidence {
                     Some(ev) => format!(
-                        "the full list is evidence {ev} (Parquet); `fieldproof test --only {}` prints the first rows",
-                        t.test
+                        "the full list is evidence {ev} (Parquet) and, as CSV, the result evidence {}",
+                        t.evidence
                     ),
                     None => "none".to_string(),
                 },

@@ -151,3 +151,51 @@ pub fn request_detail_text(d: &RequestDetail) -> String {
     }
     out
 }
+
+/// Every request of an engagement with its thread, as a Markdown document (in the evidence
+/// pack, beside `requests.json`): what was asked and provided, its freshness, the auditor's
+/// status and every comment.
+pub fn requests_markdown(list: &RequestList) -> String {
+    use crate::text::md_text;
+    let mut out = format!(
+        "# Evidence requests of {}\n\n{} and their threads: what was asked for, what was provided, its freshness over the period, the auditor's status and the comments.\n",
+        md_text(&list.engagement),
+        crate::text::count(list.requests.len(), "request", "requests")
+    );
+    for r in &list.requests {
+        let freshness: &str = match fieldproof_evidence::freshness::State::parse(&r.state) {
+            Some(state) => state.words(),
+            None => &r.state,
+        };
+        out.push_str(&format!(
+            "\n## {} / {}\n\n- Asked for: {}\n- Provided: {}\n- Freshness: {freshness} ({} of {} windows)\n- Auditor's status: {}{}\n",
+            md_text(&r.control),
+            md_text(&r.request),
+            md_text(&r.artifact),
+            if r.evidence.is_empty() {
+                "nothing yet".to_string()
+            } else {
+                r.evidence.join(", ")
+            },
+            r.covered,
+            r.windows,
+            r.status.label(),
+            r.reviewed
+                .as_ref()
+                .map(|(by, at)| format!(" (by {} at {})", md_text(by), crate::text::moment(at)))
+                .unwrap_or_default()
+        ));
+        if !r.comments.is_empty() {
+            out.push('\n');
+            for (author, at, text) in &r.comments {
+                out.push_str(&format!(
+                    "> **{}**, {}: {}\n>\n",
+                    md_text(author),
+                    crate::text::moment(at),
+                    md_text(text).replace('\n', " ")
+                ));
+            }
+        }
+    }
+    out
+}

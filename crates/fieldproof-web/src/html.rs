@@ -62,9 +62,8 @@ impl Nav {
             vec![
                 ("/requests", "Requests"),
                 ("/evidence", "Evidence"),
-                ("/ledger", "Ledger"),
                 ("/controls", "Controls"),
-                ("", "Dashboard"),
+                ("/ledger", "Ledger"),
             ]
         } else {
             vec![
@@ -80,6 +79,9 @@ impl Nav {
             pages.push(("/samples", "Samples"));
         }
         pages.push(("/reports", "Reports"));
+        if self.role.as_deref() == Some("auditor") {
+            pages.push(("/pack", "Evidence pack"));
+        }
         if self.owner() {
             pages.push(("/tokens", "API tokens"));
         }
@@ -186,4 +188,17 @@ impl Problem {
 pub fn freshness(state: impl AsRef<str>) -> &'static str {
     fieldproof_evidence::freshness::State::parse(state.as_ref())
         .map_or("unknown", fieldproof_evidence::freshness::State::words)
+}
+
+/// A value for a URL's query string, percent-encoded.
+pub fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

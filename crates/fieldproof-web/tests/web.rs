@@ -462,12 +462,10 @@ async fn an_auditor_sees_one_engagement_and_the_downloaded_pack_verifies_on(back
     let f = fixture_on(backend, 1 << 20).await;
     let s = &f.server;
     let (auditor, _) = sign_in(s, "auditor@acme.test").await;
-    assert_eq!(
-        send(s, get("/o/acme?engagement=soc2-2026", Some(&auditor)))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    // An auditor starts at the requests, not at the client's internal dashboard.
+    let home = send(s, get("/o/acme?engagement=soc2-2026", Some(&auditor))).await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.headers[header::LOCATION], "/o/acme/requests");
     for uri in [
         "/o/acme?engagement=soc2-2027",
         "/o/acme/evidence?engagement=soc2-2027",
@@ -579,7 +577,7 @@ async fn the_auditor_reviews_requests_and_comments_and_members_reply() {
     let thread = send(s, get(uri, Some(&auditor))).await;
     assert_eq!(thread.status, StatusCode::OK);
     assert!(
-        thread.text().contains("Set status"),
+        thread.text().contains("Comment and set the status"),
         "the auditor may set the status"
     );
     let reply = send(
@@ -611,6 +609,25 @@ async fn the_auditor_reviews_requests_and_comments_and_members_reply() {
         "comments are escaped"
     );
     assert!(thread.contains("needs more") && thread.contains("auditor@acme.test"));
+    // Comment and status in one form; a blank comment or the status kept says nothing.
+    let reply = send(
+        s,
+        form(
+            uri,
+            Some(&auditor),
+            &[
+                ("csrf", &auditor_csrf),
+                ("comment", "Q1 is fine; Q2 still to come."),
+                ("status", ""),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let thread = send(s, get(uri, Some(&auditor))).await.text();
+    assert!(
+        thread.contains("Q1 is fine; Q2 still to come.") && thread.contains("keep: needs more")
+    );
     // A contributor replies but cannot set the auditor's status.
     let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
     let reply = send(

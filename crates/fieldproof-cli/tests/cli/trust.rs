@@ -407,13 +407,45 @@ fn trust_a_pack_discloses_nothing_of_other_engagements_yet_verifies_from_genesis
         .output()
         .expect("python3");
     let everything = String::from_utf8_lossy(&listing.stdout);
+    // The pack's request threads list every request of e1, FP-PE-01's too (the control applies
+    // to e1): e2's evidence for it appears nowhere, and e1's request shows none provided.
+    let threads: serde_json::Value = serde_json::from_slice(
+        &std::process::Command::new("python3")
+            .arg("-c")
+            .arg("import zipfile,sys\nsys.stdout.buffer.write(zipfile.ZipFile('e1.zip').read('requests/requests.json'))")
+            .current_dir(d)
+            .output()
+            .expect("python3")
+            .stdout,
+    )
+    .expect("requests.json");
+    let pe01: Vec<&serde_json::Value> = threads["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| r["control"] == "FP-PE-01")
+        .collect();
+    assert!(
+        pe01.iter()
+            .all(|r| r["evidence"].as_array().is_some_and(Vec::is_empty)),
+        "{threads}"
+    );
+    let without_threads = String::from_utf8_lossy(
+        &std::process::Command::new("python3")
+            .arg("-c")
+            .arg("import zipfile,sys\nz=zipfile.ZipFile('e1.zip')\nsys.stdout.buffer.write(b'\\n'.join(z.read(n) for n in z.namelist() if not n.startswith('requests/')))")
+            .current_dir(d)
+            .output()
+            .expect("python3")
+            .stdout,
+    )
+    .into_owned();
     for secret in [
         "zeta-secret-merger",
         "Project Zeta",
         "zeta data room",
         "mallory-from-other-client",
         "Zeta deal closed",
-        "FP-PE-01",
         "confidential to the other client",
         "\"e2\"",
     ] {
@@ -422,6 +454,10 @@ fn trust_a_pack_discloses_nothing_of_other_engagements_yet_verifies_from_genesis
             "the e1 pack discloses '{secret}'"
         );
     }
+    assert!(
+        !without_threads.contains("FP-PE-01"),
+        "the e1 pack's ledger and manifest disclose e2's evidence for FP-PE-01"
+    );
     let report = json_of(fieldproof(d).args(["verify", "e1.zip", "--format", "json"]));
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(

@@ -555,13 +555,12 @@ fn rolled_up_assets_disagree(cx: &FindingContext<'_>, out: &mut Vec<Finding>) {
             Severity::High,
             c,
             format!(
-                "{} of its {} assets would be decided otherwise on their own than the component ({}): {}; they differ in {}. Split the group (group_by the column that separates them) or settle the fact in the export or the mapping; `fieldproof scope --explain {} --assets` lists them",
+                "{} of its {} assets would be decided otherwise on their own than the component ({}): {}; they differ in {}. Split the group (group_by the column that separates them) or settle the fact in the export or the mapping; the component's explanation lists the assets",
                 apart.values().map(Vec::len).sum::<usize>(),
                 c.assets.len(),
                 d.scope.words(),
                 groups.join("; "),
                 differing.into_iter().collect::<Vec<_>>().join(", "),
-                c.id
             ),
         ));
     }

@@ -2,18 +2,50 @@
 
 use super::*;
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct ControlsQuery {
+    /// Only controls with this design status (`not_stated` for none).
+    pub(crate) design: Option<String>,
+    /// Only controls with this operating status.
+    pub(crate) operating: Option<String>,
+}
+
 pub(crate) async fn controls(
     State(server): Shared,
     Org { member, org }: Org,
+    Query(q): Query<ControlsQuery>,
 ) -> Result<Response, WebError> {
     let engagement = page_engagement(&member)?;
     let basis = server.readiness(&member, &engagement).await?;
+    let design = q.design.filter(|d| !d.is_empty());
+    let operating = q.operating.filter(|o| !o.is_empty());
+    let all = &basis.readiness.controls;
+    let shown: Vec<&fieldproof_readiness::ControlReadiness> = all
+        .iter()
+        .filter(|c| {
+            design
+                .as_deref()
+                .is_none_or(|d| c.design.map_or("not_stated", |s| s.as_str()) == d)
+        })
+        .filter(|c| {
+            operating
+                .as_deref()
+                .is_none_or(|o| c.operating.as_str() == o)
+        })
+        .collect();
+    let filter = match (&design, &operating) {
+        (Some(d), _) => Some(format!("design {}", d.replace('_', " "))),
+        (None, Some(o)) => Some(format!("operating {}", o.replace('_', " "))),
+        (None, None) => None,
+    };
     Ok(Html(render(&ControlsPage {
         title: "Controls",
         nav: &nav(&member),
         org: &org,
         engagement: &engagement,
-        controls: &basis.readiness.controls,
+        total: all.len(),
+        controls: shown,
+        filter,
         may_set: member.may(Action::SetDesignStatus),
     }))
     .into_response())
@@ -27,7 +59,9 @@ pub(crate) struct ControlsPage<'a> {
     pub(crate) nav: &'a Nav,
     pub(crate) org: &'a str,
     pub(crate) engagement: &'a str,
-    pub(crate) controls: &'a [fieldproof_readiness::ControlReadiness],
+    pub(crate) total: usize,
+    pub(crate) controls: Vec<&'a fieldproof_readiness::ControlReadiness>,
+    pub(crate) filter: Option<String>,
     pub(crate) may_set: bool,
 }
 

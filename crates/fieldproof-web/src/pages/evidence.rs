@@ -341,7 +341,11 @@ pub(crate) async fn pack_bytes(
     let file = dir.join(format!("{engagement}.zip"));
     let result = member
         .app(server)
-        .export_pack(engagement, &file, &["readiness.pdf".to_string()])
+        .export_pack(
+            engagement,
+            &file,
+            &["readiness.pdf".to_string(), "tests.html".to_string()],
+        )
         .await;
     let opened = match result {
         Ok(_) => tokio::fs::File::open(&file)
@@ -493,16 +497,7 @@ pub(crate) fn attachment(name: &str) -> String {
             }
         })
         .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = crate::html::query_value(name);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 

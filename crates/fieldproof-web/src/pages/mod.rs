@@ -28,6 +28,7 @@ mod evidence;
 mod portal;
 mod reports;
 mod sign_in;
+mod test_results;
 mod uploads;
 pub(crate) use catalog::*;
 pub(crate) use controls::*;
@@ -37,6 +38,7 @@ pub(crate) use evidence::*;
 pub(crate) use portal::*;
 pub(crate) use reports::*;
 pub(crate) use sign_in::*;
+pub(crate) use test_results::*;
 pub(crate) use uploads::*;
 
 pub(crate) type Shared = State<Arc<Server>>;
@@ -63,7 +65,9 @@ pub(crate) fn routes(limits: &crate::Limits) -> Router<Arc<Server>> {
             "/o/{org}/estate/apply",
             post(estate_apply).layer(form_limit),
         )
+        .route("/o/{org}/findings", get(findings))
         .route("/o/{org}/controls", get(controls))
+        .route("/o/{org}/tests/{test}", get(test_result))
         .route("/o/{org}/controls/{control}", get(control))
         .route(
             "/o/{org}/controls/{control}/status",

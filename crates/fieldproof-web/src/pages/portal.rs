@@ -2,18 +2,53 @@
 
 use super::*;
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct RequestsQuery {
+    /// Only requests with this auditor's status (`open`, `needs_more`, `accepted`).
+    pub(crate) status: Option<String>,
+}
+
+/// The auditor's start: every request of the engagement by the auditor's status (open, needs
+/// more, accepted), with the pack, the samples and the test results at hand.
 pub(crate) async fn requests(
     State(server): Shared,
     Org { member, org }: Org,
+    Query(q): Query<RequestsQuery>,
 ) -> Result<Response, WebError> {
     let engagement = page_engagement(&member)?;
     let freshness = server.freshness(&member, &engagement).await?;
     let list = member.app(&server).request_list_in(&freshness).await?;
+    let status = q
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(ReviewStatus::parse)
+        .transpose()
+        .map_err(|e| WebError::bad_request(e.to_string()))?;
+    let count = |s: ReviewStatus| list.requests.iter().filter(|r| r.status == s).count();
+    let counts: Vec<(ReviewStatus, usize, bool)> = ReviewStatus::ALL
+        .iter()
+        .map(|s| (*s, count(*s), status == Some(*s)))
+        .collect();
     Ok(Html(render(&RequestsPage {
         title: "Requests",
         nav: &nav(&member),
         org: &org,
-        list: &list,
+        engagement: &engagement,
+        total: list.requests.len(),
+        counts,
+        status,
+        requests: list
+            .requests
+            .iter()
+            .filter(|r| status.is_none_or(|s| r.status == s))
+            .collect(),
+        tests: !server
+            .readiness(&member, &engagement)
+            .await?
+            .readiness
+            .tests
+            .is_empty(),
     }))
     .into_response())
 }
@@ -25,7 +60,13 @@ pub(crate) struct RequestsPage<'a> {
     pub(crate) title: &'a str,
     pub(crate) nav: &'a Nav,
     pub(crate) org: &'a str,
-    pub(crate) list: &'a fieldproof_app::contract::RequestList,
+    pub(crate) engagement: &'a str,
+    pub(crate) total: usize,
+    /// Each status, its requests and whether the page shows only those.
+    pub(crate) counts: Vec<(ReviewStatus, usize, bool)>,
+    pub(crate) status: Option<ReviewStatus>,
+    pub(crate) requests: Vec<&'a fieldproof_app::contract::RequestView>,
+    pub(crate) tests: bool,
 }
 
 pub(crate) async fn request_thread(
@@ -49,6 +90,7 @@ pub(crate) async fn request_thread(
         csrf: &member.session.csrf,
         may_comment: member.may(Action::CommentOnRequest),
         may_review: member.may(Action::ReviewRequest),
+        may_add: member.may(Action::AddEvidence),
         statuses: &ReviewStatus::ALL,
     }))
     .into_response())
@@ -67,6 +109,7 @@ pub(crate) struct RequestPage<'a> {
     pub(crate) csrf: &'a str,
     pub(crate) may_comment: bool,
     pub(crate) may_review: bool,
+    pub(crate) may_add: bool,
     pub(crate) statuses: &'a [ReviewStatus],
 }
 
@@ -86,11 +129,13 @@ pub(crate) async fn request_write(
 ) -> Result<Response, WebError> {
     check_csrf(&member, form.csrf.as_deref())?;
     let engagement = page_engagement(&member)?;
+    // One form sends both: an empty comment, or the status left as it is, says nothing.
     let write = fieldproof_app::requests::RequestWrite {
-        comment: form.comment,
+        comment: form.comment.filter(|c| !c.trim().is_empty()),
         status: form
             .status
             .as_deref()
+            .filter(|s| !s.is_empty())
             .map(ReviewStatus::parse)
             .transpose()
             .map_err(|e| WebError::bad_request(e.to_string()))?,
