@@ -334,8 +334,11 @@ pub struct Engagements {
     pub shown: Option<String>,
     /// The engagements the member may switch to, by id (an auditor: only theirs).
     pub choices: Vec<String>,
-    /// The path of the page (the switcher sends the choice to it).
+    /// The path of the request (the navigation marks the page it belongs to).
     pub here: String,
+    /// Where the switcher sends the choice: this page, or for a page that answered a form,
+    /// the dashboard.
+    pub switch_to: String,
 }
 
 impl Member {
@@ -761,6 +764,7 @@ impl Server {
         org: &str,
         asked: Option<&str>,
         here: &str,
+        get: bool,
     ) -> Result<Member, WebError> {
         if let Some(token) = bearer(headers) {
             return match self.accounts.token(&token).await? {
@@ -794,6 +798,13 @@ impl Server {
             membership,
             engagements: Engagements {
                 here: here.to_string(),
+                // Where the switcher sends the choice: this page, or for a page that
+                // answered a form, the dashboard.
+                switch_to: if get {
+                    here.to_string()
+                } else {
+                    format!("/o/{org}")
+                },
                 ..Engagements::default()
             },
         };
@@ -811,6 +822,7 @@ impl Server {
         asked: Option<&str>,
         here: &str,
     ) -> Result<Engagements, WebError> {
+        let switch_to = member.engagements.switch_to.clone();
         let here = here.to_string();
         if let Some(own) = &member.membership.engagement {
             member.engagement(asked)?;
@@ -818,6 +830,7 @@ impl Server {
                 shown: Some(own.clone()),
                 choices: vec![own.clone()],
                 here,
+                switch_to,
             });
         }
         let org = &member.membership.organisation;
@@ -836,6 +849,7 @@ impl Server {
             shown: shown_id,
             choices: shown.choices,
             here,
+            switch_to,
         })
     }
 }
@@ -873,15 +887,15 @@ impl axum::extract::FromRequestParts<Arc<Server>> for Org {
             .and_then(|q| q.0.engagement)
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty());
-        // Where the engagement switcher sends its choice: this page, or for the page a form
-        // answered, the dashboard.
-        let here = if parts.method == axum::http::Method::GET {
-            parts.uri.path().to_string()
-        } else {
-            format!("/o/{org}")
-        };
+        let here = parts.uri.path().to_string();
         let member = server
-            .member(&parts.headers, &org, asked.as_deref(), &here)
+            .member(
+                &parts.headers,
+                &org,
+                asked.as_deref(),
+                &here,
+                parts.method == axum::http::Method::GET,
+            )
             .await?;
         Ok(Org { member, org })
     }

@@ -322,3 +322,54 @@ async fn error_pages_keep_the_navigation_and_speak_no_cli() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_links_everything_and_findings_are_paged_and_filtered() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, _) = sign_in(s, "owner@acme.test").await;
+    let dashboard = send(s, get("/o/acme?engagement=soc2-2026", Some(&owner)))
+        .await
+        .text();
+    for link in [
+        "class=\"card\" href=\"/o/acme/estate\"",
+        "class=\"card\" href=\"/o/acme/controls\"",
+        "class=\"card\" href=\"/o/acme/findings\"",
+        "class=\"card\" href=\"/o/acme/evidence\"",
+        // Why readiness is what it is: no design status is stated yet.
+        "href=\"/o/acme/controls?design=not_stated\"",
+        "Set the design status",
+    ] {
+        assert!(dashboard.contains(link), "{link}:\n{dashboard}");
+    }
+    assert!(!dashboard.contains("fieldproof status set"), "no CLI words");
+    // The breakdown's link shows only those controls.
+    let not_stated = send(s, get("/o/acme/controls?design=not_stated", Some(&owner)))
+        .await
+        .text();
+    assert!(not_stated.contains("applicable controls: design not stated"));
+    assert!(!not_stated.contains("b-implemented\">implemented"));
+    // Every finding, 50 a page, filtered.
+    let all = send(s, get("/o/acme/findings", Some(&owner))).await.text();
+    let total: usize = all
+        .split(" open findings, most severe first")
+        .next()
+        .and_then(|head| head.rsplit('>').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert!(total > 0, "{all}");
+    let rows = |page: &str| page.matches("<td data-label=\"Severity\">").count();
+    assert_eq!(rows(&all), total.min(50));
+    let medium = send(s, get("/o/acme/findings?severity=medium", Some(&owner)))
+        .await
+        .text();
+    assert!(rows(&medium) > 0 && !medium.contains("b-high\">high</span>"));
+    assert!(medium.contains("<option value=\"medium\" selected>"));
+    let nobody = send(
+        s,
+        get("/o/acme/findings?owner=nobody%20at%20all", Some(&owner)),
+    )
+    .await
+    .text();
+    assert_eq!(rows(&nobody), 0);
+}

@@ -201,6 +201,39 @@ impl Browser {
         }
     }
 
+    /// Runs axe-core (scripts/axe) over the page shown: no serious or critical violation of
+    /// the WCAG 2.x A and AA rules. Returns how many rules passed, to show the check ran.
+    fn accessible(&self, axe: &str, page: &str) -> usize {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": format!("{axe}\n;return typeof axe;"), "args": []})),
+        );
+        let result = self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": "const done = arguments[arguments.length - 1];\
+                axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})\
+                .then(r => done({passes: r.passes.length, violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)}))}))\
+                .catch(e => done({error: String(e)}));", "args": []})),
+        );
+        assert!(result["error"].is_null(), "axe failed on {page}: {result}");
+        let serious: Vec<&Value> = result["violations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(
+            serious.is_empty(),
+            "{page}: serious or critical accessibility violations:\n{}",
+            serde_json::to_string_pretty(&serious).unwrap_or_default()
+        );
+        let passes = result["passes"].as_u64().unwrap_or_default() as usize;
+        assert!(passes > 0, "{page}: axe checked nothing: {result}");
+        passes
+    }
+
     fn screenshot(&self, name: &str) {
         let data = self.call("GET", "/screenshot", None);
         let png = decode_base64(data.as_str().expect("base64"));
@@ -410,41 +443,84 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
         shots,
     };
     let base = format!("http://127.0.0.1:{web}");
+    // axe-core, the accessibility checker run on every page (scripts/axe installs it).
+    let axe_file = match std::env::var("FIELDPROOF_AXE") {
+        Ok(path) => path,
+        Err(_) => {
+            let out = Command::new(repo().join("scripts/axe"))
+                .output()
+                .expect("scripts/axe runs");
+            assert!(
+                out.status.success(),
+                "scripts/axe could not install axe-core: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        }
+    };
+    let axe = std::fs::read_to_string(&axe_file).expect("axe-core's axe.min.js");
+    let mut checked = Vec::new();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // Sign in as the compliance lead.
+        // Every page: a screenshot for a reviewer, and the accessibility check.
+        let mut check = |name: &str| {
+            browser.screenshot(name);
+            checked.push((name.to_string(), browser.accessible(&axe, name)));
+        };
+        let phone = |on: bool| {
+            let (width, height) = if on { (390, 844) } else { (1280, 900) };
+            browser.call(
+                "POST",
+                "/window/rect",
+                Some(json!({"width": width, "height": height})),
+            );
+        };
+        let sign_in = |email: &str| {
+            browser.type_into("#email", email);
+            browser.type_into("#password", PASSWORD);
+            browser.click("form button[type=submit]");
+        };
+
+        // The compliance lead signs in and reads why readiness is what it is.
         browser.open(&format!("{base}/o/acme"));
         browser.wait_for_text("Sign in");
-        browser.screenshot("01-login");
-        browser.type_into("#email", "lead@acme.test");
-        browser.type_into("#password", PASSWORD);
-        browser.click("form button[type=submit]");
-        let dashboard = browser.wait_for_text("Test results");
-        assert!(
-            dashboard.contains("Readiness") && dashboard.contains("Test results"),
-            "{dashboard}"
-        );
-        browser.screenshot("02-dashboard");
-        for (page, shot, expected) in [
-            ("estate", "03-estate", "bms-dc2"),
-            ("controls", "04-controls", "FP-PE-04"),
-            ("controls/FP-PE-04", "04b-control", "Save the design status"),
-            ("reports", "06-reports", "readiness.pdf"),
-            ("requests", "07-requests", "access-reviews"),
-            (
-                "samples?dataset=changes&frequency=per_event&seed=audit-2026",
-                "08-samples",
-                "Population SHA-256",
-            ),
-        ] {
-            browser.open(&format!("{base}/o/acme/{page}"));
-            browser.wait_for_text(expected);
-            browser.screenshot(shot);
-        }
-        browser.open(&format!("{base}/o/acme/reports/readiness.html"));
-        browser.wait_for_text("How this report will read");
-        browser.screenshot("09-readiness-report");
+        check("01-login");
+        sign_in("lead@acme.test");
+        let dashboard = browser.wait_for_text("Why readiness is");
+        assert!(dashboard.contains("Test results"), "{dashboard}");
+        check("02-dashboard");
+        browser.click("a[href='/o/acme/controls?design=not_stated']");
+        browser.wait_for_text("applicable controls: design not stated");
+        check("03-controls-not-stated");
+        browser.open(&format!("{base}/o/acme/estate"));
+        browser.wait_for_text("bms-dc2");
+        check("04-estate");
 
-        // Upload evidence: the FP-AM-01 inventory request gains a covered quarter.
+        // A design status: a gap without a due date is refused beside the field, what was
+        // typed stays; with the date it is saved and confirmed.
+        browser.open(&format!("{base}/o/acme/controls/FP-AC-01"));
+        browser.wait_for_text("Save the design status");
+        browser.click("#status option[value='planned']");
+        browser.type_into("#owner", "OT security lead");
+        browser.type_into("#rationale", "MFA on the jump host is being rolled out.");
+        browser.click("#design-status-form button[type=submit]");
+        let refused = browser.wait_for_text("id=\"due-error\"");
+        assert!(
+            refused.contains("Due date is needed")
+                && refused.contains("value=\"OT security lead\"")
+                && !refused.contains("--due"),
+            "{refused}"
+        );
+        check("05-design-status-refused");
+        browser.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": "document.getElementById('due').value = '2027-03-31';", "args": []})),
+        );
+        browser.click("#design-status-form button[type=submit]");
+        browser.wait_for_text("The design status of FP-AC-01 is saved");
+        check("06-design-status-saved");
+
+        // Upload evidence from a request's row: the FP-AM-01 inventory request gains a window.
         let covered = |source: &str| -> usize {
             // The row of FP-AM-01 inventory: its freshness badge, then "N of 4" windows.
             let at = source
@@ -460,11 +536,10 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
         };
         browser.open(&format!("{base}/o/acme/evidence"));
         let before = covered(&browser.wait_for_text(INVENTORY_ROW));
-        // The row's upload action fills in the control, the request and the first window
-        // without evidence.
+        check("07-evidence");
         browser.click("a[href$='control=FP-AM-01&request=inventory']");
         browser.wait_for_text("Recorded in engagement");
-        browser.screenshot("05a-upload");
+        check("08-upload");
         browser.type_into(
             "#files",
             d.join("q2-asset-inventory.csv")
@@ -474,7 +549,31 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
         browser.click("form[enctype] button[type=submit]");
         let changed = browser.wait_for_text("What changed");
         assert!(changed.contains("FP-AM-01 / inventory"), "{changed}");
-        browser.screenshot("05b-evidence-added");
+        check("09-evidence-added");
+        // The item it added, and its download.
+        browser.click("main table a.id");
+        let item = browser.wait_for_text("Ledger entry");
+        assert!(item.contains("q2-asset-inventory.csv"), "{item}");
+        check("10-evidence-item");
+        let id = item
+            .split("<h1>")
+            .nth(1)
+            .and_then(|h| h.split(' ').next())
+            .expect("the evidence id")
+            .to_string();
+        let cookie = browser.session_cookie();
+        let (status, bytes) = http(
+            "GET",
+            web,
+            &format!("/o/acme/evidence/{id}/content"),
+            None,
+            Some(&cookie),
+        );
+        assert_eq!(status, 200);
+        assert_eq!(
+            bytes,
+            std::fs::read(d.join("q2-asset-inventory.csv")).expect("the file")
+        );
         browser.open(&format!("{base}/o/acme/evidence"));
         let after = covered(&browser.wait_for_text(INVENTORY_ROW));
         assert_eq!(
@@ -482,21 +581,64 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
             before + 1,
             "freshness changed: {before} -> {after} windows"
         );
-        browser.screenshot("05-evidence");
 
-        // Another organisation's pages are not found.
-        browser.open(&format!("{base}/o/globex"));
-        browser.wait_for_text("Not found");
+        // Preview and apply an estate change: the BMS declared in scope.
+        let estate = std::fs::read_to_string(repo().join("examples/colocation-dc/estate.yaml"))
+            .expect("estate")
+            .replacen("declared_scope: out", "declared_scope: in", 1);
+        std::fs::write(d.join("estate-q3.yaml"), estate).expect("estate written");
+        browser.open(&format!("{base}/o/acme/estate"));
+        browser.wait_for_text("Load an estate file");
+        browser.type_into(
+            "#estate",
+            d.join("estate-q3.yaml").to_str().unwrap_or_default(),
+        );
+        browser.click("form[enctype] button[type=submit]");
+        browser.wait_for_text("Nothing is stored yet");
+        check("11-estate-preview");
+        browser.click("form[action$='/estate/apply'] button");
+        browser.wait_for_text("<h1>Applied</h1>");
+        check("12-estate-applied");
 
-        // The pack, downloaded with the browser's session, verifies with the CLI.
+        // Findings, tests, reports, samples and the ledger.
+        for (page, shot, expected) in [
+            (
+                "findings?severity=medium",
+                "13-findings",
+                "match the filters",
+            ),
+            (
+                "tests/ac-privileged-sessions",
+                "14-test-exceptions",
+                "Exception rows (5)",
+            ),
+            ("reports", "15-reports", "readiness.pdf"),
+            ("ledger", "16-ledger", "hash-chained"),
+            (
+                "samples?dataset=changes&frequency=per_event&seed=audit-2026",
+                "17-samples",
+                "Population SHA-256",
+            ),
+        ] {
+            browser.open(&format!("{base}/o/acme/{page}"));
+            browser.wait_for_text(expected);
+            check(shot);
+        }
+        browser.open(&format!("{base}/o/acme/reports/readiness.html"));
+        browser.wait_for_text("How this report will read");
+        browser.screenshot("18-readiness-report");
         let cookie = browser.session_cookie();
-        let (status, zip) = http(
+        let (status, pdf) = http(
             "GET",
             web,
-            "/o/acme/pack?engagement=soc2-2026",
+            "/o/acme/reports/readiness.pdf",
             None,
             Some(&cookie),
         );
+        assert_eq!(status, 200);
+        assert!(pdf.starts_with(b"%PDF"), "the readiness PDF");
+        // The pack, downloaded with the browser's session, verifies with the CLI.
+        let (status, zip) = http("GET", web, "/o/acme/pack", None, Some(&cookie));
         assert_eq!(status, 200);
         std::fs::write(d.join("downloaded.zip"), zip).expect("pack written");
         fieldproof(d)
@@ -504,46 +646,56 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
             .assert()
             .success();
 
-        // A phone-sized dashboard.
-        browser.call(
-            "POST",
-            "/window/rect",
-            Some(json!({"width": 390, "height": 844})),
-        );
-        browser.open(&format!("{base}/o/acme"));
-        browser.screenshot("10-dashboard-phone");
-        browser.call(
-            "POST",
-            "/window/rect",
-            Some(json!({"width": 1280, "height": 900})),
-        );
+        // Another organisation's pages are not found; the error page keeps the navigation.
+        browser.open(&format!("{base}/o/globex"));
+        browser.wait_for_text("Not found");
+        check("19-not-found");
 
-        // The auditor: no upload form, comments on a request, uploads refused.
+        // A phone: cards two a row, findings as cards.
+        phone(true);
+        browser.open(&format!("{base}/o/acme"));
+        browser.wait_for_text("Why readiness is");
+        check("20-dashboard-phone");
+        browser.open(&format!("{base}/o/acme/findings"));
+        browser.wait_for_text("open findings");
+        check("21-findings-phone");
+        phone(false);
+
+        // The auditor: lands on the requests, opens evidence, reads a test's exception rows,
+        // comments and sets a status in one step, downloads the pack.
         browser.open(&format!("{base}/o/acme"));
         browser.click("form.signout button");
         browser.wait_for_text("Sign in");
-        browser.type_into("#email", "auditor@acme.test");
-        browser.type_into("#password", PASSWORD);
-        browser.click("form button[type=submit]");
-        browser.wait_for_text("auditor@acme.test (auditor)");
-        browser.open(&format!("{base}/o/acme/evidence"));
-        let evidence = browser.wait_for_text("Freshness");
+        sign_in("auditor@acme.test");
+        let landing = browser.wait_for_text("Requests by status");
         assert!(
-            evidence.contains("Freshness") && !evidence.contains("Add evidence"),
-            "the auditor's evidence page:\n{evidence}"
+            landing.contains("auditor@acme.test (auditor)") && !landing.contains("Add evidence"),
+            "{landing}"
         );
-        browser.open(&format!(
-            "{base}/o/acme/requests/FP-AC-03/access-reviews?engagement=soc2-2026"
-        ));
+        check("22-auditor-requests");
+        browser.open(&format!("{base}/o/acme/evidence/{id}"));
+        let item = browser.wait_for_text("Ledger entry");
+        assert!(!item.contains("Retire "), "an auditor retires nothing");
+        check("23-auditor-evidence");
+        browser.open(&format!("{base}/o/acme/tests/ac-privileged-sessions"));
+        browser.wait_for_text("Exception rows (5)");
+        check("24-auditor-exceptions");
+        browser.open(&format!("{base}/o/acme/requests/FP-AC-03/access-reviews"));
+        browser.wait_for_text("Comment and set the status");
         browser.type_into("#comment", "Q3 and Q4 reviews are still missing.");
+        browser.click("#status option[value='needs_more']");
         browser.click("form.stack button[type=submit]");
         let thread = browser.wait_for_text("Q3 and Q4 reviews are still missing.");
-        assert!(
-            thread.contains("Q3 and Q4 reviews are still missing."),
-            "{thread}"
-        );
-        browser.screenshot("11-auditor-request");
+        assert!(thread.contains("keep: needs more"), "{thread}");
+        check("25-auditor-request");
         let cookie = browser.session_cookie();
+        let (status, zip) = http("GET", web, "/o/acme/pack", None, Some(&cookie));
+        assert_eq!(status, 200);
+        std::fs::write(d.join("auditor.zip"), zip).expect("pack written");
+        fieldproof(d)
+            .args(["verify", "auditor.zip"])
+            .assert()
+            .success();
         let (status, _) = http(
             "POST",
             web,
@@ -566,7 +718,13 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
             status, 404,
             "another engagement is not found for the auditor"
         );
+        phone(true);
+        browser.open(&format!("{base}/o/acme/requests"));
+        browser.wait_for_text("Requests by status");
+        check("26-auditor-requests-phone");
+        phone(false);
     }));
+    eprintln!("accessibility checked (axe-core, WCAG 2.x A/AA): {checked:?}");
     let _ = http(
         "DELETE",
         driver_port,
