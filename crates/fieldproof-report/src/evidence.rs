@@ -30,6 +30,12 @@ pub struct LedgerRow {
     pub kind: &'static str,
     /// The rest, in words (what a user typed shortened by characters).
     pub summary: String,
+    /// The evidence it adds or retires.
+    pub evidence: Option<String>,
+    /// Who wrote it.
+    pub by: Option<String>,
+    /// When (RFC 3339).
+    pub at: Option<String>,
 }
 
 /// The rows of `entries`, in their order.
@@ -37,6 +43,20 @@ pub fn ledger_rows(entries: &[PackEntry]) -> Vec<LedgerRow> {
     entries
         .iter()
         .map(|e| {
+            let body = e
+                .body
+                .as_ref()
+                .and_then(|b| serde_json::from_value::<Body>(b.clone()).ok());
+            let (evidence, by, at) = match body {
+                Some(Body::Genesis { by, at, .. }) | Some(Body::RotateKey { by, at, .. }) => {
+                    (None, Some(by), Some(at))
+                }
+                Some(Body::Add(a)) => (Some(a.evidence), Some(a.collected_by), Some(a.collected_at)),
+                Some(Body::Retire {
+                    evidence, by, at, ..
+                }) => (Some(evidence), Some(by), Some(at)),
+                None => (None, None, None),
+            };
             let (kind, summary) = match &e.body {
                 None => (
                     "",
@@ -104,6 +124,9 @@ pub fn ledger_rows(entries: &[PackEntry]) -> Vec<LedgerRow> {
                 hash: prefix(&e.hash, 12).to_string(),
                 kind,
                 summary,
+                evidence,
+                by,
+                at,
             }
         })
         .collect()

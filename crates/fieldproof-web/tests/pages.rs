@@ -373,3 +373,35 @@ async fn the_dashboard_links_everything_and_findings_are_paged_and_filtered() {
     .text();
     assert_eq!(rows(&nobody), 0);
 }
+
+#[tokio::test]
+async fn downloads_are_named_for_the_organisation_the_engagement_and_the_day() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, _) = sign_in(s, "owner@acme.test").await;
+    let today = s.app_for("acme", "test").today().to_string();
+    for (uri, name) in [
+        (
+            "/o/acme/pack?engagement=soc2-2026",
+            format!("acme-soc2-2026-evidence-pack-{today}.zip"),
+        ),
+        (
+            "/o/acme/reports/readiness.md",
+            format!("acme-soc2-2026-readiness-{today}.md"),
+        ),
+        (
+            "/o/acme/reports/controls.csv",
+            format!("acme-soc2-2026-controls-{today}.csv"),
+        ),
+    ] {
+        let reply = send(s, get(uri, Some(&owner))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        let disposition = reply.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .expect("ascii");
+        assert!(
+            disposition.starts_with(&format!("attachment; filename=\"{name}\"")),
+            "{uri}: {disposition}"
+        );
+    }
+}

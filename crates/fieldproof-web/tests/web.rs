@@ -1269,11 +1269,19 @@ async fn the_ledger_page_retiring_evidence_and_map_in_the_catalog_on(backend: Ba
         .map(|n| format!("EV-{n}"))
         .expect("an evidence id");
     let ledger = send(s, get("/o/acme/ledger", Some(&owner))).await.text();
-    // The ledger is a table: the entry's kind, then what it records.
+    // The ledger is a table: the entry, its kind, the evidence (linked), who, when, what.
     assert!(
-        ledger.contains(&format!("<td>add</td><td>{id} ")),
+        ledger.contains(&format!(
+            "<td>add</td><td><a class=\"id\" href=\"/o/acme/evidence/{id}\">{id}</a></td><td>owner@acme.test</td><td>"
+        )) && ledger.contains(" UTC</td><td>"),
         "{ledger}"
     );
+    // `?entry=N` shows the page holding entry N.
+    let seq: i64 = id[3..].parse().expect("a number");
+    let page = send(s, get(&format!("/o/acme/ledger?entry={seq}"), Some(&owner)))
+        .await
+        .text();
+    assert!(page.contains(&format!("id=\"entry-{seq}\"")));
     let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
     let refused = send(
         s,
@@ -1311,7 +1319,9 @@ async fn the_ledger_page_retiring_evidence_and_map_in_the_catalog_on(backend: Ba
     assert_eq!(retired.status, StatusCode::OK, "{}", retired.text());
     let ledger = send(s, get("/o/acme/ledger", Some(&owner))).await.text();
     assert!(
-        ledger.contains(&format!("<td>retire</td><td>{id} by owner@acme.test")),
+        ledger.contains(&format!(
+            "<td>retire</td><td><a class=\"id\" href=\"/o/acme/evidence/{id}\">{id}</a></td><td>owner@acme.test</td>"
+        )) && ledger.contains(&format!("{id} by owner@acme.test: wrong file")),
         "{ledger}"
     );
     let map = send(

@@ -370,7 +370,13 @@ pub(crate) async fn pack_bytes(
             (header::CONTENT_LENGTH, size.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{engagement}.zip\""),
+                attachment(&download_name(
+                    server,
+                    member,
+                    engagement,
+                    "evidence-pack",
+                    "zip",
+                )),
             ),
         ],
         body,
@@ -484,6 +490,22 @@ pub(crate) async fn evidence_download(
         .into_response())
 }
 
+/// The name a download of the organisation's engagement is saved under:
+/// `ORG-ENGAGEMENT-WHAT-DATE.EXT` (`acme-soc2-2026-evidence-pack-2026-12-03.zip`).
+pub(crate) fn download_name(
+    server: &Server,
+    member: &Member,
+    engagement: &str,
+    what: &str,
+    extension: &str,
+) -> String {
+    format!(
+        "{}-{engagement}-{what}-{}.{extension}",
+        member.membership.organisation,
+        member.app(server).today()
+    )
+}
+
 /// A `Content-Disposition` that downloads under `name`: an ASCII fallback, and the name itself
 /// percent-encoded (RFC 6266, RFC 5987).
 pub(crate) fn attachment(name: &str) -> String {
@@ -507,6 +529,8 @@ pub(crate) const LEDGER_PAGE: usize = 200;
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct PageQuery {
     pub(crate) page: Option<usize>,
+    /// The ledger: show the page of this entry.
+    pub(crate) entry: Option<i64>,
 }
 
 pub(crate) async fn ledger(
@@ -517,7 +541,14 @@ pub(crate) async fn ledger(
     let log = member.app(&server).evidence_log(member.limit()).await?;
     let entries = &log.entries;
     let pages = entries.len().div_ceil(LEDGER_PAGE).max(1);
-    let page_no = q.page.unwrap_or(1).clamp(1, pages);
+    // `?entry=N`: the page that shows entry N (newest first).
+    let page_of_entry = q.entry.and_then(|seq| {
+        entries
+            .iter()
+            .position(|e| e.seq == seq)
+            .map(|at| (entries.len() - at - 1) / LEDGER_PAGE + 1)
+    });
+    let page_no = page_of_entry.or(q.page).unwrap_or(1).clamp(1, pages);
     // Newest first.
     let end = entries.len().saturating_sub((page_no - 1) * LEDGER_PAGE);
     let start = end.saturating_sub(LEDGER_PAGE);

@@ -44,9 +44,16 @@ pub(crate) async fn report(
     if format != fieldproof_app::reports::ReportFormat::Html {
         response.headers_mut().insert(
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file}\"")
-                .parse()
-                .map_err(|_| WebError::not_found())?,
+            attachment(&download_name(
+                &server,
+                &member,
+                &engagement,
+                file.rsplit_once('.')
+                    .map_or(file.as_str(), |(stem, _)| stem),
+                format.extension(),
+            ))
+            .parse()
+            .map_err(|_| WebError::not_found())?,
         );
     }
     Ok(response)
