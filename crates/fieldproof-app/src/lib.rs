@@ -136,6 +136,8 @@ pub enum Thing {
     Token,
     /// An organisation of a server.
     Organisation,
+    /// A component of the estate.
+    Component,
 }
 
 impl Thing {
@@ -148,6 +150,7 @@ impl Thing {
             Thing::Framework => "framework",
             Thing::Token => "token",
             Thing::Organisation => "organisation",
+            Thing::Component => "component",
         }
     }
 }

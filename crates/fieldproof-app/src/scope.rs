@@ -409,7 +409,19 @@ impl App {
             .collect::<Vec<_>>()
             .join(", ");
         let meta = self.change_meta("apply", Some(source.clone()), Some(hashes.join(", ")));
-        let outcome = ws.store.apply_estate(&loaded.estate, &meta).await?;
+        self.record_estate(ws, &loaded.estate, meta, loaded.inventories.clone())
+            .await
+    }
+
+    /// Records `estate` as the stored estate (one change set) and says what changed.
+    async fn record_estate(
+        &self,
+        ws: &Workspace,
+        estate: &fieldproof_core::Estate,
+        meta: fieldproof_store::ChangeMeta,
+        inventories: Vec<crate::contract::InventoryReport>,
+    ) -> Result<ApplyResult> {
+        let outcome = ws.store.apply_estate(estate, &meta).await?;
         let count = |entity: Option<EntityKind>, action| {
             outcome
                 .changes
@@ -436,8 +448,8 @@ impl App {
             })
             .collect();
         Ok(ApplyResult {
-            source,
-            source_sha256: hashes.join(", "),
+            source: meta.source.clone().unwrap_or_default(),
+            source_sha256: meta.source_sha256.clone().unwrap_or_default(),
             change_set: outcome.change_set,
             added: count(None, Action::Added),
             changed: count(None, Action::Changed),
@@ -447,10 +459,59 @@ impl App {
             assets_changed: count(Some(EntityKind::Asset), Action::Changed),
             scope_changes,
             changes: change_lines(&outcome.changes),
-            inventories: loaded.inventories.clone(),
+            inventories,
             actor: meta.actor,
             at: meta.at,
         })
+    }
+
+    /// Changes one component of the stored estate as `edit` says (its declared scope, owner,
+    /// description and facts) and records it as a change set, like an estate file applied.
+    /// A component rolled up from an inventory's assets takes its facts from them: its facts
+    /// are changed in the export or the mapping, not here.
+    pub async fn component_edit(
+        &self,
+        id: &str,
+        request: &ComponentEditRequest,
+    ) -> Result<ApplyResult> {
+        self.allow(fieldproof_core::access::Action::LoadEstate)?;
+        let edit = &request.parse()?;
+        let ws = self.open().await?;
+        let result = async {
+            let mut estate = ws.store.load_estate().await?;
+            let component = estate
+                .components
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| AppError::unknown(crate::Thing::Component, id))?;
+            if !component.assets.is_empty() && !edit.facts.is_empty() {
+                return Err(crate::FieldError::value(
+                    crate::Field::Fact,
+                    id,
+                    format!(
+                        "its facts come from the {} assets of its inventory; change them in the export or its mapping and apply it again",
+                        component.assets.len()
+                    ),
+                )
+                .into());
+            }
+            edit.apply_to(component);
+            if let Some(problem) = estate.check().into_iter().next() {
+                return Err(AppError::Input(format!(
+                    "component {id}: {}: {}",
+                    problem.field, problem.message
+                )));
+            }
+            let meta = self.change_meta(
+                "component edit",
+                Some(format!("component {id}: {}", edit.describe())),
+                None,
+            );
+            self.record_estate(&ws, &estate, meta, Vec::new()).await
+        }
+        .await;
+        ws.close().await;
+        result
     }
 
     /// What applying an estate file would change, without storing anything: the changes,
@@ -561,4 +622,81 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     result.map_err(io(path))
+}
+
+/// A component edit as a person gives it (the CLI's flags, the web form's fields), before it is
+/// read: [`ComponentEditRequest::parse`] is the one reading both front ends use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComponentEditRequest {
+    /// `in`, `out`, `shared`, or `none` (no longer declared); absent: kept.
+    pub declared_scope: Option<String>,
+    /// The owner (empty: nobody); absent: kept.
+    pub owner: Option<String>,
+    /// The description (empty: none); absent: kept.
+    pub description: Option<String>,
+    /// Facts as `NAME=true|false`.
+    pub facts: Vec<String>,
+}
+
+impl ComponentEditRequest {
+    /// The edit, or the first input that is not one.
+    pub fn parse(&self) -> Result<fieldproof_core::component::ComponentEdit> {
+        use fieldproof_core::component::{ComponentEdit, Fact};
+        let declared_scope = match self.declared_scope.as_deref().map(str::trim) {
+            None => None,
+            Some("none" | "") => Some(None),
+            Some(text) => Some(Some(fieldproof_core::Scope::parse(text).ok_or_else(
+                || {
+                    crate::FieldError::value(
+                        crate::Field::DeclaredScope,
+                        text,
+                        "expected in, out, shared or none",
+                    )
+                },
+            )?)),
+        };
+        let mut facts = Vec::new();
+        for given in &self.facts {
+            let (name, value) = given.split_once('=').unwrap_or((given, ""));
+            let fact = Fact::parse(name.trim()).ok_or_else(|| {
+                crate::FieldError::value(
+                    crate::Field::Fact,
+                    given,
+                    format!(
+                        "not a fact; the facts are: {}",
+                        Fact::ALL
+                            .iter()
+                            .map(|f| f.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+            let value = match value.trim() {
+                "true" | "yes" => true,
+                "false" | "no" => false,
+                _ => {
+                    return Err(crate::FieldError::value(
+                        crate::Field::Fact,
+                        given,
+                        "give NAME=true or NAME=false",
+                    )
+                    .into())
+                }
+            };
+            facts.push((fact, value));
+        }
+        Ok(ComponentEdit {
+            declared_scope,
+            owner: self
+                .owner
+                .clone()
+                .map(|o| Some(o).filter(|o| !o.trim().is_empty())),
+            description: self
+                .description
+                .clone()
+                .map(|d| Some(d).filter(|d| !d.trim().is_empty())),
+            facts,
+        })
+    }
 }

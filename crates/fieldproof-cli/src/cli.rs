@@ -42,6 +42,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Check an estate file or CSV inventory without storing anything.
     Validate(ValidateArgs),
+    /// Change one component of the stored estate by hand (recorded as a change set).
+    Component(ComponentArgs),
     /// Scope decision of every component, with triggers, categories, reasons and findings.
     Scope(ScopeArgs),
     /// The system boundary statement (in scope / shared / out of scope, with reasons).
@@ -403,6 +405,38 @@ pub enum EngagementCommand {
     },
     /// List engagements.
     List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ComponentArgs {
+    #[command(subcommand)]
+    pub command: ComponentCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComponentCommand {
+    /// Set a stored component's declared scope, owner, description or facts; what is not given
+    /// is kept. Recorded in the change log like an applied estate file (the web app's edit
+    /// form does the same).
+    Set {
+        /// Component id.
+        id: String,
+        /// The scope the current report declares: in, out, shared, or none.
+        #[arg(long, value_name = "SCOPE")]
+        declared_scope: Option<String>,
+        /// Who owns it (empty: nobody).
+        #[arg(long)]
+        owner: Option<String>,
+        /// What it is (empty: no description).
+        #[arg(long)]
+        description: Option<String>,
+        /// A fact set true or false: NAME=true|false (repeatable; `fieldproof rules` names them).
+        #[arg(long = "fact", value_name = "NAME=BOOL")]
+        facts: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,

@@ -155,6 +155,35 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             }
             Ok(Outcome::Ok)
         }
+        Command::Component(args) => {
+            let crate::cli::ComponentCommand::Set {
+                id,
+                declared_scope,
+                owner,
+                description,
+                facts,
+                format,
+            } = &args.command;
+            let r = app
+                .component_edit(
+                    id,
+                    &fieldproof_app::scope::ComponentEditRequest {
+                        declared_scope: declared_scope.clone(),
+                        owner: owner.clone(),
+                        description: description.clone(),
+                        facts: facts.clone(),
+                    },
+                )
+                .await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&results::apply_text(
+                    &r,
+                    std::path::Path::new(&format!("component {id}")),
+                ))?,
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Validate(args) => {
             let mut progress = Progress::reading(&args.file);
             let validated = app.validate(&args.file, &args.inventory.options(), &mut |d, t| {

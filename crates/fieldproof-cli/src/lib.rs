@@ -86,6 +86,7 @@ fn cli_words(error: &fieldproof_app::AppError) -> String {
                     within.as_deref().unwrap_or("ORG")
                 ),
                 Thing::Organisation => format!("add it with `fieldproof org add {id}`"),
+                Thing::Component => "`fieldproof scope` lists the components".to_string(),
             };
             format!("{error}; {listed_by}")
         }

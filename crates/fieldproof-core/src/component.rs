@@ -593,3 +593,60 @@ mod tests {
         assert!(!is_valid_id("semi;colon"));
     }
 }
+
+/// A change to one component that a person makes by hand (the web form, `fieldproof component
+/// set`): each field given replaces the component's; the others are kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComponentEdit {
+    /// The declared scope (`Some(None)`: no longer declared).
+    pub declared_scope: Option<Option<Scope>>,
+    /// The owner (`Some(None)`: none).
+    pub owner: Option<Option<String>>,
+    /// The description (`Some(None)`: none).
+    pub description: Option<Option<String>>,
+    /// Facts set true or false.
+    pub facts: Vec<(Fact, bool)>,
+}
+
+impl ComponentEdit {
+    /// `component` with the edit made.
+    pub fn apply_to(&self, component: &mut Component) {
+        if let Some(scope) = self.declared_scope {
+            component.declared_scope = scope;
+        }
+        if let Some(owner) = &self.owner {
+            component.owner = owner.clone().filter(|o| !o.trim().is_empty());
+        }
+        if let Some(description) = &self.description {
+            component.description = description.clone().filter(|d| !d.trim().is_empty());
+        }
+        for (fact, value) in &self.facts {
+            component.facts = component.facts.with(*fact, *value);
+        }
+    }
+
+    /// What the edit sets, in words, for the change log (`declared_scope=in, affects_availability=true`).
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(scope) = self.declared_scope {
+            parts.push(format!(
+                "declared_scope={}",
+                scope.map_or("none", Scope::as_str)
+            ));
+        }
+        if let Some(owner) = &self.owner {
+            parts.push(format!("owner={}", owner.as_deref().unwrap_or("none")));
+        }
+        if self.description.is_some() {
+            parts.push("description".to_string());
+        }
+        for (fact, value) in &self.facts {
+            parts.push(format!("{}={value}", fact.as_str()));
+        }
+        if parts.is_empty() {
+            "nothing".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}

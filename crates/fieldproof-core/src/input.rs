@@ -90,6 +90,10 @@ pub enum Field {
     Rate,
     /// Another name a framework answers to.
     Alias,
+    /// A fact of a component (`NAME=true|false`).
+    Fact,
+    /// A component's declared scope.
+    DeclaredScope,
 }
 
 impl Field {
@@ -137,6 +141,8 @@ impl Field {
             Field::Days => "days",
             Field::Rate => "rate",
             Field::Alias => "alias",
+            Field::Fact => "fact",
+            Field::DeclaredScope => "declared-scope",
         }
     }
 
@@ -184,6 +190,8 @@ impl Field {
             Field::Days => "Days",
             Field::Rate => "Messages a day",
             Field::Alias => "Alias",
+            Field::Fact => "Facts",
+            Field::DeclaredScope => "Declared scope",
         }
     }
 }

@@ -85,6 +85,9 @@ pub struct EstateRow {
     pub kind: &'static str,
     /// Scope decision.
     pub scope: &'static str,
+    /// The scope the estate declares for it (`in scope`, `out of scope`, `shared`), if any:
+    /// shown beside the decision, which may differ (a finding then says why).
+    pub declared: Option<&'static str>,
     /// Triggers fired.
     pub triggers: String,
     /// TSC categories.
@@ -100,8 +103,9 @@ pub struct EstateView {
     pub service: String,
     /// Every component, by id.
     pub rows: Vec<EstateRow>,
-    /// Scope findings: severity, rule, subject, message.
-    pub findings: Vec<(String, String, String, String)>,
+    /// Scope findings: severity, rule, subject, message, and whether the subject is a
+    /// component (a page to link) rather than a subservice organisation.
+    pub findings: Vec<(String, String, String, String, bool)>,
 }
 
 type Versioned<T> = (fieldproof_app::contract::StateVersion, Arc<T>);
@@ -603,6 +607,7 @@ impl Server {
                     name: c.name.clone(),
                     kind: json.kind,
                     scope: json.scope,
+                    declared: c.declared_scope.map(fieldproof_core::Scope::words),
                     triggers: json.triggers.join(", "),
                     categories: json.tsc_categories.join(", "),
                 }
@@ -620,6 +625,7 @@ impl Server {
                         .or_else(|| f.subservice.clone())
                         .unwrap_or_default(),
                     f.message.clone(),
+                    f.component.is_some(),
                 )
             })
             .collect();

@@ -405,3 +405,95 @@ async fn downloads_are_named_for_the_organisation_the_engagement_and_the_day() {
         );
     }
 }
+
+#[tokio::test]
+async fn one_component_is_edited_in_the_browser_as_a_change_set() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, csrf) = sign_in(s, "owner@acme.test").await;
+    let page = send(s, get("/o/acme/estate/bms-dc2", Some(&owner)))
+        .await
+        .text();
+    assert!(
+        page.contains("<option value=\"out\" selected>out of scope</option>")
+            && page.contains("value=\"affects_availability\" checked"),
+        "the form shows what is stored:\n{page}"
+    );
+    // Declared in scope, availability no longer affected, a new owner.
+    let facts = ["support_can_access_or_operate", "enforces_access_control"];
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("declared-scope", "in"),
+        ("owner", "Facilities <engineering>"),
+        ("description", ""),
+        ("facts_shown", "yes"),
+    ];
+    fields.extend(facts.iter().map(|f| ("fact", *f)));
+    let saved = send(
+        s,
+        form("/o/acme/estate/bms-dc2/edit", Some(&owner), &fields),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let location = saved.headers[header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert!(
+        location.starts_with("/o/acme/estate/bms-dc2?saved="),
+        "{location}"
+    );
+    let page = send(s, get(&location, Some(&owner))).await.text();
+    assert!(
+        page.contains("Saved as change set #")
+            && page.contains("<option value=\"in\" selected>in scope</option>")
+            && page.contains("value=\"Facilities &lt;engineering&gt;\"")
+            && !page.contains("value=\"affects_availability\" checked"),
+        "{page}"
+    );
+    let estate = send(s, get("/o/acme/estate?q=bms-dc2", Some(&owner)))
+        .await
+        .text();
+    assert!(
+        estate.contains("<td>in scope</td>"),
+        "declared beside decided:\n{estate}"
+    );
+    let log = s.app_for("acme", "check").log(5).await.expect("log");
+    let newest = &log.change_sets[0];
+    assert_eq!(newest.meta.actor, "owner@acme.test");
+    assert_eq!(newest.meta.command, "component edit");
+    // A value that is not one: the form comes back with the message and the values.
+    let refused = send(
+        s,
+        form(
+            "/o/acme/estate/bms-dc2/edit",
+            Some(&owner),
+            &[
+                ("csrf", &csrf),
+                ("declared-scope", "maybe"),
+                ("owner", "kept"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let text = refused.text();
+    assert!(
+        text.contains(
+            "id=\"declared-scope-error\">Declared scope &#39;maybe&#39;: expected in, out, shared or none"
+        ) && text.contains("value=\"kept\""),
+        "{text}"
+    );
+    // A contributor may not edit the estate.
+    let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
+    let refused = send(
+        s,
+        form(
+            "/o/acme/estate/bms-dc2/edit",
+            Some(&contrib),
+            &[("csrf", &contrib_csrf), ("owner", "me")],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

@@ -426,3 +426,73 @@ fn a_newer_export_shows_assets_added_removed_moved_and_scope_changes() {
         assert!(log.contains(line), "{line} in\n{log}");
     }
 }
+
+#[test]
+fn component_set_edits_one_stored_component_as_a_change_set() {
+    let dir = super::temp();
+    let d = dir.path();
+    super::fieldproof(d).arg("init").assert().success();
+    let estate = super::write(d, "estate.yaml", super::MINIMAL);
+    super::fieldproof(d)
+        .args(["apply", &estate])
+        .assert()
+        .success();
+    super::fieldproof(d)
+        .args([
+            "component",
+            "set",
+            "bms",
+            "--declared-scope",
+            "out",
+            "--owner",
+            "Facilities",
+            "--fact",
+            "affects_availability=false",
+            "--fact",
+            "support_can_access_or_operate=true",
+        ])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "~ component bms (declared_scope, facts, owner)",
+        ));
+    let log = super::json_of(super::fieldproof(d).args(["log", "--format", "json"]));
+    let newest = &log["change_sets"][0];
+    assert_eq!(newest["command"], "component edit", "{log}");
+    assert!(newest["source"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("declared_scope=out, owner=Facilities, affects_availability=false"));
+    for (args, message) in [
+        (
+            vec!["--declared-scope", "maybe"],
+            "--declared-scope maybe: expected in, out, shared or none",
+        ),
+        (
+            vec!["--fact", "flies=true"],
+            "--fact flies=true: not a fact; the facts are:",
+        ),
+        (
+            vec!["--fact", "managed_service"],
+            "--fact managed_service: give NAME=true or NAME=false",
+        ),
+    ] {
+        super::fieldproof(d)
+            .args(["component", "set", "bms"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(message));
+    }
+    super::fieldproof(d)
+        .args(["component", "set", "nope", "--owner", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no component 'nope'"));
+    // Nothing refused was stored: the newest change set is still the edit.
+    let again = super::json_of(super::fieldproof(d).args(["log", "--format", "json"]));
+    assert_eq!(
+        again["change_sets"].as_array().map(Vec::len),
+        log["change_sets"].as_array().map(Vec::len)
+    );
+}

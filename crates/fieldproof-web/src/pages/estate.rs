@@ -94,29 +94,87 @@ pub(crate) struct EstatePage<'a> {
     pub(crate) bundled: Vec<&'static str>,
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct ComponentQuery {
+    /// The change set an edit was recorded as: the page confirms it.
+    pub(crate) saved: Option<i64>,
+}
+
 pub(crate) async fn component(
     State(server): Shared,
     Org { member, org }: Org,
     Path((_, id)): Path<(String, String)>,
+    Query(q): Query<ComponentQuery>,
+) -> Result<Response, WebError> {
+    component_page(&server, &member, &org, &id, q.saved, None).await
+}
+
+/// A component's page; after a refused edit, with the form as it was sent and the message.
+async fn component_page(
+    server: &Server,
+    member: &Member,
+    org: &str,
+    id: &str,
+    saved: Option<i64>,
+    refused: Option<(&ComponentForm, &WebError)>,
 ) -> Result<Response, WebError> {
     let scoped = member
-        .app(&server)
+        .app(server)
         .scope(&EstateSource::Workspace, &mut |_, _| {})
         .await?;
     let assessment = scoped.assessment();
-    let Some((c, d)) = assessment.get(&id) else {
+    let Some((c, d)) = assessment.get(id) else {
         return Err(WebError::not_found());
     };
-    let view = ComponentPage {
-        title: &c.name,
-        nav: &nav(&member),
-        org: &org,
-        c: fieldproof_report::scope::component_view(&assessment, c, d),
+    let view = fieldproof_report::scope::component_view(&assessment, c, d);
+    let form = match refused {
+        Some((sent, _)) => ComponentValues {
+            declared: sent.declared_scope.clone().unwrap_or_default(),
+            owner: sent.owner.clone().unwrap_or_default(),
+            description: sent.description.clone().unwrap_or_default(),
+            facts: sent.fact.clone(),
+        },
+        None => ComponentValues {
+            declared: c
+                .declared_scope
+                .map_or("none", fieldproof_core::Scope::as_str)
+                .to_string(),
+            owner: c.owner.clone().unwrap_or_default(),
+            description: c.description.clone().unwrap_or_default(),
+            facts: c.facts.iter().map(|f| f.as_str().to_string()).collect(),
+        },
     };
-    Ok(Html(render(&view)).into_response())
+    let page = render(&ComponentPage {
+        title: &c.name,
+        nav: &nav(member),
+        org,
+        rolled_up: !c.assets.is_empty(),
+        c: view,
+        may_edit: member.may(Action::LoadEstate),
+        csrf: &member.session.csrf,
+        all_facts: fieldproof_core::Fact::ALL,
+        form,
+        problem: refused.map(|(_, e)| crate::html::Problem::of(e)),
+        saved,
+    });
+    let status = if refused.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Html(page)).into_response())
 }
 
-/// One component: its decision, the rules and triggers behind it, its findings and assets.
+/// The values the component form shows.
+pub(crate) struct ComponentValues {
+    pub(crate) declared: String,
+    pub(crate) owner: String,
+    pub(crate) description: String,
+    pub(crate) facts: Vec<String>,
+}
+
+/// One component: its decision, the rules and triggers behind it, its findings and assets, and
+/// (for those who may load an estate) the form that edits it.
 #[derive(askama::Template)]
 #[template(path = "component.html")]
 pub(crate) struct ComponentPage<'a> {
@@ -124,6 +182,97 @@ pub(crate) struct ComponentPage<'a> {
     pub(crate) nav: &'a crate::html::Nav,
     pub(crate) org: &'a str,
     pub(crate) c: fieldproof_report::scope::ComponentView,
+    pub(crate) rolled_up: bool,
+    pub(crate) may_edit: bool,
+    pub(crate) csrf: &'a str,
+    pub(crate) all_facts: &'a [fieldproof_core::Fact],
+    pub(crate) form: ComponentValues,
+    pub(crate) problem: Option<crate::html::Problem>,
+    pub(crate) saved: Option<i64>,
+}
+
+/// The component form: a checkbox per fact (`fact=NAME`, checked ones only).
+#[derive(Debug, Default)]
+pub(crate) struct ComponentForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) declared_scope: Option<String>,
+    pub(crate) owner: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) fact: Vec<String>,
+    /// Present when the form shows the facts (not for a rolled-up component).
+    pub(crate) facts_shown: Option<String>,
+}
+
+pub(crate) async fn component_edit(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Path((_, id)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    // The form's fields as pairs: `fact` repeats, once per checked fact.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| {
+        WebError::bad_request("The form could not be read; reload it and send it again.")
+    })?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let form = ComponentForm {
+        csrf: field("csrf"),
+        declared_scope: field("declared-scope"),
+        owner: field("owner"),
+        description: field("description"),
+        fact: pairs
+            .iter()
+            .filter(|(k, _)| k == "fact")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        facts_shown: field("facts_shown"),
+    };
+    check_csrf(&member, form.csrf.as_deref())?;
+    member.allow(Action::LoadEstate)?;
+    let facts = if form.facts_shown.is_some() {
+        fieldproof_core::Fact::ALL
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}={}",
+                    f.as_str(),
+                    form.fact.iter().any(|g| g == f.as_str())
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let edited = member
+        .app(&server)
+        .component_edit(
+            &id,
+            &fieldproof_app::scope::ComponentEditRequest {
+                declared_scope: form.declared_scope.clone(),
+                owner: form.owner.clone(),
+                description: form.description.clone(),
+                facts,
+            },
+        )
+        .await;
+    match edited {
+        Ok(applied) => Ok(Redirect::to(&format!(
+            "/o/{org}/estate/{id}?saved={}#edit",
+            applied.change_set.unwrap_or_default()
+        ))
+        .into_response()),
+        Err(e) => {
+            let error = WebError::from(e);
+            if !error.correctable() {
+                return Err(error);
+            }
+            component_page(&server, &member, &org, &id, None, Some((&form, &error))).await
+        }
+    }
 }
 
 /// Where an estate upload waits between its preview and its application.

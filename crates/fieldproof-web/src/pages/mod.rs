@@ -60,6 +60,10 @@ pub(crate) fn routes(limits: &crate::Limits) -> Router<Arc<Server>> {
         .route("/o/{org}", get(dashboard))
         .route("/o/{org}/estate", get(estate))
         .route("/o/{org}/estate/{component}", get(component))
+        .route(
+            "/o/{org}/estate/{component}/edit",
+            post(component_edit).layer(form_limit),
+        )
         .route("/o/{org}/estate/preview", post(estate_preview))
         .route(
             "/o/{org}/estate/apply",
