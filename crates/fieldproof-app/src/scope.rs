@@ -114,6 +114,66 @@ fn change_lines(changes: &[fieldproof_core::diff::Change]) -> Vec<ChangeLine> {
             key: c.key.clone(),
             action: c.action.as_str(),
             fields: c.fields.clone(),
+            values: field_values(c),
+        })
+        .collect()
+}
+
+/// The findings of `these` that `others` does not have (the same rule, subject and message).
+fn finding_lines(
+    these: &[fieldproof_core::findings::Finding],
+    others: &[fieldproof_core::findings::Finding],
+) -> Vec<crate::contract::FindingLine> {
+    let key = |f: &fieldproof_core::findings::Finding| {
+        (
+            f.rule,
+            f.component.clone().or_else(|| f.subservice.clone()),
+            f.message.clone(),
+        )
+    };
+    let known: std::collections::HashSet<_> = others.iter().map(key).collect();
+    these
+        .iter()
+        .filter(|f| !known.contains(&key(f)))
+        .map(|f| crate::contract::FindingLine {
+            severity: f.severity,
+            rule: f.rule.to_string(),
+            subject: f
+                .component
+                .clone()
+                .or_else(|| f.subservice.clone())
+                .unwrap_or_default(),
+            message: f.message.clone(),
+        })
+        .collect()
+}
+
+/// Each changed field of `change` with its value before and after, as text.
+fn field_values(change: &fieldproof_core::diff::Change) -> Vec<crate::contract::FieldChange> {
+    let as_json = |e: &Option<fieldproof_core::diff::Entity>| {
+        e.as_ref()
+            .and_then(|e| serde_json::to_value(e).ok())
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let (before, after) = (as_json(&change.before), as_json(&change.after));
+    let text = |v: Option<&serde_json::Value>| match v {
+        None | Some(serde_json::Value::Null) => "none".to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Array(items)) if items.is_empty() => "none".to_string(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(other) => other.to_string(),
+    };
+    change
+        .fields
+        .iter()
+        .map(|field| crate::contract::FieldChange {
+            field: field.clone(),
+            before: text(before.get(field)),
+            after: text(after.get(field)),
         })
         .collect()
 }
@@ -556,6 +616,8 @@ impl App {
             scope_changes,
             findings_before: before.findings.len(),
             findings_after: after.findings.len(),
+            findings_new: finding_lines(&after.findings, &before.findings),
+            findings_gone: finding_lines(&before.findings, &after.findings),
             inventories: loaded.inventories.clone(),
         })
     }

@@ -249,6 +249,34 @@ pub struct ChangeLine {
     pub action: &'static str,
     /// The fields that changed.
     pub fields: Vec<String>,
+    /// For `changed`: each changed field with its value before and after, as text (`none` for
+    /// a field that is absent on one side; a list joined with commas).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<FieldChange>,
+}
+
+/// A scope finding, as a preview lists the ones that appear or disappear.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct FindingLine {
+    /// How much it matters.
+    pub severity: fieldproof_core::findings::Severity,
+    /// The rule that raises it.
+    pub rule: String,
+    /// The component or subservice organisation it is about.
+    pub subject: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// One field of a changed entry, before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct FieldChange {
+    /// The field.
+    pub field: String,
+    /// Its value before.
+    pub before: String,
+    /// Its value after.
+    pub after: String,
 }
 
 /// `apply --dry-run`: what applying a file would change; nothing is stored.
@@ -266,6 +294,10 @@ pub struct ApplyPreview {
     pub findings_before: usize,
     /// Scope findings after applying.
     pub findings_after: usize,
+    /// Scope findings applying would raise (not raised now).
+    pub findings_new: Vec<FindingLine>,
+    /// Scope findings applying would settle (raised now, not after).
+    pub findings_gone: Vec<FindingLine>,
     /// What reading each CSV inventory did.
     pub inventories: Vec<InventoryReport>,
 }

@@ -333,6 +333,25 @@ pub fn preview_text(r: &crate::contract::ApplyPreview, file: &Path) -> String {
     let Some(mut text) = changes_text(&r.changes, &r.scope_changes) else {
         return no_changes(file);
     };
+    // The values a dry run would change, and the scope findings it would raise or settle.
+    for c in r.changes.iter().filter(|c| !c.values.is_empty()) {
+        for v in &c.values {
+            text.push_str(&format!(
+                "  {} {}: {}: {} -> {}\n",
+                c.entity, c.key, v.field, v.before, v.after
+            ));
+        }
+    }
+    for (sign, findings) in [("+", &r.findings_new), ("-", &r.findings_gone)] {
+        for f in findings {
+            text.push_str(&format!(
+                "{sign} finding {} {}: {}\n",
+                f.severity.as_str(),
+                f.subject,
+                f.message
+            ));
+        }
+    }
     text.push_str(&format!(
         "Dry run of {}: {}. Nothing was stored.\n",
         file.display(),

@@ -1172,6 +1172,12 @@ async fn an_estate_upload_is_previewed_then_applied_and_bad_files_change_nothing
         text.contains("Nothing is stored yet") && text.contains("changed"),
         "{text}"
     );
+    // Old and new values, and the findings that appear or disappear.
+    assert!(
+        text.contains("<strong>declared_scope</strong>: out → in")
+            && text.contains("Scope findings that appear"),
+        "{text}"
+    );
     let log_after = serde_json::to_string(&s.app_for("acme", "check").log(50).await.expect("log"))
         .expect("json");
     assert_eq!(log_before, log_after, "a preview stores nothing");
@@ -1197,9 +1203,30 @@ async fn an_estate_upload_is_previewed_then_applied_and_bad_files_change_nothing
         "{}",
         applied.text()
     );
-    // The token is spent.
+    // The token is spent: sent again, the preview says it was applied and applies nothing.
+    let sets = s
+        .app_for("acme", "check")
+        .log(50)
+        .await
+        .expect("log")
+        .change_sets
+        .len();
     let again = apply_staged(s, &owner, &csrf, &token).await;
-    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again.text().contains("already applied as change set #") && again.text().contains("Estate"),
+        "{}",
+        again.text()
+    );
+    assert_eq!(
+        s.app_for("acme", "check")
+            .log(50)
+            .await
+            .expect("log")
+            .change_sets
+            .len(),
+        sets
+    );
     // A broken file: a 400 naming the line, nothing stored.
     let log_before = serde_json::to_string(&s.app_for("acme", "check").log(50).await.expect("log"))
         .expect("json");

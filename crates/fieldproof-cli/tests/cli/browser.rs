@@ -69,8 +69,13 @@ fn http(
         if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
             break at;
         }
-        let n = stream.read(&mut buf).expect("reads");
-        assert!(n > 0, "connection closed before the header");
+        let n = stream.read(&mut buf).unwrap_or_else(|e| {
+            panic!("{method} {path} on port {port}: reading the answer failed: {e}")
+        });
+        assert!(
+            n > 0,
+            "{method} {path}: connection closed before the header"
+        );
         raw.extend_from_slice(&buf[..n]);
     };
     let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
@@ -94,7 +99,9 @@ fn http(
         if complete {
             break;
         }
-        let n = stream.read(&mut buf).expect("reads");
+        let n = stream.read(&mut buf).unwrap_or_else(|e| {
+            panic!("{method} {path} on port {port}: reading the body failed: {e}")
+        });
         if n == 0 {
             break;
         }
@@ -118,6 +125,17 @@ fn http(
         rest = decoded;
     }
     (status, rest)
+}
+
+/// One read, again when a signal interrupts it (other tests of this process send signals to
+/// their children, and a read interrupted by one returns `Interrupted`).
+fn read_some(stream: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match stream.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
 }
 
 /// A WebDriver session.
@@ -425,6 +443,8 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
         "/session",
         Some(&json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            // A loaded machine (the whole suite on two cores) runs pages and axe slowly.
+            "timeouts": {"script": 120000, "pageLoad": 120000, "implicit": 0},
             "goog:chromeOptions": {"binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]}
         }}})),

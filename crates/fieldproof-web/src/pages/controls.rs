@@ -145,12 +145,7 @@ async fn control_page(
         problem,
         saved,
     });
-    let status = if refused.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Html(page)).into_response())
+    form_page(page, refused.is_some())
 }
 
 /// The values the design status form shows.

@@ -157,12 +157,7 @@ async fn component_page(
         problem: refused.map(|(_, e)| crate::html::Problem::of(e)),
         saved,
     });
-    let status = if refused.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Html(page)).into_response())
+    form_page(page, refused.is_some())
 }
 
 /// The values the component form shows.
@@ -275,6 +270,9 @@ pub(crate) async fn component_edit(
     }
 }
 
+/// The file a staged upload leaves once applied: the change set it was applied as.
+const APPLIED_MARKER: &str = "applied";
+
 /// Where an estate upload waits between its preview and its application.
 pub(crate) fn staged_dir(
     server: &Server,
@@ -356,12 +354,29 @@ pub(crate) async fn estate_apply(
     check_csrf(&member, form.csrf.as_deref())?;
     member.allow(Action::LoadEstate)?;
     let dir = staged_dir(&server, &org, &form.token)?;
+    // A preview applied already (sent twice, or reloaded): say so, and apply nothing again.
+    let marker = dir.join(APPLIED_MARKER);
+    if let Ok(change_set) = std::fs::read_to_string(&marker) {
+        return Err(WebError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "These changes were already applied as change set #{}; nothing was applied again. The estate page shows the estate as it is now.",
+                change_set.trim()
+            ),
+        ));
+    }
     let estate = EstateUpload::staged(&dir).ok_or_else(WebError::not_found)?;
     let result = member
         .app(&server)
         .apply(&estate.estate, &estate.options(), &mut |_, _| {})
         .await;
     let _ = std::fs::remove_dir_all(&dir);
+    if let Ok(applied) = &result {
+        // Only the marker stays, for the preview's token, until housekeeping removes it.
+        if std::fs::create_dir_all(&dir).is_ok() {
+            let _ = std::fs::write(&marker, applied.change_set.unwrap_or_default().to_string());
+        }
+    }
     let mut applied = result.map_err(|e| estate.error(e))?;
     estate.tidy_inventories(&mut applied.inventories);
     Ok(Html(render(&AppliedPage {

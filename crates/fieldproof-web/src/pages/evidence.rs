@@ -168,12 +168,7 @@ async fn upload_form(
         csrf: &member.session.csrf,
         problem: refused.map(crate::html::Problem::of),
     });
-    let status = if refused.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Html(page)).into_response())
+    form_page(page, refused.is_some())
 }
 
 /// The upload form.

@@ -138,6 +138,16 @@ pub(crate) fn page_engagement(member: &Member) -> Result<String, WebError> {
     chosen_engagement(member).ok_or_else(|| WebError::from(fieldproof_app::AppError::NoEngagement))
 }
 
+/// A page with a form: 200, or 400 when it shows a refused submission again.
+pub(crate) fn form_page(page: String, refused: bool) -> Result<Response, WebError> {
+    let status = if refused {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Html(page)).into_response())
+}
+
 pub(crate) async fn signed_in(
     server: &Server,
     headers: &HeaderMap,
