@@ -69,7 +69,7 @@ fn http(
         if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
             break at;
         }
-        let n = stream.read(&mut buf).unwrap_or_else(|e| {
+        let n = read_some(&mut stream, &mut buf).unwrap_or_else(|e| {
             panic!("{method} {path} on port {port}: reading the answer failed: {e}")
         });
         assert!(
@@ -99,7 +99,7 @@ fn http(
         if complete {
             break;
         }
-        let n = stream.read(&mut buf).unwrap_or_else(|e| {
+        let n = read_some(&mut stream, &mut buf).unwrap_or_else(|e| {
             panic!("{method} {path} on port {port}: reading the body failed: {e}")
         });
         if n == 0 {
