@@ -143,6 +143,16 @@ async fn no_page_sends_back_markup_from_any_field_a_user_or_a_file_can_set() {
         format!("/o/acme/requests/{control}/{request}"),
         format!("/o/acme/requests/{control}/{echoed}"),
         "/o/acme/samples".to_string(),
+        format!("/o/acme/evidence/{evidence}"),
+        format!("/o/acme/evidence/{echoed}"),
+        format!("/o/acme/upload?control={control}&request={request}"),
+        format!("/o/acme/upload?control={echoed}&request={echoed}&supersedes={echoed}"),
+        "/o/acme/findings".to_string(),
+        format!("/o/acme/findings?severity={echoed}&owner={echoed}&due={echoed}"),
+        format!("/o/acme/controls?design={echoed}&operating={echoed}"),
+        format!("/o/acme/requests?status={echoed}"),
+        format!("/o/acme/tests/{echoed}"),
+        format!("/o/acme/ledger?entry={echoed}"),
         "/o/acme/tokens".to_string(),
         "/catalog".to_string(),
         "/catalog/FP-AC-03".to_string(),
@@ -188,6 +198,78 @@ async fn no_page_sends_back_markup_from_any_field_a_user_or_a_file_can_set() {
     for uri in ["/o/acme/ledger", "/o/acme/evidence"] {
         let text = send(&server, get(uri, Some(&cookie))).await.text();
         assert!(!text.contains(MARK), "{uri} after a retire");
+    }
+    // The content of evidence is the file as uploaded, markup and all: it is only ever a
+    // download the browser does not render (an attachment, a binary type, no sniffing).
+    let content = send(
+        &server,
+        get(
+            &format!("/o/acme/evidence/{evidence}/content"),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(content.headers["content-type"], "application/octet-stream");
+    assert!(content.headers["content-disposition"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("attachment; "));
+    assert_eq!(content.headers["x-content-type-options"], "nosniff");
+    assert!(!content.headers["content-disposition"]
+        .to_str()
+        .unwrap_or_default()
+        .contains('<'));
+    // Forms refused and shown again with what was typed: the upload, the design status and a
+    // component's edit send back every value escaped.
+    let refused = send(
+        &server,
+        upload_request(
+            "/o/acme/evidence",
+            ("cookie", &cookie),
+            &[
+                ("csrf", &csrf),
+                ("engagement", "soc2-2026"),
+                ("control", &control),
+                ("request", PAYLOAD),
+                ("from", PAYLOAD),
+                ("note", PAYLOAD),
+                ("supersedes", PAYLOAD),
+            ],
+            &[("a.csv", b"x")],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 400, "{}", refused.text());
+    assert!(
+        !refused.text().contains(MARK),
+        "the upload form shown again"
+    );
+    assert!(refused.text().contains("&lt;svg id=pwn"));
+    for (uri, fields) in [
+        (
+            format!("/o/acme/controls/{control}/status"),
+            vec![
+                ("status", "planned"),
+                ("owner", PAYLOAD),
+                ("rationale", PAYLOAD),
+                ("due", PAYLOAD),
+            ],
+        ),
+        (
+            "/o/acme/estate/bms-1/edit".to_string(),
+            vec![
+                ("declared-scope", PAYLOAD),
+                ("owner", PAYLOAD),
+                ("description", PAYLOAD),
+            ],
+        ),
+    ] {
+        let mut fields = fields;
+        fields.push(("csrf", &csrf));
+        let reply = send(&server, form(&uri, Some(&cookie), &fields)).await;
+        assert_eq!(reply.status.as_u16(), 400, "{uri}: {}", reply.text());
+        assert!(!reply.text().contains(MARK), "{uri} shown again");
+        assert!(reply.text().contains("&lt;svg id=pwn"), "{uri}");
     }
     // An inventory upload whose values the mapping does not translate: the preview lists
     // them, and the mapping's own values, file names and columns.
