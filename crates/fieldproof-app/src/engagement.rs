@@ -8,6 +8,7 @@ use fieldproof_core::engagement::{Engagement, EngagementRequest};
 impl App {
     /// Creates or updates an engagement.
     pub async fn engagement_create(&self, request: &EngagementRequest) -> Result<EngagementSaved> {
+        self.allow(fieldproof_core::access::Action::ManageEngagements)?;
         let engagement = Engagement::define(request)?;
         let ws = self.open().await?;
         let meta = self.change_meta("engagement create", None, None);

@@ -48,6 +48,8 @@ pub enum Action {
     ReviewRequest,
     /// Create, list and revoke the organisation's API tokens.
     ManageTokens,
+    /// Create or change an engagement (its period, categories, report).
+    ManageEngagements,
 }
 
 impl Action {
@@ -63,6 +65,7 @@ impl Action {
             Action::CommentOnRequest => "comment on requests",
             Action::ReviewRequest => "set a request's status (the auditor does)",
             Action::ManageTokens => "manage the organisation's API tokens (owners do)",
+            Action::ManageEngagements => "create or change an engagement (owners do)",
         }
     }
 }
@@ -126,7 +129,7 @@ impl Role {
             | Action::SetDesignStatus => matches!(self, Role::Owner | Role::Editor),
             Action::CommentOnRequest => !matches!(self, Role::Viewer),
             Action::ReviewRequest => matches!(self, Role::Auditor),
-            Action::ManageTokens => matches!(self, Role::Owner),
+            Action::ManageTokens | Action::ManageEngagements => matches!(self, Role::Owner),
         }
     }
 

@@ -68,6 +68,7 @@ impl Nav {
         } else {
             vec![
                 ("", "Dashboard"),
+                ("/engagements", "Engagements"),
                 ("/estate", "Estate"),
                 ("/controls", "Controls"),
                 ("/evidence", "Evidence"),

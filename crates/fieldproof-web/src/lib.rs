@@ -249,7 +249,7 @@ impl From<AppError> for WebError {
             AppError::NotFound(_) | AppError::Unknown { .. } => StatusCode::NOT_FOUND,
             AppError::NoEngagement => {
                 return WebError::bad_request(
-                    "There is no engagement yet: this page shows one once an owner of the organisation has created it.",
+                    "There is no engagement yet: this page shows one once an owner of the organisation has created it on the Engagements page.",
                 )
             }
             AppError::NoEstate { needed_for } => {

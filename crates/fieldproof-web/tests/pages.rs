@@ -497,3 +497,87 @@ async fn one_component_is_edited_in_the_browser_as_a_change_set() {
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_owner_creates_an_engagement_in_the_browser() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (owner, csrf) = sign_in(s, "owner@acme.test").await;
+    let page = send(s, get("/o/acme/engagements", Some(&owner)))
+        .await
+        .text();
+    assert!(
+        page.contains("Create the engagement") && page.contains("soc2-2027"),
+        "{page}"
+    );
+    let fields = |id: &'static str, to: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("id", id.to_string()),
+            ("name", "SOC 2 Type II 2028".to_string()),
+            ("report", "soc2".to_string()),
+            ("type", "type2".to_string()),
+            ("from", "2028-01-01".to_string()),
+            ("to", to.to_string()),
+            ("categories", "security".to_string()),
+            ("categories", "availability".to_string()),
+        ]
+    };
+    let send_form = |fields: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        form("/o/acme/engagements", Some(&owner), &pairs)
+    };
+    // Refused: the form comes back with the message beside the field and what was typed.
+    let refused = send(s, send_form(fields("Bad Id", "2028-12-31"))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let text = refused.text();
+    assert!(
+        text.contains("id=\"id-error\"")
+            && text.contains("value=\"Bad Id\"")
+            && text.contains("value=\"availability\" checked"),
+        "{text}"
+    );
+    let refused = send(s, send_form(fields("soc2-2028", ""))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.text().contains("id=\"to-error\""));
+    // Created: the dashboard shows it from now on.
+    let created = send(s, send_form(fields("soc2-2028", "2028-12-31"))).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+    assert_eq!(
+        created.headers[header::LOCATION],
+        "/o/acme?engagement=soc2-2028"
+    );
+    let list = s
+        .app_for("acme", "check")
+        .engagement_list()
+        .await
+        .expect("list");
+    let made = list
+        .engagements
+        .iter()
+        .find(|e| e.id == "soc2-2028")
+        .expect("created");
+    assert_eq!(made.name, "SOC 2 Type II 2028");
+    assert_eq!(made.categories.len(), 2);
+    // Only owners create engagements.
+    let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
+    let refused = send(
+        s,
+        form(
+            "/o/acme/engagements",
+            Some(&contrib),
+            &[
+                ("csrf", &contrib_csrf),
+                ("id", "x-1"),
+                ("from", "2028-01-01"),
+                ("to", "2028-12-31"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let page = send(s, get("/o/acme/engagements", Some(&contrib)))
+        .await
+        .text();
+    assert!(!page.contains("Create the engagement"));
+}

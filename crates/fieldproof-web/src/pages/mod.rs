@@ -23,6 +23,7 @@ use tokio::io::AsyncWriteExt;
 mod catalog;
 mod controls;
 mod dashboard;
+mod engagements;
 mod estate;
 mod evidence;
 mod portal;
@@ -33,6 +34,7 @@ mod uploads;
 pub(crate) use catalog::*;
 pub(crate) use controls::*;
 pub(crate) use dashboard::*;
+pub(crate) use engagements::*;
 pub(crate) use estate::*;
 pub(crate) use evidence::*;
 pub(crate) use portal::*;
@@ -70,6 +72,10 @@ pub(crate) fn routes(limits: &crate::Limits) -> Router<Arc<Server>> {
             post(estate_apply).layer(form_limit),
         )
         .route("/o/{org}/findings", get(findings))
+        .route(
+            "/o/{org}/engagements",
+            get(engagements).post(engagement_create).layer(form_limit),
+        )
         .route("/o/{org}/controls", get(controls))
         .route("/o/{org}/tests/{test}", get(test_result))
         .route("/o/{org}/controls/{control}", get(control))
