@@ -644,6 +644,23 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
             browser.wait_for_text(expected);
             check(shot);
         }
+        // A control's test procedures lead to a sample of its population, which downloads
+        // as CSV.
+        browser.open(&format!("{base}/o/acme/controls/FP-AC-04"));
+        browser.wait_for_text("Test it on a sample");
+        browser.click("a[href*='/samples?frequency=']");
+        let sample = browser.wait_for_text("Population SHA-256");
+        assert!(sample.contains("access_sessions"), "{sample}");
+        let cookie = browser.session_cookie();
+        let (status, csv) = http(
+            "GET",
+            web,
+            "/o/acme/samples?dataset=changes&frequency=quarterly&seed=audit-2026&format=csv",
+            None,
+            Some(&cookie),
+        );
+        assert_eq!(status, 200);
+        assert!(csv.starts_with(b"rank,key,"), "{}", String::from_utf8_lossy(&csv));
         browser.open(&format!("{base}/o/acme/reports/readiness.html"));
         browser.wait_for_text("How this report will read");
         browser.screenshot("18-readiness-report");

@@ -124,6 +124,23 @@ async fn control_page(
         },
     };
     let problem = refused.map(|(_, e)| crate::html::Problem::of(e));
+    // A sample for the control's test procedures: its frequency, and the dataset its tests
+    // read (`dataset:part=sha256`), if any.
+    let dataset = basis
+        .readiness
+        .tests
+        .iter()
+        .filter(|t| t.controls.iter().any(|x| x == id))
+        .flat_map(|t| t.inputs.iter())
+        .find_map(|i| i.split_once(':').map(|(d, _)| d.to_string()));
+    let sample = format!(
+        "/o/{org}/samples?frequency={}&seed={}{}",
+        crate::html::query_value(&c.frequency),
+        crate::html::query_value(&format!("{engagement}-{id}")),
+        dataset
+            .map(|d| format!("&dataset={}", crate::html::query_value(&d)))
+            .unwrap_or_default()
+    );
     let page = render(&ControlPage {
         title: id,
         nav: &nav(member),
@@ -144,6 +161,7 @@ async fn control_page(
         form,
         problem,
         saved,
+        sample,
     });
     form_page(page, refused.is_some())
 }
@@ -174,6 +192,8 @@ pub(crate) struct ControlPage<'a> {
     pub(crate) form: StatusValues,
     pub(crate) problem: Option<crate::html::Problem>,
     pub(crate) saved: bool,
+    /// The samples page for this control's test procedures.
+    pub(crate) sample: String,
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -157,6 +157,8 @@ pub(crate) struct SampleQuery {
     pub(crate) dataset: Option<String>,
     pub(crate) frequency: Option<String>,
     pub(crate) seed: Option<String>,
+    /// `csv`: the sample as a download.
+    pub(crate) format: Option<String>,
 }
 
 /// Samples: drawn from a dataset's population, re-derivable from the seed.
@@ -187,6 +189,32 @@ pub(crate) async fn samples(
         ),
         _ => None,
     };
+    if q.format.as_deref() == Some("csv") {
+        let Some(result) = &result else {
+            return Err(WebError::bad_request(
+                "Choose a dataset and a seed to download a sample.",
+            ));
+        };
+        let csv = fieldproof_report::results::sample_csv(result)
+            .map_err(|e| WebError::internal(&e))?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    attachment(&download_name(
+                        &server,
+                        &member,
+                        &engagement,
+                        &format!("sample-{}", result.dataset),
+                        "csv",
+                    )),
+                ),
+            ],
+            csv,
+        )
+            .into_response());
+    }
     Ok(Html(render(&SamplesPage {
         title: "Samples",
         nav: &nav(&member),
@@ -209,12 +237,16 @@ pub(crate) async fn samples(
 
 /// The frequencies a sample can be sized by.
 #[cfg(feature = "analytics")]
-const SAMPLE_FREQUENCIES: [&str; 6] = [
+const SAMPLE_FREQUENCIES: [&str; 10] = [
     "per_event",
+    "continuous",
+    "multiple",
     "daily",
     "weekly",
+    "semi_monthly",
     "monthly",
     "quarterly",
+    "semi_annual",
     "annual",
 ];
 
