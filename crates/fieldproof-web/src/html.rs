@@ -169,7 +169,7 @@ impl Problem {
     pub(crate) fn of(error: &crate::WebError) -> Problem {
         Problem {
             field: error.field(),
-            message: error.message().to_string(),
+            message: crate::web_words(error.message()),
         }
     }
 

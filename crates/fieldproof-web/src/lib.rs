@@ -276,6 +276,35 @@ impl From<AppError> for WebError {
     }
 }
 
+/// A domain message in the web's words, for a page (the API keeps the message as it is): the
+/// few that name a command say where the web app does the same (the ledger is verified, listed
+/// and looked up on its own pages).
+pub(crate) fn web_words(message: &str) -> String {
+    const WORDS: [(&str, &str); 4] = [
+        (
+            "run `fieldproof verify`",
+            "open the organisation's Verify page",
+        ),
+        (
+            "Run `fieldproof verify`",
+            "Open the organisation's Verify page",
+        ),
+        (
+            "`fieldproof evidence log` lists them",
+            "the Ledger page lists them",
+        ),
+        (
+            "`fieldproof catalog list` shows the frameworks and their names",
+            "the Catalog page lists the frameworks",
+        ),
+    ];
+    let mut text = message.to_string();
+    for (cli, web) in WORDS {
+        text = text.replace(cli, web);
+    }
+    text
+}
+
 /// The message of an error response, for the error bodies (JSON under `/api/v1`).
 #[derive(Debug, Clone)]
 struct ErrorInfo {
@@ -968,6 +997,22 @@ pub fn safe_upload_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::safe_upload_name;
+
+    #[test]
+    fn messages_that_name_a_command_say_where_the_web_app_does_it() {
+        assert_eq!(
+            super::web_words("the ledger does not verify (entry 3: x); run `fieldproof verify` and resolve it"),
+            "the ledger does not verify (entry 3: x); open the organisation's Verify page and resolve it"
+        );
+        assert_eq!(
+            super::web_words("there is no evidence EV-9; `fieldproof evidence log` lists them"),
+            "there is no evidence EV-9; the Ledger page lists them"
+        );
+        assert!(
+            !super::web_words("nothing was added. Run `fieldproof verify` and restore")
+                .contains("fieldproof")
+        );
+    }
 
     #[test]
     fn upload_names_are_made_safe() {

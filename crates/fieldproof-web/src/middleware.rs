@@ -282,7 +282,7 @@ pub(crate) fn error_page(title: &str, message: &str) -> String {
     html::render(&ErrorPage {
         title,
         nav: &html::Nav::default(),
-        message,
+        message: &crate::web_words(message),
     })
 }
 
@@ -299,7 +299,7 @@ pub(crate) fn error_page_with(nav: &html::Nav, status: StatusCode, message: &str
     html::render(&ErrorPage {
         title,
         nav,
-        message,
+        message: &crate::web_words(message),
     })
 }
 

@@ -581,3 +581,42 @@ async fn an_owner_creates_an_engagement_in_the_browser() {
         .text();
     assert!(!page.contains("Create the engagement"));
 }
+
+#[tokio::test]
+async fn a_refused_comment_comes_back_with_what_was_typed() {
+    let f = fixture(1 << 20).await;
+    let s = &f.server;
+    let (auditor, csrf) = sign_in(s, "auditor@acme.test").await;
+    let uri = "/o/acme/requests/FP-AC-03/access-reviews";
+    let refused = send(
+        s,
+        form(
+            uri,
+            Some(&auditor),
+            &[
+                ("csrf", &csrf),
+                ("comment", "Q2 is <missing>"),
+                ("status", "done"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let text = refused.text();
+    assert!(
+        text.contains("id=\"status-error\"")
+            && text.contains(">Q2 is &lt;missing&gt;</textarea>")
+            && text.contains("aria-label=\"Main\""),
+        "{text}"
+    );
+    let long = "x".repeat(20_000);
+    let refused = send(
+        s,
+        form(uri, Some(&auditor), &[("csrf", &csrf), ("comment", &long)]),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused
+        .text()
+        .contains("Nothing was saved: a comment has 1 to"));
+}

@@ -660,7 +660,11 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
             Some(&cookie),
         );
         assert_eq!(status, 200);
-        assert!(csv.starts_with(b"rank,key,"), "{}", String::from_utf8_lossy(&csv));
+        assert!(
+            csv.starts_with(b"rank,key,"),
+            "{}",
+            String::from_utf8_lossy(&csv)
+        );
         browser.open(&format!("{base}/o/acme/reports/readiness.html"));
         browser.wait_for_text("How this report will read");
         browser.screenshot("18-readiness-report");

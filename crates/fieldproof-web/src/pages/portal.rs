@@ -74,17 +74,30 @@ pub(crate) async fn request_thread(
     Org { member, org }: Org,
     Path((_, control, request)): Path<(String, String, String)>,
 ) -> Result<Response, WebError> {
-    let engagement = page_engagement(&member)?;
-    let freshness = server.freshness(&member, &engagement).await?;
+    thread_page(&server, &member, &org, &control, &request, None).await
+}
+
+/// A request's thread; after a refused comment or status, with the comment as it was typed and
+/// the message (status 400).
+async fn thread_page(
+    server: &Server,
+    member: &Member,
+    org: &str,
+    control: &str,
+    request: &str,
+    refused: Option<(&str, &WebError)>,
+) -> Result<Response, WebError> {
+    let engagement = page_engagement(member)?;
+    let freshness = server.freshness(member, &engagement).await?;
     let detail = member
-        .app(&server)
-        .request_show_in(&freshness, &control, &request)
+        .app(server)
+        .request_show_in(&freshness, control, request)
         .await?;
     let action = format!("/o/{org}/requests/{control}/{request}?engagement={engagement}");
-    Ok(Html(render(&RequestPage {
+    let page = render(&RequestPage {
         title: &format!("{control} / {request}"),
-        nav: &nav(&member),
-        org: &org,
+        nav: &nav(member),
+        org,
         detail: &detail,
         action: &action,
         csrf: &member.session.csrf,
@@ -92,8 +105,10 @@ pub(crate) async fn request_thread(
         may_review: member.may(Action::ReviewRequest),
         may_add: member.may(Action::AddEvidence),
         statuses: &ReviewStatus::ALL,
-    }))
-    .into_response())
+        comment: refused.map(|(c, _)| c).unwrap_or_default(),
+        problem: refused.map(|(_, e)| crate::html::Problem::of(e)),
+    });
+    form_page(page, refused.is_some())
 }
 
 /// One request's thread: what was asked and provided, the auditor's status, the comments, and
@@ -111,6 +126,9 @@ pub(crate) struct RequestPage<'a> {
     pub(crate) may_review: bool,
     pub(crate) may_add: bool,
     pub(crate) statuses: &'a [ReviewStatus],
+    /// The comment as it was typed, when the form comes back refused.
+    pub(crate) comment: &'a str,
+    pub(crate) problem: Option<crate::html::Problem>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -130,21 +148,51 @@ pub(crate) async fn request_write(
     check_csrf(&member, form.csrf.as_deref())?;
     let engagement = page_engagement(&member)?;
     // One form sends both: an empty comment, or the status left as it is, says nothing.
-    let write = fieldproof_app::requests::RequestWrite {
-        comment: form.comment.filter(|c| !c.trim().is_empty()),
-        status: form
-            .status
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(ReviewStatus::parse)
-            .transpose()
-            .map_err(|e| WebError::bad_request(e.to_string()))?,
+    let typed = form.comment.clone().unwrap_or_default();
+    let write = match form
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(ReviewStatus::parse)
+        .transpose()
+    {
+        Ok(status) => fieldproof_app::requests::RequestWrite {
+            comment: form.comment.filter(|c| !c.trim().is_empty()),
+            status,
+        },
+        Err(e) => {
+            let error = WebError::about("status", e.to_string());
+            return thread_page(
+                &server,
+                &member,
+                &org,
+                &control,
+                &request,
+                Some((&typed, &error)),
+            )
+            .await;
+        }
     };
     let freshness = server.freshness(&member, &engagement).await?;
-    member
+    let written = member
         .app(&server)
         .request_write_in(&freshness, &control, &request, &write, member.reviewer())
-        .await?;
+        .await;
+    if let Err(e) = written {
+        let error = WebError::from(e);
+        if !error.correctable() {
+            return Err(error);
+        }
+        return thread_page(
+            &server,
+            &member,
+            &org,
+            &control,
+            &request,
+            Some((&typed, &error)),
+        )
+        .await;
+    }
     Ok(Redirect::to(&format!(
         "/o/{org}/requests/{control}/{request}?engagement={engagement}"
     ))
@@ -195,8 +243,8 @@ pub(crate) async fn samples(
                 "Choose a dataset and a seed to download a sample.",
             ));
         };
-        let csv = fieldproof_report::results::sample_csv(result)
-            .map_err(|e| WebError::internal(&e))?;
+        let csv =
+            fieldproof_report::results::sample_csv(result).map_err(|e| WebError::internal(&e))?;
         return Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
