@@ -149,37 +149,28 @@ pub(crate) async fn request_write(
     let engagement = page_engagement(&member)?;
     // One form sends both: an empty comment, or the status left as it is, says nothing.
     let typed = form.comment.clone().unwrap_or_default();
-    let write = match form
+    let written = match form
         .status
         .as_deref()
         .filter(|s| !s.is_empty())
         .map(ReviewStatus::parse)
         .transpose()
     {
-        Ok(status) => fieldproof_app::requests::RequestWrite {
-            comment: form.comment.filter(|c| !c.trim().is_empty()),
-            status,
-        },
-        Err(e) => {
-            let error = WebError::about("status", e.to_string());
-            return thread_page(
-                &server,
-                &member,
-                &org,
-                &control,
-                &request,
-                Some((&typed, &error)),
-            )
-            .await;
+        Ok(status) => {
+            let write = fieldproof_app::requests::RequestWrite {
+                comment: form.comment.filter(|c| !c.trim().is_empty()),
+                status,
+            };
+            let freshness = server.freshness(&member, &engagement).await?;
+            member
+                .app(&server)
+                .request_write_in(&freshness, &control, &request, &write, member.reviewer())
+                .await
+                .map_err(WebError::from)
         }
+        Err(e) => Err(WebError::about("status", e.to_string())),
     };
-    let freshness = server.freshness(&member, &engagement).await?;
-    let written = member
-        .app(&server)
-        .request_write_in(&freshness, &control, &request, &write, member.reviewer())
-        .await;
-    if let Err(e) = written {
-        let error = WebError::from(e);
+    if let Err(error) = written {
         if !error.correctable() {
             return Err(error);
         }
