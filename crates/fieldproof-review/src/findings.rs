@@ -1,0 +1,234 @@
+//! What a reader of a report should act on, each finding with the rule that raised it, the page
+//! it rests on, and why.
+
+use crate::{Method, Opinion, ReportKind, ReportType, Review};
+use fieldproof_core::engagement::Date;
+use fieldproof_core::{Severity, TscCategory};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+fieldproof_core::closed_enum! {
+    /// A rule of the reader's review.
+    ReviewRule {
+        /// The report names no OT (BMS, DCIM, PACS, SCADA, PLC...).
+        OtNotNamed = "ot-not-named",
+        /// The report names OT only to exclude it from the system.
+        OtExcluded = "ot-excluded",
+        /// A SOC 2 report without the Availability category.
+        AvailabilityNotInScope = "availability-not-in-scope",
+        /// A type 1 report: design only, no operating effectiveness tested.
+        TypeOne = "type-one",
+        /// The period's end (or the as-of date) is more than 12 months before the review.
+        Stale = "stale",
+        /// More than 3 months past the period's end without a bridge letter.
+        BridgeLetterNeeded = "bridge-letter-needed",
+        /// A qualified or adverse opinion, or a disclaimer.
+        OpinionModified = "opinion-modified",
+        /// A subservice organisation presented with the carve-out method.
+        CarveOut = "carve-out",
+        /// The auditor found exceptions in the tests of controls.
+        Exceptions = "exceptions",
+    }
+}
+
+/// A finding of the review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ReviewFinding {
+    /// The rule.
+    pub rule: ReviewRule,
+    /// How much it matters.
+    pub severity: Severity,
+    /// The page it rests on, when one does.
+    pub page: Option<usize>,
+    /// What is wrong, why it matters, what to do.
+    pub message: String,
+}
+
+/// The findings of `review` on `today` (the reader's review date or fiscal year-end); a bridge
+/// letter dated `bridge` extends a type 2 period's coverage to that date.
+pub fn findings(review: &Review, today: Date, bridge: Option<Date>) -> Vec<ReviewFinding> {
+    let mut out = Vec::new();
+    let mut push = |rule, severity, page, message: String| {
+        out.push(ReviewFinding {
+            rule,
+            severity,
+            page,
+            message,
+        })
+    };
+    let named: Vec<&crate::OtMention> = review.ot.iter().filter(|m| !m.excluded).collect();
+    let excluded: Vec<&crate::OtMention> = review.ot.iter().filter(|m| m.excluded).collect();
+    if named.is_empty() && excluded.is_empty() {
+        push(
+            ReviewRule::OtNotNamed,
+            Severity::High,
+            None,
+            "the report names no operational technology (BMS, DCIM, physical access, power, SCADA, PLCs, historians, MES, gateways): ask whether the OT that keeps the service running is in the system, and if not, why not".to_string(),
+        );
+    }
+    for m in &excluded {
+        push(
+            ReviewRule::OtExcluded,
+            Severity::High,
+            Some(m.page),
+            format!(
+                "{} is excluded from the system (\"{}\"): the controls over it are not tested; ask who operates it and how its availability is assured",
+                m.term,
+                shorten(&m.text)
+            ),
+        );
+    }
+    let soc2 = matches!(
+        review.kind.as_ref().map(|k| k.value),
+        Some(ReportKind::Soc2 | ReportKind::Soc3 | ReportKind::Isae3000)
+    );
+    if soc2
+        && !review.categories.is_empty()
+        && !review
+            .categories
+            .iter()
+            .any(|c| c.value == TscCategory::Availability)
+    {
+        push(
+            ReviewRule::AvailabilityNotInScope,
+            if named.is_empty() { Severity::Medium } else { Severity::High },
+            review.categories.first().map(|c| c.page),
+            "Availability is not among the categories in scope: no control over keeping the service up was tested".to_string(),
+        );
+    }
+    if let Some(t) = &review.report_type {
+        if t.value == ReportType::Type1 {
+            push(
+                ReviewRule::TypeOne,
+                Severity::High,
+                Some(t.page),
+                "a type 1 report tests design at one date, not whether the controls operated over a period".to_string(),
+            );
+        }
+    }
+    let end = review
+        .period
+        .as_ref()
+        .map(|p| (p.value.1, p.page))
+        .or_else(|| review.as_of.as_ref().map(|a| (a.value, a.page)));
+    if let Some((end, page)) = end {
+        let covered_to = bridge.filter(|b| *b > end).unwrap_or(end);
+        let months = months_between(covered_to, today);
+        if months > 12 {
+            push(
+                ReviewRule::Stale,
+                Severity::High,
+                Some(page),
+                format!(
+                    "the report covers up to {covered_to}, {months} months before {today}: ask for the current report"
+                ),
+            );
+        } else if months > 3 && review.period.is_some() {
+            push(
+                ReviewRule::BridgeLetterNeeded,
+                Severity::Medium,
+                Some(page),
+                format!(
+                    "{months} months pass between {covered_to} and {today}{}: ask for a bridge letter covering the gap",
+                    if bridge.is_some() { " even with the bridge letter" } else { " without a bridge letter" }
+                ),
+            );
+        }
+    }
+    if let Some(o) = &review.opinion {
+        if o.value != Opinion::Unqualified {
+            let words = match o.value {
+                Opinion::Qualified => "qualified",
+                Opinion::Adverse => "adverse",
+                Opinion::Disclaimer => "a disclaimer",
+                Opinion::Unqualified => "unqualified",
+            };
+            push(
+                ReviewRule::OpinionModified,
+                if o.value == Opinion::Qualified { Severity::High } else { Severity::Critical },
+                Some(o.page),
+                format!(
+                    "the opinion is {words}{}: read its basis and decide whether the matters affect you",
+                    review
+                        .opinion_basis
+                        .as_ref()
+                        .map(|b| format!(" (\"{}\")", shorten(&b.value)))
+                        .unwrap_or_default()
+                ),
+            );
+        }
+    }
+    for s in review
+        .subservice
+        .iter()
+        .filter(|s| s.method == Some(Method::CarveOut))
+    {
+        push(
+            ReviewRule::CarveOut,
+            Severity::Medium,
+            Some(s.page),
+            format!(
+                "{} is carved out: its controls are not in this report; obtain its own report (a fourth party)",
+                s.name
+            ),
+        );
+    }
+    for e in &review.exceptions {
+        push(
+            ReviewRule::Exceptions,
+            Severity::Medium,
+            Some(e.page),
+            format!(
+                "an exception{}{}: \"{}\"",
+                e.deviations
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default(),
+                if e.criteria.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", e.criteria.join(", "))
+                },
+                shorten(&e.text)
+            ),
+        );
+    }
+    out
+}
+
+/// Whole months from `from` to `to` (negative when `to` is earlier).
+fn months_between(from: Date, to: Date) -> i64 {
+    let mut months = (i64::from(to.year) - i64::from(from.year)) * 12 + i64::from(to.month)
+        - i64::from(from.month);
+    // A month ends on its last day: 31 December to 30 June is six months.
+    let last_day = |d: Date| Date::from_days(d.days() + 1).day == 1;
+    if to.day < from.day && !last_day(to) {
+        months -= 1;
+    }
+    months
+}
+
+fn shorten(text: &str) -> String {
+    let text: String = text.chars().take(160).collect();
+    if text.chars().count() == 160 {
+        format!("{}…", text.trim_end())
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::months_between;
+    use fieldproof_core::engagement::Date;
+
+    #[test]
+    fn months_are_whole() {
+        let d = |s| Date::parse(s).expect("date");
+        assert_eq!(months_between(d("2025-12-31"), d("2026-03-31")), 3);
+        assert_eq!(months_between(d("2025-12-31"), d("2026-04-30")), 4);
+        assert_eq!(months_between(d("2025-12-31"), d("2026-04-29")), 3);
+        assert_eq!(months_between(d("2025-12-31"), d("2027-01-01")), 12);
+        assert_eq!(months_between(d("2025-12-31"), d("2027-01-31")), 13);
+    }
+}
