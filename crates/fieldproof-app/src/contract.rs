@@ -88,6 +88,7 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("status-list", schema_for::<StatusList>()),
         ("status-applied", schema_for::<StatusApplied>()),
         ("readiness", schema_for::<fieldproof_readiness::Readiness>()),
+        ("review", schema_for::<ReviewResult>()),
         (
             "diff",
             schema_for::<fieldproof_readiness::compare::Comparison>(),

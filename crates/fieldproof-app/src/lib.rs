@@ -21,6 +21,7 @@ pub mod project;
 pub mod readiness;
 pub mod reports;
 pub mod requests;
+pub mod review;
 pub mod scope;
 pub mod workspace;
 

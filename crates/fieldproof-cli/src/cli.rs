@@ -44,6 +44,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Change one component of the stored estate by hand (recorded as a change set).
     Component(ComponentArgs),
+    /// Read a supplier's SOC 1, SOC 2 or SOC 3 report (its text) into facts with their pages,
+    /// and the findings a reader should act on.
+    Review(ReviewArgs),
     /// Scope decision of every component, with triggers, categories, reasons and findings.
     Scope(ScopeArgs),
     /// The system boundary statement (in scope / shared / out of scope, with reasons).
@@ -409,6 +412,21 @@ pub enum EngagementCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The report: text or Markdown, pages separated by form feeds or `<!-- page -->` lines.
+    pub file: std::path::PathBuf,
+    /// The day to judge freshness on: the review date or your fiscal year-end (default today).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// The date of the service organisation's bridge letter, covering the time after the period.
+    #[arg(long, value_name = "DATE")]
+    pub bridge_letter: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]

@@ -155,6 +155,20 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             }
             Ok(Outcome::Ok)
         }
+        Command::Review(args) => {
+            let r = app.review(
+                &args.file,
+                &fieldproof_app::review::ReviewRequest {
+                    on: args.as_of.clone(),
+                    bridge_letter: args.bridge_letter.clone(),
+                },
+            )?;
+            match args.format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&fieldproof_report::review::review_text(&r))?,
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Component(args) => {
             let crate::cli::ComponentCommand::Set {
                 id,

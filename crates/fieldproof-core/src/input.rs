@@ -94,6 +94,8 @@ pub enum Field {
     Fact,
     /// A component's declared scope.
     DeclaredScope,
+    /// The date of a SOC report's bridge letter.
+    BridgeLetter,
 }
 
 impl Field {
@@ -143,6 +145,7 @@ impl Field {
             Field::Alias => "alias",
             Field::Fact => "fact",
             Field::DeclaredScope => "declared-scope",
+            Field::BridgeLetter => "bridge-letter",
         }
     }
 
@@ -192,6 +195,7 @@ impl Field {
             Field::Alias => "Alias",
             Field::Fact => "Facts",
             Field::DeclaredScope => "Declared scope",
+            Field::BridgeLetter => "Bridge letter",
         }
     }
 }

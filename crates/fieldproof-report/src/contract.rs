@@ -750,3 +750,20 @@ pub struct StatusApplied {
     /// The change set recorded, if anything changed.
     pub change_set: Option<i64>,
 }
+
+/// `review`: a report's facts, each with its page, and what a reader should act on.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ReviewResult {
+    /// The file read.
+    pub file: String,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// The day the findings are judged on (the review date or the reader's fiscal year-end).
+    pub reviewed_on: fieldproof_core::engagement::Date,
+    /// The bridge letter's date, if one was given.
+    pub bridge_letter: Option<fieldproof_core::engagement::Date>,
+    /// The facts.
+    pub review: fieldproof_review::Review,
+    /// The findings.
+    pub findings: Vec<fieldproof_review::ReviewFinding>,
+}

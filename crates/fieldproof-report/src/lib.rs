@@ -17,6 +17,7 @@ pub mod pdf;
 pub mod readiness;
 pub mod requests;
 pub mod results;
+pub mod review;
 pub mod scope;
 pub mod test_results;
 pub mod text;

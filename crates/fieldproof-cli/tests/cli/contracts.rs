@@ -230,6 +230,20 @@ fn every_json_output_validates_against_its_published_schema() {
         &["diff", "soc2-2026", "soc2-2026", "--format", "json"],
         &mut seen,
     );
+    let report = super::repo().join("examples/reports/northwind-hosting-soc2-type2.md");
+    check(
+        d,
+        "review",
+        &[
+            "review",
+            report.to_str().unwrap_or_default(),
+            "--as-of",
+            "2026-06-30",
+            "--format",
+            "json",
+        ],
+        &mut seen,
+    );
     #[cfg(feature = "analytics")]
     {
         let sources = super::repo().join("examples/sources");

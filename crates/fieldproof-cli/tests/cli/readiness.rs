@@ -432,3 +432,59 @@ fn diff_shows_ot_excluded_again_status_changes_and_new_findings_year_over_year()
     .expect("utf-8");
     assert!(text.contains("OT excluded again: bms"), "{text}");
 }
+
+#[test]
+fn review_reads_a_supplier_report_and_names_the_ot_it_leaves_out() {
+    let dir = temp();
+    let d = dir.path();
+    let report = super::repo().join("examples/reports/tallow-mills-soc1-type1.md");
+    let report = report.to_str().unwrap_or_default();
+    fieldproof(d)
+        .args(["review", report, "--as-of", "2026-01-15"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "report                 SOC 1 (p. 1)",
+        ))
+        .stdout(predicates::str::contains(
+            "opinion                qualified (p. 2)",
+        ))
+        .stdout(predicates::str::contains(
+            "high     ot-excluded (p. 3): SCADA is excluded",
+        ))
+        .stdout(predicates::str::contains("high     type-one (p. 1)"));
+    let json = super::json_of(fieldproof(d).args([
+        "review",
+        report,
+        "--as-of",
+        "2026-01-15",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(json["review"]["as_of"]["value"], "2025-09-30");
+    assert_eq!(json["review"]["service_auditor"]["confidence"], "heuristic");
+    // Not a report, a PDF, a bad date, a missing file: exit 2 with what to do.
+    write(d, "notes.txt", "Minutes of the plant meeting.");
+    write(d, "report.pdf", "%PDF-1.7 ...");
+    for (args, message) in [
+        (
+            vec!["review", "notes.txt"],
+            "notes.txt: not a SOC report: no independent service auditor's report found",
+        ),
+        (
+            vec!["review", "report.pdf"],
+            "report.pdf: a PDF; this version reads a report's text",
+        ),
+        (
+            vec!["review", report, "--bridge-letter", "31/05/2026"],
+            "--bridge-letter: '31/05/2026' is not a date",
+        ),
+        (vec!["review", "nowhere.txt"], "nowhere.txt"),
+    ] {
+        fieldproof(d)
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(message));
+    }
+}
