@@ -13,13 +13,16 @@ pub struct ReviewRequest {
     pub on: Option<String>,
     /// The date of a bridge letter covering the time after the period.
     pub bridge_letter: Option<String>,
+    /// Your own report: the estate to read it against (the components responsibility puts in
+    /// scope must be named in it).
+    pub estate: Option<crate::scope::EstateSource>,
 }
 
 impl App {
     /// Reads the report in `file` (text or Markdown; pages separated by form feeds or
     /// `<!-- page -->` lines) and draws the reader's findings. A PDF is refused with what to do
     /// until PDFs are read; a file that is not a SOC report is refused and nothing is kept.
-    pub fn review(&self, file: &Path, request: &ReviewRequest) -> Result<ReviewResult> {
+    pub async fn review(&self, file: &Path, request: &ReviewRequest) -> Result<ReviewResult> {
         let io = |source| AppError::Io {
             path: file.to_path_buf(),
             source,
@@ -45,9 +48,29 @@ impl App {
         };
         let on = date(&request.on, Field::AsOf)?.unwrap_or_else(|| self.today());
         let bridge = date(&request.bridge_letter, Field::BridgeLetter)?;
-        let review = fieldproof_review::read(&fieldproof_review::Document::from_text(&text))
+        let doc = fieldproof_review::Document::from_text(&text);
+        let review = fieldproof_review::read(&doc)
             .map_err(|e| AppError::Input(format!("{}: {e}", file.display())))?;
-        let findings = fieldproof_review::findings(&review, on, bridge);
+        let mut findings = fieldproof_review::findings(&review, on, bridge);
+        if let Some(source) = &request.estate {
+            let scoped = self.scope(source, &mut |_, _| {}).await?;
+            let assessment = scoped.assessment();
+            let components: Vec<fieldproof_review::EstateComponent> = assessment
+                .by_id()
+                .filter(|(c, d)| d.scope != fieldproof_core::Scope::Out && c.kind.is_ot())
+                .map(|(c, _)| fieldproof_review::EstateComponent {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    kind: c.kind,
+                    affects_availability: c.has(fieldproof_core::Fact::AffectsAvailability),
+                })
+                .collect();
+            findings.extend(fieldproof_review::against_estate(
+                &doc,
+                &review,
+                &components,
+            ));
+        }
         Ok(ReviewResult {
             file: file.display().to_string(),
             sha256: fieldproof_evidence::blobs::sha256_hex(&bytes),

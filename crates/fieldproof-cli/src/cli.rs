@@ -424,6 +424,10 @@ pub struct ReviewArgs {
     /// The date of the service organisation's bridge letter, covering the time after the period.
     #[arg(long, value_name = "DATE")]
     pub bridge_letter: Option<String>,
+    /// Your own report: read it against this estate (a file or CSV inventory): the OT it puts
+    /// in scope must be named in the report.
+    #[arg(long, value_name = "FILE")]
+    pub estate: Option<std::path::PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,

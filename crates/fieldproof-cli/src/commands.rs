@@ -156,13 +156,19 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             Ok(Outcome::Ok)
         }
         Command::Review(args) => {
-            let r = app.review(
-                &args.file,
-                &fieldproof_app::review::ReviewRequest {
-                    on: args.as_of.clone(),
-                    bridge_letter: args.bridge_letter.clone(),
-                },
-            )?;
+            let r = app
+                .review(
+                    &args.file,
+                    &fieldproof_app::review::ReviewRequest {
+                        on: args.as_of.clone(),
+                        bridge_letter: args.bridge_letter.clone(),
+                        estate: args
+                            .estate
+                            .as_deref()
+                            .map(|f| fieldproof_app::scope::EstateSource::from_option(Some(f))),
+                    },
+                )
+                .await?;
             match args.format {
                 SummaryFormat::Json => output::json(&r)?,
                 SummaryFormat::Text => output::print(&fieldproof_report::review::review_text(&r))?,

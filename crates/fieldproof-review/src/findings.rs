@@ -28,7 +28,79 @@ fieldproof_core::closed_enum! {
         CarveOut = "carve-out",
         /// The auditor found exceptions in the tests of controls.
         Exceptions = "exceptions",
+        /// Your own report: a component your estate puts in scope is not named in it.
+        EstateComponentNotNamed = "estate-component-not-named",
     }
+}
+
+/// A component of the reader's own estate that responsibility puts in scope, as
+/// [`against_estate`] looks for it in the reader's own report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EstateComponent {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: fieldproof_core::Kind,
+    /// Whether it affects availability.
+    pub affects_availability: bool,
+}
+
+/// The OT term of the review's vocabulary a kind of component is named by, if it is OT.
+pub fn ot_term(kind: fieldproof_core::Kind) -> Option<&'static [&'static str]> {
+    use fieldproof_core::Kind;
+    Some(match kind {
+        Kind::Bms => &["BMS"],
+        Kind::Dcim => &["DCIM"],
+        Kind::Pacs => &["PACS"],
+        Kind::EpmsUps => &["EPMS", "UPS"],
+        Kind::Scada => &["SCADA"],
+        Kind::Plc => &["PLC"],
+        Kind::Hmi => &["HMI"],
+        Kind::Historian => &["historian"],
+        Kind::Mes => &["MES"],
+        Kind::EdgeGateway => &["edge gateway"],
+        k if k.is_ot() => &["OT"],
+        _ => return None,
+    })
+}
+
+/// Your own report read against your estate (seed 000, first action): every OT component that
+/// responsibility puts in scope and that the report names neither by its id, its name nor its
+/// kind is a finding; one the report names only to exclude it is one too.
+pub fn against_estate(
+    doc: &crate::Document,
+    review: &Review,
+    components: &[EstateComponent],
+) -> Vec<ReviewFinding> {
+    let text = doc.pages.join("\n").to_lowercase();
+    components
+        .iter()
+        .filter_map(|c| {
+            let terms = ot_term(c.kind)?;
+            let by_name = text.contains(&c.id.to_lowercase()) || text.contains(&c.name.to_lowercase());
+            let mentions: Vec<&crate::OtMention> =
+                review.ot.iter().filter(|m| terms.contains(&m.term.as_str())).collect();
+            let named = by_name || mentions.iter().any(|m| !m.excluded);
+            if named {
+                return None;
+            }
+            let excluded = mentions.iter().find(|m| m.excluded);
+            Some(ReviewFinding {
+                rule: ReviewRule::EstateComponentNotNamed,
+                severity: if c.affects_availability { Severity::High } else { Severity::Medium },
+                page: excluded.map(|m| m.page),
+                message: format!(
+                    "{} ({}) is in scope by responsibility{} but the report {}: name it in the system description and describe the controls over it",
+                    c.name,
+                    c.id,
+                    if c.affects_availability { " and keeps the service available" } else { "" },
+                    if excluded.is_some() { "excludes it" } else { "does not mention it" }
+                ),
+            })
+        })
+        .collect()
 }
 
 /// A finding of the review.

@@ -16,7 +16,7 @@
 mod findings;
 mod read;
 
-pub use findings::{findings, ReviewFinding, ReviewRule};
+pub use findings::{against_estate, findings, ot_term, EstateComponent, ReviewFinding, ReviewRule};
 pub use read::read;
 
 use fieldproof_core::engagement::Date;

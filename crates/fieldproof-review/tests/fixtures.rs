@@ -206,3 +206,67 @@ fn what_is_not_a_report_is_said_so_and_nothing_is_invented() {
         let _ = read(&Document::from_text(text));
     }
 }
+
+#[test]
+fn your_own_report_names_the_ot_your_estate_puts_in_scope() {
+    use fieldproof_core::Kind;
+    use fieldproof_review::{against_estate, EstateComponent};
+    let doc = fixture("northwind-hosting-soc2-type2.md");
+    let r = read(&doc).expect("a report");
+    let component = |id: &str, name: &str, kind, availability| EstateComponent {
+        id: id.to_string(),
+        name: name.to_string(),
+        kind,
+        affects_availability: availability,
+    };
+    let found = against_estate(
+        &doc,
+        &r,
+        &[
+            // Named by its kind (the report speaks of the BMS and the badge system).
+            component("bms-1", "Chiller plant control", Kind::Bms, true),
+            component("pacs-1", "Door controllers", Kind::Pacs, false),
+            // Named by its name.
+            component("portal", "customer portal", Kind::CloudService, false),
+            // Not named at all: a finding, high because it keeps the service available.
+            component("dcim-1", "Rack power monitoring", Kind::Dcim, true),
+            component("cctv-1", "Hall cameras", Kind::Cctv, false),
+        ],
+    );
+    let raised: Vec<(&str, &str)> = found
+        .iter()
+        .map(|f| {
+            (
+                f.message
+                    .split(" (")
+                    .nth(1)
+                    .and_then(|s| s.split(')').next())
+                    .unwrap_or_default(),
+                f.severity.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        raised,
+        [("dcim-1", "high"), ("cctv-1", "medium")],
+        "{found:?}"
+    );
+    assert!(found
+        .iter()
+        .all(|f| f.rule == ReviewRule::EstateComponentNotNamed));
+    // A report that names OT only to exclude it: the finding points at that page.
+    let soc1 = fixture("tallow-mills-soc1-type1.md");
+    let excluded = against_estate(
+        &soc1,
+        &read(&soc1).expect("a report"),
+        &[component(
+            "line-plc",
+            "Packaging line controller",
+            Kind::Plc,
+            true,
+        )],
+    );
+    assert_eq!(excluded.len(), 1);
+    assert_eq!(excluded[0].page, Some(3));
+    assert!(excluded[0].message.contains("the report excludes it"));
+}

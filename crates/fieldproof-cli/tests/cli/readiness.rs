@@ -463,6 +463,23 @@ fn review_reads_a_supplier_report_and_names_the_ot_it_leaves_out() {
     ]));
     assert_eq!(json["review"]["as_of"]["value"], "2025-09-30");
     assert_eq!(json["review"]["service_auditor"]["confidence"], "heuristic");
+    // Your own report, read against your estate: the OT in scope it does not name.
+    let own = super::repo().join("examples/reports/northwind-hosting-soc2-type2.md");
+    let estate = super::repo().join("examples/colocation-dc/estate.yaml");
+    fieldproof(d)
+        .args([
+            "review",
+            own.to_str().unwrap_or_default(),
+            "--estate",
+            estate.to_str().unwrap_or_default(),
+            "--as-of",
+            "2026-03-01",
+        ])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "high     estate-component-not-named: DCIM (rack power, capacity, environmental sensors) (dcim-dc2) is in scope by responsibility",
+        ));
     // Not a report, a PDF, a bad date, a missing file: exit 2 with what to do.
     write(d, "notes.txt", "Minutes of the plant meeting.");
     write(d, "report.pdf", "%PDF-1.7 ...");
