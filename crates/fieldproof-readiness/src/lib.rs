@@ -418,11 +418,77 @@ impl Readiness {
         reaches(&self.findings, threshold)
     }
 
+    /// The findings that match `filter` on `today`, most severe first (the findings page).
+    pub fn findings_matching<'r>(
+        &'r self,
+        filter: &'r FindingFilter,
+        today: Date,
+    ) -> impl Iterator<Item = &'r ReadinessFinding> + 'r {
+        let today = today.days();
+        self.findings.iter().filter(move |f| {
+            filter.severity.is_none_or(|s| f.severity == s)
+                && filter.owner.as_deref().is_none_or(|o| f.owner == o)
+                && match filter.due {
+                    None => true,
+                    Some(DueWindow::Overdue) => f.due.days() < today,
+                    Some(DueWindow::Week) => f.due.days() <= today + 7,
+                    Some(DueWindow::Quarter) => f.due.days() <= today + 92,
+                }
+        })
+    }
+
+    /// The applicable controls with design status `design` (`not_stated` for none) and
+    /// operating status `operating`, when given.
+    pub fn controls_matching<'r>(
+        &'r self,
+        design: Option<&'r str>,
+        operating: Option<&'r str>,
+    ) -> impl Iterator<Item = &'r ControlReadiness> + 'r {
+        self.controls.iter().filter(move |c| {
+            design.is_none_or(|d| c.design.map_or("not_stated", DesignStatus::as_str) == d)
+                && operating.is_none_or(|o| c.operating.as_str() == o)
+        })
+    }
+
     /// The findings due within `days` days of `today`, or overdue, most severe first.
     pub fn due_within(&self, today: Date, days: i64) -> impl Iterator<Item = &ReadinessFinding> {
         let by = today.days() + days;
         self.findings.iter().filter(move |f| f.due.days() <= by)
     }
+}
+
+/// When a finding is due, as a filter: overdue, within a week, within a quarter (92 days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueWindow {
+    /// Due before today.
+    Overdue,
+    /// Due within 7 days, or overdue.
+    Week,
+    /// Due within 92 days, or overdue.
+    Quarter,
+}
+
+impl DueWindow {
+    /// The window named `name` (`overdue`, `week`, `quarter`).
+    pub fn parse(name: &str) -> Option<DueWindow> {
+        match name {
+            "overdue" => Some(DueWindow::Overdue),
+            "week" => Some(DueWindow::Week),
+            "quarter" => Some(DueWindow::Quarter),
+            _ => None,
+        }
+    }
+}
+
+/// Which findings to show: each given criterion must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingFilter {
+    /// Only this severity.
+    pub severity: Option<Severity>,
+    /// Only this owner.
+    pub owner: Option<String>,
+    /// Only those due within this window.
+    pub due: Option<DueWindow>,
 }
 
 /// Whether a finding is at least as severe as `threshold` (`--fail-on`; none: never).

@@ -20,18 +20,9 @@ pub(crate) async fn controls(
     let design = q.design.filter(|d| !d.is_empty());
     let operating = q.operating.filter(|o| !o.is_empty());
     let all = &basis.readiness.controls;
-    let shown: Vec<&fieldproof_readiness::ControlReadiness> = all
-        .iter()
-        .filter(|c| {
-            design
-                .as_deref()
-                .is_none_or(|d| c.design.map_or("not_stated", |s| s.as_str()) == d)
-        })
-        .filter(|c| {
-            operating
-                .as_deref()
-                .is_none_or(|o| c.operating.as_str() == o)
-        })
+    let shown: Vec<&fieldproof_readiness::ControlReadiness> = basis
+        .readiness
+        .controls_matching(design.as_deref(), operating.as_deref())
         .collect();
     let filter = match (&design, &operating) {
         (Some(d), _) => Some(format!("design {}", d.replace('_', " "))),

@@ -133,7 +133,7 @@ pub(crate) async fn findings(
     let engagement = page_engagement(&member)?;
     let basis = server.readiness(&member, &engagement).await?;
     let r = &basis.readiness;
-    let today = member.app(&server).today().days();
+    let today = member.app(&server).today();
     let blank = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -141,18 +141,24 @@ pub(crate) async fn findings(
             .map(str::to_string)
     };
     let (severity, owner, due) = (blank(&q.severity), blank(&q.owner), blank(&q.due));
-    let matching: Vec<&fieldproof_readiness::ReadinessFinding> = r
-        .findings
-        .iter()
-        .filter(|f| severity.as_deref().is_none_or(|s| f.severity.as_str() == s))
-        .filter(|f| owner.as_deref().is_none_or(|o| f.owner == o))
-        .filter(|f| match due.as_deref() {
-            Some("overdue") => f.due.days() < today,
-            Some("week") => f.due.days() <= today + 7,
-            Some("quarter") => f.due.days() <= today + 92,
-            _ => true,
-        })
-        .collect();
+    // A value that is no filter's (a hand-edited address) matches nothing rather than all.
+    let filter = fieldproof_readiness::FindingFilter {
+        severity: severity
+            .as_deref()
+            .and_then(fieldproof_core::Severity::parse),
+        owner: owner.clone(),
+        due: due
+            .as_deref()
+            .and_then(fieldproof_readiness::DueWindow::parse),
+    };
+    let unknown_severity = severity
+        .as_deref()
+        .is_some_and(|s| fieldproof_core::Severity::parse(s).is_none());
+    let matching: Vec<&fieldproof_readiness::ReadinessFinding> = if unknown_severity {
+        Vec::new()
+    } else {
+        r.findings_matching(&filter, today).collect()
+    };
     let pages = matching.len().div_ceil(FINDINGS_PAGE).max(1);
     let page_no = q.page.unwrap_or(1).clamp(1, pages);
     let mut owners: Vec<&str> = r.findings.iter().map(|f| f.owner.as_str()).collect();
