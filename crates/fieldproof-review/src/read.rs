@@ -83,10 +83,16 @@ pub fn read(doc: &Document) -> Result<Review, NotAReport> {
         return Err(NotAReport::NoText);
     }
     let lower: Vec<String> = doc.pages.iter().map(|p| p.to_lowercase()).collect();
+    // The headings auditors use: "Independent Service Auditor's Report" (SOC 1, SOC 2), "Report
+    // of Independent Accountants" (often a SOC 3), "Independent Accountant's Report"; the
+    // apostrophe may be typographic.
     let auditors_report = lower.iter().position(|p| {
+        let p = p.replace('\u{2019}', "'");
         p.contains("independent service auditor")
-            || p.contains("independent service auditors")
             || p.contains("independent auditor's report")
+            || p.contains("report of independent accountants")
+            || p.contains("independent accountant's report")
+            || p.contains("independent accountants' report")
     });
     let Some(opinion_page) = auditors_report else {
         return Err(NotAReport::NoAuditorsReport);
@@ -131,8 +137,15 @@ pub fn read(doc: &Document) -> Result<Review, NotAReport> {
         })
     });
     review.service_auditor = first_from(doc, opinion_page, |text| {
-        FIRM.captures(text)
-            .map(|c| (c[1].trim().to_string(), Confidence::Heuristic))
+        // A firm's signature, not a heading that ends like one ("Report of Independent
+        // Accountants").
+        FIRM.captures_iter(text)
+            .map(|c| c[1].trim().to_string())
+            .find(|name| {
+                let lower = name.to_lowercase();
+                !lower.contains("report") && !lower.starts_with("independent")
+            })
+            .map(|name| (name, Confidence::Heuristic))
     });
     (review.opinion, review.opinion_basis) = opinion(doc, &lower, opinion_page);
     review.categories = categories(&lower);

@@ -270,3 +270,26 @@ fn your_own_report_names_the_ot_your_estate_puts_in_scope() {
     assert_eq!(excluded[0].page, Some(3));
     assert!(excluded[0].message.contains("the report excludes it"));
 }
+
+#[test]
+fn the_wording_of_other_firms_and_typesetting_is_read() {
+    // A SOC 3 as some firms title it, with a typographic apostrophe, a comma after the first
+    // date of the period and the opinion on management's assertion.
+    let text = "Report of Independent Accountants\n\nTo the Management of Example Cloud, Inc.:\n\nWe have examined management\u{2019}s assertion that the controls within the system were effective throughout the period October 1, 2024, to September 30, 2025, based on the trust services criteria relevant to security, availability and confidentiality (SOC 3).\n\nIn our opinion, management\u{2019}s assertion is fairly stated, in all material respects.\n\nExample & Partners LLP\n";
+    let r = read(&Document::from_text(text))
+        .expect("a SOC 3 titled as a report of independent accountants");
+    assert_eq!(r.kind.as_ref().map(|k| k.value), Some(ReportKind::Soc3));
+    assert_eq!(
+        r.period.as_ref().map(|p| p.value),
+        Some((d("2024-10-01"), d("2025-09-30")))
+    );
+    assert_eq!(
+        r.opinion.as_ref().map(|o| o.value),
+        Some(Opinion::Unqualified)
+    );
+    assert_eq!(r.categories.len(), 3);
+    assert_eq!(
+        r.service_auditor.as_ref().map(|a| a.value.as_str()),
+        Some("Example & Partners LLP")
+    );
+}
