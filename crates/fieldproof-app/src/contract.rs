@@ -89,6 +89,11 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("status-applied", schema_for::<StatusApplied>()),
         ("readiness", schema_for::<fieldproof_readiness::Readiness>()),
         ("review", schema_for::<ReviewResult>()),
+        ("supplier", schema_for::<SupplierSaved>()),
+        ("supplier-list", schema_for::<SupplierList>()),
+        ("supplier-show", schema_for::<SupplierDetail>()),
+        ("cuec-list", schema_for::<CuecList>()),
+        ("cuec-answer", schema_for::<CuecAnswered>()),
         (
             "diff",
             schema_for::<fieldproof_readiness::compare::Comparison>(),

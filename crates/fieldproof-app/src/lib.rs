@@ -23,6 +23,7 @@ pub mod reports;
 pub mod requests;
 pub mod review;
 pub mod scope;
+pub mod suppliers;
 pub mod workspace;
 
 pub use fieldproof_core::input::{Field, FieldError};

@@ -330,6 +330,9 @@ impl App {
         let items = ws.ledger().current_for(&engagement.id).await?;
         let freshness =
             fieldproof_evidence::freshness::report(engagement.clone(), &expectations, &items);
+        let register = crate::suppliers::Register::read(ws)
+            .await?
+            .findings(self.today());
         let readiness = fieldproof_readiness::assess(&Inputs {
             engagement,
             assessment: &assessment,
@@ -337,6 +340,7 @@ impl App {
             plan: &plan,
             freshness: &freshness,
             items: &items,
+            register: &register,
         });
         Ok(ReadinessBasis {
             readiness,

@@ -16,31 +16,23 @@ pub struct ReviewRequest {
     /// Your own report: the estate to read it against (the components responsibility puts in
     /// scope must be named in it).
     pub estate: Option<crate::scope::EstateSource>,
+    /// Record the review in the supplier register for this supplier: the file and the
+    /// review's result are added to the ledger, the review to the supplier's history.
+    pub supplier: Option<String>,
 }
 
 impl App {
-    /// Reads the report in `file` (text or Markdown; pages separated by form feeds or
-    /// `<!-- page -->` lines) and draws the reader's findings. A PDF is refused with what to do
-    /// until PDFs are read; a file that is not a SOC report is refused and nothing is kept.
+    /// Reads the report in `file` (a PDF, or text or Markdown with pages separated by form feeds
+    /// or `<!-- page -->` lines) and draws the reader's findings. A PDF that cannot be read
+    /// (encrypted, damaged, past the bounds) or a file that is not a SOC report is refused with
+    /// what to do, and nothing is kept.
     pub async fn review(&self, file: &Path, request: &ReviewRequest) -> Result<ReviewResult> {
         let io = |source| AppError::Io {
             path: file.to_path_buf(),
             source,
         };
         let bytes = std::fs::read(file).map_err(io)?;
-        if bytes.starts_with(b"%PDF") {
-            return Err(AppError::Input(format!(
-                "{}: a PDF; this version reads a report's text: give the text of each page, separated by form feeds (for example `pdftotext -layout {} report.txt`)",
-                file.display(),
-                file.display()
-            )));
-        }
-        let text = String::from_utf8(bytes.clone()).map_err(|_| {
-            AppError::Input(format!(
-                "{}: not UTF-8 text; give the report's text, pages separated by form feeds",
-                file.display()
-            ))
-        })?;
+        let doc = self.report_document(file, bytes.clone()).await?;
         let date = |text: &Option<String>, field| {
             text.as_deref()
                 .map(|t| Date::parse(t.trim()).map_err(|e| FieldError::field(field, e)))
@@ -48,7 +40,6 @@ impl App {
         };
         let on = date(&request.on, Field::AsOf)?.unwrap_or_else(|| self.today());
         let bridge = date(&request.bridge_letter, Field::BridgeLetter)?;
-        let doc = fieldproof_review::Document::from_text(&text);
         let review = fieldproof_review::read(&doc)
             .map_err(|e| AppError::Input(format!("{}: {e}", file.display())))?;
         let mut findings = fieldproof_review::findings(&review, on, bridge);
@@ -71,13 +62,52 @@ impl App {
                 &components,
             ));
         }
-        Ok(ReviewResult {
+        let mut result = ReviewResult {
             file: file.display().to_string(),
             sha256: fieldproof_evidence::blobs::sha256_hex(&bytes),
             reviewed_on: on,
             bridge_letter: bridge,
             review,
             findings,
-        })
+            recorded: None,
+        };
+        if let Some(supplier) = &request.supplier {
+            let ws = self.open().await?;
+            let recorded = self
+                .record_review(&ws, supplier.trim(), file, &result)
+                .await;
+            ws.close().await;
+            result.recorded = Some(recorded?);
+        }
+        Ok(result)
+    }
+}
+
+impl App {
+    /// The pages of a report file: a PDF read within the default bounds on a blocking thread,
+    /// or UTF-8 text.
+    pub(crate) async fn report_document(
+        &self,
+        file: &Path,
+        bytes: Vec<u8>,
+    ) -> Result<fieldproof_review::Document> {
+        if bytes.starts_with(b"%PDF") {
+            let read = tokio::task::spawn_blocking(move || {
+                fieldproof_review::Document::from_pdf(
+                    &bytes,
+                    &fieldproof_review::PdfLimits::default(),
+                )
+            })
+            .await
+            .map_err(|e| AppError::Input(format!("{}: {e}", file.display())))?;
+            return read.map_err(|e| AppError::Input(format!("{}: {e}", file.display())));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            AppError::Input(format!(
+                "{}: neither a PDF nor UTF-8 text; give the report as a PDF, or its text with pages separated by form feeds",
+                file.display()
+            ))
+        })?;
+        Ok(fieldproof_review::Document::from_text(&text))
     }
 }

@@ -44,9 +44,16 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Change one component of the stored estate by hand (recorded as a change set).
     Component(ComponentArgs),
-    /// Read a supplier's SOC 1, SOC 2 or SOC 3 report (its text) into facts with their pages,
-    /// and the findings a reader should act on.
+    /// Read a supplier's SOC 1, SOC 2 or SOC 3 report (a PDF or its text) into facts with
+    /// their pages, and the findings a reader should act on; with --supplier, record it in the
+    /// supplier register.
     Review(ReviewArgs),
+    /// The supplier register: the service organisations you rely on, their reviewed reports,
+    /// and when the next review is due.
+    Supplier(SupplierArgs),
+    /// The CUECs of your suppliers' reports: list them with suggested controls, map them to
+    /// your controls, give them a status.
+    Cuec(CuecArgs),
     /// Scope decision of every component, with triggers, categories, reasons and findings.
     Scope(ScopeArgs),
     /// The system boundary statement (in scope / shared / out of scope, with reasons).
@@ -416,7 +423,8 @@ pub enum EngagementCommand {
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
-    /// The report: text or Markdown, pages separated by form feeds or `<!-- page -->` lines.
+    /// The report: a PDF, or its text (or Markdown) with pages separated by form feeds or
+    /// `<!-- page -->` lines.
     pub file: std::path::PathBuf,
     /// The day to judge freshness on: the review date or your fiscal year-end (default today).
     #[arg(long, value_name = "DATE")]
@@ -428,9 +436,126 @@ pub struct ReviewArgs {
     /// in scope must be named in the report.
     #[arg(long, value_name = "FILE")]
     pub estate: Option<std::path::PathBuf>,
+    /// Record the review in the workspace's supplier register for this supplier (its id): the
+    /// file and the review's result become evidence of FP-VM-01, the review joins the
+    /// supplier's history, its CUECs wait for your answers.
+    #[arg(long, value_name = "ID")]
+    pub supplier: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SupplierArgs {
+    #[command(subcommand)]
+    pub command: SupplierCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SupplierCommand {
+    /// Add a supplier to the register, or change one (the fields given replace the stored ones).
+    #[command(alias = "set")]
+    Add {
+        /// Its id: lower-case letters, digits and dashes (gridline).
+        id: String,
+        /// Its name (needed when adding).
+        #[arg(long)]
+        name: Option<String>,
+        /// A service it provides (repeat for several).
+        #[arg(long = "service", value_name = "TEXT")]
+        services: Vec<String>,
+        /// How much you depend on it: critical, high, medium or low (needed when adding).
+        #[arg(long)]
+        criticality: Option<String>,
+        /// An estate component it provides or operates (repeat for several).
+        #[arg(long = "component", value_name = "ID")]
+        components: Vec<String>,
+        /// Months between reviews of its report (default 12).
+        #[arg(long, value_name = "MONTHS")]
+        review_every: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// The register: every supplier, its latest review, the next review due and its CUECs.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// One supplier: its reviews, the latest report's findings and CUECs.
+    Show {
+        /// The supplier's id.
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CuecArgs {
+    #[command(subcommand)]
+    pub command: CuecCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CuecCommand {
+    /// The CUECs of every supplier's latest report (or one supplier's), with your answers and
+    /// the controls suggested for each.
+    List {
+        /// Only this supplier's.
+        #[arg(long, value_name = "ID")]
+        supplier: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Map a CUEC to the controls of yours that address it (its status becomes addressed).
+    Map {
+        /// The supplier's id.
+        supplier: String,
+        /// The CUEC's number in the report (as `cuec list` shows).
+        cuec: String,
+        /// A control that addresses it (repeat for several).
+        #[arg(long = "control", value_name = "ID", required = true)]
+        controls: Vec<String>,
+        /// Evidence that shows it addressed (repeat for several).
+        #[arg(long = "evidence", value_name = "EV-ID")]
+        evidence: Vec<String>,
+        /// The review's number (default: the supplier's latest).
+        #[arg(long, value_name = "N")]
+        review: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Give a CUEC a status: addressed, not_applicable (with --reason) or gap (with --owner and
+    /// --due), or open again.
+    Status {
+        /// The supplier's id.
+        supplier: String,
+        /// The CUEC's number in the report.
+        cuec: String,
+        /// open, addressed, not_applicable or gap.
+        status: String,
+        /// Why it does not apply, or what the gap is.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Who owns the gap.
+        #[arg(long)]
+        owner: Option<String>,
+        /// When the gap is due to close (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        due: Option<String>,
+        /// The review's number (default: the supplier's latest).
+        #[arg(long, value_name = "N")]
+        review: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -166,6 +166,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
                             .estate
                             .as_deref()
                             .map(|f| fieldproof_app::scope::EstateSource::from_option(Some(f))),
+                        supplier: args.supplier.clone(),
                     },
                 )
                 .await?;
@@ -500,6 +501,8 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             Ok(Outcome::Ok)
         }
         Command::Engagement(args) => engagement(app, &args).await,
+        Command::Supplier(args) => supplier(app, &args).await,
+        Command::Cuec(args) => cuec(app, &args).await,
         Command::Evidence(args) => evidence(app, &args).await,
         Command::Request(args) => request(app, &args).await,
         Command::Verify(args) => {
@@ -1131,4 +1134,114 @@ fn next_steps(r: &fieldproof_readiness::Readiness) -> String {
         text.push_str(&format!("  - {step}\n"));
     }
     text
+}
+
+async fn supplier(app: &App, args: &crate::cli::SupplierArgs) -> Result<Outcome> {
+    use crate::cli::SupplierCommand;
+    use fieldproof_report::review as text;
+    match &args.command {
+        SupplierCommand::Add {
+            id,
+            name,
+            services,
+            criticality,
+            components,
+            review_every,
+            format,
+        } => {
+            let r = app
+                .supplier_save(&fieldproof_app::suppliers::SupplierInput {
+                    id: id.clone(),
+                    name: name.clone(),
+                    services: services.clone(),
+                    criticality: criticality.clone(),
+                    components: components.clone(),
+                    review_every: review_every.clone(),
+                })
+                .await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&text::supplier_saved_text(&r))?,
+            }
+        }
+        SupplierCommand::List { format } => {
+            let r = app.suppliers().await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&text::supplier_list_text(&r))?,
+            }
+        }
+        SupplierCommand::Show { id, format } => {
+            let r = app.supplier_show(id).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&text::supplier_detail_text(&r))?,
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+async fn cuec(app: &App, args: &crate::cli::CuecArgs) -> Result<Outcome> {
+    use crate::cli::CuecCommand;
+    use fieldproof_app::suppliers::CuecInput;
+    use fieldproof_report::review as text;
+    let (r, format) = match &args.command {
+        CuecCommand::List { supplier, format } => {
+            let r = app.cuecs(supplier.as_deref()).await?;
+            match format {
+                SummaryFormat::Json => output::json(&r)?,
+                SummaryFormat::Text => output::print(&text::cuec_list_text(&r))?,
+            }
+            return Ok(Outcome::Ok);
+        }
+        CuecCommand::Map {
+            supplier,
+            cuec,
+            controls,
+            evidence,
+            review,
+            format,
+        } => (
+            app.cuec_answer(&CuecInput {
+                supplier: supplier.clone(),
+                review: review.clone(),
+                cuec: cuec.clone(),
+                controls: controls.clone(),
+                status: None,
+                evidence: evidence.clone(),
+                ..CuecInput::default()
+            })
+            .await?,
+            format,
+        ),
+        CuecCommand::Status {
+            supplier,
+            cuec,
+            status,
+            reason,
+            owner,
+            due,
+            review,
+            format,
+        } => (
+            app.cuec_answer(&CuecInput {
+                supplier: supplier.clone(),
+                review: review.clone(),
+                cuec: cuec.clone(),
+                status: Some(status.clone()),
+                reason: reason.clone(),
+                owner: owner.clone(),
+                due: due.clone(),
+                ..CuecInput::default()
+            })
+            .await?,
+            format,
+        ),
+    };
+    match format {
+        SummaryFormat::Json => output::json(&r)?,
+        SummaryFormat::Text => output::print(&text::cuec_answered_text(&r))?,
+    }
+    Ok(Outcome::Ok)
 }

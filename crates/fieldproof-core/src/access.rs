@@ -50,6 +50,9 @@ pub enum Action {
     ManageTokens,
     /// Create or change an engagement (its period, categories, report).
     ManageEngagements,
+    /// Keep the supplier register: add suppliers, record reviews of their reports, answer
+    /// their CUECs.
+    ManageSuppliers,
 }
 
 impl Action {
@@ -66,6 +69,7 @@ impl Action {
             Action::ReviewRequest => "set a request's status (the auditor does)",
             Action::ManageTokens => "manage the organisation's API tokens (owners do)",
             Action::ManageEngagements => "create or change an engagement (owners do)",
+            Action::ManageSuppliers => "keep the supplier register",
         }
     }
 }
@@ -126,7 +130,8 @@ impl Role {
             Action::SupersedeEvidence
             | Action::RetireEvidence
             | Action::LoadEstate
-            | Action::SetDesignStatus => matches!(self, Role::Owner | Role::Editor),
+            | Action::SetDesignStatus
+            | Action::ManageSuppliers => matches!(self, Role::Owner | Role::Editor),
             Action::CommentOnRequest => !matches!(self, Role::Viewer),
             Action::ReviewRequest => matches!(self, Role::Auditor),
             Action::ManageTokens | Action::ManageEngagements => matches!(self, Role::Owner),
@@ -247,6 +252,7 @@ mod tests {
             Action::RetireEvidence,
             Action::LoadEstate,
             Action::SetDesignStatus,
+            Action::ManageSuppliers,
         ] {
             assert_eq!(who(action), ["owner", "editor"], "{action:?}");
         }

@@ -96,6 +96,26 @@ pub enum Field {
     DeclaredScope,
     /// The date of a SOC report's bridge letter.
     BridgeLetter,
+    /// A supplier of the register (its id).
+    Supplier,
+    /// A name.
+    Name,
+    /// The services a supplier provides.
+    Services,
+    /// How much the reader depends on a supplier.
+    Criticality,
+    /// Estate components.
+    Components,
+    /// Months between a supplier's reviews.
+    ReviewEvery,
+    /// A reviewed report in a supplier's history (its number).
+    ReviewNumber,
+    /// A CUEC of a reviewed report (its number).
+    Cuec,
+    /// Evidence ids.
+    Evidence,
+    /// A CUEC answer's status.
+    CuecStatus,
 }
 
 impl Field {
@@ -146,6 +166,16 @@ impl Field {
             Field::Fact => "fact",
             Field::DeclaredScope => "declared-scope",
             Field::BridgeLetter => "bridge-letter",
+            Field::Supplier => "supplier",
+            Field::Name => "name",
+            Field::Services => "services",
+            Field::Criticality => "criticality",
+            Field::Components => "components",
+            Field::ReviewEvery => "review-every",
+            Field::ReviewNumber => "review",
+            Field::Cuec => "cuec",
+            Field::Evidence => "evidence",
+            Field::CuecStatus => "status",
         }
     }
 
@@ -196,6 +226,16 @@ impl Field {
             Field::Fact => "Facts",
             Field::DeclaredScope => "Declared scope",
             Field::BridgeLetter => "Bridge letter",
+            Field::Supplier => "Supplier",
+            Field::Name => "Name",
+            Field::Services => "Services",
+            Field::Criticality => "Criticality",
+            Field::Components => "Components",
+            Field::ReviewEvery => "Months between reviews",
+            Field::ReviewNumber => "Reviewed report",
+            Field::Cuec => "CUEC",
+            Field::Evidence => "Evidence",
+            Field::CuecStatus => "Status",
         }
     }
 }

@@ -43,6 +43,9 @@ pub struct Inputs<'a> {
     pub freshness: &'a freshness::Report,
     /// The engagement's current evidence (test results are those with a test record).
     pub items: &'a [Added],
+    /// The supplier register's findings (reviews due, CUECs unanswered or gaps, serious
+    /// findings of suppliers' reports): the reader's own vendor management.
+    pub register: &'a [fieldproof_review::register::RegisterFinding],
 }
 
 /// How a control operates over the period, from its tests and evidence.
@@ -194,6 +197,8 @@ pub enum FindingKind {
     Operating,
     /// Evidence is missing or stale for the period.
     Evidence,
+    /// The supplier register: a supplier's report to review, a CUEC to answer or close.
+    Supplier,
 }
 
 fieldproof_core::closed_enum! {
@@ -506,6 +511,7 @@ pub fn assess(inputs: &Inputs<'_>) -> Readiness {
         plan,
         freshness,
         items,
+        register,
     } = *inputs;
     let applicable = applicable(catalog, assessment, &engagement.categories);
     let tests = test_summaries(catalog, items);
@@ -612,6 +618,23 @@ pub fn assess(inputs: &Inputs<'_>) -> Readiness {
                 ),
             });
         }
+    }
+    // The register's findings: a CUEC gap keeps its owner and due date; what has no owner is
+    // the vendor manager's (FP-VM-01) to pick up by the end of the period.
+    for f in register {
+        findings.push(ReadinessFinding {
+            id: f.id.clone(),
+            kind: FindingKind::Supplier,
+            rule: f.rule.as_str().to_string(),
+            severity: f.severity,
+            control: Some(f.control.clone().unwrap_or_else(|| "FP-VM-01".to_string())),
+            component: None,
+            criterion: None,
+            owner: f.owner.clone().unwrap_or_else(|| UNASSIGNED.to_string()),
+            due: f.due,
+            roadmap_item: String::new(),
+            message: f.message.clone(),
+        });
     }
     let roadmap = roadmap::plan(engagement, &controls, &mut findings, plan, &tests);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));

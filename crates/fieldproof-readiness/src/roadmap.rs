@@ -205,6 +205,10 @@ pub fn plan(
     let ends = |n: u8| engagement.period.to.plus_years(u16::from(n - 1));
     // Findings without a stated due date are due at the end of their item's phase.
     for finding in findings.iter_mut() {
+        // A CUEC gap of the supplier register carries the owner and due date its answer gave.
+        if finding.kind == FindingKind::Supplier && finding.owner != crate::UNASSIGNED {
+            continue;
+        }
         let stated = finding
             .control
             .as_deref()

@@ -766,4 +766,150 @@ pub struct ReviewResult {
     pub review: fieldproof_review::Review,
     /// The findings.
     pub findings: Vec<fieldproof_review::ReviewFinding>,
+    /// Where the review was recorded, when it was reviewed for a supplier of the register.
+    pub recorded: Option<RecordedReview>,
+}
+
+/// A review recorded in the supplier register.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RecordedReview {
+    /// The supplier.
+    pub supplier: String,
+    /// The review's number in the supplier's history.
+    pub number: u32,
+    /// The evidence added to the ledger: the report file, then the review's result.
+    pub evidence: Vec<String>,
+    /// The change set that records it.
+    pub change_set: Option<i64>,
+}
+
+/// `supplier add` / `supplier set`: the supplier as saved.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SupplierSaved {
+    /// The supplier.
+    pub supplier: fieldproof_review::register::Supplier,
+    /// Whether it was added (not changed).
+    pub added: bool,
+    /// The change set that records it (none when nothing changed).
+    pub change_set: Option<i64>,
+}
+
+/// A reviewed report, in short.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ReviewSummary {
+    /// Its number in the supplier's history.
+    pub number: u32,
+    /// The file reviewed.
+    pub file: String,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// The evidence id of the file.
+    pub evidence: Option<String>,
+    /// The day it was reviewed on.
+    pub reviewed_on: fieldproof_core::engagement::Date,
+    /// SOC 1, SOC 2...
+    pub kind: Option<fieldproof_review::ReportKind>,
+    /// Type 1 or 2.
+    pub report_type: Option<fieldproof_review::ReportType>,
+    /// The last day the report covers (with a bridge letter).
+    pub covers_to: Option<fieldproof_core::engagement::Date>,
+    /// The opinion.
+    pub opinion: Option<fieldproof_review::Opinion>,
+    /// Findings of the review.
+    pub findings: usize,
+    /// Who confirmed it.
+    pub confirmed_by: String,
+}
+
+/// The answers to a report's CUECs, counted.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct CuecCounts {
+    /// CUECs of the latest report.
+    pub total: usize,
+    /// Not answered.
+    pub open: usize,
+    /// Addressed.
+    pub addressed: usize,
+    /// Not applicable.
+    pub not_applicable: usize,
+    /// Gaps.
+    pub gap: usize,
+}
+
+/// A supplier with its latest review and where it stands.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SupplierSummary {
+    /// The supplier.
+    pub supplier: fieldproof_review::register::Supplier,
+    /// Reports reviewed.
+    pub reviews: usize,
+    /// The latest review.
+    pub latest: Option<ReviewSummary>,
+    /// When the next review is due.
+    pub next_review_due: fieldproof_core::engagement::Date,
+    /// Whether it is due now.
+    pub review_due: bool,
+    /// The latest report's CUECs, by answer.
+    pub cuecs: CuecCounts,
+}
+
+/// `supplier list`: the register and its findings.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SupplierList {
+    /// The day it was judged on.
+    pub as_of: fieldproof_core::engagement::Date,
+    /// Suppliers, by id.
+    pub suppliers: Vec<SupplierSummary>,
+    /// What the register asks for (these are also readiness findings).
+    pub findings: Vec<fieldproof_review::register::RegisterFinding>,
+}
+
+/// One CUEC of a supplier's reviewed report, with the reader's answer and suggestions.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CuecRow {
+    /// The supplier.
+    pub supplier: String,
+    /// The review's number.
+    pub review: u32,
+    /// The CUEC's number in the report.
+    pub number: u32,
+    /// Its text.
+    pub text: String,
+    /// The criteria it cites.
+    pub criteria: Vec<String>,
+    /// The page of the report.
+    pub page: usize,
+    /// The reader's answer, if any.
+    pub answer: Option<fieldproof_review::register::CuecAnswer>,
+    /// The reader's controls suggested for it (a person confirms).
+    pub suggestions: Vec<fieldproof_review::register::Suggestion>,
+}
+
+/// `supplier show`: a supplier, its reviews and its latest report's CUECs.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SupplierDetail {
+    /// Where it stands.
+    pub summary: SupplierSummary,
+    /// Every review, oldest first.
+    pub reviews: Vec<ReviewSummary>,
+    /// The latest review's findings.
+    pub findings: Vec<fieldproof_review::ReviewFinding>,
+    /// The latest report's CUECs.
+    pub cuecs: Vec<CuecRow>,
+}
+
+/// `cuec list`: the CUECs of every supplier's latest report (or one supplier's).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CuecList {
+    /// The CUECs.
+    pub cuecs: Vec<CuecRow>,
+}
+
+/// `cuec map` / `cuec status`: the answer as saved.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CuecAnswered {
+    /// The answer.
+    pub answer: fieldproof_review::register::CuecAnswer,
+    /// The change set that records it (none when nothing changed).
+    pub change_set: Option<i64>,
 }

@@ -73,6 +73,20 @@ pub fn review_text(r: &ReviewResult) -> String {
         v.service_auditor.as_ref().map(|o| (o.value.clone(), at(o))),
     );
     fact(
+        "issue date",
+        v.issue_date.as_ref().map(|d| (d.value.to_string(), at(d))),
+    );
+    fact(
+        "system",
+        v.system.as_ref().map(|o| (o.value.clone(), at(o))),
+    );
+    if let Some(a) = &v.assertion {
+        fact(
+            "management's assertion",
+            Some(("included".to_string(), at(a))),
+        );
+    }
+    fact(
         "opinion",
         v.opinion
             .as_ref()
@@ -97,10 +111,32 @@ pub fn review_text(r: &ReviewResult) -> String {
             s.page
         ));
     }
+    if let Some(b) = &v.bridge_letter {
+        out.push_str(&format!(
+            "  bridge letter          covers to {} (p. {})\n",
+            b.value, b.page
+        ));
+    }
+    let tested = v.tests.len();
     out.push_str(&format!(
-        "  CUECs                  {}\n  exceptions             {}\n  OT named               {}\n",
+        "  CSOCs                  {}\n  CUECs                  {}\n  controls tested        {}\n  exceptions             {}{}\n  OT named               {}\n",
+        v.csocs.len(),
         v.cuecs.len(),
+        if tested == 0 {
+            "none as rows (a type 1 report, or tests in prose)".to_string()
+        } else {
+            tested.to_string()
+        },
         v.exceptions.len(),
+        if v.responses.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} management response{}, unaudited)",
+                v.responses.len(),
+                if v.responses.len() == 1 { "" } else { "s" }
+            )
+        },
         if v.ot.is_empty() {
             "none".to_string()
         } else {
@@ -117,6 +153,16 @@ pub fn review_text(r: &ReviewResult) -> String {
                 .join(", ")
         }
     ));
+    if !v.unread_pages.is_empty() {
+        out.push_str(&format!(
+            "  unread pages           {}\n",
+            v.unread_pages
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if r.findings.is_empty() {
         out.push_str(&format!("No findings as of {}.\n", r.reviewed_on));
     } else {
@@ -131,6 +177,240 @@ pub fn review_text(r: &ReviewResult) -> String {
             ));
         }
     }
+    if let Some(rec) = &r.recorded {
+        out.push_str(&format!(
+            "Recorded as review {} of supplier {} (evidence {}{}).\nNext: fieldproof cuec list --supplier {}\n",
+            rec.number,
+            rec.supplier,
+            rec.evidence.join(", "),
+            rec.change_set
+                .map(|c| format!(", change set #{c}"))
+                .unwrap_or_default(),
+            rec.supplier
+        ));
+    }
     // What a report says may hold control or bidirectional characters: shown, not obeyed.
+    fieldproof_core::safe_text::visible(&out).into_owned()
+}
+
+fn kind_words(k: fieldproof_review::ReportKind) -> &'static str {
+    match k {
+        fieldproof_review::ReportKind::Soc1 => "SOC 1",
+        fieldproof_review::ReportKind::Soc2 => "SOC 2",
+        fieldproof_review::ReportKind::Soc3 => "SOC 3",
+        fieldproof_review::ReportKind::Isae3402 => "ISAE 3402",
+        fieldproof_review::ReportKind::Isae3000 => "ISAE 3000",
+    }
+}
+
+fn review_line(r: &crate::contract::ReviewSummary) -> String {
+    format!(
+        "#{} {} {}{} reviewed {}{}, {} findings, evidence {}",
+        r.number,
+        r.file,
+        r.kind.map(kind_words).unwrap_or("report"),
+        match r.report_type {
+            Some(fieldproof_review::ReportType::Type1) => " type 1",
+            Some(fieldproof_review::ReportType::Type2) => " type 2",
+            None => "",
+        },
+        r.reviewed_on,
+        r.covers_to
+            .map(|d| format!(" (covers to {d})"))
+            .unwrap_or_default(),
+        r.findings,
+        r.evidence.as_deref().unwrap_or("-")
+    )
+}
+
+/// `supplier add` in a terminal.
+pub fn supplier_saved_text(r: &crate::contract::SupplierSaved) -> String {
+    let s = &r.supplier;
+    let out = format!(
+        "{} supplier {} ({}, {}){}.\n",
+        if r.added {
+            "Added"
+        } else if r.change_set.is_some() {
+            "Changed"
+        } else {
+            "Unchanged:"
+        },
+        s.id,
+        s.name,
+        s.criticality.as_str(),
+        r.change_set
+            .map(|c| format!(", change set #{c}"))
+            .unwrap_or_default()
+    );
+    fieldproof_core::safe_text::visible(&out).into_owned()
+}
+
+/// `supplier list` in a terminal.
+pub fn supplier_list_text(r: &crate::contract::SupplierList) -> String {
+    let mut out = String::new();
+    if r.suppliers.is_empty() {
+        out.push_str("No suppliers in the register. Add one: fieldproof supplier add ID --name NAME --criticality high\n");
+    }
+    for s in &r.suppliers {
+        out.push_str(&format!(
+            "{:<20} {:<8} next review {}{}  CUECs {} open, {} gap, {} addressed, {} n/a\n  {}\n",
+            s.supplier.id,
+            s.supplier.criticality.as_str(),
+            s.next_review_due,
+            if s.review_due { " (due)" } else { "" },
+            s.cuecs.open,
+            s.cuecs.gap,
+            s.cuecs.addressed,
+            s.cuecs.not_applicable,
+            s.latest
+                .as_ref()
+                .map(review_line)
+                .unwrap_or_else(|| "no report reviewed".to_string())
+        ));
+    }
+    if !r.findings.is_empty() {
+        out.push_str(&format!("Findings as of {}:\n", r.as_of));
+        for f in &r.findings {
+            out.push_str(&format!(
+                "  {:<8} {}: {}\n",
+                f.severity.as_str(),
+                f.rule.as_str(),
+                f.message
+            ));
+        }
+    }
+    fieldproof_core::safe_text::visible(&out).into_owned()
+}
+
+fn cuec_lines(out: &mut String, rows: &[crate::contract::CuecRow]) {
+    for c in rows {
+        let status = c
+            .answer
+            .as_ref()
+            .map(|a| {
+                let mut s = a.status.as_str().to_string();
+                if !a.controls.is_empty() {
+                    s.push_str(&format!(" by {}", a.controls.join(", ")));
+                }
+                if let Some(o) = &a.owner {
+                    s.push_str(&format!(", owner {o}"));
+                }
+                if let Some(d) = a.due {
+                    s.push_str(&format!(", due {d}"));
+                }
+                s
+            })
+            .unwrap_or_else(|| "open".to_string());
+        out.push_str(&format!(
+            "{}/{} CUEC {} (p. {}{}): {}\n  {}\n",
+            c.supplier,
+            c.review,
+            c.number,
+            c.page,
+            if c.criteria.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", c.criteria.join(", "))
+            },
+            status,
+            c.text
+        ));
+        if c.answer.is_none() && !c.suggestions.is_empty() {
+            out.push_str(&format!(
+                "  suggested: {}\n",
+                c.suggestions
+                    .iter()
+                    .map(|s| if s.criteria.is_empty() {
+                        format!("{} ({:.0}% of its words)", s.control, s.similarity * 100.0)
+                    } else {
+                        format!("{} (maps to {})", s.control, s.criteria.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+    }
+}
+
+/// `supplier show` in a terminal.
+pub fn supplier_detail_text(r: &crate::contract::SupplierDetail) -> String {
+    let s = &r.summary;
+    let mut out = format!(
+        "{} ({}): {}, review every {} months, next review {}{}\n",
+        s.supplier.name,
+        s.supplier.id,
+        s.supplier.criticality.as_str(),
+        s.supplier.review_every_months,
+        s.next_review_due,
+        if s.review_due { " (due)" } else { "" }
+    );
+    if !s.supplier.services.is_empty() {
+        out.push_str(&format!("  services: {}\n", s.supplier.services.join("; ")));
+    }
+    if !s.supplier.components.is_empty() {
+        out.push_str(&format!(
+            "  your components it provides or operates: {}\n",
+            s.supplier.components.join(", ")
+        ));
+    }
+    out.push_str("Reviews:\n");
+    if r.reviews.is_empty() {
+        out.push_str("  none yet: fieldproof review REPORT.pdf --supplier ID\n");
+    }
+    for review in &r.reviews {
+        out.push_str(&format!("  {}\n", review_line(review)));
+    }
+    if !r.findings.is_empty() {
+        out.push_str("Findings of the latest review:\n");
+        for f in &r.findings {
+            out.push_str(&format!(
+                "  {:<8} {}{}: {}\n",
+                f.severity.as_str(),
+                f.rule.as_str(),
+                f.page.map(|p| format!(" (p. {p})")).unwrap_or_default(),
+                f.message
+            ));
+        }
+    }
+    if !r.cuecs.is_empty() {
+        out.push_str("CUECs of the latest report:\n");
+        cuec_lines(&mut out, &r.cuecs);
+    }
+    fieldproof_core::safe_text::visible(&out).into_owned()
+}
+
+/// `cuec list` in a terminal.
+pub fn cuec_list_text(r: &crate::contract::CuecList) -> String {
+    let mut out = String::new();
+    if r.cuecs.is_empty() {
+        out.push_str("No CUECs: no supplier's report with CUECs is reviewed.\n");
+    }
+    cuec_lines(&mut out, &r.cuecs);
+    fieldproof_core::safe_text::visible(&out).into_owned()
+}
+
+/// `cuec map` / `cuec status` in a terminal.
+pub fn cuec_answered_text(r: &crate::contract::CuecAnswered) -> String {
+    let a = &r.answer;
+    let out = format!(
+        "{} CUEC {} of {} review {}: {}{}{}.\n",
+        if r.change_set.is_some() {
+            "Answered"
+        } else {
+            "Unchanged:"
+        },
+        a.cuec,
+        a.supplier,
+        a.review,
+        a.status.as_str(),
+        if a.controls.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", a.controls.join(", "))
+        },
+        r.change_set
+            .map(|c| format!(" (change set #{c})"))
+            .unwrap_or_default()
+    );
     fieldproof_core::safe_text::visible(&out).into_owned()
 }

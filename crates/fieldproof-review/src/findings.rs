@@ -5,7 +5,7 @@ use crate::{Method, Opinion, ReportKind, ReportType, Review};
 use fieldproof_core::engagement::Date;
 use fieldproof_core::{Severity, TscCategory};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 fieldproof_core::closed_enum! {
     /// A rule of the reader's review.
@@ -16,6 +16,9 @@ fieldproof_core::closed_enum! {
         OtExcluded = "ot-excluded",
         /// A SOC 2 report without the Availability category.
         AvailabilityNotInScope = "availability-not-in-scope",
+        /// Availability is in scope, but no availability control tested names the OT that keeps
+        /// the service up: generic IT controls only.
+        AvailabilityGeneric = "availability-generic",
         /// A type 1 report: design only, no operating effectiveness tested.
         TypeOne = "type-one",
         /// The period's end (or the as-of date) is more than 12 months before the review.
@@ -30,6 +33,8 @@ fieldproof_core::closed_enum! {
         Exceptions = "exceptions",
         /// Your own report: a component your estate puts in scope is not named in it.
         EstateComponentNotNamed = "estate-component-not-named",
+        /// Pages of the file whose text could not be read: their facts are missing.
+        PagesUnread = "pages-unread",
     }
 }
 
@@ -104,7 +109,7 @@ pub fn against_estate(
 }
 
 /// A finding of the review.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReviewFinding {
     /// The rule.
     pub rule: ReviewRule,
@@ -117,8 +122,10 @@ pub struct ReviewFinding {
 }
 
 /// The findings of `review` on `today` (the reader's review date or fiscal year-end); a bridge
-/// letter dated `bridge` extends a type 2 period's coverage to that date.
+/// letter dated `bridge` (or one bound with the report) extends a type 2 period's coverage to
+/// that date.
 pub fn findings(review: &Review, today: Date, bridge: Option<Date>) -> Vec<ReviewFinding> {
+    let bridge = bridge.or(review.bridge_letter.as_ref().map(|b| b.value));
     let mut out = Vec::new();
     let mut push = |rule, severity, page, message: String| {
         out.push(ReviewFinding {
@@ -166,6 +173,49 @@ pub fn findings(review: &Review, today: Date, bridge: Option<Date>) -> Vec<Revie
             if named.is_empty() { Severity::Medium } else { Severity::High },
             review.categories.first().map(|c| c.page),
             "Availability is not among the categories in scope: no control over keeping the service up was tested".to_string(),
+        );
+    }
+    // Availability in scope, but the availability rows tested name no OT: the controls that
+    // keep the service up were not the ones tested.
+    let availability: Vec<&crate::ControlTest> = review
+        .tests
+        .iter()
+        .filter(|t| t.criterion.starts_with("A1."))
+        .collect();
+    if review
+        .categories
+        .iter()
+        .any(|c| c.value == TscCategory::Availability)
+        && !availability.is_empty()
+        && !availability.iter().any(|t| crate::read::names_ot(&t.text))
+    {
+        push(
+            ReviewRule::AvailabilityGeneric,
+            Severity::Medium,
+            availability.first().map(|t| t.page),
+            format!(
+                "the {} availability controls tested name no power, cooling or other OT: they are generic IT controls; ask how the plant that keeps the service up is controlled",
+                availability.len()
+            ),
+        );
+    }
+    if !review.unread_pages.is_empty() {
+        push(
+            ReviewRule::PagesUnread,
+            Severity::Medium,
+            review.unread_pages.first().copied(),
+            format!(
+                "the text of page{} {} could not be read: facts on {} are missing; read {} yourself",
+                if review.unread_pages.len() == 1 { "" } else { "s" },
+                review
+                    .unread_pages
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if review.unread_pages.len() == 1 { "it" } else { "them" },
+                if review.unread_pages.len() == 1 { "that page" } else { "those pages" },
+            ),
         );
     }
     if let Some(t) = &review.report_type {

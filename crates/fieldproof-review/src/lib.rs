@@ -10,24 +10,31 @@
 //! its reason (seed 000: is the OT named, is Availability in scope; freshness; the opinion;
 //! fourth parties; exceptions).
 //!
-//! This crate reads text. Turning a PDF into pages of text is the caller's (the application
-//! layer's) job; a Markdown or text report marks its pages with form feeds or `<!-- page -->`.
+//! A report comes as a PDF ([`Document::from_pdf`], bounded against hostile files) or as text
+//! whose pages are marked with form feeds or `<!-- page -->` ([`Document::from_text`]).
 
 mod findings;
+mod pdf;
 mod read;
+pub mod register;
+
+pub use pdf::{PdfLimits, PdfProblem};
 
 pub use findings::{against_estate, findings, ot_term, EstateComponent, ReviewFinding, ReviewRule};
 pub use read::read;
 
 use fieldproof_core::engagement::Date;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A report's text, page by page (page 1 first).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     /// The text of each page.
     pub pages: Vec<String>,
+    /// Pages (1 first) whose text could not be read (a PDF page the extractor failed on):
+    /// their text is empty.
+    pub unread: Vec<usize>,
 }
 
 impl Document {
@@ -56,12 +63,108 @@ impl Document {
         while pages.len() > 1 && pages.last().is_some_and(|p| p.trim().is_empty()) {
             pages.pop();
         }
-        Document { pages }
+        Document {
+            pages: pages.iter().map(|p| normalise(p)).collect(),
+            unread: Vec::new(),
+        }
+    }
+
+    /// Pages as a PDF gave them: normalised, and running headers and footers dropped.
+    pub(crate) fn from_pages(pages: Vec<String>, unread: Vec<usize>) -> Document {
+        let pages: Vec<String> = pages.iter().map(|p| normalise(p)).collect();
+        Document {
+            pages: strip_running_lines(pages),
+            unread,
+        }
     }
 }
 
+/// Presentation undone: ligatures (`ﬁ`) spelled out, typographic apostrophes and quotes made
+/// plain, no-break spaces and soft hyphens made ordinary.
+fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{fb00}' => out.push_str("ff"),
+            '\u{fb01}' => out.push_str("fi"),
+            '\u{fb02}' => out.push_str("fl"),
+            '\u{fb03}' => out.push_str("ffi"),
+            '\u{fb04}' => out.push_str("ffl"),
+            '\u{fb05}' | '\u{fb06}' => out.push_str("st"),
+            '\u{2018}' | '\u{2019}' | '\u{2032}' => out.push('\''),
+            '\u{201c}' | '\u{201d}' => out.push('"'),
+            '\u{a0}' | '\u{2007}' | '\u{202f}' => out.push(' '),
+            '\u{ad}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Drops the lines that repeat at the top or the bottom of most pages (digits aside, so
+/// "Page 4" and "Page 5" are one line): running headers and footers, which would otherwise end
+/// a section that runs onto the next page. Needs three pages or more.
+fn strip_running_lines(pages: Vec<String>) -> Vec<String> {
+    const EDGE: usize = 3;
+    if pages.len() < 3 {
+        return pages;
+    }
+    let shape = |line: &str| -> String {
+        line.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect()
+    };
+    let edges = |page: &str| -> Vec<String> {
+        let lines: Vec<&str> = page.lines().filter(|l| !l.trim().is_empty()).collect();
+        let mut out: Vec<String> = lines.iter().take(EDGE).map(|l| shape(l)).collect();
+        out.extend(lines.iter().rev().take(EDGE).map(|l| shape(l)));
+        out.sort();
+        out.dedup();
+        out
+    };
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for page in &pages {
+        for line in edges(page) {
+            *counts.entry(line).or_default() += 1;
+        }
+    }
+    let running: std::collections::HashSet<String> = counts
+        .into_iter()
+        .filter(|(line, n)| *n * 2 > pages.len() && !line.is_empty())
+        .map(|(line, _)| line)
+        .collect();
+    if running.is_empty() {
+        return pages;
+    }
+    pages
+        .iter()
+        .map(|page| {
+            let lines: Vec<&str> = page.lines().collect();
+            let content: Vec<usize> = (0..lines.len())
+                .filter(|i| !lines[*i].trim().is_empty())
+                .collect();
+            let near_edge = |i: usize| {
+                content
+                    .iter()
+                    .position(|c| *c == i)
+                    .is_some_and(|at| at < EDGE || at + EDGE >= content.len())
+            };
+            lines
+                .iter()
+                .enumerate()
+                .filter(|(i, l)| !(near_edge(*i) && running.contains(&shape(l))))
+                .map(|(_, l)| *l)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
+}
+
 /// How a fact was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     /// A heading or a phrase reports use for exactly this.
@@ -71,7 +174,7 @@ pub enum Confidence {
 }
 
 /// A fact of the report and the page it is on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Found<T> {
     /// The fact.
     pub value: T,
@@ -82,7 +185,7 @@ pub struct Found<T> {
 }
 
 /// The kind of report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     /// SOC 1 (controls relevant to user entities' financial reporting).
@@ -98,7 +201,7 @@ pub enum ReportKind {
 }
 
 /// Type 1 (design at a date) or type 2 (operating effectiveness over a period).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportType {
     /// Design as of one date: no operating effectiveness was tested.
@@ -108,7 +211,7 @@ pub enum ReportType {
 }
 
 /// The service auditor's opinion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Opinion {
     /// Unqualified (unmodified): fairly presented, suitably designed, operating effectively.
@@ -122,7 +225,7 @@ pub enum Opinion {
 }
 
 /// How a subservice organisation's controls are presented.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Its controls are left out: the reader must obtain its own report.
@@ -132,7 +235,7 @@ pub enum Method {
 }
 
 /// A subservice organisation the report names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Subservice {
     /// Its name.
     pub name: String,
@@ -148,7 +251,7 @@ pub struct Subservice {
 
 /// A complementary user entity control: what the report's reader must do for the criteria to
 /// be met.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Cuec {
     /// Its text.
     pub text: String,
@@ -159,7 +262,7 @@ pub struct Cuec {
 }
 
 /// An exception the service auditor found in a test of controls.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TestException {
     /// The sentence that reports it.
     pub text: String,
@@ -171,8 +274,46 @@ pub struct TestException {
     pub page: usize,
 }
 
+/// A control the service auditor tested, as a row of the tests of controls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ControlTest {
+    /// The criterion or control objective the row starts with (`CC6.4`).
+    pub criterion: String,
+    /// The row's text: the control, the test, the sample and the result.
+    pub text: String,
+    /// The sample or population tested, as the report says it (`sample of 25`).
+    pub sample: Option<String>,
+    /// The result.
+    pub result: TestResult,
+    /// The page the row starts on.
+    pub page: usize,
+}
+
+/// What a test of a control found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TestResult {
+    /// "No exceptions noted".
+    NoExceptions,
+    /// An exception or deviation is reported (listed in [`Review::exceptions`]).
+    Exception,
+    /// The row states neither.
+    NotStated,
+}
+
+/// Management's response to an exception: other information, not audited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ManagementResponse {
+    /// The response's text.
+    pub text: String,
+    /// The page.
+    pub page: usize,
+    /// Always true: the service auditor expresses no opinion on management's responses.
+    pub unaudited: bool,
+}
+
 /// An OT term the report uses, where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct OtMention {
     /// The term as the product's vocabulary names it (`BMS`).
     pub term: String,
@@ -185,7 +326,7 @@ pub struct OtMention {
 }
 
 /// What a report says, fact by fact, each with its page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Review {
     /// Pages read.
     pub pages: usize,
@@ -201,6 +342,12 @@ pub struct Review {
     pub service_organisation: Option<Found<String>>,
     /// The service auditor (the firm that signed).
     pub service_auditor: Option<Found<String>>,
+    /// The date of the auditor's report (its issue date: the date under the signature).
+    pub issue_date: Option<Found<Date>>,
+    /// The system the report describes, as it names it.
+    pub system: Option<Found<String>>,
+    /// Management's assertion: its first sentence, where the report includes one.
+    pub assertion: Option<Found<String>>,
     /// The opinion.
     pub opinion: Option<Found<Opinion>>,
     /// For a modified opinion: the basis the auditor gives.
@@ -209,14 +356,25 @@ pub struct Review {
     pub categories: Vec<Found<fieldproof_core::TscCategory>>,
     /// Subservice organisations.
     pub subservice: Vec<Subservice>,
+    /// Complementary subservice organisation controls: what the service organisation expects
+    /// its subservice organisations to do.
+    pub csocs: Vec<Cuec>,
     /// Complementary user entity controls.
     pub cuecs: Vec<Cuec>,
+    /// The tests of controls, row by row (a report that describes its tests in prose has none).
+    pub tests: Vec<ControlTest>,
     /// Exceptions in the tests of controls.
     pub exceptions: Vec<TestException>,
+    /// Management's responses to exceptions (unaudited).
+    pub responses: Vec<ManagementResponse>,
+    /// A bridge letter bound with the report: the last day it covers.
+    pub bridge_letter: Option<Found<Date>>,
     /// The OT the report names, and where it excludes it.
     pub ot: Vec<OtMention>,
     /// The facts looked for and not found.
-    pub not_found: Vec<&'static str>,
+    pub not_found: Vec<String>,
+    /// Pages whose text could not be read (their facts are missing).
+    pub unread_pages: Vec<usize>,
 }
 
 /// Why a text is not read as a SOC report.

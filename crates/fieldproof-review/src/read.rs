@@ -2,8 +2,8 @@
 //! fact, on the page where it is, and says whether it was clear or a heuristic.
 
 use crate::{
-    Confidence, Cuec, Document, Found, Method, NotAReport, Opinion, OtMention, ReportKind,
-    ReportType, Review, Subservice, TestException,
+    Confidence, ControlTest, Cuec, Document, Found, ManagementResponse, Method, NotAReport,
+    Opinion, OtMention, ReportKind, ReportType, Review, Subservice, TestException, TestResult,
 };
 use fieldproof_core::engagement::Date;
 use fieldproof_core::TscCategory;
@@ -31,12 +31,41 @@ static DEVIATIONS: LazyLock<Regex> =
 static TO_MANAGEMENT: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?im)^\s*(?:To the (?:Board of Directors and )?Management of|To:)\s+(.+?)\s*[:,.]?\s*$")
 });
+/// The address line flattened (a name wrapped over two lines), up to its colon.
+static ADDRESSEE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"To the (?:Board of Directors and )?Management of ([^:\n]{2,120}?(?:\n[^:\n]{1,80}?)?)\s*:")
+});
 static FIRM: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?m)^\s*(?:/s/\s*)?([A-Z][A-Za-z&.,' -]{2,80}?(?:LLP|LLC|Ltd\.?|Limited|GmbH|S\.A\.|PLLC|P\.C\.|Accountants|Auditors))\s*$",
     )
 });
-static ITEM: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(?:[-*•]|\d{1,3}[.)])\s+(.+)$"));
+static ITEM: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(?:[-*•▪◦]|\d{1,3}[.)])\s+(.+)$"));
+static ANY_DATE: LazyLock<Regex> = LazyLock::new(|| re(&format!("(?i){DATE}")));
+/// A row of the tests of controls starts with the criterion or objective it tests.
+static ROW: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^\s*(CC\d{1,2}\.\d{1,2}|A1\.\d|C1\.\d|PI1\.\d|P\d\.\d|CO\s?\d{1,2})\b[:.]?(?:\s|$)")
+});
+static SAMPLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(?:a\s+)?((?:sample|population)\s+of\s+(?:the\s+)?\d[\d,]*)"));
+/// The system a title names: "Report on [the Description of] [Org's] … System".
+static TITLE_SYSTEM: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"Report on (?:the Description of )?(?:(?:[A-Z][\w&.-]*\s)*[A-Z][\w&.-]*'s?\s)?((?:[A-Z][\w&-]*\s(?:and\s)?){0,8}System)\b",
+    )
+});
+/// The system the scope paragraph names: "examined [Org's] description of [its|the] …".
+static SCOPE_SYSTEM: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)examined\s+(?:the\s+|[\w&.' -]{1,60}?'s?\s+)?description\s+of\s+(?:its\s+|the\s+)?(.{3,90}?)\s+(?:throughout|as of|for the period|for processing|relevant to|,)",
+    )
+});
+/// A row of a subservice table whose cells ran together: the name ends with a company form.
+static COMPANY_ROW: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^((?:[A-Z&][\w&.,'-]*\s+){0,5}?(?:Inc\.?|Ltd\.?|LLC|LLP|plc|GmbH|Corp\.?|Corporation|Limited|S\.A\.|AG|B\.V\.|Co\.))\s+(.+)$",
+    )
+});
 
 /// The OT vocabulary: how the product names a kind of OT, and the words a report uses for it.
 const OT_TERMS: &[(&str, &[&str])] = &[
@@ -82,7 +111,17 @@ pub fn read(doc: &Document) -> Result<Review, NotAReport> {
     if doc.pages.iter().all(|p| p.trim().is_empty()) {
         return Err(NotAReport::NoText);
     }
-    let lower: Vec<String> = doc.pages.iter().map(|p| p.to_lowercase()).collect();
+    // Each page lower-cased with its whitespace collapsed: a phrase wrapped over two lines (a
+    // narrow column) is still one phrase.
+    let lower: Vec<String> = doc
+        .pages
+        .iter()
+        .map(|p| {
+            let mut flat = p.split_whitespace().collect::<Vec<_>>().join(" ");
+            flat.push(' ');
+            flat.to_lowercase()
+        })
+        .collect();
     // The headings auditors use: "Independent Service Auditor's Report" (SOC 1, SOC 2), "Report
     // of Independent Accountants" (often a SOC 3), "Independent Accountant's Report"; the
     // apostrophe may be typographic.
@@ -105,14 +144,22 @@ pub fn read(doc: &Document) -> Result<Review, NotAReport> {
         as_of: None,
         service_organisation: None,
         service_auditor: None,
+        issue_date: None,
+        system: None,
+        assertion: None,
         opinion: None,
         opinion_basis: None,
         categories: Vec::new(),
         subservice: Vec::new(),
+        csocs: Vec::new(),
         cuecs: Vec::new(),
+        tests: Vec::new(),
         exceptions: Vec::new(),
+        responses: Vec::new(),
+        bridge_letter: None,
         ot: Vec::new(),
         not_found: Vec::new(),
+        unread_pages: doc.unread.clone(),
     };
     review.report_type = report_type(&lower);
     review.period = first(doc, |text| {
@@ -131,9 +178,18 @@ pub fn read(doc: &Document) -> Result<Review, NotAReport> {
         });
     }
     review.service_organisation = first_from(doc, opinion_page, |text| {
-        TO_MANAGEMENT.captures(text).map(|c| {
-            let name = c[1].trim().trim_end_matches([':', ',', '.']).trim();
-            (name.to_string(), Confidence::Clear)
+        let wrapped = ADDRESSEE.captures(text).map(|c| {
+            let name = c[1].split_whitespace().collect::<Vec<_>>().join(" ");
+            (
+                name.trim_end_matches(['.', ',']).to_string(),
+                Confidence::Clear,
+            )
+        });
+        wrapped.or_else(|| {
+            TO_MANAGEMENT.captures(text).map(|c| {
+                let name = c[1].trim().trim_end_matches([':', ',', '.']).trim();
+                (name.to_string(), Confidence::Clear)
+            })
         })
     });
     review.service_auditor = first_from(doc, opinion_page, |text| {
@@ -147,11 +203,28 @@ pub fn read(doc: &Document) -> Result<Review, NotAReport> {
             })
             .map(|name| (name, Confidence::Heuristic))
     });
+    review.issue_date = review
+        .service_auditor
+        .as_ref()
+        .and_then(|firm| issue_date(doc, firm));
+    review.system = system(doc);
+    review.assertion = assertion(doc);
     (review.opinion, review.opinion_basis) = opinion(doc, &lower, opinion_page);
     review.categories = categories(&lower);
     review.subservice = subservice(doc);
-    review.cuecs = cuecs(doc);
-    review.exceptions = exceptions(doc);
+    review.csocs = items(doc, "complementary subservice organization control");
+    if review.csocs.is_empty() {
+        review.csocs = items(doc, "complementary subservice organisation control");
+    }
+    review.cuecs = items(doc, "complementary user entity control");
+    review.tests = tests(doc);
+    review.exceptions = if review.tests.is_empty() {
+        exceptions(doc)
+    } else {
+        row_exceptions(doc, &review.tests)
+    };
+    review.responses = responses(doc);
+    review.bridge_letter = bridge_letter(doc);
     review.ot = ot(doc);
     let missing = [
         ("kind", review.kind.is_none()),
@@ -165,6 +238,8 @@ pub fn read(doc: &Document) -> Result<Review, NotAReport> {
             review.service_organisation.is_none(),
         ),
         ("service auditor", review.service_auditor.is_none()),
+        ("issue date", review.issue_date.is_none()),
+        ("system", review.system.is_none()),
         ("opinion", review.opinion.is_none()),
         (
             "trust services categories",
@@ -182,7 +257,7 @@ pub fn read(doc: &Document) -> Result<Review, NotAReport> {
     review.not_found = missing
         .into_iter()
         .filter(|(_, gone)| *gone)
-        .map(|(name, _)| name)
+        .map(|(name, _)| name.to_string())
         .collect();
     Ok(review)
 }
@@ -287,7 +362,7 @@ fn report_type(lower: &[String]) -> Option<Found<ReportType>> {
         ("type ii", ReportType::Type2),
         ("type 1", ReportType::Type1),
         ("type i ", ReportType::Type1),
-        ("type i\n", ReportType::Type1),
+        ("type i)", ReportType::Type1),
     ];
     for (i, page) in lower.iter().enumerate() {
         for (words, value) in clear {
@@ -430,29 +505,51 @@ fn categories(lower: &[String]) -> Vec<Found<TscCategory>> {
 /// the next heading (a short line without a final period that starts a new topic), with their
 /// pages. A section may run onto the next page.
 fn section<'a>(doc: &'a Document, heading: &str) -> Vec<(usize, &'a str)> {
+    let is_heading = |trimmed: &str| {
+        !trimmed.is_empty()
+            && trimmed.len() < 90
+            && !trimmed.ends_with(['.', ';', ','])
+            && ITEM.captures(trimmed).is_none()
+            && trimmed.chars().next().is_some_and(char::is_uppercase)
+            && !trimmed.contains(" | ")
+    };
+    let opens = |lower: &str| {
+        lower.contains(heading)
+            && (heading.contains("complementary") || !lower.contains("complementary"))
+    };
     let mut out = Vec::new();
     let mut inside = false;
     for (i, page) in doc.pages.iter().enumerate() {
-        for line in page.lines() {
-            let trimmed = line.trim().trim_start_matches('#').trim();
-            let lower = trimmed.to_lowercase();
-            let is_heading = !trimmed.is_empty()
-                && trimmed.len() < 90
-                && !trimmed.ends_with(['.', ';', ','])
-                && ITEM.captures(trimmed).is_none()
-                && trimmed.chars().next().is_some_and(char::is_uppercase)
-                && !trimmed.contains(" | ");
-            if is_heading && lower.contains(heading) {
-                inside = true;
+        let lines: Vec<&str> = page.lines().collect();
+        let mut skip_next = false;
+        for (n, line) in lines.iter().enumerate() {
+            if std::mem::take(&mut skip_next) {
                 continue;
             }
-            if inside && is_heading && line.trim_start().starts_with('#') {
+            let trimmed = line.trim().trim_start_matches('#').trim();
+            let lower = trimmed.to_lowercase();
+            let heading_line = is_heading(trimmed);
+            // A heading wrapped over two lines (a narrow column): "Complementary User Entity"
+            // then "Controls".
+            let next = lines
+                .get(n + 1)
+                .map(|l| l.trim().trim_start_matches('#').trim())
+                .filter(|l| is_heading(l) && l.split_whitespace().count() <= 3);
+            let wrapped = next.is_some_and(|next| {
+                !opens(&lower) && opens(&format!("{lower} {}", next.to_lowercase()))
+            });
+            if heading_line && (opens(&lower) || wrapped) {
+                inside = true;
+                skip_next = wrapped;
+                continue;
+            }
+            if inside && heading_line && line.trim_start().starts_with('#') {
                 inside = false;
             }
             if inside
-                && is_heading
+                && heading_line
                 && trimmed.split_whitespace().count() <= 6
-                && !lower.contains(heading)
+                && !opens(&lower)
                 && !out.is_empty()
             {
                 inside = false;
@@ -474,20 +571,227 @@ fn criteria_in(text: &str) -> Vec<String> {
     found
 }
 
-/// CUECs: the items of the section headed "complementary user entity controls".
-fn cuecs(doc: &Document) -> Vec<Cuec> {
-    section(doc, "complementary user entity control")
-        .into_iter()
-        .filter_map(|(page, line)| {
-            let item = ITEM.captures(line)?;
-            let text = item[1].trim().to_string();
-            Some(Cuec {
-                criteria: criteria_in(&text),
+/// CUECs (or CSOCs): the items of the section whose heading names them. An item's text may
+/// run onto the following lines (a PDF wraps it); those lines join it.
+fn items(doc: &Document, heading: &str) -> Vec<Cuec> {
+    let mut out: Vec<Cuec> = Vec::new();
+    for (page, line) in section(doc, heading) {
+        if let Some(item) = ITEM.captures(line) {
+            out.push(Cuec {
+                text: item[1].trim().to_string(),
+                criteria: Vec::new(),
+                page,
+            });
+        } else if let Some(last) = out.last_mut() {
+            // A continuation: a wrapped line, not a new sentence that introduces the list.
+            if !last.text.ends_with(['.', ';']) || line.starts_with(char::is_lowercase) {
+                last.text.push(' ');
+                last.text.push_str(line);
+            }
+        }
+    }
+    for cuec in &mut out {
+        cuec.criteria = criteria_in(&cuec.text);
+    }
+    out
+}
+
+/// The issue date: the first date after the signing firm's name on its page.
+fn issue_date(doc: &Document, firm: &Found<String>) -> Option<Found<Date>> {
+    let page = doc.pages.get(firm.page.checked_sub(1)?)?;
+    let after = &page[page.find(firm.value.as_str())? + firm.value.len()..];
+    let found = ANY_DATE.find(after)?;
+    Some(Found {
+        value: date(found.as_str())?,
+        page: firm.page,
+        confidence: Confidence::Heuristic,
+    })
+}
+
+/// The system's name: from a title that names it ("Report on … System", clear), else from the
+/// scope paragraph ("examined the description of …", a heuristic).
+fn system(doc: &Document) -> Option<Found<String>> {
+    let flat = |p: &str| p.split_whitespace().collect::<Vec<_>>().join(" ");
+    first(doc, |text| {
+        TITLE_SYSTEM
+            .captures(&flat(text))
+            .map(|c| (c[1].trim().to_string(), Confidence::Clear))
+    })
+    .or_else(|| {
+        first(doc, |text| {
+            SCOPE_SYSTEM
+                .captures(&flat(text))
+                .map(|c| (c[1].trim().to_string(), Confidence::Heuristic))
+        })
+    })
+}
+
+/// Management's assertion: the first sentence under its heading.
+fn assertion(doc: &Document) -> Option<Found<String>> {
+    let lines = section(doc, "management's assertion");
+    let (page, _) = lines.first()?;
+    let text = lines
+        .iter()
+        .take(8)
+        .map(|(_, l)| *l)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sentence = text
+        .split_inclusive('.')
+        .next()
+        .unwrap_or(&text)
+        .trim()
+        .to_string();
+    Some(Found {
+        value: sentence,
+        page: *page,
+        confidence: Confidence::Clear,
+    })
+}
+
+/// The tests of controls, row by row: from the heading "tests of controls" (its last
+/// occurrence as a heading, so a table of contents does not count) to the end of the report or
+/// the other information, each row starting with the criterion it tests.
+fn tests(doc: &Document) -> Vec<ControlTest> {
+    let mut out: Vec<ControlTest> = Vec::new();
+    let mut rows: Vec<Vec<(usize, &str)>> = Vec::new();
+    let mut inside = false;
+    for (i, page) in doc.pages.iter().enumerate() {
+        for line in page.lines() {
+            let trimmed = line.trim().trim_start_matches('#').trim();
+            let lower = trimmed.to_lowercase();
+            let heading = trimmed.len() < 90 && !trimmed.ends_with(['.', ';', ',']);
+            if heading && lower.contains("tests of controls") && !lower.contains("description") {
+                inside = true;
+                continue;
+            }
+            if heading
+                && (lower.contains("other information") || lower.starts_with("bridge letter"))
+            {
+                inside = false;
+                continue;
+            }
+            if !inside || trimmed.is_empty() {
+                continue;
+            }
+            if ROW.is_match(trimmed) {
+                rows.push(vec![(i + 1, trimmed)]);
+            } else if let Some(row) = rows.last_mut() {
+                row.push((i + 1, trimmed));
+            }
+        }
+    }
+    for row in rows {
+        let text = row.iter().map(|(_, l)| *l).collect::<Vec<_>>().join(" ");
+        let Some(criterion) = ROW.captures(&text).map(|c| c[1].replace(' ', "")) else {
+            continue;
+        };
+        let lower = text.to_lowercase();
+        let result = if exception_sentence(&text).is_some() {
+            TestResult::Exception
+        } else if lower.contains("no exception") || lower.contains("no deviation") {
+            TestResult::NoExceptions
+        } else {
+            TestResult::NotStated
+        };
+        out.push(ControlTest {
+            criterion,
+            sample: SAMPLE.captures(&text).map(|c| c[1].to_string()),
+            result,
+            page: row[0].0,
+            text,
+        });
+    }
+    out
+}
+
+/// The sentence of `text` that reports an exception or a deviation, if one does.
+fn exception_sentence(text: &str) -> Option<String> {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    flat.split_inclusive(['.', ';'])
+        .find(|sentence| {
+            let lower = sentence.to_lowercase();
+            (lower.contains("exception") || lower.contains("deviation"))
+                && !lower.contains("no exception")
+                && !lower.contains("no deviation")
+                && !lower.contains("exceptions, if any")
+                && (lower.contains("noted")
+                    || lower.contains("identified")
+                    || lower.contains("found"))
+        })
+        .map(|s| s.trim().to_string())
+}
+
+/// Exceptions from the rows of the tests of controls: each cites its row's criterion and the
+/// page where its sentence is.
+fn row_exceptions(doc: &Document, tests: &[ControlTest]) -> Vec<TestException> {
+    tests
+        .iter()
+        .filter(|t| t.result == TestResult::Exception)
+        .filter_map(|t| {
+            let text = exception_sentence(&t.text)?;
+            // The page whose text holds the sentence's first words (a row may run over a page
+            // break).
+            let head: String = text
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let page = (t.page..=doc.pages.len())
+                .find(|p| {
+                    doc.pages[p - 1]
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .contains(&head)
+                })
+                .unwrap_or(t.page);
+            Some(TestException {
+                deviations: DEVIATIONS
+                    .captures(&text)
+                    .map(|c| format!("{} of {}", &c[1], &c[2])),
+                criteria: vec![t.criterion.clone()],
                 text,
                 page,
             })
         })
         .collect()
+}
+
+/// Management's responses: the paragraphs under a heading "management's response".
+fn responses(doc: &Document) -> Vec<ManagementResponse> {
+    doc.pages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, page)| {
+            paragraph_after(page, "management's response").map(|text| ManagementResponse {
+                text,
+                page: i + 1,
+                unaudited: true,
+            })
+        })
+        .collect()
+}
+
+/// A bridge letter bound with the report: the page headed "bridge letter" and the last date
+/// of the period it covers.
+fn bridge_letter(doc: &Document) -> Option<Found<Date>> {
+    doc.pages.iter().enumerate().find_map(|(i, page)| {
+        let heading = page.lines().any(|l| {
+            let l = l.trim().trim_start_matches('#').trim().to_lowercase();
+            l.starts_with("bridge letter") || l.starts_with("gap letter")
+        });
+        if !heading {
+            return None;
+        }
+        let flat = page.split_whitespace().collect::<Vec<_>>().join(" ");
+        let c = PERIOD.captures(&flat)?;
+        Some(Found {
+            value: date(c.get(2)?.as_str())?,
+            page: i + 1,
+            confidence: Confidence::Clear,
+        })
+    })
 }
 
 /// Subservice organisations: the rows of the section headed "subservice organization(s)"
@@ -511,6 +815,9 @@ fn subservice(doc: &Document) -> Vec<Subservice> {
                 row.trim_matches('|').split('|').map(str::trim).collect()
             } else if let Some((name, rest)) = row.split_once(':') {
                 vec![name.trim(), rest.trim()]
+            } else if let Some(c) = COMPANY_ROW.captures(row) {
+                // A table whose cells ran together (a PDF): the name ends with a company form.
+                vec![c.get(1)?.as_str().trim(), c.get(2)?.as_str().trim()]
             } else {
                 return None;
             };
@@ -584,6 +891,37 @@ fn exceptions(doc: &Document) -> Vec<TestException> {
     out
 }
 
+/// Whether `sentence` uses the vocabulary word `word` (lower case): a phrase in any case, an
+/// acronym (one word of up to five letters) only in capitals, so "Lumen Devices plc" names no
+/// PLC and "ups and downs" no UPS. A plural `s` is allowed.
+fn mentions(sentence: &str, word: &str) -> bool {
+    let spaced = |text: &str| {
+        format!(
+            " {} ",
+            text.replace(['(', ')', ',', '/', '.', ':', ';', '"', '\''], " ")
+        )
+    };
+    if !word.contains(' ') && word.len() <= 5 {
+        let upper = word.to_uppercase();
+        let text = spaced(sentence);
+        text.contains(&format!(" {upper} ")) || text.contains(&format!(" {upper}s "))
+    } else {
+        let text = spaced(&sentence.to_lowercase());
+        text.contains(&format!(" {word} ")) || text.contains(&format!(" {word}s "))
+    }
+}
+
+/// Whether `text` names any OT of the vocabulary, or the power and cooling plant.
+pub(crate) fn names_ot(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    OT_TERMS
+        .iter()
+        .any(|(_, words)| words.iter().any(|w| mentions(text, w)))
+        || ["chiller", "generator", "crah", "cooling", "power"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
 /// The OT the report names, sentence by sentence, and whether the sentence excludes it.
 fn ot(doc: &Document) -> Vec<OtMention> {
     let mut out: Vec<OtMention> = Vec::new();
@@ -595,9 +933,7 @@ fn ot(doc: &Document) -> Vec<OtMention> {
                 sentence.to_lowercase().replace(['(', ')', ',', '/'], " ")
             );
             for (term, words) in OT_TERMS {
-                let named = words.iter().any(|w| {
-                    lower.contains(&format!(" {w} ")) || lower.contains(&format!(" {w}s "))
-                });
+                let named = words.iter().any(|w| mentions(sentence, w));
                 if !named || out.iter().any(|m| m.term == *term && m.page == i + 1) {
                     continue;
                 }
@@ -637,6 +973,13 @@ mod tests {
             &*TO_MANAGEMENT,
             &*FIRM,
             &*ITEM,
+            &*ADDRESSEE,
+            &*ANY_DATE,
+            &*ROW,
+            &*SAMPLE,
+            &*TITLE_SYSTEM,
+            &*SCOPE_SYSTEM,
+            &*COMPANY_ROW,
         ] {
             assert_ne!(pattern.as_str(), "$^");
         }

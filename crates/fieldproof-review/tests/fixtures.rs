@@ -187,6 +187,8 @@ fn what_is_not_a_report_is_said_so_and_nothing_is_invented() {
             "period or as-of date",
             "service organisation",
             "service auditor",
+            "issue date",
+            "system",
             "opinion",
             "complementary user entity controls"
         ]

@@ -40,6 +40,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod accounts;
+mod register;
 mod reviews;
 
 pub use accounts::PgAccountStore;
@@ -723,7 +724,8 @@ impl WorkspaceStore for PgStore {
                  + (SELECT COUNT(*) FROM components WHERE workspace = $1) \
                  + (SELECT COUNT(*) FROM settings WHERE workspace = $1) \
                  + (SELECT COUNT(*) FROM imported_catalogs WHERE workspace = $1) \
-                 + (SELECT COUNT(*) FROM engagements WHERE workspace = $1)",
+                 + (SELECT COUNT(*) FROM engagements WHERE workspace = $1) \
+                 + (SELECT COUNT(*) FROM register_entries WHERE workspace = $1)",
             )
             .bind(&ws)
             .fetch_one(&mut *conn)
@@ -823,6 +825,9 @@ impl WorkspaceStore for PgStore {
                 reviews::insert_comment(conn, &ws, comment)
                     .await
                     .map_err(&write)?;
+            }
+            for entry in &snapshot.register {
+                register::put(conn, &ws, entry).await.map_err(&write)?;
             }
             Ok(())
         }

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod accounts;
+mod register;
 mod reviews;
 
 pub use accounts::SqliteAccountStore;
@@ -416,7 +417,8 @@ impl WorkspaceStore for SqliteStore {
             let held: i64 = sqlx::query_scalar(
                 "SELECT (SELECT COUNT(*) FROM change_sets) + (SELECT COUNT(*) FROM ledger) \
                  + (SELECT COUNT(*) FROM components) + (SELECT COUNT(*) FROM settings) \
-                 + (SELECT COUNT(*) FROM imported_catalogs) + (SELECT COUNT(*) FROM engagements)",
+                 + (SELECT COUNT(*) FROM imported_catalogs) + (SELECT COUNT(*) FROM engagements) \
+                 + (SELECT COUNT(*) FROM register_entries)",
             )
             .fetch_one(&mut *conn)
             .await
@@ -490,6 +492,9 @@ impl WorkspaceStore for SqliteStore {
             }
             for comment in &snapshot.request_comments {
                 reviews::insert_comment(conn, comment).await.map_err(&write)?;
+            }
+            for entry in &snapshot.register {
+                register::put(conn, entry).await.map_err(&write)?;
             }
             Ok(())
         }

@@ -60,8 +60,8 @@ async fn the_change_log_cannot_be_rewritten_and_survives_reopening() {
         .expect("reopen");
     assert_eq!(
         reopened.change_log(100).await.expect("log").len(),
-        11,
-        "the story records 11 change sets"
+        15,
+        "the story records 15 change sets (4 of them the supplier register)"
     );
     assert_eq!(
         reopened.load_estate().await.expect("load").components.len(),
@@ -177,7 +177,7 @@ async fn backup_writes_one_consistent_file_that_opens_as_a_store() {
         copy.ledger().await.expect("ledger"),
         store.ledger().await.expect("ledger")
     );
-    assert_eq!(copy.change_log(100).await.expect("log").len(), 11);
+    assert_eq!(copy.change_log(100).await.expect("log").len(), 15);
     copy.close().await;
     store.close().await;
 }

@@ -57,6 +57,14 @@ pub enum StoreError {
         /// What it is instead.
         state: EvidenceState,
     },
+    /// An entry that may only be added exists already (two writers raced for its key).
+    #[error("{what} '{key}' exists already")]
+    Exists {
+        /// The kind of entry.
+        what: &'static str,
+        /// Its key.
+        key: String,
+    },
     /// The store URL names no backend this build has, or is malformed.
     #[error("store '{url}': {message}")]
     Url {
@@ -395,6 +403,66 @@ pub mod codec {
     }
 }
 
+/// The kinds of entry of the supplier register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RegisterKind {
+    /// A supplier (keyed by its id).
+    Supplier,
+    /// A reviewed SOC report of a supplier (keyed `SUPPLIER/NUMBER`; added, never changed).
+    ReportReview,
+    /// The reader's answer to one CUEC of a reviewed report (keyed `SUPPLIER/NUMBER/CUEC`).
+    CuecAnswer,
+}
+
+impl RegisterKind {
+    /// Every kind, in the order a restore writes them.
+    pub const ALL: [RegisterKind; 3] = [
+        RegisterKind::Supplier,
+        RegisterKind::ReportReview,
+        RegisterKind::CuecAnswer,
+    ];
+
+    /// The stored name, which is also the change log's entity.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RegisterKind::Supplier => "supplier",
+            RegisterKind::ReportReview => "report_review",
+            RegisterKind::CuecAnswer => "cuec_answer",
+        }
+    }
+}
+
+/// An entry of the supplier register as stored: its kind, key and content (the application's
+/// typed value as JSON, so a backend needs no knowledge of the domain).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisterEntry {
+    /// Its kind.
+    pub kind: RegisterKind,
+    /// Its key within the kind.
+    pub key: String,
+    /// Its content.
+    pub body: serde_json::Value,
+}
+
+/// The supplier register: suppliers, their reviewed reports and the reader's CUEC answers,
+/// every change recorded in the change log (entity = the kind, key = the entry's key, with the
+/// content before and after).
+#[async_trait]
+pub trait RegisterStore: Send + Sync {
+    /// Saves `entry` atomically with its change log record. With `add_only`, an existing key is
+    /// refused ([`StoreError::Exists`]) and nothing is written. Returns the change set, or `None`
+    /// when the entry was already stored as it is.
+    async fn save_register_entry(
+        &self,
+        entry: &RegisterEntry,
+        add_only: bool,
+        meta: &ChangeMeta,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// Every entry of `kind`, by key.
+    async fn register_entries(&self, kind: RegisterKind) -> Result<Vec<RegisterEntry>, StoreError>;
+}
+
 /// Everything a store holds, read through the traits: what `store migrate` copies from one
 /// backend to another. The evidence index is not part of it; it is rebuilt from the ledger.
 #[derive(Debug, Clone, PartialEq)]
@@ -419,6 +487,8 @@ pub struct Snapshot {
     pub request_statuses: Vec<RequestStatusRecord>,
     /// The comments on evidence requests, oldest first.
     pub request_comments: Vec<RequestCommentRecord>,
+    /// The supplier register, kind by kind, each by key.
+    pub register: Vec<RegisterEntry>,
 }
 
 impl Snapshot {
@@ -444,6 +514,13 @@ impl Snapshot {
             ledger: store.ledger().await?,
             request_statuses: store.request_statuses(None).await?,
             request_comments: store.request_comments(None).await?,
+            register: {
+                let mut all = Vec::new();
+                for kind in RegisterKind::ALL {
+                    all.extend(store.register_entries(kind).await?);
+                }
+                all
+            },
         })
     }
 
@@ -455,6 +532,7 @@ impl Snapshot {
             && self.engagements.is_empty()
             && self.request_statuses.is_empty()
             && self.request_comments.is_empty()
+            && self.register.is_empty()
             && self.estate == Estate::default()
     }
 }
@@ -680,6 +758,7 @@ pub trait Store:
     + StatusStore
     + LedgerStore
     + ReviewStore
+    + RegisterStore
 {
 }
 
@@ -692,5 +771,6 @@ impl<T> Store for T where
         + StatusStore
         + LedgerStore
         + ReviewStore
+        + RegisterStore
 {
 }

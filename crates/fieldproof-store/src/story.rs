@@ -61,7 +61,108 @@ pub async fn run(store: Arc<dyn Store>) {
     engagements(store.as_ref()).await;
     statuses(store.as_ref()).await;
     reviews(store.as_ref()).await;
+    register(store.as_ref()).await;
     ledger(store).await;
+}
+
+/// The supplier register: entries saved with their change log records, unchanged saves record
+/// nothing, a reviewed report is added once, and entries read back by kind and key.
+async fn register(store: &dyn Store) {
+    use crate::{RegisterEntry, RegisterKind};
+    let supplier = RegisterEntry {
+        kind: RegisterKind::Supplier,
+        key: "gridline".into(),
+        body: serde_json::json!({"id": "gridline", "name": "Gridline Monitoring Inc.", "note": "<b>&amp;</b> 'quoted'\nsecond line"}),
+    };
+    let before = store.change_log(u32::MAX).await.expect("log").len();
+    let set = store
+        .save_register_entry(&supplier, false, &meta("2026-03-01T09:00:00Z", "lee"))
+        .await
+        .expect("a supplier")
+        .expect("a change set");
+    assert_eq!(
+        store
+            .save_register_entry(&supplier, false, &meta("2026-03-01T09:01:00Z", "lee"))
+            .await
+            .expect("saved again"),
+        None,
+        "an unchanged entry records nothing"
+    );
+    let mut changed = supplier.clone();
+    changed.body["criticality"] = serde_json::json!("critical");
+    store
+        .save_register_entry(&changed, false, &meta("2026-03-02T09:00:00Z", "kim"))
+        .await
+        .expect("changed")
+        .expect("a change set");
+    let review = RegisterEntry {
+        kind: RegisterKind::ReportReview,
+        key: "gridline/1".into(),
+        body: serde_json::json!({"number": 1, "findings": ["carve-out"]}),
+    };
+    store
+        .save_register_entry(&review, true, &meta("2026-03-03T09:00:00Z", "lee"))
+        .await
+        .expect("a review")
+        .expect("a change set");
+    let mut again = review.clone();
+    again.body["findings"] = serde_json::json!([]);
+    match store
+        .save_register_entry(&again, true, &meta("2026-03-03T09:05:00Z", "lee"))
+        .await
+    {
+        Err(StoreError::Exists { what, key }) => {
+            assert_eq!((what, key.as_str()), ("report_review", "gridline/1"));
+        }
+        other => panic!("a reviewed report added twice: {other:?}"),
+    }
+    let answer = RegisterEntry {
+        kind: RegisterKind::CuecAnswer,
+        key: "gridline/1/2".into(),
+        body: serde_json::json!({"status": "gap", "owner": "ops"}),
+    };
+    store
+        .save_register_entry(&answer, false, &meta("2026-03-04T09:00:00Z", "kim"))
+        .await
+        .expect("an answer");
+    assert_eq!(
+        store
+            .register_entries(RegisterKind::Supplier)
+            .await
+            .expect("suppliers"),
+        vec![changed.clone()]
+    );
+    assert_eq!(
+        store
+            .register_entries(RegisterKind::ReportReview)
+            .await
+            .expect("reviews"),
+        vec![review.clone()],
+        "the refused second add changed nothing"
+    );
+    assert_eq!(
+        store
+            .register_entries(RegisterKind::CuecAnswer)
+            .await
+            .expect("answers"),
+        vec![answer.clone()]
+    );
+    let log = store.change_log(u32::MAX).await.expect("log");
+    assert_eq!(log.len(), before + 4, "four changes recorded");
+    let first = log.iter().find(|c| c.id == set).expect("the first set");
+    assert_eq!(first.meta.actor, "lee");
+    assert_eq!(
+        (
+            first.changes[0].entity.as_str(),
+            first.changes[0].key.as_str(),
+            first.changes[0].action.as_str()
+        ),
+        ("supplier", "gridline", "added")
+    );
+    assert_eq!(first.changes[0].after, supplier.body);
+    let second = &log[log.len() - before - 2];
+    assert_eq!(second.changes[0].action, "changed");
+    assert_eq!(second.changes[0].before, supplier.body);
 }
 
 async fn estate_and_catalogs(store: &dyn Store) {
@@ -922,6 +1023,14 @@ pub async fn restore(from: &dyn Store, into: &dyn Store) {
     );
     assert_eq!(copy.statuses, snapshot.statuses, "the copy's statuses");
     assert_eq!(copy.ledger, snapshot.ledger, "the copy's ledger");
+    assert_eq!(
+        copy.register, snapshot.register,
+        "the copy's supplier register"
+    );
+    assert!(
+        !snapshot.register.is_empty(),
+        "the story fills the register"
+    );
     assert_eq!(copy, snapshot, "the copy reads back the same");
     assert_eq!(into.indexed_up_to().await.expect("indexed"), 0);
     assert_eq!(

@@ -244,6 +244,74 @@ fn every_json_output_validates_against_its_published_schema() {
         ],
         &mut seen,
     );
+    // The supplier register: a supplier, a review recorded, its CUECs listed and answered.
+    check(
+        d,
+        "supplier",
+        &[
+            "supplier",
+            "add",
+            "lumen",
+            "--name",
+            "Lumen Devices plc",
+            "--criticality",
+            "high",
+            "--format",
+            "json",
+        ],
+        &mut seen,
+    );
+    let lumen = super::repo().join("examples/reports/lumen-devices-soc2-type2.pdf");
+    let recorded = check(
+        d,
+        "review",
+        &[
+            "review",
+            lumen.to_str().unwrap_or_default(),
+            "--supplier",
+            "lumen",
+            "--as-of",
+            "2026-08-01",
+            "--format",
+            "json",
+        ],
+        &mut seen,
+    );
+    assert_eq!(recorded["recorded"]["number"], 1);
+    let cuecs = check(
+        d,
+        "cuec-list",
+        &["cuec", "list", "--format", "json"],
+        &mut seen,
+    );
+    assert_eq!(cuecs["cuecs"].as_array().map(Vec::len), Some(4));
+    check(
+        d,
+        "cuec-answer",
+        &[
+            "cuec",
+            "map",
+            "lumen",
+            "2",
+            "--control",
+            "FP-CM-01",
+            "--format",
+            "json",
+        ],
+        &mut seen,
+    );
+    check(
+        d,
+        "supplier-list",
+        &["supplier", "list", "--format", "json"],
+        &mut seen,
+    );
+    check(
+        d,
+        "supplier-show",
+        &["supplier", "show", "lumen", "--format", "json"],
+        &mut seen,
+    );
     #[cfg(feature = "analytics")]
     {
         let sources = super::repo().join("examples/sources");

@@ -437,7 +437,8 @@ fn diff_shows_ot_excluded_again_status_changes_and_new_findings_year_over_year()
 fn review_reads_a_supplier_report_and_names_the_ot_it_leaves_out() {
     let dir = temp();
     let d = dir.path();
-    let report = super::repo().join("examples/reports/tallow-mills-soc1-type1.md");
+    // The PDF, read directly: two columns, an embedded font with ligatures.
+    let report = super::repo().join("examples/reports/tallow-mills-soc1-type1.pdf");
     let report = report.to_str().unwrap_or_default();
     fieldproof(d)
         .args(["review", report, "--as-of", "2026-01-15"])
@@ -452,7 +453,13 @@ fn review_reads_a_supplier_report_and_names_the_ot_it_leaves_out() {
         .stdout(predicates::str::contains(
             "high     ot-excluded (p. 3): SCADA is excluded",
         ))
-        .stdout(predicates::str::contains("high     type-one (p. 1)"));
+        .stdout(predicates::str::contains("high     type-one (p. 1)"))
+        .stdout(predicates::str::contains(
+            "system                 Contract Manufacturing Order System (p. 1)",
+        ))
+        .stdout(predicates::str::contains(
+            "issue date             2025-11-20 (p. 2, to confirm)",
+        ));
     let json = super::json_of(fieldproof(d).args([
         "review",
         report,
@@ -483,6 +490,17 @@ fn review_reads_a_supplier_report_and_names_the_ot_it_leaves_out() {
     // Not a report, a PDF, a bad date, a missing file: exit 2 with what to do.
     write(d, "notes.txt", "Minutes of the plant meeting.");
     write(d, "report.pdf", "%PDF-1.7 ...");
+    let fixture = |name: &str| {
+        super::repo()
+            .join("examples/reports")
+            .join(name)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let (encrypted, newsletter) = (
+        fixture("encrypted.pdf"),
+        fixture("not-a-report-newsletter.pdf"),
+    );
     for (args, message) in [
         (
             vec!["review", "notes.txt"],
@@ -490,7 +508,15 @@ fn review_reads_a_supplier_report_and_names_the_ot_it_leaves_out() {
         ),
         (
             vec!["review", "report.pdf"],
-            "report.pdf: a PDF; this version reads a report's text",
+            "report.pdf: the PDF is damaged and cannot be read",
+        ),
+        (
+            vec!["review", &encrypted],
+            "encrypted.pdf: the PDF is encrypted with a password: ask for an unprotected copy",
+        ),
+        (
+            vec!["review", &newsletter],
+            "not-a-report-newsletter.pdf: not a SOC report: no independent service auditor's report found",
         ),
         (
             vec!["review", report, "--bridge-letter", "31/05/2026"],
@@ -504,4 +530,223 @@ fn review_reads_a_supplier_report_and_names_the_ot_it_leaves_out() {
             .code(2)
             .stderr(predicates::str::contains(message));
     }
+}
+
+#[test]
+fn the_supplier_register_keeps_reviews_as_evidence_and_carries_cuec_gaps_into_readiness() {
+    let dir = workspace_with_statuses();
+    let d = dir.path();
+    let report = repo().join("examples/reports/northwind-hosting-soc2-type2.pdf");
+    let report = report.to_str().unwrap_or_default();
+    // A supplier needs a name and a criticality, and components of the estate.
+    fieldproof(d)
+        .args([
+            "supplier",
+            "add",
+            "northwind",
+            "--name",
+            "Northwind Hosting Ltd",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--criticality is needed"));
+    fieldproof(d)
+        .args([
+            "supplier",
+            "add",
+            "Bad Id",
+            "--name",
+            "X",
+            "--criticality",
+            "low",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a supplier id"));
+    fieldproof(d)
+        .args([
+            "supplier",
+            "add",
+            "northwind",
+            "--name",
+            "Northwind Hosting Ltd",
+        ])
+        .args([
+            "--criticality",
+            "critical",
+            "--component",
+            "no-such-component",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-component"));
+    let saved = json_of(
+        fieldproof(d)
+            .args([
+                "supplier",
+                "add",
+                "northwind",
+                "--name",
+                "Northwind Hosting Ltd",
+            ])
+            .args(["--criticality", "critical", "--service", "Colocation"])
+            .args(["--format", "json"]),
+    );
+    assert_eq!(saved["added"], true);
+    // Reviewing for a supplier that is not in the register stores nothing.
+    fieldproof(d)
+        .args(["review", report, "--supplier", "nobody"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such supplier"));
+    let log_before = json_of(fieldproof(d).args(["evidence", "log", "--format", "json"]));
+    // The review, recorded: the file and the result are evidence of FP-VM-01.
+    let reviewed = json_of(fieldproof(d).args([
+        "review",
+        report,
+        "--supplier",
+        "northwind",
+        "--as-of",
+        "2026-06-30",
+        "--format",
+        "json",
+    ]));
+    let recorded = &reviewed["recorded"];
+    assert_eq!(recorded["number"], 1);
+    let evidence: Vec<String> = recorded["evidence"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(evidence.len(), 2, "{recorded}");
+    let shown = json_of(fieldproof(d).args(["evidence", "show", &evidence[0], "--format", "json"]));
+    assert!(shown.to_string().contains("FP-VM-01"), "{shown}");
+    assert!(shown
+        .to_string()
+        .contains(reviewed["sha256"].as_str().unwrap_or("?")));
+    assert_ne!(
+        json_of(fieldproof(d).args(["evidence", "log", "--format", "json"])),
+        log_before
+    );
+    fieldproof(d).arg("verify").assert().success();
+    // The CUECs, with suggestions by the criteria they cite.
+    let cuecs = json_of(fieldproof(d).args(["cuec", "list", "--format", "json"]));
+    let rows = cuecs["cuecs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["criteria"], serde_json::json!(["CC6.4"]));
+    assert!(rows[0]["suggestions"][0]["criteria"]
+        .to_string()
+        .contains("CC6.4"));
+    // Answers: a gap needs an owner and a due date; not applicable needs a reason.
+    fieldproof(d)
+        .args([
+            "cuec",
+            "status",
+            "northwind",
+            "1",
+            "gap",
+            "--owner",
+            "site ops",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--due is needed"));
+    fieldproof(d)
+        .args(["cuec", "status", "northwind", "3", "not_applicable"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--reason is needed"));
+    fieldproof(d)
+        .args(["cuec", "map", "northwind", "9", "--control", "FP-AC-06"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the report has 3 CUECs"));
+    fieldproof(d)
+        .args(["cuec", "map", "northwind", "2", "--control", "FP-XX-99"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a control of the library"));
+    fieldproof(d)
+        .args(["cuec", "map", "northwind", "2", "--control", "fp-ac-06"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("addressed by FP-AC-06"));
+    fieldproof(d)
+        .args([
+            "cuec",
+            "status",
+            "northwind",
+            "1",
+            "gap",
+            "--owner",
+            "site ops",
+        ])
+        .args([
+            "--due",
+            "2026-09-30",
+            "--reason",
+            "no review of our badge list yet",
+        ])
+        .assert()
+        .success();
+    fieldproof(d)
+        .args(["cuec", "status", "northwind", "3", "not_applicable"])
+        .args(["--reason", "we use no remote hands"])
+        .assert()
+        .success();
+    // The register and readiness carry the gap with its owner and due date.
+    let list = json_of(fieldproof(d).args(["supplier", "list", "--format", "json"]));
+    let counts = &list["suppliers"][0]["cuecs"];
+    assert_eq!(
+        (
+            &counts["addressed"],
+            &counts["gap"],
+            &counts["not_applicable"],
+            &counts["open"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(0)
+        )
+    );
+    let r = readiness(d);
+    let gap = r["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["rule"] == "cuec-gap").cloned())
+        .expect("the CUEC gap is a readiness finding");
+    assert_eq!(gap["kind"], "supplier");
+    assert_eq!(gap["owner"], "site ops");
+    assert_eq!(gap["due"], "2026-09-30");
+    assert_eq!(gap["roadmap_item"], "FP-VM-01");
+    // Every answer and the review are in the change log.
+    let log = json_of(fieldproof(d).args(["log", "--format", "json"])).to_string();
+    for key in [
+        "northwind/1/1",
+        "northwind/1/2",
+        "northwind/1/3",
+        "northwind/1\"",
+    ] {
+        assert!(log.contains(key), "{key} in the change log");
+    }
+    let show = String::from_utf8(
+        fieldproof(d)
+            .args(["supplier", "show", "northwind"])
+            .output()
+            .expect("run")
+            .stdout,
+    )
+    .unwrap_or_default();
+    assert!(
+        show.contains("gap, owner site ops, due 2026-09-30"),
+        "{show}"
+    );
+    assert!(
+        show.contains("#1 northwind-hosting-soc2-type2.pdf SOC 2 type 2"),
+        "{show}"
+    );
 }
