@@ -74,6 +74,7 @@ impl Nav {
                 ("/evidence", "Evidence"),
                 ("/requests", "Requests"),
                 ("/ledger", "Ledger"),
+                ("/suppliers", "Suppliers"),
             ]
         };
         if self.samples() {

@@ -620,3 +620,158 @@ async fn a_refused_comment_comes_back_with_what_was_typed() {
         .text()
         .contains("Nothing was saved: a comment has 1 to"));
 }
+
+#[tokio::test]
+async fn a_supplier_report_is_reviewed_and_its_cuecs_answered_in_the_browser() {
+    let f = fixture(8 << 20).await;
+    let s = &f.server;
+    let (owner, csrf) = sign_in(s, "owner@acme.test").await;
+    let list = send(s, get("/o/acme/suppliers", Some(&owner))).await.text();
+    assert!(list.contains("No supplier in the register yet") && list.contains("Add the supplier"));
+    // A refused supplier comes back with the message beside its field and what was typed.
+    let refused = send(
+        s,
+        form(
+            "/o/acme/suppliers",
+            Some(&owner),
+            &[
+                ("csrf", &csrf),
+                ("id", "Bad Id"),
+                ("name", "Lumen Devices plc"),
+                ("criticality", "high"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let text = refused.text();
+    assert!(
+        text.contains("id=\"supplier-error\"") && text.contains("value=\"Lumen Devices plc\""),
+        "{text}"
+    );
+    let added = send(
+        s,
+        form(
+            "/o/acme/suppliers",
+            Some(&owner),
+            &[
+                ("csrf", &csrf),
+                ("id", "lumen"),
+                ("name", "Lumen Devices plc"),
+                ("criticality", "high"),
+                ("services", "Device management platform; firmware delivery"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text());
+    assert_eq!(added.headers[header::LOCATION], "/o/acme/suppliers/lumen");
+    // The report's PDF, uploaded: reviewed, recorded, its file and result in the ledger.
+    let pdf = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/reports/lumen-devices-soc2-type2.pdf"),
+    )
+    .expect("the fixture");
+    let reviewed = send(
+        s,
+        upload_request(
+            "/o/acme/suppliers/lumen/review",
+            ("cookie", &owner),
+            &[("csrf", &csrf), ("as-of", "2026-08-01")],
+            &[("lumen-devices-soc2-type2.pdf", &pdf)],
+        ),
+    )
+    .await;
+    assert_eq!(
+        reviewed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        reviewed.text()
+    );
+    let page = send(s, get("/o/acme/suppliers/lumen", Some(&owner)))
+        .await
+        .text();
+    for expected in [
+        "lumen-devices-soc2-type2.pdf",
+        "availability-not-in-scope",
+        "carve-out",
+        "id=\"cuec-4\"",
+        "Save the answer to CUEC 2",
+    ] {
+        assert!(page.contains(expected), "{expected}: {page}");
+    }
+    let evidence = first_evidence(&page);
+    let item = send(
+        s,
+        get(&format!("/o/acme/evidence/{evidence}"), Some(&owner)),
+    )
+    .await;
+    assert_eq!(item.status, StatusCode::OK);
+    assert!(item.text().contains("FP-VM-01"));
+    // A gap without its due date comes back with the message beside the field.
+    let gap = |due: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("review", "1".to_string()),
+            ("status", "gap".to_string()),
+            ("owner", "fleet ops".to_string()),
+            ("due", due.to_string()),
+        ]
+    };
+    let send_answer = |n: u32, fields: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        form(
+            &format!("/o/acme/suppliers/lumen/cuecs/{n}"),
+            Some(&owner),
+            &pairs,
+        )
+    };
+    let refused = send(s, send_answer(1, gap(""))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.text().contains("id=\"due-error\""),
+        "{}",
+        refused.text()
+    );
+    let saved = send(s, send_answer(1, gap("2026-10-31"))).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let mapped = send(
+        s,
+        send_answer(
+            2,
+            vec![
+                ("csrf", csrf.clone()),
+                ("controls", "FP-CM-01".to_string()),
+                ("status", "addressed".to_string()),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(mapped.status, StatusCode::SEE_OTHER, "{}", mapped.text());
+    let page = send(s, get("/o/acme/suppliers/lumen", Some(&owner)))
+        .await
+        .text();
+    assert!(
+        page.contains("gap</strong>") || page.contains("gap, owner fleet ops"),
+        "{page}"
+    );
+    assert!(page.contains("owner fleet ops, due 2026-10-31"), "{page}");
+    let list = send(s, get("/o/acme/suppliers", Some(&owner))).await.text();
+    assert!(list.contains("CUEC 3 of Lumen Devices plc"), "{list}");
+    // A contributor reads the register but does not keep it.
+    let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
+    let page = send(s, get("/o/acme/suppliers/lumen", Some(&contrib)))
+        .await
+        .text();
+    assert!(!page.contains("Save the answer"));
+    let refused = send(
+        s,
+        form(
+            "/o/acme/suppliers/lumen/cuecs/3",
+            Some(&contrib),
+            &[("csrf", &contrib_csrf), ("status", "open")],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

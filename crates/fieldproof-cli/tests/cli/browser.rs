@@ -687,6 +687,37 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
             .assert()
             .success();
 
+        // The supplier register: a supplier added, its report's PDF reviewed, a CUEC answered.
+        browser.open(&format!("{base}/o/acme/suppliers"));
+        browser.wait_for_text("Add a supplier");
+        browser.type_into("#supplier", "northwind");
+        browser.type_into("#name", "Northwind Hosting Ltd");
+        browser.click("#criticality option[value='critical']");
+        browser.click("form.stack button[type=submit]");
+        browser.wait_for_text("Review a report");
+        browser.type_into(
+            "#report",
+            // A file input takes a canonical path.
+            repo()
+                .join("examples/reports/northwind-hosting-soc2-type2.pdf")
+                .canonicalize()
+                .expect("the fixture report")
+                .to_str()
+                .unwrap_or_default(),
+        );
+        browser.click("form[enctype] button[type=submit]");
+        let reviewed = browser.wait_for_text("Complementary user entity controls");
+        assert!(reviewed.contains("carve-out"), "{reviewed}");
+        check("27-supplier-reviewed");
+        browser.type_into("#controls-2", "FP-AC-06");
+        browser.click("#cuec-2 form button[type=submit]");
+        let answered =
+            browser.wait_for_text("<strong>addressed by <a href=\"/o/acme/controls/FP-AC-06\">");
+        assert!(answered.contains("CUEC 3"), "{answered}");
+        browser.open(&format!("{base}/o/acme/suppliers"));
+        browser.wait_for_text("What the register asks for");
+        check("28-suppliers");
+
         // Another organisation's pages are not found; the error page keeps the navigation.
         browser.open(&format!("{base}/o/globex"));
         browser.wait_for_text("Not found");

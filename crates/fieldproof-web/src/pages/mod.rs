@@ -29,6 +29,7 @@ mod evidence;
 mod portal;
 mod reports;
 mod sign_in;
+mod suppliers;
 mod test_results;
 mod uploads;
 pub(crate) use catalog::*;
@@ -40,6 +41,7 @@ pub(crate) use evidence::*;
 pub(crate) use portal::*;
 pub(crate) use reports::*;
 pub(crate) use sign_in::*;
+pub(crate) use suppliers::*;
 pub(crate) use test_results::*;
 pub(crate) use uploads::*;
 
@@ -75,6 +77,16 @@ pub(crate) fn routes(limits: &crate::Limits) -> Router<Arc<Server>> {
         .route(
             "/o/{org}/engagements",
             get(engagements).post(engagement_create).layer(form_limit),
+        )
+        .route(
+            "/o/{org}/suppliers",
+            get(suppliers).post(supplier_add).layer(form_limit),
+        )
+        .route("/o/{org}/suppliers/{id}", get(supplier))
+        .route("/o/{org}/suppliers/{id}/review", post(supplier_review))
+        .route(
+            "/o/{org}/suppliers/{id}/cuecs/{number}",
+            post(cuec_answer).layer(form_limit),
         )
         .route("/o/{org}/controls", get(controls))
         .route("/o/{org}/tests/{test}", get(test_result))

@@ -1,0 +1,243 @@
+//! The supplier register: the list with the form that adds a supplier, and a supplier's page
+//! with its reviews (a report uploaded is reviewed and recorded), the latest report's findings
+//! and its CUECs, each with the form that answers it.
+
+use super::*;
+use fieldproof_app::suppliers::{CuecInput, SupplierInput};
+
+/// The values the supplier form shows.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub(crate) struct SupplierForm {
+    pub(crate) csrf: Option<String>,
+    #[serde(default)]
+    pub(crate) id: String,
+    pub(crate) name: Option<String>,
+    pub(crate) criticality: Option<String>,
+    pub(crate) services: Option<String>,
+    pub(crate) components: Option<String>,
+    #[serde(rename = "review-every")]
+    pub(crate) review_every: Option<String>,
+}
+
+/// One CUEC's answer as the form sends it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub(crate) struct CuecForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) review: Option<String>,
+    pub(crate) controls: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) owner: Option<String>,
+    pub(crate) due: Option<String>,
+}
+
+fn list_of(text: &Option<String>, sep: char) -> Vec<String> {
+    text.as_deref()
+        .unwrap_or_default()
+        .split(sep)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn blank(v: &Option<String>) -> Option<String> {
+    v.clone().filter(|s| !s.trim().is_empty())
+}
+
+pub(crate) async fn suppliers(
+    State(server): Shared,
+    Org { member, org }: Org,
+) -> Result<Response, WebError> {
+    suppliers_page(&server, &member, &org, &SupplierForm::default(), None).await
+}
+
+async fn suppliers_page(
+    server: &Server,
+    member: &Member,
+    org: &str,
+    values: &SupplierForm,
+    refused: Option<&WebError>,
+) -> Result<Response, WebError> {
+    let list = member.app(server).suppliers().await?;
+    let page = render(&SuppliersPage {
+        title: "Suppliers",
+        nav: &nav(member),
+        org,
+        list: &list,
+        may_manage: member.may(Action::ManageSuppliers),
+        csrf: &member.session.csrf,
+        values,
+        problem: refused.map(crate::html::Problem::of),
+    });
+    form_page(page, refused.is_some())
+}
+
+/// The register and the form that adds a supplier.
+#[derive(askama::Template)]
+#[template(path = "suppliers.html")]
+pub(crate) struct SuppliersPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) list: &'a fieldproof_app::contract::SupplierList,
+    pub(crate) may_manage: bool,
+    pub(crate) csrf: &'a str,
+    pub(crate) values: &'a SupplierForm,
+    pub(crate) problem: Option<crate::html::Problem>,
+}
+
+pub(crate) async fn supplier_add(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Form(form): Form<SupplierForm>,
+) -> Result<Response, WebError> {
+    check_csrf(&member, form.csrf.as_deref())?;
+    member.allow(Action::ManageSuppliers)?;
+    let saved = member
+        .app(&server)
+        .supplier_save(&SupplierInput {
+            id: form.id.trim().to_string(),
+            name: blank(&form.name),
+            services: list_of(&form.services, ';'),
+            criticality: blank(&form.criticality),
+            components: list_of(&form.components, ','),
+            review_every: blank(&form.review_every),
+        })
+        .await;
+    match saved {
+        Ok(s) => Ok(Redirect::to(&format!("/o/{org}/suppliers/{}", s.supplier.id)).into_response()),
+        Err(e) => {
+            let error = WebError::from(e);
+            if !error.correctable() {
+                return Err(error);
+            }
+            suppliers_page(&server, &member, &org, &form, Some(&error)).await
+        }
+    }
+}
+
+pub(crate) async fn supplier(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    supplier_page(&server, &member, &org, &id, None, None).await
+}
+
+async fn supplier_page(
+    server: &Server,
+    member: &Member,
+    org: &str,
+    id: &str,
+    refused: Option<&WebError>,
+    cuec: Option<u32>,
+) -> Result<Response, WebError> {
+    let detail = member.app(server).supplier_show(id).await?;
+    let page = render(&SupplierPage {
+        title: &detail.summary.supplier.name.clone(),
+        nav: &nav(member),
+        org,
+        d: &detail,
+        may_manage: member.may(Action::ManageSuppliers),
+        csrf: &member.session.csrf,
+        problem: refused.map(crate::html::Problem::of),
+        problem_cuec: cuec.unwrap_or(0),
+    });
+    form_page(page, refused.is_some())
+}
+
+/// A supplier: its reviews, the latest report's findings and CUECs.
+#[derive(askama::Template)]
+#[template(path = "supplier.html")]
+pub(crate) struct SupplierPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) d: &'a fieldproof_app::contract::SupplierDetail,
+    pub(crate) may_manage: bool,
+    pub(crate) csrf: &'a str,
+    pub(crate) problem: Option<crate::html::Problem>,
+    /// The CUEC whose form was refused (0: none).
+    pub(crate) problem_cuec: u32,
+}
+
+pub(crate) async fn supplier_review(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Path((_, id)): Path<(String, String)>,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    let upload = receive(&server, &org, multipart).await?;
+    check_csrf(&member, upload.fields.get("csrf").map(String::as_str))?;
+    member.allow(Action::ManageSuppliers)?;
+    let Some(file) = upload.files.first() else {
+        let error = WebError::about("report", "Choose the report's PDF (or its text) to review.");
+        return supplier_page(&server, &member, &org, &id, Some(&error), None).await;
+    };
+    let field = |name: &str| {
+        upload
+            .fields
+            .get(name)
+            .cloned()
+            .filter(|v| !v.trim().is_empty())
+    };
+    let reviewed = member
+        .app(&server)
+        .review(
+            file,
+            &fieldproof_app::review::ReviewRequest {
+                on: field("as-of"),
+                bridge_letter: field("bridge-letter"),
+                estate: None,
+                supplier: Some(id.clone()),
+            },
+        )
+        .await;
+    match reviewed {
+        Ok(_) => Ok(Redirect::to(&format!("/o/{org}/suppliers/{id}#reviews")).into_response()),
+        Err(e) => {
+            let error = upload.error(e);
+            if !error.correctable() {
+                return Err(error);
+            }
+            supplier_page(&server, &member, &org, &id, Some(&error), None).await
+        }
+    }
+}
+
+pub(crate) async fn cuec_answer(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Path((_, id, number)): Path<(String, String, u32)>,
+    Form(form): Form<CuecForm>,
+) -> Result<Response, WebError> {
+    check_csrf(&member, form.csrf.as_deref())?;
+    member.allow(Action::ManageSuppliers)?;
+    let answered = member
+        .app(&server)
+        .cuec_answer(&CuecInput {
+            supplier: id.clone(),
+            review: blank(&form.review),
+            cuec: number.to_string(),
+            controls: list_of(&form.controls, ','),
+            status: blank(&form.status),
+            reason: blank(&form.reason),
+            owner: blank(&form.owner),
+            due: blank(&form.due),
+            evidence: Vec::new(),
+        })
+        .await;
+    match answered {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/o/{org}/suppliers/{id}#cuec-{number}")).into_response())
+        }
+        Err(e) => {
+            let error = WebError::from(e);
+            if !error.correctable() {
+                return Err(error);
+            }
+            supplier_page(&server, &member, &org, &id, Some(&error), Some(number)).await
+        }
+    }
+}
