@@ -805,45 +805,88 @@ fn subservice(doc: &Document) -> Vec<Subservice> {
         lines
     };
     let section_method = lines.iter().find_map(|(_, l)| method_in(&l.to_lowercase()));
-    lines
-        .iter()
-        .filter_map(|(page, line)| {
-            let row = ITEM
-                .captures(line)
-                .map_or(*line, |c| c.get(1).map_or(*line, |m| m.as_str()));
-            let cells: Vec<&str> = if row.contains('|') {
-                row.trim_matches('|').split('|').map(str::trim).collect()
-            } else if let Some((name, rest)) = row.split_once(':') {
-                vec![name.trim(), rest.trim()]
-            } else if let Some(c) = COMPANY_ROW.captures(row) {
-                // A table whose cells ran together (a PDF): the name ends with a company form.
-                vec![c.get(1)?.as_str().trim(), c.get(2)?.as_str().trim()]
-            } else {
-                return None;
-            };
-            let name = cells.first()?.trim();
-            let lower_name = name.to_lowercase();
-            if name.is_empty()
-                || name
-                    .chars()
-                    .all(|c| c == '-' || c == ':' || c.is_whitespace())
-                || lower_name.contains("subservice organization")
-                || lower_name == "name"
-                || name.split_whitespace().count() > 6
-            {
-                return None;
+    let mut out: Vec<Subservice> = Vec::new();
+    for (page, line) in &lines {
+        match subservice_row(line, *page, section_method) {
+            Some(row) => out.push(row),
+            // A row's services wrapped onto the next line (a narrow column or cell).
+            None if line.starts_with(char::is_lowercase) => {
+                if let Some(last) = out.last_mut() {
+                    last.services = format!("{} {}", last.services, line.trim());
+                    last.method = last.method.or(method_in(&line.to_lowercase()));
+                }
             }
-            let services = cells.get(1).copied().unwrap_or_default().to_string();
-            let method = method_in(&row.to_lowercase()).or(section_method);
-            Some(Subservice {
-                name: name.to_string(),
-                services,
-                method,
-                page: *page,
-                confidence: Confidence::Heuristic,
-            })
-        })
-        .collect()
+            None => {}
+        }
+    }
+    for s in &mut out {
+        s.services = without_method(&s.services);
+    }
+    out
+}
+
+/// Services as the row gives them, without the method it names at its end ("... (inclusive
+/// method)", "... carve-out").
+fn without_method(services: &str) -> String {
+    let mut text = services.trim().to_string();
+    for tail in [
+        "(carve-out method)",
+        "(inclusive method)",
+        "carve-out method",
+        "inclusive method",
+        "carve-out",
+        "carve out",
+        "inclusive",
+    ] {
+        let at = text.len().saturating_sub(tail.len());
+        if text.len() >= tail.len()
+            && text.is_char_boundary(at)
+            && text[at..].eq_ignore_ascii_case(tail)
+        {
+            text.truncate(at);
+            break;
+        }
+    }
+    text.trim()
+        .trim_end_matches([',', ';', '-'])
+        .trim()
+        .to_string()
+}
+
+/// One row of the subservice section: `Name | services | method`, `Name: services`, or a
+/// table row whose cells ran together (the name ends with a company form).
+fn subservice_row(line: &str, page: usize, section_method: Option<Method>) -> Option<Subservice> {
+    let row = ITEM
+        .captures(line)
+        .map_or(line, |c| c.get(1).map_or(line, |m| m.as_str()));
+    let cells: Vec<&str> = if row.contains('|') {
+        row.trim_matches('|').split('|').map(str::trim).collect()
+    } else if let Some((name, rest)) = row.split_once(':') {
+        vec![name.trim(), rest.trim()]
+    } else if let Some(c) = COMPANY_ROW.captures(row) {
+        vec![c.get(1)?.as_str().trim(), c.get(2)?.as_str().trim()]
+    } else {
+        return None;
+    };
+    let name = cells.first()?.trim();
+    let lower_name = name.to_lowercase();
+    if name.is_empty()
+        || name
+            .chars()
+            .all(|c| c == '-' || c == ':' || c.is_whitespace())
+        || lower_name.contains("subservice organization")
+        || lower_name == "name"
+        || name.split_whitespace().count() > 6
+    {
+        return None;
+    }
+    Some(Subservice {
+        name: name.to_string(),
+        services: cells.get(1).copied().unwrap_or_default().to_string(),
+        method: method_in(&row.to_lowercase()).or(section_method),
+        page,
+        confidence: Confidence::Heuristic,
+    })
 }
 
 fn method_in(lower: &str) -> Option<Method> {

@@ -150,6 +150,27 @@ fn the_readers_findings_on_the_pdf_reports() {
 }
 
 #[test]
+fn subservice_services_read_across_wrapped_lines_without_the_method() {
+    let services = |name: &str| -> Vec<String> {
+        read(&pdf(name).expect("pdf"))
+            .expect("report")
+            .subservice
+            .into_iter()
+            .map(|s| s.services)
+            .collect()
+    };
+    // A table row whose cells ran together; a bullet wrapped in a narrow column.
+    assert_eq!(
+        services("northwind-hosting-soc2-type2.pdf"),
+        ["Remote monitoring of power and cooling plant"]
+    );
+    assert_eq!(
+        services("tallow-mills-soc1-type1.pdf"),
+        ["hosting of the order system's servers"]
+    );
+}
+
+#[test]
 fn the_pdf_text_is_normalised_and_headers_and_footers_are_dropped() {
     let doc = pdf("tallow-mills-soc1-type1.pdf").expect("pdf");
     let all = doc.pages.join("\n");
