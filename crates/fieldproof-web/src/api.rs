@@ -34,6 +34,20 @@ pub(crate) fn routes() -> Router<Arc<Server>> {
             post(write_request),
         )
         .route("/api/v1/o/{org}/ledger", get(ledger))
+        .route(
+            "/api/v1/o/{org}/suppliers",
+            get(suppliers).post(supplier_save),
+        )
+        .route("/api/v1/o/{org}/suppliers/{supplier}", get(supplier_show))
+        .route(
+            "/api/v1/o/{org}/suppliers/{supplier}/reviews",
+            post(supplier_review),
+        )
+        .route(
+            "/api/v1/o/{org}/suppliers/{supplier}/cuecs/{cuec}",
+            post(cuec_answer),
+        )
+        .route("/api/v1/o/{org}/cuecs", get(cuecs))
         .route("/api/v1/o/{org}/evidence/{id}/retire", post(retire))
         .route("/api/v1/o/{org}/estate/preview", post(estate_preview))
         .route("/api/v1/o/{org}/estate", post(estate_apply))
@@ -371,4 +385,168 @@ async fn verify(State(server): Shared, Org { member, .. }: Org) -> Result<Respon
 
 async fn openapi() -> Json<serde_json::Value> {
     Json(crate::openapi::document())
+}
+
+/// `POST /suppliers`: a supplier added, or the fields given changed.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupplierBody {
+    /// Its id (lower-case letters, digits and dashes).
+    pub id: String,
+    /// Its name (needed when adding).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `critical`, `high`, `medium` or `low` (needed when adding).
+    #[serde(default)]
+    pub criticality: Option<String>,
+    /// The services it provides (replaces the list when given).
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Estate component ids it provides or operates (replaces the list when given).
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Months between reviews.
+    #[serde(default)]
+    pub review_every_months: Option<u32>,
+}
+
+/// `POST /suppliers/{supplier}/cuecs/{cuec}`: the answer to one CUEC.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CuecBody {
+    /// The review's number (default: the supplier's latest).
+    #[serde(default)]
+    pub review: Option<u32>,
+    /// The controls of yours that address it.
+    #[serde(default)]
+    pub controls: Vec<String>,
+    /// `open`, `addressed`, `not_applicable` or `gap` (default: addressed when controls are
+    /// given).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Why it does not apply, or what the gap is.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Who owns a gap.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// When a gap is due to close (YYYY-MM-DD).
+    #[serde(default)]
+    pub due: Option<String>,
+    /// Evidence ids that show it addressed.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SupplierQuery {
+    supplier: Option<String>,
+}
+
+async fn suppliers(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
+    Ok(Json(member.app(&server).suppliers().await?).into_response())
+}
+
+async fn supplier_show(
+    State(server): Shared,
+    Org { member, .. }: Org,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    Ok(Json(member.app(&server).supplier_show(&id).await?).into_response())
+}
+
+async fn cuecs(
+    State(server): Shared,
+    Org { member, .. }: Org,
+    Query(q): Query<SupplierQuery>,
+) -> Result<Response, WebError> {
+    Ok(Json(member.app(&server).cuecs(q.supplier.as_deref()).await?).into_response())
+}
+
+async fn supplier_save(
+    State(server): Shared,
+    headers: HeaderMap,
+    Org { member, .. }: Org,
+    bytes: Bytes,
+) -> Result<Response, WebError> {
+    require_bearer(&headers)?;
+    member.allow(Action::ManageSuppliers)?;
+    let b: SupplierBody = body(&bytes)?;
+    let saved = member
+        .app(&server)
+        .supplier_save(&fieldproof_app::suppliers::SupplierInput {
+            id: b.id,
+            name: b.name,
+            services: b.services,
+            criticality: b.criticality,
+            components: b.components,
+            review_every: b.review_every_months.map(|m| m.to_string()),
+        })
+        .await?;
+    Ok(Json(saved).into_response())
+}
+
+/// A report uploaded (multipart: `report`, and optionally `as-of` and `bridge-letter`),
+/// reviewed and recorded for the supplier.
+async fn supplier_review(
+    State(server): Shared,
+    headers: HeaderMap,
+    Org { member, org }: Org,
+    Path((_, id)): Path<(String, String)>,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    require_bearer(&headers)?;
+    member.allow(Action::ManageSuppliers)?;
+    let upload = receive(&server, &org, multipart).await?;
+    let file = upload.files.first().ok_or_else(|| {
+        WebError::bad_request("Send the report's PDF (or its text) in the field report.")
+    })?;
+    let field = |name: &str| {
+        upload
+            .fields
+            .get(name)
+            .cloned()
+            .filter(|v| !v.trim().is_empty())
+    };
+    let reviewed = member
+        .app(&server)
+        .review(
+            file,
+            &fieldproof_app::review::ReviewRequest {
+                on: field("as-of"),
+                bridge_letter: field("bridge-letter"),
+                estate: None,
+                supplier: Some(id),
+            },
+        )
+        .await
+        .map_err(|e| upload.error(e))?;
+    Ok((StatusCode::CREATED, Json(reviewed)).into_response())
+}
+
+async fn cuec_answer(
+    State(server): Shared,
+    headers: HeaderMap,
+    Org { member, .. }: Org,
+    Path((_, id, cuec)): Path<(String, String, String)>,
+    bytes: Bytes,
+) -> Result<Response, WebError> {
+    require_bearer(&headers)?;
+    member.allow(Action::ManageSuppliers)?;
+    let b: CuecBody = body(&bytes)?;
+    let answered = member
+        .app(&server)
+        .cuec_answer(&fieldproof_app::suppliers::CuecInput {
+            supplier: id,
+            review: b.review.map(|r| r.to_string()),
+            cuec,
+            controls: b.controls,
+            status: b.status,
+            reason: b.reason,
+            owner: b.owner,
+            due: b.due,
+            evidence: b.evidence,
+        })
+        .await?;
+    Ok(Json(answered).into_response())
 }

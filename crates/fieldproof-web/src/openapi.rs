@@ -15,6 +15,8 @@ pub enum Input {
     EvidenceUpload,
     /// A multipart form: one estate file in the field `estate`.
     EstateUpload,
+    /// A multipart form: a supplier's report in the field `report`.
+    ReportUpload,
 }
 
 /// What a route answers.
@@ -152,6 +154,60 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "get",
+        "/api/v1/o/{org}/suppliers",
+        Input::None,
+        Output::Json("supplier-list"),
+        200,
+        "The supplier register: every supplier, its latest review, the next review due, its CUECs by answer, and the register's findings",
+        false,
+    ),
+    route(
+        "post",
+        "/api/v1/o/{org}/suppliers",
+        Input::Json("supplier-body"),
+        Output::Json("supplier"),
+        200,
+        "Add a supplier, or change the fields given (owners and editors)",
+        false,
+    ),
+    route(
+        "get",
+        "/api/v1/o/{org}/suppliers/{supplier}",
+        Input::None,
+        Output::Json("supplier-show"),
+        200,
+        "One supplier: its reviews, the latest report's findings and CUECs with suggested controls",
+        false,
+    ),
+    route(
+        "post",
+        "/api/v1/o/{org}/suppliers/{supplier}/reviews",
+        Input::ReportUpload,
+        Output::Json("review"),
+        201,
+        "Review a report (PDF or text) and record it for the supplier: the file and the result become FP-VM-01 evidence",
+        false,
+    ),
+    route(
+        "post",
+        "/api/v1/o/{org}/suppliers/{supplier}/cuecs/{cuec}",
+        Input::Json("cuec-body"),
+        Output::Json("cuec-answer"),
+        200,
+        "Answer one CUEC of the supplier's latest report (or of `review`)",
+        false,
+    ),
+    route(
+        "get",
+        "/api/v1/o/{org}/cuecs",
+        Input::None,
+        Output::Json("cuec-list"),
+        200,
+        "The CUECs of every supplier's latest report, with answers and suggested controls",
+        false,
+    ),
+    route(
+        "get",
         "/api/v1/o/{org}/ledger",
         Input::None,
         Output::Json("evidence-log"),
@@ -240,6 +296,8 @@ fn web_schemas() -> Vec<(&'static str, Value)> {
         ("request-view", schema_for::<crate::api::RequestView>()),
         ("request-body", schema_for::<crate::api::RequestBody>()),
         ("retire-body", schema_for::<crate::api::RetireBody>()),
+        ("supplier-body", schema_for::<crate::api::SupplierBody>()),
+        ("cuec-body", schema_for::<crate::api::CuecBody>()),
     ]
 }
 
@@ -329,6 +387,15 @@ pub fn document() -> Value {
                     "note": {"type": "string"},
                     "supersedes": {"type": "string", "description": "owner or editor only"},
                     "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                }
+            }}})),
+            Input::ReportUpload => Some(json!({"multipart/form-data": {"schema": {
+                "type": "object",
+                "required": ["report"],
+                "properties": {
+                    "report": {"type": "string", "format": "binary", "description": "the report: a PDF, or its text with pages separated by form feeds"},
+                    "as-of": {"type": "string", "format": "date", "description": "the day to judge freshness on (default today)"},
+                    "bridge-letter": {"type": "string", "format": "date", "description": "a bridge letter's date"}
                 }
             }}})),
             Input::EstateUpload => Some(json!({"multipart/form-data": {"schema": {

@@ -781,6 +781,36 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/colocation-dc/estate.yaml"),
     )
     .expect("estate");
+    // A supplier with a report reviewed, so that its CUECs can be answered through {cuec}.
+    let report = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/reports/lumen-devices-soc2-type2.pdf"),
+    )
+    .expect("the fixture report");
+    let supplier = send(
+        s,
+        Request::post("/api/v1/o/acme/suppliers")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, &auth)
+            .body(Body::from(
+                serde_json::json!({"id": "lumen", "name": "Lumen Devices plc", "criticality": "high"})
+                    .to_string(),
+            ))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(supplier.status, StatusCode::OK, "{}", supplier.text());
+    let (content_type, bytes) = multipart_field("report", "lumen-devices-soc2-type2.pdf", &report);
+    let reviewed = send(
+        s,
+        Request::post("/api/v1/o/acme/suppliers/lumen/reviews")
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::AUTHORIZATION, &auth)
+            .body(Body::from(bytes))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(reviewed.status, StatusCode::CREATED, "{}", reviewed.text());
     let mut checked = 0;
     for (path, operations) in doc["paths"].as_object().expect("paths") {
         for (method, operation) in operations.as_object().expect("operations") {
@@ -799,8 +829,17 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
                 .replace("{file}", "readiness.pdf");
             let uri = format!("{uri}?engagement=soc2-2026&requirement=CC6.1&to=iso27001");
             let body = &operation["requestBody"]["content"];
+            let uri = uri.replace("{supplier}", "lumen").replace("{cuec}", "2");
             let request = if body.get("multipart/form-data").is_some() {
-                if path.contains("estate") {
+                if path.contains("reviews") {
+                    let (content_type, bytes) =
+                        multipart_field("report", "lumen-devices-soc2-type2.pdf", &report);
+                    Request::post(&uri)
+                        .header(header::CONTENT_TYPE, content_type)
+                        .header(header::AUTHORIZATION, &auth)
+                        .body(Body::from(bytes))
+                        .expect("request")
+                } else if path.contains("estate") {
                     let (content_type, bytes) = multipart_field("estate", "estate.yaml", &estate);
                     Request::post(&uri)
                         .header(header::CONTENT_TYPE, content_type)
@@ -823,6 +862,12 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
                     }
                     Some("retire-body") => serde_json::json!({"reason": "replaced"}),
                     Some("request-body") => serde_json::json!({"comment": "Q2 please"}),
+                    Some("supplier-body") => {
+                        serde_json::json!({"id": "lumen", "services": ["Device management platform"]})
+                    }
+                    Some("cuec-body") => {
+                        serde_json::json!({"review": 1, "controls": ["FP-CM-01"]})
+                    }
                     other => panic!("no example body for {other:?}"),
                 };
                 Request::post(&uri)
