@@ -501,24 +501,9 @@ async fn supplier_review(
     let file = upload.files.first().ok_or_else(|| {
         WebError::bad_request("Send the report's PDF (or its text) in the field report.")
     })?;
-    let field = |name: &str| {
-        upload
-            .fields
-            .get(name)
-            .cloned()
-            .filter(|v| !v.trim().is_empty())
-    };
     let reviewed = member
         .app(&server)
-        .review(
-            file,
-            &fieldproof_app::review::ReviewRequest {
-                on: field("as-of"),
-                bridge_letter: field("bridge-letter"),
-                estate: None,
-                supplier: Some(id),
-            },
-        )
+        .review(file, &upload.review_request(&id))
         .await
         .map_err(|e| upload.error(e))?;
     Ok((StatusCode::CREATED, Json(reviewed)).into_response())

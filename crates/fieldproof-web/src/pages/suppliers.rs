@@ -175,24 +175,9 @@ pub(crate) async fn supplier_review(
         let error = WebError::about("report", "Choose the report's PDF (or its text) to review.");
         return supplier_page(&server, &member, &org, &id, Some(&error), None).await;
     };
-    let field = |name: &str| {
-        upload
-            .fields
-            .get(name)
-            .cloned()
-            .filter(|v| !v.trim().is_empty())
-    };
     let reviewed = member
         .app(&server)
-        .review(
-            file,
-            &fieldproof_app::review::ReviewRequest {
-                on: field("as-of"),
-                bridge_letter: field("bridge-letter"),
-                estate: None,
-                supplier: Some(id.clone()),
-            },
-        )
+        .review(file, &upload.review_request(&id))
         .await;
     match reviewed {
         Ok(_) => Ok(Redirect::to(&format!("/o/{org}/suppliers/{id}#reviews")).into_response()),
@@ -202,6 +187,25 @@ pub(crate) async fn supplier_review(
                 return Err(error);
             }
             supplier_page(&server, &member, &org, &id, Some(&error), None).await
+        }
+    }
+}
+
+impl Upload {
+    /// The review a report upload asks for (its `as-of` and `bridge-letter` fields), recorded
+    /// for `supplier`: the pages and the API read the same fields.
+    pub(crate) fn review_request(&self, supplier: &str) -> fieldproof_app::review::ReviewRequest {
+        let field = |name: &str| {
+            self.fields
+                .get(name)
+                .cloned()
+                .filter(|v| !v.trim().is_empty())
+        };
+        fieldproof_app::review::ReviewRequest {
+            on: field("as-of"),
+            bridge_letter: field("bridge-letter"),
+            estate: None,
+            supplier: Some(supplier.to_string()),
         }
     }
 }
