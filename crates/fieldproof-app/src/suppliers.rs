@@ -615,32 +615,16 @@ fn cuec_rows(
     catalog: &fieldproof_catalog::Catalog,
     supplier: Option<&str>,
 ) -> Vec<CuecRow> {
-    let criteria: Vec<(usize, Vec<String>)> = catalog
+    let criteria: Vec<Vec<String>> = catalog.controls.iter().map(|c| c.tsc_criteria()).collect();
+    let candidates: Vec<CandidateControl<'_>> = catalog
         .controls
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut criteria: Vec<String> = c
-                .mappings
-                .iter()
-                .filter(|m| m.framework == "tsc2017")
-                .map(|m| m.requirement.clone())
-                .collect();
-            criteria.sort();
-            criteria.dedup();
-            (i, criteria)
-        })
-        .collect();
-    let candidates: Vec<CandidateControl<'_>> = criteria
-        .iter()
-        .map(|(i, criteria)| {
-            let c = &catalog.controls[*i];
-            CandidateControl {
-                id: &c.id,
-                title: &c.title,
-                description: &c.description,
-                criteria,
-            }
+        .zip(&criteria)
+        .map(|(c, criteria)| CandidateControl {
+            id: &c.id,
+            title: &c.title,
+            description: &c.description,
+            criteria,
         })
         .collect();
     let mut rows = Vec::new();

@@ -539,6 +539,22 @@ pub struct Control {
     pub categories: Vec<TscCategory>,
 }
 
+impl Control {
+    /// The Trust Services Criteria (2017) it maps to, sorted, without duplicates
+    /// (`no_relationship` mappings left out).
+    pub fn tsc_criteria(&self) -> Vec<String> {
+        let mut criteria: Vec<String> = self
+            .mappings
+            .iter()
+            .filter(|m| m.framework == "tsc2017" && m.relationship.as_str() != "no_relationship")
+            .map(|m| m.requirement.clone())
+            .collect();
+        criteria.sort();
+        criteria.dedup();
+        criteria
+    }
+}
+
 /// A requirement-to-requirement crosswalk file: a `[crosswalk]` table, then the pairs — either
 /// `pairs = [[a, b], ...]` under one `relationship` (imported crosswalks such as NIST OLIR), or
 /// `[[pair]]` tables each with its own relationship and rationale (designed crosswalks).

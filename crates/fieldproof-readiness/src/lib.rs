@@ -553,14 +553,7 @@ pub fn assess(inputs: &Inputs<'_>) -> Readiness {
                         .get(id)
                         .is_some_and(|(component, _)| component.kind.is_ot())
                 });
-            let mut criteria: Vec<String> = c
-                .mappings
-                .iter()
-                .filter(|m| m.framework == TSC && m.relationship.as_str() != "no_relationship")
-                .map(|m| m.requirement.clone())
-                .collect();
-            criteria.sort();
-            criteria.dedup();
+            let criteria = c.tsc_criteria();
             ControlReadiness {
                 control: c.id.clone(),
                 title: c.title.clone(),

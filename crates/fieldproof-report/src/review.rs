@@ -31,17 +31,12 @@ pub fn review_text(r: &ReviewResult) -> String {
             None => format!("  {name:<22} not found\n"),
         });
     };
-    let kind = |k: fieldproof_review::ReportKind| {
-        match k {
-            fieldproof_review::ReportKind::Soc1 => "SOC 1",
-            fieldproof_review::ReportKind::Soc2 => "SOC 2",
-            fieldproof_review::ReportKind::Soc3 => "SOC 3",
-            fieldproof_review::ReportKind::Isae3402 => "ISAE 3402",
-            fieldproof_review::ReportKind::Isae3000 => "ISAE 3000",
-        }
-        .to_string()
-    };
-    fact("report", v.kind.as_ref().map(|k| (kind(k.value), at(k))));
+    fact(
+        "report",
+        v.kind
+            .as_ref()
+            .map(|k| (kind_words(k.value).to_string(), at(k))),
+    );
     fact(
         "type",
         v.report_type.as_ref().map(|t| {

@@ -705,20 +705,22 @@ fn tests(doc: &Document) -> Vec<ControlTest> {
     out
 }
 
+/// Whether `sentence` reports an exception or a deviation as noted, identified or found ("no
+/// exceptions noted" does not).
+fn reports_exception(sentence: &str) -> bool {
+    let lower = sentence.to_lowercase();
+    (lower.contains("exception") || lower.contains("deviation"))
+        && !lower.contains("no exception")
+        && !lower.contains("no deviation")
+        && !lower.contains("exceptions, if any")
+        && (lower.contains("noted") || lower.contains("identified") || lower.contains("found"))
+}
+
 /// The sentence of `text` that reports an exception or a deviation, if one does.
 fn exception_sentence(text: &str) -> Option<String> {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     flat.split_inclusive(['.', ';'])
-        .find(|sentence| {
-            let lower = sentence.to_lowercase();
-            (lower.contains("exception") || lower.contains("deviation"))
-                && !lower.contains("no exception")
-                && !lower.contains("no deviation")
-                && !lower.contains("exceptions, if any")
-                && (lower.contains("noted")
-                    || lower.contains("identified")
-                    || lower.contains("found"))
-        })
+        .find(|sentence| reports_exception(sentence))
         .map(|s| s.trim().to_string())
 }
 
@@ -909,15 +911,7 @@ fn exceptions(doc: &Document) -> Vec<TestException> {
         for paragraph in page.split("\n\n") {
             let flat = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
             for sentence in flat.split_inclusive(['.', ';']) {
-                let lower = sentence.to_lowercase();
-                let reports = (lower.contains("exception") || lower.contains("deviation"))
-                    && !lower.contains("no exception")
-                    && !lower.contains("no deviation")
-                    && !lower.contains("exceptions, if any")
-                    && (lower.contains("noted")
-                        || lower.contains("identified")
-                        || lower.contains("found"));
-                if !reports {
+                if !reports_exception(sentence) {
                     continue;
                 }
                 out.push(TestException {

@@ -19,10 +19,6 @@ pub(crate) async fn put(
         .map(|_| ())
 }
 
-fn kind_of(name: &str) -> Option<RegisterKind> {
-    RegisterKind::ALL.into_iter().find(|k| k.as_str() == name)
-}
-
 #[async_trait]
 impl RegisterStore for SqliteStore {
     async fn save_register_entry(
@@ -76,26 +72,21 @@ impl RegisterStore for SqliteStore {
 
     async fn register_entries(&self, kind: RegisterKind) -> Result<Vec<RegisterEntry>, StoreError> {
         let rows =
-            sqlx::query("SELECT kind, key, body FROM register_entries WHERE kind = ? ORDER BY key")
+            sqlx::query("SELECT key, body FROM register_entries WHERE kind = ? ORDER BY key")
                 .bind(kind.as_str())
                 .fetch_all(&self.pool)
                 .await
                 .map_err(backend("reading the supplier register"))?;
         rows.into_iter()
             .map(|row| {
-                let key: String = row.get(1);
-                let name: String = row.get(0);
-                let body: String = row.get(2);
+                let key: String = row.get(0);
+                let body: String = row.get(1);
                 let body = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
                     what: "supplier register entry",
                     key: key.clone(),
                     reason: e.to_string(),
                 })?;
-                Ok(RegisterEntry {
-                    kind: kind_of(&name).unwrap_or(kind),
-                    key,
-                    body,
-                })
+                Ok(RegisterEntry { kind, key, body })
             })
             .collect()
     }
