@@ -382,6 +382,9 @@ pub struct Review {
 pub enum NotAReport {
     /// No page has text (a scanned report without a text layer).
     NoText,
+    /// The PDF draws text, but none of its pages could be read (a font or structure the
+    /// reader does not handle).
+    TextUnreadable,
     /// No independent service auditor's report was found.
     NoAuditorsReport,
 }
@@ -391,6 +394,9 @@ impl std::fmt::Display for NotAReport {
         f.write_str(match self {
             NotAReport::NoText => {
                 "it has no text to read (a scanned report without a text layer needs OCR first)"
+            }
+            NotAReport::TextUnreadable => {
+                "its pages draw text that fieldproof could not read (a font or structure the PDF reader does not handle): give its text instead (`pdftotext -layout FILE report.txt`, then review report.txt)"
             }
             NotAReport::NoAuditorsReport => {
                 "not a SOC report: no independent service auditor's report found"

@@ -147,7 +147,8 @@ fn read_pages(bytes: &[u8], max_pages: usize) -> Result<(Vec<String>, Vec<usize>
             return Err(PdfProblem::Encrypted);
         }
     }
-    let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let page_ids = doc.get_pages();
+    let numbers: Vec<u32> = page_ids.keys().copied().collect();
     if numbers.len() > max_pages {
         return Err(PdfProblem::TooLarge(format!(
             "{} pages, the limit is {max_pages}",
@@ -166,7 +167,14 @@ fn read_pages(bytes: &[u8], max_pages: usize) -> Result<(Vec<String>, Vec<usize>
             pdf_extract::output_doc_page(&doc, &mut out, *number).map(|()| text)
         }));
         match text {
-            Ok(Ok(text)) => pages.push(text),
+            // A page that draws text the extractor gave nothing for was not read, whatever
+            // the extractor says: it is not a page without text.
+            Ok(Ok(text))
+                if !(text.trim().is_empty()
+                    && page_ids.get(number).is_some_and(|id| draws_text(&doc, *id))) =>
+            {
+                pages.push(text)
+            }
             _ => {
                 pages.push(String::new());
                 unread.push(i + 1);
@@ -174,6 +182,20 @@ fn read_pages(bytes: &[u8], max_pages: usize) -> Result<(Vec<String>, Vec<usize>
         }
     }
     Ok((pages, unread))
+}
+
+/// Whether the page's content shows text (a `Tj` or `TJ` operator).
+fn draws_text(doc: &pdf_extract::Document, page: pdf_extract::ObjectId) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        doc.get_page_content(page).is_ok_and(|content| {
+            content.windows(3).any(|w| {
+                matches!(w[0], b' ' | b')' | b']' | b'>' | b'\n' | b'\r')
+                    && w[1] == b'T'
+                    && matches!(w[2], b'j' | b'J')
+            })
+        })
+    }))
+    .unwrap_or(false)
 }
 
 /// Refuses a file whose compressed streams expand beyond `limit` bytes together, before any

@@ -109,7 +109,11 @@ const EXCLUDED: &[&str] = &[
 /// [`NotAReport`].
 pub fn read(doc: &Document) -> Result<Review, NotAReport> {
     if doc.pages.iter().all(|p| p.trim().is_empty()) {
-        return Err(NotAReport::NoText);
+        return Err(if doc.unread.is_empty() {
+            NotAReport::NoText
+        } else {
+            NotAReport::TextUnreadable
+        });
     }
     // Each page lower-cased with its whitespace collapsed: a phrase wrapped over two lines (a
     // narrow column) is still one phrase.

@@ -206,3 +206,53 @@ fn files_that_are_not_readable_reports_say_what_to_do() {
         Err(PdfProblem::NotPdf)
     );
 }
+
+/// A one-page PDF whose text uses a font that does not exist: the extractor cannot read it.
+fn pdf_with_a_missing_font() -> Vec<u8> {
+    let content = b"BT /F1 12 Tf 72 720 Td (Independent Service Auditor's Report) Tj ET";
+    let mut stream = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+    stream.extend_from_slice(content);
+    stream.extend_from_slice(b"\nendstream");
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 99 0 R >> >> /Contents 4 0 R >>".to_vec(),
+        stream,
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(object);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn text_the_extractor_cannot_read_is_not_taken_for_a_scan() {
+    // Found on a public PDF corpus (pypdf's test resources): a page the extractor fails on
+    // must say "could not read", not "scanned, run OCR".
+    let doc = Document::from_pdf(&pdf_with_a_missing_font(), &PdfLimits::default())
+        .expect("the file opens");
+    assert_eq!(doc.unread, [1]);
+    assert_eq!(read(&doc), Err(NotAReport::TextUnreadable));
+    assert!(NotAReport::TextUnreadable
+        .to_string()
+        .contains("pdftotext -layout"));
+}
