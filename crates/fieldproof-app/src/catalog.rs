@@ -2,12 +2,12 @@
 //! import, the controls an estate needs, criterion coverage, `map` across frameworks, and the
 //! OSCAL exports.
 
-use crate::contract::ImportResult;
+use crate::contract::{ImportResult, ProfileResolution};
 use crate::scope::{EstateSource, Progress};
 use crate::workspace::Workspace;
 use crate::{App, AppError, Result};
 use fieldproof_catalog::model::{Crosswalk, FrameworkKind, FrameworkOrigin};
-use fieldproof_catalog::oscal::{export as oscal, import};
+use fieldproof_catalog::oscal::{export as oscal, import, profile};
 use fieldproof_catalog::views::{
     self, CatalogList, CatalogShow, ControlsView, CoverageView, MapView,
 };
@@ -41,6 +41,13 @@ fn crosswalk_in<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c Crosswalk> {
             ids.join(", ")
         ))
     })
+}
+
+/// Whether an OSCAL JSON text is a profile (a top-level `profile` object).
+fn is_profile(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .is_some_and(|d| d.get("profile").is_some())
 }
 
 /// The bundled catalog plus the frameworks of `stored`.
@@ -125,13 +132,17 @@ impl App {
         views::show(&*self.catalog().await?, reference).map_err(AppError::NotFound)
     }
 
-    /// Imports an OSCAL catalog into the workspace, recorded in the change log.
+    /// Imports an OSCAL catalog into the workspace, recorded in the change log. An OSCAL profile
+    /// (a baseline) is resolved first against the catalog it imports: `source` when given, else
+    /// a file its import names beside the profile, else the bundled NIST SP 800-53 catalog when
+    /// that is what it names; the resolved catalog is what is stored.
     pub async fn import_oscal(
         &self,
         file: &Path,
         id: Option<&str>,
         aliases: &[String],
         kind: &str,
+        source: Option<&Path>,
     ) -> Result<ImportResult> {
         let kind = FrameworkKind::parse(kind).ok_or_else(|| {
             crate::FieldError::value(
@@ -152,10 +163,23 @@ impl App {
                 file.display()
             ))
         })?;
-        let sha256: String = Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = |bytes: &[u8]| -> String {
+            Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        let (text, resolution) = if is_profile(&text) {
+            let (resolved, resolution) = self.resolve_profile(file, &path, &text, source)?;
+            let resolution = ProfileResolution {
+                profile_sha256: hex(text.as_bytes()),
+                ..resolution
+            };
+            (resolved, Some(resolution))
+        } else {
+            (text, None)
+        };
+        let sha256 = hex(text.as_bytes());
         let ws = self.open().await?;
         let result =
             async {
@@ -198,11 +222,123 @@ impl App {
                         .count(),
                     sha256: sha256.clone(),
                     change_set,
+                    based_on: framework.based_on.clone(),
+                    resolution,
                 })
             }
             .await;
         ws.close().await;
         result
+    }
+
+    /// Resolves an OSCAL profile (`text`, from `file` at `path`) into catalog JSON text.
+    fn resolve_profile(
+        &self,
+        file: &Path,
+        path: &Path,
+        text: &str,
+        source: Option<&Path>,
+    ) -> Result<(String, ProfileResolution)> {
+        let given = match source {
+            Some(s) => {
+                let p = self.path(s);
+                fieldproof_evidence::check_regular_file(&p)?;
+                let text = std::fs::read_to_string(&p).map_err(|source| AppError::Io {
+                    path: p.clone(),
+                    source,
+                })?;
+                Some(profile::Source {
+                    text,
+                    name: s.display().to_string(),
+                })
+            }
+            None => None,
+        };
+        let beside = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let load = |candidates: &[String]| -> Option<profile::Source> {
+            if let Some(given) = &given {
+                return Some(given.clone());
+            }
+            for href in candidates {
+                if href.starts_with('#') {
+                    continue;
+                }
+                if !href.contains("://") {
+                    let local = beside.join(href);
+                    if local.is_file() {
+                        if let Ok(text) = std::fs::read_to_string(&local) {
+                            return Some(profile::Source {
+                                text,
+                                name: local.display().to_string(),
+                            });
+                        }
+                    }
+                }
+            }
+            candidates
+                .iter()
+                .any(|href| {
+                    let last = href.rsplit('/').next().unwrap_or(href);
+                    last.rsplit_once('.').map_or(last, |(stem, _)| stem)
+                        == "NIST_SP-800-53_rev5_catalog"
+                })
+                .then(|| profile::Source {
+                    text: fieldproof_catalog::load::NIST.text.to_string(),
+                    name: "the bundled NIST SP 800-53 rev5 catalog (content 5.0.1)".to_string(),
+                })
+        };
+        let last_modified = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|d| {
+                d["profile"]["metadata"]["last-modified"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| self.now());
+        let resolved = profile::resolve(text, &file.display().to_string(), &load, &last_modified)
+            .map_err(|source| AppError::Import {
+            file: file.display().to_string(),
+            source,
+        })?;
+        let parameters_set = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|d| {
+                d["profile"]["modify"]["set-parameters"]
+                    .as_array()
+                    .map(Vec::len)
+            })
+            .unwrap_or(0)
+            .saturating_sub(
+                resolved
+                    .warnings
+                    .iter()
+                    .filter(|w| w.contains("set-parameters"))
+                    .count(),
+            );
+        let bundled = given.is_none()
+            && resolved
+                .imports
+                .iter()
+                .any(|i| i.starts_with("the bundled NIST"));
+        let hint = (bundled && resolved.warnings.iter().any(|w| w.contains("_odp"))).then(|| {
+            "The bundled NIST SP 800-53 catalog is content 5.0.1, which predates the \
+                 assessment-procedure parameter ids (ac-01_odp.05) and objectives this profile \
+                 tailors; the controls it selects are all imported. For its parameter values, \
+                 give a NIST SP 800-53 5.1 catalog with --catalog FILE."
+                .to_string()
+        });
+        let document = serde_json::to_string(&resolved.catalog)
+            .map_err(|e| AppError::Input(format!("{}: {e}", file.display())))?;
+        Ok((
+            document,
+            ProfileResolution {
+                profile_sha256: String::new(),
+                imports: resolved.imports,
+                parameters_set,
+                warnings: resolved.warnings,
+                hint,
+            },
+        ))
     }
 
     /// The controls an estate needs (or, without a source, the whole library), for the

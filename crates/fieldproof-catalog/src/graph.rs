@@ -94,6 +94,31 @@ impl Graph {
                 );
             }
         }
+        for framework in &catalog.frameworks {
+            let Some(base) = framework
+                .based_on
+                .as_deref()
+                .and_then(|b| catalog.framework(b))
+            else {
+                continue;
+            };
+            let rationale = format!(
+                "{} selects this requirement from {} under the same id",
+                framework.short, base.short
+            );
+            for r in &framework.requirements {
+                if let Some(namesake) = base.requirement(&r.id) {
+                    graph.add(
+                        &Node::Requirement(framework.id.clone(), r.id.clone()),
+                        &Node::Requirement(base.id.clone(), namesake.id.clone()),
+                        Relationship::Equal,
+                        None,
+                        Some(&rationale),
+                        None,
+                    );
+                }
+            }
+        }
         for edges in graph.edges.values_mut() {
             edges.sort_by(|a, b| a.to.cmp(&b.to));
             edges.dedup_by(|a, b| a.to == b.to);

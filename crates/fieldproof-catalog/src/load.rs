@@ -197,6 +197,7 @@ fn framework_from_file(source: &Source<'_>, problems: &mut Problems) -> Option<F
         kind: h.kind,
         version: h.version,
         source: h.source,
+        based_on: None,
         requirements,
         origin: FrameworkOrigin::Bundled,
     })
@@ -205,7 +206,7 @@ fn framework_from_file(source: &Source<'_>, problems: &mut Problems) -> Option<F
 /// The NIST SP 800-53 rev5 framework from the bundled OSCAL catalog.
 pub fn nist(source: &Source<'_>) -> Result<Framework, CatalogError> {
     let names = ImportNames {
-        id: "nist800-53r5".to_string(),
+        id: crate::oscal::import::NIST_ID.to_string(),
         aliases: vec![
             "nist".to_string(),
             "800-53".to_string(),
@@ -221,6 +222,7 @@ pub fn nist(source: &Source<'_>) -> Result<Framework, CatalogError> {
             problems: problems.0,
         }
     })?;
+    framework.based_on = None;
     framework.source =
         "NIST SP 800-53 Rev. 5 OSCAL catalog (public domain, usnistgov/oscal-content)".to_string();
     Ok(framework)

@@ -184,6 +184,10 @@ pub struct Parameter {
     /// Its label or guideline text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The value a baseline sets (its `values`, else its constraints' descriptions), when one
+    /// does: FedRAMP's "at least annually".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// Where a framework came from.
@@ -222,6 +226,11 @@ pub struct Framework {
     pub requirements: Vec<Requirement>,
     /// Bundled or imported.
     pub origin: FrameworkOrigin,
+    /// The framework whose requirements this one selects under the same ids (a NIST SP 800-53
+    /// baseline such as FedRAMP Moderate): each requirement is linked to its namesake there, so
+    /// mappings reach it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub based_on: Option<String>,
 }
 
 impl Framework {

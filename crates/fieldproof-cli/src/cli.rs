@@ -810,10 +810,15 @@ pub enum CatalogCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
-    /// Import an OSCAL catalog (JSON) into the workspace, for example a resolved profile or your own.
+    /// Import an OSCAL catalog or profile (JSON) into the workspace: your own catalog, or a
+    /// baseline such as FedRAMP Moderate, whose profile is resolved and linked to NIST SP 800-53.
     ImportOscal {
-        /// The OSCAL catalog file.
+        /// The OSCAL catalog or profile file.
         file: PathBuf,
+        /// For a profile: the catalog it imports (default: a file its import names beside the
+        /// profile, else the bundled NIST SP 800-53 catalog when it names that).
+        #[arg(long, value_name = "FILE")]
+        catalog: Option<PathBuf>,
         /// Framework id to use (default: derived from the catalog title).
         #[arg(long)]
         id: Option<String>,

@@ -697,12 +697,15 @@ async fn catalog(app: &App, args: &CatalogArgs) -> Result<Outcome> {
         }
         CatalogCommand::ImportOscal {
             file,
+            catalog,
             id,
             aliases,
             kind,
             format,
         } => {
-            let r = app.import_oscal(file, id.as_deref(), aliases, kind).await?;
+            let r = app
+                .import_oscal(file, id.as_deref(), aliases, kind, catalog.as_deref())
+                .await?;
             match format {
                 SummaryFormat::Json => output::json(&r)?,
                 SummaryFormat::Text => output::print(&results::import_text(&r))?,

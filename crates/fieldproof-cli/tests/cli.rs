@@ -857,8 +857,92 @@ fn oscal_import_is_stored_listed_exported_and_audited() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "profile.json: no top-level `catalog` object (found: profile)",
+            "profile.json: the profile has no `imports`",
         ));
+    let mapping = write(dir.path(), "mapping.json", r#"{"mapping-collection": {}}"#);
+    fieldproof(dir.path())
+        .args(["catalog", "import-oscal", &mapping])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no top-level `catalog` object (found: mapping-collection); only OSCAL catalogs and profiles can be imported",
+        ));
+}
+
+/// A FedRAMP baseline profile is resolved on import, keeps the NIST ids, and `map` reaches it
+/// through NIST SP 800-53; the parameter values FedRAMP sets are shown.
+#[test]
+fn a_fedramp_profile_is_resolved_and_linked_to_nist() {
+    let dir = temp();
+    fieldproof(dir.path()).arg("init").assert().success();
+    let profiles = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fieldproof-catalog/tests/profiles");
+    let profile = profiles.join("FedRAMP_rev5_LI-SaaS-baseline_profile-min.json");
+    let source =
+        profiles.join("NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json");
+    // Against the bundled 5.0.1 catalog: every control, and a hint about the parameter ids.
+    let bundled = json_of(fieldproof(dir.path()).args([
+        "catalog",
+        "import-oscal",
+        &profile.display().to_string(),
+        "--id",
+        "fedramp-lisaas-501",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(bundled["requirements"], 156);
+    assert_eq!(bundled["based_on"], "nist800-53r5");
+    assert!(bundled["resolution"]["hint"]
+        .as_str()
+        .is_some_and(|h| h.contains("--catalog")));
+    let resolved = json_of(fieldproof(dir.path()).args([
+        "catalog",
+        "import-oscal",
+        &profile.display().to_string(),
+        "--catalog",
+        &source.display().to_string(),
+        "--id",
+        "fedramp-lisaas",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(resolved["requirements"], 156);
+    assert_eq!(resolved["resolution"]["parameters_set"], 156);
+    assert_eq!(resolved["resolution"]["warnings"], serde_json::json!([]));
+    fieldproof(dir.path())
+        .args(["map", "FP-AC-01", "--to", "fedramp-lisaas"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("fedramp-lisaas:ia-2 "))
+        .stdout(predicate::str::contains(
+            "nist800-53r5:ia-2 = fedramp-lisaas:ia-2",
+        ));
+    fieldproof(dir.path())
+        .args(["catalog", "show", "fedramp-lisaas:ac-1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("set to: at least every 3 years"));
+    // A profile whose catalog cannot be found says where it looked and what to do.
+    let lost = write(
+        dir.path(),
+        "lost.json",
+        r##"{"profile":{"uuid":"p","metadata":{"title":"Lost"},"imports":[{"href":"#r","include-all":{}}],"back-matter":{"resources":[{"uuid":"r","rlinks":[{"href":"https://example.org/other-catalog.json"}]}]}}}"##,
+    );
+    fieldproof(dir.path())
+        .args(["catalog", "import-oscal", &lost])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("lost.json"))
+        .stderr(predicate::str::contains(
+            "https://example.org/other-catalog.json",
+        ))
+        .stderr(predicate::str::contains("--catalog FILE"));
+    let log = json_of(fieldproof(dir.path()).args(["log", "--format", "json"]));
+    assert_eq!(
+        log["change_sets"].as_array().map(Vec::len),
+        Some(2),
+        "nothing stored for the refused profile"
+    );
 }
 
 #[test]

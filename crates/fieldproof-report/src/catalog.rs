@@ -75,6 +75,12 @@ pub fn framework_text(framework: &Framework) -> String {
         framework.source,
         origin_text(framework)
     );
+    if let Some(base) = &framework.based_on {
+        let _ = writeln!(
+            out,
+            "Selects from {base}: each requirement is linked to the {base} requirement of the same id"
+        );
+    }
     for r in &framework.requirements {
         let label = r.label.as_deref().unwrap_or(&r.id);
         let indent = if r.parent.is_some() { "    " } else { "  " };
@@ -116,6 +122,9 @@ pub fn requirement_text(view: &RequirementView) -> String {
         let _ = writeln!(out, "\nParameters:");
         for p in &r.params {
             let _ = writeln!(out, "  {}: {}", p.id, p.label.as_deref().unwrap_or("-"));
+            if let Some(value) = &p.value {
+                let _ = writeln!(out, "      set to: {value}");
+            }
         }
     }
     let _ = writeln!(

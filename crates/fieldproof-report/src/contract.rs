@@ -403,6 +403,28 @@ pub struct ImportResult {
     pub sha256: String,
     /// The change set, or null when the same document was already imported.
     pub change_set: Option<i64>,
+    /// The framework whose requirements it selects under the same ids, and links to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub based_on: Option<String>,
+    /// When the file was an OSCAL profile: how it was resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<ProfileResolution>,
+}
+
+/// How a profile was resolved into the catalog that was imported.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ProfileResolution {
+    /// SHA-256 of the profile file (`sha256` is that of the resolved catalog stored).
+    pub profile_sha256: String,
+    /// The documents it imported, in order.
+    pub imports: Vec<String>,
+    /// Parameter values the profile set.
+    pub parameters_set: usize,
+    /// What could not be applied (a parameter or control the result does not hold).
+    pub warnings: Vec<String>,
+    /// What to do about the warnings, when fieldproof knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// `engagement create`.

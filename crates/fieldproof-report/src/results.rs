@@ -910,6 +910,43 @@ pub fn key_protection_text(r: &crate::contract::KeyProtection) -> String {
 
 /// `catalog import-oscal`.
 pub fn import_text(r: &crate::contract::ImportResult) -> String {
+    let mut text = String::new();
+    if let Some(p) = &r.resolution {
+        text.push_str(&format!(
+            "Resolved the profile (sha256 {}) against {}: {} set.\n",
+            p.profile_sha256,
+            p.imports.join(", "),
+            count(p.parameters_set, "parameter value", "parameter values"),
+        ));
+        if !p.warnings.is_empty() {
+            text.push_str(&format!(
+                "{} not applied:\n",
+                count(p.warnings.len(), "setting was", "settings were")
+            ));
+            for w in p.warnings.iter().take(10) {
+                text.push_str(&format!("  {w}\n"));
+            }
+            if p.warnings.len() > 10 {
+                text.push_str(&format!(
+                    "  ... and {} more (--format json lists them all)\n",
+                    p.warnings.len() - 10
+                ));
+            }
+            if let Some(hint) = &p.hint {
+                text.push_str(&format!("{hint}\n"));
+            }
+        }
+    }
+    text.push_str(&import_line(r));
+    if let Some(base) = &r.based_on {
+        text.push_str(&format!(
+            "Its requirements keep their {base} ids and are linked to them: `fieldproof map` reaches them.\n"
+        ));
+    }
+    text
+}
+
+fn import_line(r: &crate::contract::ImportResult) -> String {
     match r.change_set {
         Some(set) => format!(
             "Imported {} as '{}': {} ({} withdrawn), sha256 {} (change set #{set}).\n",

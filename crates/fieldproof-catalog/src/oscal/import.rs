@@ -23,6 +23,9 @@ pub enum ImportError {
     /// JSON, but not an OSCAL catalog.
     #[error("{0}")]
     NotACatalog(String),
+    /// A profile that cannot be resolved.
+    #[error("{0}")]
+    Profile(String),
     /// The name asked for (or derived) cannot be used: the id or an alias.
     #[error("{0}")]
     Name(fieldproof_core::input::FieldError),
@@ -55,7 +58,7 @@ pub fn import(
     let catalog = document.get("catalog").ok_or_else(|| {
         let keys: Vec<&str> = document.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
         ImportError::NotACatalog(format!(
-            "no top-level `catalog` object (found: {}); only OSCAL catalogs can be imported — resolve a profile into a catalog first",
+            "no top-level `catalog` object (found: {}); only OSCAL catalogs and profiles can be imported",
             if keys.is_empty() { "nothing".to_string() } else { keys.join(", ") }
         ))
     })?;
@@ -88,9 +91,32 @@ pub fn import(
         kind: names.kind,
         version,
         source: "OSCAL catalog".to_string(),
+        based_on: requirements_from_nist(catalog).then(|| NIST_ID.to_string()),
         requirements,
         origin,
     })
+}
+
+/// The bundled NIST SP 800-53 framework's id.
+pub const NIST_ID: &str = "nist800-53r5";
+
+/// Whether a catalog's controls are NIST SP 800-53 controls (NIST marks them `class:
+/// SP800-53`; its baselines and FedRAMP's keep the mark): such a catalog is a baseline of NIST.
+fn requirements_from_nist(catalog: &Value) -> bool {
+    fn any(node: &Value) -> bool {
+        node.get("controls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|c| c.get("class").and_then(Value::as_str) == Some("SP800-53"))
+            || node
+                .get("groups")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(any)
+    }
+    any(catalog)
 }
 
 /// A framework id from a title: lower case, letters, digits and `.`, other runs as `-`, at most
@@ -240,6 +266,7 @@ fn read_control(
         .filter_map(|p| {
             Some(Parameter {
                 id: p.get("id")?.as_str()?.to_string(),
+                value: param_value(p),
                 label: text_of(p.get("label")).or_else(|| {
                     p.get("guidelines")
                         .and_then(Value::as_array)
@@ -266,6 +293,31 @@ fn read_control(
         }
     }
     Ok(())
+}
+
+/// A parameter's set value: its `values`, else its constraints' descriptions.
+fn param_value(param: &Value) -> Option<String> {
+    let texts = |key: &str, field: Option<&str>| -> Vec<String> {
+        param
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| match field {
+                Some(f) => v.get(f).and_then(Value::as_str),
+                None => v.as_str(),
+            })
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let values = texts("values", None);
+    let values = if values.is_empty() {
+        texts("constraints", Some("description"))
+    } else {
+        values
+    };
+    (!values.is_empty()).then(|| values.join("; "))
 }
 
 fn flatten_part(part: &Value, lines: &mut Vec<String>) {
