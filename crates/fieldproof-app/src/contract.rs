@@ -92,6 +92,7 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("supplier", schema_for::<SupplierSaved>()),
         ("supplier-list", schema_for::<SupplierList>()),
         ("supplier-show", schema_for::<SupplierDetail>()),
+        ("supplier-controls", schema_for::<SupplierControls>()),
         ("cuec-list", schema_for::<CuecList>()),
         ("cuec-answer", schema_for::<CuecAnswered>()),
         (

@@ -4,8 +4,8 @@
 //! [`fieldproof_review::register`]'s; this module reads and writes the store and the ledger.
 
 use crate::contract::{
-    CuecAnswered, CuecCounts, CuecList, CuecRow, RecordedReview, ReviewSummary, SupplierDetail,
-    SupplierList, SupplierSaved, SupplierSummary,
+    CuecAnswered, CuecCounts, CuecList, CuecRow, RecordedReview, ReviewSummary, SupplierControls,
+    SupplierDetail, SupplierList, SupplierSaved, SupplierSummary,
 };
 use crate::workspace::Workspace;
 use crate::{App, AppError, Field, FieldError, Result};
@@ -338,6 +338,64 @@ impl App {
                     .map(|r| r.findings.clone())
                     .unwrap_or_default(),
                 cuecs: cuec_rows(&reg, &catalog, Some(&s.id)),
+            })
+        }
+        .await;
+        ws.close().await;
+        result
+    }
+
+    /// Which NIST SP 800-53 controls — or which controls of `baseline`, an imported NIST
+    /// baseline such as FedRAMP Low — the supplier implements, shares or leaves to you,
+    /// according to its latest reviewed report, with the mapping path of each.
+    pub async fn supplier_controls(
+        &self,
+        id: &str,
+        baseline: Option<&str>,
+    ) -> Result<SupplierControls> {
+        let ws = self.open().await?;
+        let result = async {
+            let reg = Register::read(&ws).await?;
+            let s = reg.supplier(id)?;
+            let latest = reg.latest(&s.id).ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "no report of {} has been reviewed yet: `fieldproof review REPORT.pdf --supplier {}` first",
+                    s.id, s.id
+                ))
+            })?;
+            let catalog = self.catalog_in(&ws).await?;
+            let framework = match baseline {
+                Some(name) => Some(catalog.framework(name).ok_or_else(|| {
+                    FieldError::value(
+                        Field::Baseline,
+                        name,
+                        "no such framework; `fieldproof catalog list` shows them, and `catalog import-oscal PROFILE.json` adds a baseline",
+                    )
+                })?),
+                None => None,
+            };
+            let table =
+                fieldproof_review::provider::provider_controls(&latest.review, &catalog, framework)
+                    .map_err(|e| {
+                        AppError::Field(FieldError::value(
+                            Field::Baseline,
+                            baseline.unwrap_or_default(),
+                            e.to_string(),
+                        ))
+                    })?;
+            Ok(SupplierControls {
+                supplier: s.id.clone(),
+                name: s.name.clone(),
+                review: latest.number,
+                file: latest.file.clone(),
+                sha256: latest.sha256.clone(),
+                service_organisation: latest
+                    .review
+                    .service_organisation
+                    .as_ref()
+                    .map(|o| o.value.clone()),
+                covers_to: latest.covers_to(),
+                table,
             })
         }
         .await;

@@ -492,6 +492,34 @@ pub enum SupplierCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+    /// Which NIST SP 800-53 controls the supplier implements, shares with you through a CUEC,
+    /// or leaves to you, from its latest reviewed report and the mappings, with the path.
+    Controls {
+        /// The supplier's id.
+        id: String,
+        /// List an imported NIST baseline's controls instead (a FedRAMP profile, say).
+        #[arg(long, value_name = "FRAMEWORK")]
+        baseline: Option<String>,
+        /// Output format: text, json, csv, or oscal (an SSP fragment with the supplier as a
+        /// leveraged authorisation).
+        #[arg(long, value_enum, default_value_t = ProviderFormat::Text)]
+        format: ProviderFormat,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderFormat {
+    /// Counts, then the provider's and shared controls with their paths.
+    Text,
+    /// The supplier-controls contract (docs/schemas/supplier-controls.schema.json).
+    Json,
+    /// One row per control.
+    Csv,
+    /// An OSCAL 1.1.3 SSP fragment.
+    Oscal,
 }
 
 #[derive(Debug, Args)]

@@ -1181,6 +1181,31 @@ async fn supplier(app: &App, args: &crate::cli::SupplierArgs) -> Result<Outcome>
                 SummaryFormat::Text => output::print(&text::supplier_detail_text(&r))?,
             }
         }
+        SupplierCommand::Controls {
+            id,
+            baseline,
+            format,
+            output: file,
+        } => {
+            use crate::cli::ProviderFormat;
+            let r = app.supplier_controls(id, baseline.as_deref()).await?;
+            let bytes = match format {
+                ProviderFormat::Text => text::supplier_controls_text(&r).into_bytes(),
+                ProviderFormat::Csv => text::supplier_controls_csv(&r).into_bytes(),
+                ProviderFormat::Json => {
+                    let mut s = serde_json::to_string_pretty(&r)?;
+                    s.push('\n');
+                    s.into_bytes()
+                }
+                ProviderFormat::Oscal => {
+                    let doc = fieldproof_report::oscal::leveraged_ssp(&r, &app.now());
+                    let mut s = serde_json::to_string_pretty(&doc)?;
+                    s.push('\n');
+                    s.into_bytes()
+                }
+            };
+            output::emit(file.as_deref(), &bytes)?;
+        }
     }
     Ok(Outcome::Ok)
 }

@@ -116,6 +116,8 @@ pub enum Field {
     Evidence,
     /// A CUEC answer's status.
     CuecStatus,
+    /// The framework (a NIST baseline) a table lists.
+    Baseline,
 }
 
 impl Field {
@@ -176,6 +178,7 @@ impl Field {
             Field::Cuec => "cuec",
             Field::Evidence => "evidence",
             Field::CuecStatus => "status",
+            Field::Baseline => "baseline",
         }
     }
 
@@ -236,6 +239,7 @@ impl Field {
             Field::Cuec => "CUEC",
             Field::Evidence => "Evidence",
             Field::CuecStatus => "Status",
+            Field::Baseline => "Baseline",
         }
     }
 }

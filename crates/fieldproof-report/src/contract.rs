@@ -920,6 +920,28 @@ pub struct SupplierDetail {
     pub cuecs: Vec<CuecRow>,
 }
 
+/// `supplier controls`: which NIST SP 800-53 controls (or which controls of a NIST baseline)
+/// the supplier implements according to its latest reviewed report.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SupplierControls {
+    /// The supplier's id.
+    pub supplier: String,
+    /// Its name.
+    pub name: String,
+    /// The review the table is drawn from (its number in the supplier's history).
+    pub review: u32,
+    /// The report file reviewed.
+    pub file: String,
+    /// SHA-256 of the report file.
+    pub sha256: String,
+    /// The service organisation the report names, when found.
+    pub service_organisation: Option<String>,
+    /// The last day the report covers (period end or as-of date, bridge letter included).
+    pub covers_to: Option<fieldproof_core::engagement::Date>,
+    /// The table.
+    pub table: fieldproof_review::provider::ProviderTable,
+}
+
 /// `cuec list`: the CUECs of every supplier's latest report (or one supplier's).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CuecList {

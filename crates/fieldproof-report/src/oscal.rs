@@ -468,3 +468,148 @@ pub fn poam(r: &Readiness, at: &str) -> Value {
 fn items_empty(plan: &Value) -> bool {
     plan["poam-items"].as_array().is_none_or(Vec::is_empty)
 }
+
+/// `supplier controls --format oscal`: an SSP fragment for the systems that rely on a supplier,
+/// in which the supplier is a leveraged authorisation whose component implements the controls
+/// its report covers (`inherited`), the controls a CUEC shares are satisfied in part by this
+/// system (`satisfied`, one per CUEC), and the controls no covered criterion reaches are this
+/// system's own to implement. OSCAL 1.1.3; UUIDs name-based.
+pub fn leveraged_ssp(r: &crate::contract::SupplierControls, at: &str) -> Value {
+    use fieldproof_review::provider::ProviderResponsibility as P;
+    let key = format!("leveraged:{}:{}", r.supplier, r.sha256);
+    let supplier_name = named(&r.name, &r.supplier);
+    let provider_party = uuid(&format!("{key}:party"));
+    let authorisation = uuid(&format!("{key}:authorisation"));
+    let provider = uuid(&format!("{key}:component"));
+    let this = uuid(&format!("{key}:this-system"));
+    let t = &r.table;
+    let dated = r
+        .covers_to
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| at.get(..10).unwrap_or(at).to_string());
+    let implemented: Vec<Value> = t
+        .rows
+        .iter()
+        .map(|row| {
+            let mut by = Vec::new();
+            let path = row.paths.first().cloned().unwrap_or_default();
+            if row.responsibility != P::Customer {
+                by.push(json!({
+                    "component-uuid": provider,
+                    "uuid": uuid(&format!("{key}:{}:provider", row.control)),
+                    "description": line(&format!("{supplier_name} implements this control according to its report (criteria {}; mapping {path}).", row.criteria.join(", "))),
+                    "props": [prop("responsibility", row.responsibility.as_str())],
+                    "inherited": [{
+                        "uuid": uuid(&format!("{key}:{}:inherited", row.control)),
+                        "provided-uuid": uuid(&format!("{key}:{}:provided", row.control)),
+                        "description": line(&format!("Inherited from {supplier_name}: {}.", row.why))
+                    }]
+                }));
+            }
+            let mut own = json!({
+                "component-uuid": this,
+                "uuid": uuid(&format!("{key}:{}:this-system", row.control)),
+                "description": line(&match row.responsibility {
+                    P::Provider => "Nothing to add: inherited from the provider.".to_string(),
+                    P::Shared => format!("This system does its part, as the provider's CUEC {} asks.", row.cuecs.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
+                    P::Customer => format!("Not covered by {supplier_name}'s report: {}.", row.why),
+                }),
+            });
+            if row.responsibility == P::Shared {
+                own["satisfied"] = Value::Array(
+                    row.cuecs
+                        .iter()
+                        .map(|n| {
+                            json!({
+                                "uuid": uuid(&format!("{key}:{}:cuec:{n}", row.control)),
+                                "responsibility-uuid": uuid(&format!("{key}:cuec:{n}")),
+                                "description": format!("CUEC {n} of {supplier_name}'s report, answered in the supplier register (cuec list).")
+                            })
+                        })
+                        .collect(),
+                );
+            }
+            if row.responsibility != P::Provider {
+                by.push(own);
+            }
+            let mut requirement = json!({
+                "uuid": uuid(&format!("{key}:{}", row.control)),
+                "control-id": row.control,
+                "props": [prop("responsibility", row.responsibility.as_str())],
+                "by-components": by
+            });
+            if !row.exceptions.is_empty() {
+                requirement["remarks"] = json!(format!("The report's tests found exceptions: {}.", row.exceptions.join("; ")));
+            }
+            requirement
+        })
+        .collect();
+    json!({
+        "system-security-plan": {
+            "uuid": uuid(&format!("{key}:ssp")),
+            "metadata": {
+                "title": line(&format!("Controls inherited from {supplier_name} ({}): an SSP fragment", t.framework_name)),
+                "last-modified": at,
+                "version": format!("review {}", r.review),
+                "oscal-version": OSCAL_VERSION,
+                "roles": [ { "id": "provider", "title": "Provider (service organisation)" } ],
+                "parties": [ { "uuid": provider_party, "type": "organization", "name": supplier_name } ],
+                "responsible-parties": [ { "role-id": "provider", "party-uuids": [provider_party] } ],
+                "remarks": format!("Drawn by fieldproof from review {} of {} (sha256 {}): {}. Merge it into your system's SSP; every control lists the mapping path followed.", r.review, r.file, r.sha256, t.why)
+            },
+            "import-profile": { "href": format!("{}.json", t.framework) },
+            "system-characteristics": {
+                "system-ids": [ { "identifier-type": NS, "id": oscal_id("relying-on", &r.supplier) } ],
+                "system-name": line(&format!("Systems relying on {supplier_name}")),
+                "description": line(&format!("The systems that use {supplier_name}'s services; the provider's part is inherited from its reviewed report.")),
+                "system-information": {
+                    "information-types": [ {
+                        "uuid": uuid(&format!("{key}:information")),
+                        "title": "Data the provider processes",
+                        "description": "Data this system entrusts to the provider's service."
+                    } ]
+                },
+                "status": { "state": "operational" },
+                "authorization-boundary": {
+                    "description": line(&format!("This system's boundary; {supplier_name} is outside it, as a leveraged authorisation (its report, covering to {dated})."))
+                }
+            },
+            "system-implementation": {
+                "leveraged-authorizations": [ {
+                    "uuid": authorisation,
+                    "title": line(&format!("{} report reviewed: {}", supplier_name, r.file)),
+                    "party-uuid": provider_party,
+                    "date-authorized": dated
+                } ],
+                "users": [ {
+                    "uuid": uuid(&format!("{key}:users")),
+                    "title": "Operators of this system"
+                } ],
+                "components": [
+                    {
+                        "uuid": this,
+                        "type": "this-system",
+                        "title": "This system",
+                        "description": "The system that relies on the provider.",
+                        "status": { "state": "operational" }
+                    },
+                    {
+                        "uuid": provider,
+                        "type": "service",
+                        "title": supplier_name,
+                        "description": line(&format!("The services {supplier_name} provides, covered by its reviewed report.")),
+                        "props": [
+                            { "name": "leveraged-authorization-uuid", "value": authorisation },
+                            { "name": "implementation-point", "value": "external" }
+                        ],
+                        "status": { "state": "operational" }
+                    }
+                ]
+            },
+            "control-implementation": {
+                "description": line(&format!("{} controls of {}: {} inherited from the provider, {} shared, {} this system's own.", t.rows.len(), t.framework_name, t.provider, t.shared, t.customer)),
+                "implemented-requirements": implemented
+            }
+        }
+    })
+}

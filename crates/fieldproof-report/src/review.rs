@@ -409,3 +409,130 @@ pub fn cuec_answered_text(r: &crate::contract::CuecAnswered) -> String {
     );
     fieldproof_core::safe_text::visible(&out).into_owned()
 }
+
+/// `supplier controls`: the counts, then each control the supplier implements or shares with
+/// its path, then the customer's controls by family.
+pub fn supplier_controls_text(r: &crate::contract::SupplierControls) -> String {
+    use fieldproof_review::provider::ProviderResponsibility as P;
+    let t = &r.table;
+    let mut out = format!(
+        "{} ({}), review {} of {}: {} controls of {}\n",
+        r.name,
+        r.supplier,
+        r.review,
+        r.file,
+        t.rows.len(),
+        t.framework_name
+    );
+    out.push_str(&format!("Assurance: {}.\n", t.why));
+    if !t.covered.is_empty() {
+        out.push_str(&format!("Criteria covered: {}.\n", t.covered.join(", ")));
+    }
+    out.push_str(&format!(
+        "{} by the provider, {} shared (a CUEC asks for your part), {} left to you.\n",
+        t.provider, t.shared, t.customer
+    ));
+    for (who, heading) in [
+        (P::Provider, "Implemented by the provider"),
+        (P::Shared, "Shared"),
+    ] {
+        let rows: Vec<_> = t
+            .rows
+            .iter()
+            .filter(|row| row.responsibility == who)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{heading}:\n"));
+        for row in rows {
+            out.push_str(&format!("  {:<10} {}\n", row.label, row.title));
+            if let Some(path) = row.paths.first() {
+                out.push_str(&format!("      via {path}\n"));
+            }
+            if !row.cuecs.is_empty() {
+                out.push_str(&format!(
+                    "      CUEC {}\n",
+                    row.cuecs
+                        .iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            for e in &row.exceptions {
+                out.push_str(&format!("      exception {e}\n"));
+            }
+        }
+    }
+    let mut families: std::collections::BTreeMap<String, usize> = Default::default();
+    for row in t
+        .rows
+        .iter()
+        .filter(|row| row.responsibility == P::Customer)
+    {
+        let family = row
+            .control
+            .split('-')
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        *families.entry(family).or_default() += 1;
+    }
+    if !families.is_empty() {
+        out.push_str(&format!(
+            "\nLeft to you ({}), by family: {}\n",
+            t.customer,
+            families
+                .iter()
+                .map(|(f, n)| format!("{f} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        out.push_str("--format csv lists every control with its path; --format oscal writes an SSP fragment.\n");
+    }
+    out
+}
+
+/// `supplier controls --format csv`: one row per control, safe to open in a spreadsheet.
+pub fn supplier_controls_csv(r: &crate::contract::SupplierControls) -> String {
+    use fieldproof_core::safe_text::spreadsheet_record;
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "framework",
+        "control",
+        "label",
+        "title",
+        "responsibility",
+        "criteria",
+        "cuecs",
+        "exceptions",
+        "path",
+        "why",
+        "supplier",
+        "report_sha256",
+    ]);
+    for row in &r.table.rows {
+        let cuecs = row
+            .cuecs
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        let _ = w.write_record(spreadsheet_record([
+            r.table.framework.as_str(),
+            row.control.as_str(),
+            row.label.as_str(),
+            row.title.as_str(),
+            row.responsibility.as_str(),
+            row.criteria.join("; ").as_str(),
+            cuecs.as_str(),
+            row.exceptions.join("; ").as_str(),
+            row.paths.join(" | ").as_str(),
+            row.why.as_str(),
+            r.supplier.as_str(),
+            r.sha256.as_str(),
+        ]));
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}

@@ -15,6 +15,7 @@
 
 mod findings;
 mod pdf;
+pub mod provider;
 mod read;
 pub mod register;
 

@@ -40,6 +40,10 @@ pub(crate) fn routes() -> Router<Arc<Server>> {
         )
         .route("/api/v1/o/{org}/suppliers/{supplier}", get(supplier_show))
         .route(
+            "/api/v1/o/{org}/suppliers/{supplier}/controls",
+            get(supplier_controls),
+        )
+        .route(
             "/api/v1/o/{org}/suppliers/{supplier}/reviews",
             post(supplier_review),
         )
@@ -453,6 +457,27 @@ async fn supplier_show(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     Ok(Json(member.app(&server).supplier_show(&id).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct BaselineQuery {
+    baseline: Option<String>,
+}
+
+async fn supplier_controls(
+    State(server): Shared,
+    Org { member, .. }: Org,
+    Path((_, id)): Path<(String, String)>,
+    Query(q): Query<BaselineQuery>,
+) -> Result<Response, WebError> {
+    let baseline = q.baseline.filter(|b| !b.trim().is_empty());
+    Ok(Json(
+        member
+            .app(&server)
+            .supplier_controls(&id, baseline.as_deref())
+            .await?,
+    )
+    .into_response())
 }
 
 async fn cuecs(

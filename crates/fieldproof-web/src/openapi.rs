@@ -180,6 +180,15 @@ pub const ROUTES: &[Route] = &[
         false,
     ),
     route(
+        "get",
+        "/api/v1/o/{org}/suppliers/{supplier}/controls",
+        Input::None,
+        Output::Json("supplier-controls"),
+        200,
+        "Which NIST SP 800-53 controls (or, with ?baseline=FRAMEWORK, which controls of an imported NIST baseline) the supplier implements, shares through a CUEC, or leaves to you, with the mapping path of each",
+        false,
+    ),
+    route(
         "post",
         "/api/v1/o/{org}/suppliers/{supplier}/reviews",
         Input::ReportUpload,

@@ -758,6 +758,61 @@ async fn a_supplier_report_is_reviewed_and_its_cuecs_answered_in_the_browser() {
     assert!(page.contains("owner fleet ops, due 2026-10-31"), "{page}");
     let list = send(s, get("/o/acme/suppliers", Some(&owner))).await.text();
     assert!(list.contains("CUEC 3 of Lumen Devices plc"), "{list}");
+    // Which NIST SP 800-53 controls the supplier implements: the page, then the downloads.
+    let table = send(s, get("/o/acme/suppliers/lumen/controls", Some(&owner))).await;
+    assert_eq!(table.status, StatusCode::OK);
+    let html = table.text();
+    assert!(
+        html.contains("Which controls Lumen Devices plc implements"),
+        "{html}"
+    );
+    assert!(html.contains("implemented by the provider"), "{html}");
+    assert!(
+        !html.contains("<td>customer</td>"),
+        "the customer's controls only on request"
+    );
+    let all = send(
+        s,
+        get("/o/acme/suppliers/lumen/controls?show=all", Some(&owner)),
+    )
+    .await
+    .text();
+    assert!(all.contains("<td>customer</td>"));
+    let csv = send(
+        s,
+        get("/o/acme/suppliers/lumen/controls?format=csv", Some(&owner)),
+    )
+    .await;
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(csv
+        .text()
+        .starts_with("framework,control,label,title,responsibility,"));
+    let ssp = send(
+        s,
+        get(
+            "/o/acme/suppliers/lumen/controls?format=oscal",
+            Some(&owner),
+        ),
+    )
+    .await;
+    let doc: serde_json::Value = serde_json::from_str(&ssp.text()).expect("OSCAL JSON");
+    assert!(
+        doc["system-security-plan"]["system-implementation"]["leveraged-authorizations"].is_array()
+    );
+    let unknown = send(
+        s,
+        get(
+            "/o/acme/suppliers/lumen/controls?baseline=nope",
+            Some(&owner),
+        ),
+    )
+    .await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        unknown.text()
+    );
     // A contributor reads the register but does not keep it.
     let (contrib, contrib_csrf) = sign_in(s, "contrib@acme.test").await;
     let page = send(s, get("/o/acme/suppliers/lumen", Some(&contrib)))

@@ -717,6 +717,15 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
         browser.open(&format!("{base}/o/acme/suppliers"));
         browser.wait_for_text("What the register asks for");
         check("28-suppliers");
+        // Which NIST SP 800-53 controls the supplier implements, from the supplier's page.
+        browser.open(&format!("{base}/o/acme/suppliers/northwind"));
+        browser.click("a[href='/o/acme/suppliers/northwind/controls']");
+        let table = browser.wait_for_text("Which controls Northwind Hosting Ltd implements");
+        assert!(
+            table.contains("tsc2017:CC6.2"),
+            "the path of a provider control"
+        );
+        check("29-supplier-controls");
 
         // Another organisation's pages are not found; the error page keeps the navigation.
         browser.open(&format!("{base}/o/globex"));

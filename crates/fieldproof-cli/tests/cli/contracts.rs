@@ -312,6 +312,13 @@ fn every_json_output_validates_against_its_published_schema() {
         &["supplier", "show", "lumen", "--format", "json"],
         &mut seen,
     );
+    let controls = check(
+        d,
+        "supplier-controls",
+        &["supplier", "controls", "lumen", "--format", "json"],
+        &mut seen,
+    );
+    assert!(controls["table"]["provider"].as_u64() > Some(0));
     #[cfg(feature = "analytics")]
     {
         let sources = super::repo().join("examples/sources");

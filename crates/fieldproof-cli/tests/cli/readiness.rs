@@ -238,6 +238,17 @@ fn schema(model: &str) -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
 
+/// The trestle validator: the shared tool beside the repository when present, else the
+/// project's own script (which installs trestle).
+fn oscal_validate() -> std::path::PathBuf {
+    let shared = repo().join("../shared/tools/oscal-validate");
+    if shared.is_file() {
+        shared
+    } else {
+        repo().join("scripts/oscal-validate")
+    }
+}
+
 #[test]
 fn oscal_ssp_assessment_results_and_poam_validate_with_the_schemas_and_trestle() {
     let dir = workspace_with_statuses();
@@ -311,13 +322,7 @@ fn export_and_validate_oscal(dir: &Path) -> Vec<std::path::PathBuf> {
         assert!(errors.is_empty(), "{command}: {}", errors.join("\n"));
         files.push(dir.join(file));
     }
-    let shared = repo().join("../shared/tools/oscal-validate");
-    let tool = if shared.is_file() {
-        shared
-    } else {
-        repo().join("scripts/oscal-validate")
-    };
-    let out = std::process::Command::new(&tool)
+    let out = std::process::Command::new(oscal_validate())
         .args(&files)
         .output()
         .expect("oscal-validate runs");
@@ -749,4 +754,98 @@ fn the_supplier_register_keeps_reviews_as_evidence_and_carries_cuec_gaps_into_re
         show.contains("#1 northwind-hosting-soc2-type2.pdf SOC 2 type 2"),
         "{show}"
     );
+    // Which NIST SP 800-53 controls Northwind implements: as text, CSV and an OSCAL SSP
+    // fragment that the schema and trestle accept.
+    let table =
+        json_of(fieldproof(d).args(["supplier", "controls", "northwind", "--format", "json"]));
+    assert_eq!(table["table"]["framework"], "nist800-53r5");
+    let rows = table["table"]["rows"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ac2 = rows.iter().find(|r| r["control"] == "ac-2").expect("ac-2");
+    assert_eq!(ac2["responsibility"], "provider");
+    assert!(
+        ac2["paths"][0]
+            .as_str()
+            .is_some_and(|p| p.starts_with("tsc2017:CC6.2")),
+        "{ac2}"
+    );
+    let shared = rows
+        .iter()
+        .filter(|r| r["responsibility"] == "shared")
+        .count();
+    assert_eq!(table["table"]["shared"].as_u64(), Some(shared as u64));
+    assert!(shared > 0);
+    fieldproof(d)
+        .args([
+            "supplier",
+            "controls",
+            "northwind",
+            "--format",
+            "csv",
+            "-o",
+            "northwind-nist.csv",
+        ])
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(d.join("northwind-nist.csv")).expect("csv");
+    assert!(
+        csv.starts_with("framework,control,label,title,responsibility,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), rows.len() + 1);
+    fieldproof(d)
+        .args([
+            "supplier",
+            "controls",
+            "northwind",
+            "--format",
+            "oscal",
+            "-o",
+            "northwind-ssp.json",
+        ])
+        .assert()
+        .success();
+    let ssp: Value =
+        serde_json::from_slice(&std::fs::read(d.join("northwind-ssp.json")).expect("ssp"))
+            .expect("JSON");
+    let errors: Vec<String> = schema("ssp")
+        .iter_errors(&ssp)
+        .take(5)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let inherited = ssp["system-security-plan"]["control-implementation"]
+        ["implemented-requirements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["by-components"].to_string().contains("inherited"))
+        .count();
+    assert_eq!(
+        inherited,
+        rows.iter()
+            .filter(|r| r["responsibility"] != "customer")
+            .count()
+    );
+    let out = std::process::Command::new(oscal_validate())
+        .arg(d.join("northwind-ssp.json"))
+        .output()
+        .expect("oscal-validate runs");
+    assert!(
+        out.status.success(),
+        "trestle: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A framework that is not a NIST baseline is refused, naming the flag.
+    fieldproof(d)
+        .args(["supplier", "controls", "northwind", "--baseline", "tsc2017"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--baseline tsc2017"))
+        .stderr(predicate::str::contains(
+            "neither NIST SP 800-53 nor a baseline of it",
+        ));
 }

@@ -83,6 +83,7 @@ pub(crate) fn routes(limits: &crate::Limits) -> Router<Arc<Server>> {
             get(suppliers).post(supplier_add).layer(form_limit),
         )
         .route("/o/{org}/suppliers/{id}", get(supplier))
+        .route("/o/{org}/suppliers/{id}/controls", get(supplier_controls))
         .route("/o/{org}/suppliers/{id}/review", post(supplier_review))
         .route(
             "/o/{org}/suppliers/{id}/cuecs/{number}",

@@ -245,3 +245,100 @@ pub(crate) async fn cuec_answer(
         }
     }
 }
+
+/// The query of the supplier's NIST table.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub(crate) struct ControlsQuery {
+    /// An imported NIST baseline to list instead of NIST SP 800-53.
+    pub(crate) baseline: Option<String>,
+    /// `all` to list the customer's controls too.
+    pub(crate) show: Option<String>,
+    /// `csv` or `oscal` for a download.
+    pub(crate) format: Option<String>,
+}
+
+/// Which NIST SP 800-53 controls (or which controls of a NIST baseline) the supplier
+/// implements, shares or leaves to you, with the path of each; CSV and OSCAL downloads.
+pub(crate) async fn supplier_controls(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Path((_, id)): Path<(String, String)>,
+    Query(q): Query<ControlsQuery>,
+) -> Result<Response, WebError> {
+    let app = member.app(&server);
+    let baseline = blank(&q.baseline);
+    let r = app.supplier_controls(&id, baseline.as_deref()).await?;
+    let download = |content_type: &str, extension: &str, bytes: Vec<u8>| {
+        (
+            [
+                (header::CONTENT_TYPE, content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}-{}.{extension}\"",
+                        r.supplier, r.table.framework
+                    ),
+                ),
+            ],
+            bytes,
+        )
+            .into_response()
+    };
+    match q.format.as_deref() {
+        Some("csv") => {
+            return Ok(download(
+                "text/csv; charset=utf-8",
+                "csv",
+                fieldproof_report::review::supplier_controls_csv(&r).into_bytes(),
+            ))
+        }
+        Some("oscal") => {
+            let doc = fieldproof_report::oscal::leveraged_ssp(&r, &app.now());
+            return Ok(download(
+                "application/json",
+                "oscal-ssp.json",
+                serde_json::to_vec_pretty(&doc).unwrap_or_default(),
+            ));
+        }
+        Some(other) if !other.is_empty() => {
+            return Err(WebError::about(
+                "format",
+                format!("No format '{other}': choose csv or oscal, or leave it out for the page."),
+            ))
+        }
+        _ => {}
+    }
+    let catalog = app.catalog().await?;
+    let baselines: Vec<(String, String)> = catalog
+        .frameworks
+        .iter()
+        .filter(|f| f.based_on.is_some())
+        .map(|f| (f.id.clone(), f.name.clone()))
+        .collect();
+    let all = q.show.as_deref() == Some("all");
+    Ok(Html(render(&SupplierControlsPage {
+        title: &format!("{}: {}", r.name, r.table.framework_name),
+        nav: &nav(&member),
+        org: &org,
+        r: &r,
+        baselines: &baselines,
+        baseline: baseline.as_deref().unwrap_or(""),
+        all,
+    }))
+    .into_response())
+}
+
+/// The supplier's NIST table.
+#[derive(askama::Template)]
+#[template(path = "supplier_controls.html")]
+pub(crate) struct SupplierControlsPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) r: &'a fieldproof_app::contract::SupplierControls,
+    /// Imported NIST baselines: id, name.
+    pub(crate) baselines: &'a [(String, String)],
+    pub(crate) baseline: &'a str,
+    /// Whether the customer's controls are listed too.
+    pub(crate) all: bool,
+}
