@@ -4,8 +4,8 @@
 //! [`fieldproof_review::register`]'s; this module reads and writes the store and the ledger.
 
 use crate::contract::{
-    CuecAnswered, CuecCounts, CuecList, CuecRow, RecordedReview, ReviewSummary, SupplierControls,
-    SupplierDetail, SupplierList, SupplierSaved, SupplierSummary,
+    CuecAnswered, CuecCounts, CuecList, CuecRow, RecordedReview, ReviewResult, ReviewSummary,
+    SupplierControls, SupplierDetail, SupplierList, SupplierSaved, SupplierSummary,
 };
 use crate::workspace::Workspace;
 use crate::{App, AppError, Field, FieldError, Result};
@@ -343,6 +343,75 @@ impl App {
         .await;
         ws.close().await;
         result
+    }
+
+    /// One recorded review of a supplier (its number in the supplier's history), as the review
+    /// result it was: what the web's review page and the review reports show.
+    pub async fn supplier_review(&self, id: &str, number: u32) -> Result<ReviewResult> {
+        let ws = self.open().await?;
+        let result = async {
+            let reg = Register::read(&ws).await?;
+            let s = reg.supplier(id)?;
+            let r = reg
+                .reviews
+                .iter()
+                .find(|r| r.supplier == s.id && r.number == number)
+                .ok_or_else(|| {
+                    AppError::NotFound(format!(
+                        "{} has no review {number}; `fieldproof supplier show {}` lists its reviews",
+                        s.id, s.id
+                    ))
+                })?;
+            Ok(ReviewResult {
+                file: r.file.clone(),
+                sha256: r.sha256.clone(),
+                reviewed_on: r.reviewed_on,
+                bridge_letter: r.bridge_letter,
+                review: r.review.clone(),
+                findings: r.findings.clone(),
+                recorded: Some(RecordedReview {
+                    supplier: r.supplier.clone(),
+                    number: r.number,
+                    evidence: r.evidence.iter().cloned().collect(),
+                    change_set: None,
+                }),
+            })
+        }
+        .await;
+        ws.close().await;
+        result
+    }
+
+    /// The report file of a recorded review, as stored in the evidence ledger, when it is a
+    /// PDF: its name and bytes. The bytes are checked against the hash the review recorded.
+    pub async fn supplier_report_pdf(&self, id: &str, number: u32) -> Result<(String, Vec<u8>)> {
+        let review = self.supplier_review(id, number).await?;
+        let evidence = review
+            .recorded
+            .as_ref()
+            .and_then(|r| r.evidence.first().cloned())
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "review {number} of {id} kept no file in the ledger"
+                ))
+            })?;
+        let (_, mut reader) = self.evidence_content(&evidence, None).await?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|source| AppError::Io {
+            path: std::path::PathBuf::from(&review.file),
+            source,
+        })?;
+        if fieldproof_evidence::blobs::sha256_hex(&bytes) != review.sha256 {
+            return Err(AppError::Input(format!(
+                "the stored file of review {number} of {id} does not match the hash the review recorded; run `fieldproof verify`"
+            )));
+        }
+        if !bytes.starts_with(b"%PDF") {
+            return Err(AppError::NotFound(format!(
+                "review {number} of {id} was read from text, not a PDF"
+            )));
+        }
+        Ok((review.file, bytes))
     }
 
     /// Which NIST SP 800-53 controls — or which controls of `baseline`, an imported NIST

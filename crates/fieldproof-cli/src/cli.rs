@@ -434,16 +434,38 @@ pub struct ReviewArgs {
     pub bridge_letter: Option<String>,
     /// Your own report: read it against this estate (a file or CSV inventory): the OT it puts
     /// in scope must be named in the report.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "own")]
     pub estate: Option<std::path::PathBuf>,
+    /// Your own report: read it against the workspace's estate (as `--estate` does with a
+    /// file).
+    #[arg(long, conflicts_with = "supplier")]
+    pub own: bool,
     /// Record the review in the workspace's supplier register for this supplier (its id): the
     /// file and the review's result become evidence of FP-VM-01, the review joins the
     /// supplier's history, its CUECs wait for your answers.
     #[arg(long, value_name = "ID")]
     pub supplier: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
-    pub format: SummaryFormat,
+    /// Output format: a text summary, the JSON contract, or a review report to hand over
+    /// (md, html, pdf).
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
+    pub format: ReviewFormat,
+    /// Write to FILE instead of stdout (needed for pdf).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    /// A summary for the terminal.
+    Text,
+    /// The review contract (docs/schemas/review.schema.json).
+    Json,
+    /// A review report in Markdown.
+    Md,
+    /// A review report as one self-contained HTML file.
+    Html,
+    /// A review report as PDF (needs -o).
+    Pdf,
 }
 
 #[derive(Debug, Args)]

@@ -156,24 +156,42 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             Ok(Outcome::Ok)
         }
         Command::Review(args) => {
+            if args.format == crate::cli::ReviewFormat::Pdf && args.output.is_none() {
+                return Err(anyhow!(
+                    "--format pdf writes a binary file: give -o FILE.pdf"
+                ));
+            }
             let r = app
                 .review(
                     &args.file,
                     &fieldproof_app::review::ReviewRequest {
                         on: args.as_of.clone(),
                         bridge_letter: args.bridge_letter.clone(),
-                        estate: args
-                            .estate
-                            .as_deref()
-                            .map(|f| fieldproof_app::scope::EstateSource::from_option(Some(f))),
+                        estate: match (&args.estate, args.own) {
+                            (Some(f), _) => {
+                                Some(fieldproof_app::scope::EstateSource::from_option(Some(f)))
+                            }
+                            (None, true) => Some(fieldproof_app::scope::EstateSource::Workspace),
+                            (None, false) => None,
+                        },
                         supplier: args.supplier.clone(),
                     },
                 )
                 .await?;
-            match args.format {
-                SummaryFormat::Json => output::json(&r)?,
-                SummaryFormat::Text => output::print(&fieldproof_report::review::review_text(&r))?,
-            }
+            use crate::cli::ReviewFormat;
+            let document = || fieldproof_report::review::review_document(&r, &app.now());
+            let bytes = match args.format {
+                ReviewFormat::Json => {
+                    let mut s = serde_json::to_string_pretty(&r)?;
+                    s.push('\n');
+                    s.into_bytes()
+                }
+                ReviewFormat::Text => fieldproof_report::review::review_text(&r).into_bytes(),
+                ReviewFormat::Md => fieldproof_report::doc::markdown(&document()).into_bytes(),
+                ReviewFormat::Html => fieldproof_report::doc::html(&document()).into_bytes(),
+                ReviewFormat::Pdf => fieldproof_report::pdf::render(&document()),
+            };
+            output::emit(args.output.as_deref(), &bytes)?;
             Ok(Outcome::Ok)
         }
         Command::Component(args) => {

@@ -4,31 +4,72 @@
 use crate::contract::ReviewResult;
 use fieldproof_review::{Confidence, Found};
 
-fn at<T>(f: &Found<T>) -> String {
-    format!(
-        "p. {}{}",
-        f.page,
-        if f.confidence == Confidence::Heuristic {
-            ", to confirm"
-        } else {
-            ""
-        }
-    )
+fn at<T>(f: &Found<T>) -> (usize, bool) {
+    (f.page, f.confidence == Confidence::Heuristic)
 }
 
-/// `review` in a terminal.
-pub fn review_text(r: &ReviewResult) -> String {
+/// One fact of a review: what it is, its value, and the page it is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactRow {
+    /// What the fact is ("opinion").
+    pub label: String,
+    /// Its value, or "not found".
+    pub value: String,
+    /// The page it is on (1 first), when it is one fact of one page.
+    pub page: Option<usize>,
+    /// Found by a heuristic: a person should confirm it.
+    pub to_confirm: bool,
+}
+
+impl FactRow {
+    fn counted(label: &str, value: String) -> Self {
+        FactRow {
+            label: label.to_string(),
+            value,
+            page: None,
+            to_confirm: false,
+        }
+    }
+
+    /// The value with its page: "qualified (p. 2)", "2026-03-14 (p. 2, to confirm)".
+    pub fn with_page(&self) -> String {
+        match self.page {
+            Some(page) => format!(
+                "{} (p. {page}{})",
+                self.value,
+                if self.to_confirm { ", to confirm" } else { "" }
+            ),
+            None => self.value.clone(),
+        }
+    }
+}
+
+/// The facts of a review as (label, value) pairs, each value with the page it is on or "not
+/// found": one list for the terminal summary and the review report.
+pub fn review_facts(r: &ReviewResult) -> Vec<(String, String)> {
+    fact_rows(r)
+        .into_iter()
+        .map(|f| {
+            let value = f.with_page();
+            (f.label, value)
+        })
+        .collect()
+}
+
+/// The facts of a review, each with its page: what [`review_facts`] and the web's review page
+/// (which links each page of the stored PDF) show.
+pub fn fact_rows(r: &ReviewResult) -> Vec<FactRow> {
     let v = &r.review;
-    let mut out = format!(
-        "Review of {} ({} pages, sha256 {}):\n",
-        r.file,
-        v.pages,
-        &r.sha256[..r.sha256.len().min(12)]
-    );
-    let mut fact = |name: &str, value: Option<(String, String)>| {
-        out.push_str(&match value {
-            Some((text, page)) => format!("  {name:<22} {text} ({page})\n"),
-            None => format!("  {name:<22} not found\n"),
+    let mut facts: Vec<FactRow> = Vec::new();
+    let mut fact = |name: &str, value: Option<(String, (usize, bool))>| {
+        facts.push(match value {
+            Some((text, (page, to_confirm))) => FactRow {
+                label: name.to_string(),
+                value: text,
+                page: Some(page),
+                to_confirm,
+            },
+            None => FactRow::counted(name, "not found".to_string()),
         });
     };
     fact(
@@ -95,43 +136,58 @@ pub fn review_text(r: &ReviewResult) -> String {
         );
     }
     for s in &v.subservice {
-        out.push_str(&format!(
-            "  subservice             {}{} (p. {}, to confirm)\n",
-            s.name,
-            match s.method {
-                Some(fieldproof_review::Method::CarveOut) => ", carve-out",
-                Some(fieldproof_review::Method::Inclusive) => ", inclusive",
-                None => "",
-            },
-            s.page
-        ));
+        facts.push(FactRow {
+            label: "subservice".to_string(),
+            value: format!(
+                "{}{}",
+                s.name,
+                match s.method {
+                    Some(fieldproof_review::Method::CarveOut) => ", carve-out",
+                    Some(fieldproof_review::Method::Inclusive) => ", inclusive",
+                    None => "",
+                }
+            ),
+            page: Some(s.page),
+            to_confirm: true,
+        });
     }
     if let Some(b) = &v.bridge_letter {
-        out.push_str(&format!(
-            "  bridge letter          covers to {} (p. {})\n",
-            b.value, b.page
-        ));
+        facts.push(FactRow {
+            label: "bridge letter".to_string(),
+            value: format!("covers to {}", b.value),
+            page: Some(b.page),
+            to_confirm: false,
+        });
     }
     let tested = v.tests.len();
-    out.push_str(&format!(
-        "  CSOCs                  {}\n  CUECs                  {}\n  controls tested        {}\n  exceptions             {}{}\n  OT named               {}\n",
-        v.csocs.len(),
-        v.cuecs.len(),
+    facts.push(FactRow::counted("CSOCs", v.csocs.len().to_string()));
+    facts.push(FactRow::counted("CUECs", v.cuecs.len().to_string()));
+    facts.push(FactRow::counted(
+        "controls tested",
         if tested == 0 {
             "none as rows (a type 1 report, or tests in prose)".to_string()
         } else {
             tested.to_string()
         },
-        v.exceptions.len(),
-        if v.responses.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " ({} management response{}, unaudited)",
-                v.responses.len(),
-                if v.responses.len() == 1 { "" } else { "s" }
-            )
-        },
+    ));
+    facts.push(FactRow::counted(
+        "exceptions",
+        format!(
+            "{}{}",
+            v.exceptions.len(),
+            if v.responses.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({} management response{}, unaudited)",
+                    v.responses.len(),
+                    if v.responses.len() == 1 { "" } else { "s" }
+                )
+            }
+        ),
+    ));
+    facts.push(FactRow::counted(
+        "OT named",
         if v.ot.is_empty() {
             "none".to_string()
         } else {
@@ -146,17 +202,32 @@ pub fn review_text(r: &ReviewResult) -> String {
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
-        }
+        },
     ));
     if !v.unread_pages.is_empty() {
-        out.push_str(&format!(
-            "  unread pages           {}\n",
+        facts.push(FactRow::counted(
+            "unread pages",
             v.unread_pages
                 .iter()
                 .map(usize::to_string)
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
         ));
+    }
+    facts
+}
+
+/// `review` in a terminal.
+pub fn review_text(r: &ReviewResult) -> String {
+    let v = &r.review;
+    let mut out = format!(
+        "Review of {} ({} pages, sha256 {}):\n",
+        r.file,
+        v.pages,
+        &r.sha256[..r.sha256.len().min(12)]
+    );
+    for (name, value) in review_facts(r) {
+        out.push_str(&format!("  {name:<22} {value}\n"));
     }
     if r.findings.is_empty() {
         out.push_str(&format!("No findings as of {}.\n", r.reviewed_on));
@@ -535,4 +606,169 @@ pub fn supplier_controls_csv(r: &crate::contract::SupplierControls) -> String {
         ]));
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The review as a report to hand over (Markdown, HTML or PDF through [`crate::doc`]): the
+/// facts with their pages, the findings, the scope the report describes, its subservice
+/// organisations, CUECs and CSOCs, the exceptions with management's (unaudited) responses,
+/// and what was not found.
+pub fn review_document(r: &ReviewResult, generated_at: &str) -> crate::doc::Document {
+    use crate::doc::{Block, Document};
+    let v = &r.review;
+    let who = v
+        .service_organisation
+        .as_ref()
+        .map(|o| o.value.clone())
+        .unwrap_or_else(|| "the service organisation".to_string());
+    let kind = v
+        .kind
+        .as_ref()
+        .map(|k| kind_words(k.value))
+        .unwrap_or("SOC");
+    let mut doc = Document::new(
+        format!("{kind} report of {who}: the reader's review"),
+        format!(
+            "{} · {} pages · sha256 {} · findings as of {}",
+            r.file, v.pages, r.sha256, r.reviewed_on
+        ),
+    );
+    doc.generated_at = Some(generated_at.to_string());
+    doc.push(Block::Note(
+        "Read by fieldproof with rules, not by a language model: every fact cites the page it is on; \"to confirm\" marks a fact found by a heuristic, and a fact not found is listed as not found, never guessed.".to_string(),
+    ));
+    doc.heading(2, "What the report says");
+    doc.push(Block::Facts(review_facts(r)));
+    doc.heading(2, "Findings");
+    if r.findings.is_empty() {
+        doc.para(format!("No findings as of {}.", r.reviewed_on));
+    } else {
+        doc.table(
+            &["Severity", "Rule", "Page", "Finding"],
+            r.findings
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.severity.as_str().to_string(),
+                        f.rule.as_str().to_string(),
+                        f.page.map(|p| p.to_string()).unwrap_or_default(),
+                        f.message.clone(),
+                    ]
+                })
+                .collect(),
+            &[10, 20, 6, 64],
+        );
+    }
+    if !v.subservice.is_empty() {
+        doc.heading(2, "Subservice organisations");
+        doc.table(
+            &["Organisation", "Services", "Method", "Page"],
+            v.subservice
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.name.clone(),
+                        s.services.clone(),
+                        match s.method {
+                            Some(fieldproof_review::Method::CarveOut) => "carve-out",
+                            Some(fieldproof_review::Method::Inclusive) => "inclusive",
+                            None => "not stated",
+                        }
+                        .to_string(),
+                        s.page.to_string(),
+                    ]
+                })
+                .collect(),
+            &[25, 45, 15, 15],
+        );
+    }
+    for (title, list, intro) in [
+        (
+            "Complementary user entity controls (CUECs)",
+            &v.cuecs,
+            "What the report says the reader must do for its controls to work: each needs an answer (cuec list).",
+        ),
+        (
+            "Complementary subservice organisation controls (CSOCs)",
+            &v.csocs,
+            "What the report relies on its subservice organisations to do: their own reports cover it.",
+        ),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        doc.heading(2, title);
+        doc.para(intro);
+        doc.table(
+            &["#", "Control", "Criteria", "Page"],
+            list.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    vec![
+                        (i + 1).to_string(),
+                        c.text.clone(),
+                        c.criteria.join(", "),
+                        c.page.to_string(),
+                    ]
+                })
+                .collect(),
+            &[5, 65, 18, 12],
+        );
+    }
+    if !v.exceptions.is_empty() {
+        doc.heading(2, "Exceptions in the tests of controls");
+        doc.table(
+            &["Criteria", "Deviations", "Exception", "Page"],
+            v.exceptions
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.criteria.join(", "),
+                        e.deviations.clone().unwrap_or_default(),
+                        e.text.clone(),
+                        e.page.to_string(),
+                    ]
+                })
+                .collect(),
+            &[14, 14, 60, 12],
+        );
+    }
+    if !v.responses.is_empty() {
+        doc.heading(3, "Management's responses (other information, not audited)");
+        doc.push(Block::Bullets(
+            v.responses
+                .iter()
+                .map(|m| format!("{} (p. {})", m.text, m.page))
+                .collect(),
+        ));
+    }
+    if !v.ot.is_empty() {
+        doc.heading(2, "Operational technology named");
+        doc.table(
+            &["Term", "Excluded", "Sentence", "Page"],
+            v.ot.iter()
+                .map(|m| {
+                    vec![
+                        m.term.clone(),
+                        if m.excluded { "yes" } else { "no" }.to_string(),
+                        m.text.clone(),
+                        m.page.to_string(),
+                    ]
+                })
+                .collect(),
+            &[14, 10, 64, 12],
+        );
+    }
+    if !v.not_found.is_empty() {
+        doc.heading(2, "Not found");
+        doc.push(Block::Bullets(v.not_found.clone()));
+    }
+    if let Some(rec) = &r.recorded {
+        doc.para(format!(
+            "Recorded as review {} of supplier {} (evidence {}).",
+            rec.number,
+            rec.supplier,
+            rec.evidence.join(", ")
+        ));
+    }
+    doc
 }

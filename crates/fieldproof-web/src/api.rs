@@ -44,6 +44,10 @@ pub(crate) fn routes() -> Router<Arc<Server>> {
             get(supplier_controls),
         )
         .route(
+            "/api/v1/o/{org}/suppliers/{supplier}/reviews/{review}",
+            get(supplier_review_show),
+        )
+        .route(
             "/api/v1/o/{org}/suppliers/{supplier}/reviews",
             post(supplier_review),
         )
@@ -457,6 +461,14 @@ async fn supplier_show(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     Ok(Json(member.app(&server).supplier_show(&id).await?).into_response())
+}
+
+async fn supplier_review_show(
+    State(server): Shared,
+    Org { member, .. }: Org,
+    Path((_, id, number)): Path<(String, String, u32)>,
+) -> Result<Response, WebError> {
+    Ok(Json(member.app(&server).supplier_review(&id, number).await?).into_response())
 }
 
 #[derive(Debug, Deserialize)]

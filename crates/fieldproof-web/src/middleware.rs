@@ -80,7 +80,12 @@ pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     // Reports are self-contained documents with inline styles and SVG; nothing runs anywhere.
-    let csp = if path.contains("/reports/") {
+    // A reviewed report's own PDF is shown in the browser's PDF viewer (which runs apart from
+    // the app's origin, and which a `default-src 'none'` policy would stop); the handler serves
+    // only bytes that are a PDF and match the recorded hash.
+    let csp = if path.ends_with("/report.pdf") {
+        "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+    } else if path.contains("/reports/") {
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; form-action 'none'"
     } else {
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"

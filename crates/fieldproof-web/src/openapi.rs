@@ -189,6 +189,15 @@ pub const ROUTES: &[Route] = &[
         false,
     ),
     route(
+        "get",
+        "/api/v1/o/{org}/suppliers/{supplier}/reviews/{review}",
+        Input::None,
+        Output::Json("review"),
+        200,
+        "One recorded review of the supplier (its number in the supplier's history): every fact with its page, and the findings",
+        false,
+    ),
+    route(
         "post",
         "/api/v1/o/{org}/suppliers/{supplier}/reviews",
         Input::ReportUpload,

@@ -799,6 +799,46 @@ async fn a_supplier_report_is_reviewed_and_its_cuecs_answered_in_the_browser() {
     assert!(
         doc["system-security-plan"]["system-implementation"]["leveraged-authorizations"].is_array()
     );
+    // A recorded review's page links each fact to its page of the stored PDF, which is served
+    // for the browser's viewer; the review report downloads as HTML, PDF and Markdown.
+    let review = send(s, get("/o/acme/suppliers/lumen/reviews/1", Some(&owner))).await;
+    assert_eq!(review.status, StatusCode::OK);
+    let html = review.text();
+    assert!(
+        html.contains("/o/acme/suppliers/lumen/reviews/1/report.pdf#page=1"),
+        "{html}"
+    );
+    let served = send(
+        s,
+        get("/o/acme/suppliers/lumen/reviews/1/report.pdf", Some(&owner)),
+    )
+    .await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(served.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("inline"));
+    assert_eq!(served.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(served.body, pdf, "the stored file, byte for byte");
+    for (format, kind) in [
+        ("html", "text/html; charset=utf-8"),
+        ("pdf", "application/pdf"),
+        ("md", "text/markdown; charset=utf-8"),
+    ] {
+        let r = send(
+            s,
+            get(
+                &format!("/o/acme/suppliers/lumen/reviews/1?format={format}"),
+                Some(&owner),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{format}");
+        assert_eq!(r.headers[header::CONTENT_TYPE], kind);
+    }
+    let missing = send(s, get("/o/acme/suppliers/lumen/reviews/9", Some(&owner))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let unknown = send(
         s,
         get(

@@ -829,7 +829,10 @@ async fn the_openapi_document_lists_every_route_and_the_responses_match_its_sche
                 .replace("{file}", "readiness.pdf");
             let uri = format!("{uri}?engagement=soc2-2026&requirement=CC6.1&to=iso27001");
             let body = &operation["requestBody"]["content"];
-            let uri = uri.replace("{supplier}", "lumen").replace("{cuec}", "2");
+            let uri = uri
+                .replace("{supplier}", "lumen")
+                .replace("{cuec}", "2")
+                .replace("{review}", "1");
             let request = if body.get("multipart/form-data").is_some() {
                 if path.contains("reviews") {
                     let (content_type, bytes) =

@@ -726,6 +726,14 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
             "the path of a provider control"
         );
         check("29-supplier-controls");
+        // One recorded review: each fact links its page of the stored PDF.
+        browser.open(&format!("{base}/o/acme/suppliers/northwind/reviews/1"));
+        let review = browser.wait_for_text("What the report says");
+        assert!(
+            review.contains("report.pdf#page=2"),
+            "a fact links its page"
+        );
+        check("30-supplier-review");
 
         // Another organisation's pages are not found; the error page keeps the navigation.
         browser.open(&format!("{base}/o/globex"));

@@ -492,6 +492,59 @@ fn review_reads_a_supplier_report_and_names_the_ot_it_leaves_out() {
         .stdout(predicates::str::contains(
             "high     estate-component-not-named: DCIM (rack power, capacity, environmental sensors) (dcim-dc2) is in scope by responsibility",
         ));
+    // A review report to hand over: Markdown, HTML and PDF, from the same facts and findings.
+    let md = String::from_utf8(
+        fieldproof(d)
+            .args(["review", report, "--as-of", "2026-01-15", "--format", "md"])
+            .output()
+            .expect("run")
+            .stdout,
+    )
+    .unwrap_or_default();
+    assert!(
+        md.starts_with(
+            "# SOC 1 report of Tallow Mills Manufacturing Services: the reader's review"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("| high | ot-excluded | 3 |"), "{md}");
+    assert!(md.contains("- **opinion:** qualified (p. 2)"), "{md}");
+    fieldproof(d)
+        .args(["review", report, "--format", "html", "-o", "review.html"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(d.join("review.html")).expect("html");
+    assert!(html.contains(">Findings</h"), "{html}");
+    assert!(html.contains("SCADA"), "the OT the report names");
+    fieldproof(d)
+        .args(["review", report, "--format", "pdf"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("give -o FILE.pdf"));
+    fieldproof(d)
+        .args(["review", report, "--format", "pdf", "-o", "review.pdf"])
+        .assert()
+        .success();
+    assert!(rasterise(&d.join("review.pdf")) >= 1);
+    // The same against the workspace's own estate, without naming a file; outside a workspace
+    // `--own` says what to do.
+    fieldproof(d)
+        .args(["review", own.to_str().unwrap_or_default(), "--own"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("fieldproof init"));
+    fieldproof(d).arg("init").assert().success();
+    fieldproof(d)
+        .args(["apply", estate.to_str().unwrap_or_default()])
+        .assert()
+        .success();
+    fieldproof(d)
+        .args(["review", own.to_str().unwrap_or_default(), "--own", "--as-of", "2026-03-01"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "estate-component-not-named: DCIM (rack power, capacity, environmental sensors) (dcim-dc2)",
+        ));
     // Not a report, a PDF, a bad date, a missing file: exit 2 with what to do.
     write(d, "notes.txt", "Minutes of the plant meeting.");
     write(d, "report.pdf", "%PDF-1.7 ...");

@@ -84,6 +84,14 @@ pub(crate) fn routes(limits: &crate::Limits) -> Router<Arc<Server>> {
         )
         .route("/o/{org}/suppliers/{id}", get(supplier))
         .route("/o/{org}/suppliers/{id}/controls", get(supplier_controls))
+        .route(
+            "/o/{org}/suppliers/{id}/reviews/{number}",
+            get(supplier_review_page),
+        )
+        .route(
+            "/o/{org}/suppliers/{id}/reviews/{number}/report.pdf",
+            get(supplier_report_pdf),
+        )
         .route("/o/{org}/suppliers/{id}/review", post(supplier_review))
         .route(
             "/o/{org}/suppliers/{id}/cuecs/{number}",

@@ -342,3 +342,119 @@ pub(crate) struct SupplierControlsPage<'a> {
     /// Whether the customer's controls are listed too.
     pub(crate) all: bool,
 }
+
+/// The format of a recorded review asked for.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub(crate) struct ReviewQuery {
+    /// `md`, `html` or `pdf` for the review report; none for the page.
+    pub(crate) format: Option<String>,
+}
+
+/// One recorded review: every fact with a link to its page of the stored PDF, the findings,
+/// the CUECs and exceptions with theirs, and the review report as Markdown, HTML or PDF.
+pub(crate) async fn supplier_review_page(
+    State(server): Shared,
+    Org { member, org }: Org,
+    Path((_, id, number)): Path<(String, String, u32)>,
+    Query(q): Query<ReviewQuery>,
+) -> Result<Response, WebError> {
+    let app = member.app(&server);
+    let r = app.supplier_review(&id, number).await?;
+    let document = || fieldproof_report::review::review_document(&r, &app.now());
+    let download = |content_type: &str, extension: &str, bytes: Vec<u8>| {
+        (
+            [
+                (header::CONTENT_TYPE, content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{id}-review-{number}.{extension}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response()
+    };
+    match q.format.as_deref().unwrap_or("") {
+        "" => {}
+        "md" => {
+            return Ok(download(
+                "text/markdown; charset=utf-8",
+                "md",
+                fieldproof_report::doc::markdown(&document()).into_bytes(),
+            ))
+        }
+        "html" => {
+            return Ok(download(
+                "text/html; charset=utf-8",
+                "html",
+                fieldproof_report::doc::html(&document()).into_bytes(),
+            ))
+        }
+        "pdf" => {
+            return Ok(download(
+                "application/pdf",
+                "pdf",
+                fieldproof_report::pdf::render(&document()),
+            ))
+        }
+        other => {
+            return Err(WebError::about(
+                "format",
+                format!(
+                    "No format '{other}': choose md, html or pdf, or leave it out for the page."
+                ),
+            ))
+        }
+    }
+    let facts = fieldproof_report::review::fact_rows(&r);
+    let pdf = r.file.to_ascii_lowercase().ends_with(".pdf");
+    Ok(Html(render(&SupplierReviewPage {
+        title: &format!("Review {number} of {id}"),
+        nav: &nav(&member),
+        org: &org,
+        supplier: &id,
+        number,
+        r: &r,
+        facts: &facts,
+        pdf,
+    }))
+    .into_response())
+}
+
+/// One recorded review.
+#[derive(askama::Template)]
+#[template(path = "supplier_review.html")]
+pub(crate) struct SupplierReviewPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) supplier: &'a str,
+    pub(crate) number: u32,
+    pub(crate) r: &'a fieldproof_app::contract::ReviewResult,
+    pub(crate) facts: &'a [fieldproof_report::review::FactRow],
+    /// Whether the stored file is a PDF whose pages can be linked.
+    pub(crate) pdf: bool,
+}
+
+/// The stored PDF of a recorded review, shown in the browser's PDF viewer so that a link can
+/// open it at a page (`#page=N`). Only a file that is a PDF and matches the hash the review
+/// recorded is served, as `application/pdf` (with `nosniff`, see the security headers): the
+/// browser's viewer shows it apart from the app's origin.
+pub(crate) async fn supplier_report_pdf(
+    State(server): Shared,
+    Org { member, .. }: Org,
+    Path((_, id, number)): Path<(String, String, u32)>,
+) -> Result<Response, WebError> {
+    let (name, bytes) = member.app(&server).supplier_report_pdf(&id, number).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{}\"", safe_upload_name(&name)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
