@@ -359,6 +359,21 @@ impl App {
         }
     }
 
+    /// Your own CUECs: the customer duties of your estate's responsibility matrix, which your
+    /// customers answer when they read your report, each with the controls of yours that rely
+    /// on it and the criteria those map to.
+    pub async fn own_cuecs(
+        &self,
+        source: &EstateSource,
+        progress: Progress<'_>,
+    ) -> Result<views::OwnCuecs> {
+        let catalog = self.catalog().await?;
+        let estate = self.estate(source, progress).await?;
+        let assessment = assess(&estate);
+        let matrix = fieldproof_core::responsibility::derive(&assessment);
+        Ok(views::own_cuecs(&catalog, &assessment, &matrix))
+    }
+
     /// Per TSC criterion in play, the applicable controls covering it.
     pub async fn coverage(
         &self,

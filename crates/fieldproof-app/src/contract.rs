@@ -93,6 +93,10 @@ pub fn schemas() -> Vec<(&'static str, Schema)> {
         ("supplier-list", schema_for::<SupplierList>()),
         ("supplier-show", schema_for::<SupplierDetail>()),
         ("supplier-controls", schema_for::<SupplierControls>()),
+        (
+            "cuec-own",
+            schema_for::<fieldproof_catalog::views::OwnCuecs>(),
+        ),
         ("cuec-list", schema_for::<CuecList>()),
         ("cuec-answer", schema_for::<CuecAnswered>()),
         (

@@ -330,9 +330,9 @@ impl App {
         let items = ws.ledger().current_for(&engagement.id).await?;
         let freshness =
             fieldproof_evidence::freshness::report(engagement.clone(), &expectations, &items);
-        let register = crate::suppliers::Register::read(ws)
-            .await?
-            .findings(self.today());
+        let register_read = crate::suppliers::Register::read(ws).await?;
+        let register = register_read.findings(self.today());
+        let cuec_answers = register_read.current_answers();
         let readiness = fieldproof_readiness::assess(&Inputs {
             engagement,
             assessment: &assessment,
@@ -341,6 +341,7 @@ impl App {
             freshness: &freshness,
             items: &items,
             register: &register,
+            cuec_answers: &cuec_answers,
         });
         Ok(ReadinessBasis {
             readiness,

@@ -136,6 +136,18 @@ impl Register {
             .find(|a| a.supplier == supplier && a.review == review && a.cuec == cuec)
     }
 
+    /// The answers to the CUECs of each supplier's latest report.
+    pub(crate) fn current_answers(&self) -> Vec<register::CuecAnswer> {
+        self.answers
+            .iter()
+            .filter(|a| {
+                self.latest(&a.supplier)
+                    .is_some_and(|r| r.number == a.review)
+            })
+            .cloned()
+            .collect()
+    }
+
     /// The register's findings on `today` (readiness reads them too).
     pub(crate) fn findings(&self, today: Date) -> Vec<register::RegisterFinding> {
         register::register_findings(&self.suppliers, &self.reviews, &self.answers, today)

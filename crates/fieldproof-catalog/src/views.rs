@@ -474,3 +474,129 @@ fn designed_pairs(
     unrelated.sort_by(order);
     (related, unrelated)
 }
+
+/// One of your own CUECs: a customer duty of your responsibility matrix, which your customers
+/// must answer when they read your report, with the controls of yours that rely on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct OwnCuec {
+    /// `CUEC-01`, numbered as the matrix and the system description number them.
+    pub id: String,
+    /// The domain of the matrix it comes from.
+    pub domain: String,
+    /// What customers must do.
+    pub text: String,
+    /// The components of the row.
+    pub components: Vec<String>,
+    /// Your applicable controls of the row's domain (by theme) on those components, those
+    /// operated by customers or shared with them when there are any: the controls whose
+    /// operation depends on the customers' part.
+    pub controls: Vec<OwnCuecControl>,
+    /// The TSC criteria those controls map to: what a customer's reviewer will cite.
+    pub criteria: Vec<String>,
+}
+
+/// A control that relies on a CUEC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct OwnCuecControl {
+    /// The control.
+    pub control: String,
+    /// Its title.
+    pub title: String,
+    /// `customer` or `shared`.
+    pub responsibility: String,
+}
+
+/// `cuec own`: your CUECs, from the responsibility matrix of your estate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct OwnCuecs {
+    /// The organisation, as the estate names it.
+    pub organisation: String,
+    /// The service.
+    pub service: String,
+    /// The CUECs.
+    pub cuecs: Vec<OwnCuec>,
+}
+
+/// The control library's themes that serve a domain of the responsibility matrix.
+fn domain_themes(domain: fieldproof_core::estate::Domain) -> &'static [&'static str] {
+    use fieldproof_core::estate::Domain;
+    match domain {
+        Domain::DeviceIdentity => &["device-identity"],
+        Domain::FirmwareUpdates => &["firmware", "change"],
+        Domain::TelemetryIntegrity => &["telemetry", "monitoring"],
+        Domain::SupportAccess => &["remote-access"],
+        Domain::NetworkExposure => &["access", "vulnerability"],
+        Domain::PhysicalAccess => &["physical-environmental"],
+        Domain::EnvironmentalAvailability => &["physical-environmental", "backup-recovery"],
+        Domain::LogicalAccess => &["access"],
+        Domain::CustomerData => &["data-protection", "privacy"],
+        Domain::FinancialData => &["processing"],
+    }
+}
+
+/// Your own CUECs: each customer duty of the responsibility matrix (numbered as the matrix
+/// numbers them), with the applicable controls of the row's domain (by theme) on the row's
+/// components — those operated by customers or shared with them, else any — and the TSC
+/// criteria those controls map to.
+pub fn own_cuecs(
+    catalog: &Catalog,
+    assessment: &Assessment<'_>,
+    matrix: &fieldproof_core::responsibility::ResponsibilityMatrix,
+) -> OwnCuecs {
+    use crate::model::Responsibility;
+    let view = controls(catalog, assessment, &[]);
+    let rows = matrix.rows.iter().filter(|r| !r.customer.trim().is_empty());
+    let cuecs = matrix
+        .cuecs
+        .iter()
+        .zip(rows)
+        .map(|(cuec, row)| {
+            let themes = domain_themes(row.domain);
+            let in_domain: Vec<&ControlRow> = view
+                .controls
+                .iter()
+                .filter(|c| {
+                    themes.contains(&c.theme.as_str())
+                        && (c.organisation_wide
+                            || c.components.iter().any(|k| row.components.contains(k)))
+                })
+                .collect();
+            let shared: Vec<&ControlRow> = in_domain
+                .iter()
+                .copied()
+                .filter(|c| {
+                    matches!(
+                        c.responsibility,
+                        Responsibility::Customer | Responsibility::Shared
+                    )
+                })
+                .collect();
+            let relying = if shared.is_empty() { in_domain } else { shared };
+            let criteria: std::collections::BTreeSet<String> = relying
+                .iter()
+                .filter_map(|c| catalog.control(&c.id))
+                .flat_map(|c| c.tsc_criteria())
+                .collect();
+            OwnCuec {
+                id: cuec.id.clone(),
+                domain: cuec.about.clone(),
+                text: cuec.text.clone(),
+                components: row.components.clone(),
+                controls: relying
+                    .iter()
+                    .map(|c| OwnCuecControl {
+                        control: c.id.clone(),
+                        title: c.title.clone(),
+                        responsibility: c.responsibility.as_str().to_string(),
+                    })
+                    .collect(),
+                criteria: criteria.into_iter().collect(),
+            }
+        })
+        .collect();
+    OwnCuecs {
+        organisation: assessment.estate.organisation.clone(),
+        service: assessment.estate.service.clone(),
+        cuecs,
+    }
+}

@@ -533,6 +533,16 @@ pub enum SupplierCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OwnCuecFormat {
+    /// One block per CUEC.
+    Text,
+    /// The cuec-own contract (docs/schemas/cuec-own.schema.json).
+    Json,
+    /// One row per CUEC, to send to customers or paste into the report.
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProviderFormat {
     /// Counts, then the provider's and shared controls with their paths.
     Text,
@@ -552,6 +562,16 @@ pub struct CuecArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CuecCommand {
+    /// Your own CUECs: the customer duties of your responsibility matrix, which your customers
+    /// answer when they read your report, with the controls of yours that rely on each.
+    Own {
+        /// The estate (default: the workspace's).
+        #[arg(long, value_name = "FILE")]
+        estate: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OwnCuecFormat::Text)]
+        format: OwnCuecFormat,
+    },
     /// The CUECs of every supplier's latest report (or one supplier's), with your answers and
     /// the controls suggested for each.
     List {

@@ -1233,6 +1233,21 @@ async fn cuec(app: &App, args: &crate::cli::CuecArgs) -> Result<Outcome> {
     use fieldproof_app::suppliers::CuecInput;
     use fieldproof_report::review as text;
     let (r, format) = match &args.command {
+        CuecCommand::Own { estate, format } => {
+            use crate::cli::OwnCuecFormat;
+            let source = EstateSource::from_option(estate.as_deref());
+            let mut progress = progress_for(estate.as_deref());
+            let r = app
+                .own_cuecs(&source, &mut |d, t| progress.update(d, t))
+                .await?;
+            progress.finish();
+            match format {
+                OwnCuecFormat::Json => output::json(&r)?,
+                OwnCuecFormat::Text => output::print(&text::own_cuecs_text(&r))?,
+                OwnCuecFormat::Csv => output::print(&text::own_cuecs_csv(&r))?,
+            }
+            return Ok(Outcome::Ok);
+        }
         CuecCommand::List { supplier, format } => {
             let r = app.cuecs(supplier.as_deref()).await?;
             match format {

@@ -46,6 +46,9 @@ pub struct Inputs<'a> {
     /// The supplier register's findings (reviews due, CUECs unanswered or gaps, serious
     /// findings of suppliers' reports): the reader's own vendor management.
     pub register: &'a [fieldproof_review::register::RegisterFinding],
+    /// The answers to the CUECs of each supplier's latest report: the controls matrix shows
+    /// which of the reader's controls answer which supplier's CUECs.
+    pub cuec_answers: &'a [fieldproof_review::register::CuecAnswer],
 }
 
 /// How a control operates over the period, from its tests and evidence.
@@ -181,6 +184,8 @@ pub struct ControlReadiness {
     pub tests: Vec<String>,
     /// Linked tests that have a current result.
     pub tested: Vec<String>,
+    /// The suppliers' CUECs it answers (`SUPPLIER CUEC N`), from the supplier register.
+    pub supplier_cuecs: Vec<String>,
 }
 
 /// Where a readiness finding comes from.
@@ -512,6 +517,7 @@ pub fn assess(inputs: &Inputs<'_>) -> Readiness {
         freshness,
         items,
         register,
+        cuec_answers,
     } = *inputs;
     let applicable = applicable(catalog, assessment, &engagement.categories);
     let tests = test_summaries(catalog, items);
@@ -573,6 +579,14 @@ pub fn assess(inputs: &Inputs<'_>) -> Readiness {
                 evidence_ids: evidence_ids.into_iter().collect(),
                 tests: c.tests.clone(),
                 tested: tested.iter().map(|t| t.test.clone()).collect(),
+                supplier_cuecs: cuec_answers
+                    .iter()
+                    .filter(|a| {
+                        a.status == fieldproof_review::register::CuecStatus::Addressed
+                            && a.controls.iter().any(|k| k.eq_ignore_ascii_case(&c.id))
+                    })
+                    .map(|a| format!("{} CUEC {}", a.supplier, a.cuec))
+                    .collect(),
             }
         })
         .collect();

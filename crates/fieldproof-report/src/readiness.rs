@@ -747,7 +747,7 @@ fn controls_document(inputs: &ReportInputs<'_>) -> Document {
     let r = inputs.readiness;
     let mut doc = Document::new("Controls matrix", subtitle(r));
     doc.push(Block::Note(
-        "Every applicable control with its criteria, owner, frequency, design and operating status, evidence, automated tests and test procedures. Also available as CSV.".into(),
+        "Every applicable control with its criteria, owner, frequency, design and operating status, evidence, automated tests, the suppliers' CUECs it answers, and test procedures. Also available as CSV.".into(),
     ));
     doc.table(
         &[
@@ -759,10 +759,11 @@ fn controls_document(inputs: &ReportInputs<'_>) -> Document {
             "Operating",
             "Evidence",
             "Tests",
+            "Supplier CUECs",
             "Test procedures",
         ],
         controls_rows(r, inputs.catalog),
-        &[4, 2, 2, 2, 2, 2, 2, 2, 6],
+        &[4, 2, 2, 2, 2, 2, 2, 2, 2, 5],
     );
     doc
 }
@@ -796,6 +797,7 @@ fn controls_rows(r: &Readiness, catalog: &Catalog) -> Vec<Vec<String>> {
                     c.evidence_ids.join(", ")
                 },
                 c.tests.join(", "),
+                c.supplier_cuecs.join(", "),
                 procedures,
             ]
         })
@@ -814,6 +816,7 @@ pub fn controls_csv(r: &Readiness, catalog: &Catalog) -> String {
         "operating_status",
         "evidence",
         "tests",
+        "supplier_cuecs",
         "test_procedures",
     ]);
     for (row, c) in controls_rows(r, catalog).into_iter().zip(&r.controls) {

@@ -772,3 +772,75 @@ pub fn review_document(r: &ReviewResult, generated_at: &str) -> crate::doc::Docu
     }
     doc
 }
+
+/// `cuec own`: your CUECs, each with the controls that rely on it.
+pub fn own_cuecs_text(r: &fieldproof_catalog::views::OwnCuecs) -> String {
+    let mut out = format!(
+        "Your CUECs ({}, {}): what your customers must do, from your responsibility matrix\n",
+        if r.service.trim().is_empty() {
+            "service not named"
+        } else {
+            r.service.as_str()
+        },
+        if r.organisation.trim().is_empty() {
+            "organisation not named"
+        } else {
+            r.organisation.as_str()
+        },
+    );
+    if r.cuecs.is_empty() {
+        out.push_str("None: no domain of the matrix gives customers a duty.\n");
+    }
+    for c in &r.cuecs {
+        out.push_str(&format!("\n{} {}: {}\n", c.id, c.domain, c.text));
+        if !c.components.is_empty() {
+            out.push_str(&format!("  components: {}\n", c.components.join(", ")));
+        }
+        if c.controls.is_empty() {
+            out.push_str(
+                "  no applicable control of yours serves this domain on these components\n",
+            );
+        }
+        for k in &c.controls {
+            out.push_str(&format!(
+                "  relies on it: {} {} ({})\n",
+                k.control, k.title, k.responsibility
+            ));
+        }
+        if !c.criteria.is_empty() {
+            out.push_str(&format!("  criteria: {}\n", c.criteria.join(", ")));
+        }
+    }
+    fieldproof_core::safe_text::visible(&out).into_owned()
+}
+
+/// `cuec own --format csv`: one row per CUEC, spreadsheet-safe.
+pub fn own_cuecs_csv(r: &fieldproof_catalog::views::OwnCuecs) -> String {
+    use fieldproof_core::safe_text::spreadsheet_record;
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "cuec",
+        "domain",
+        "text",
+        "components",
+        "controls",
+        "criteria",
+    ]);
+    for c in &r.cuecs {
+        let controls = c
+            .controls
+            .iter()
+            .map(|k| k.control.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let _ = w.write_record(spreadsheet_record([
+            c.id.as_str(),
+            c.domain.as_str(),
+            c.text.as_str(),
+            c.components.join("; ").as_str(),
+            controls.as_str(),
+            c.criteria.join("; ").as_str(),
+        ]));
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}

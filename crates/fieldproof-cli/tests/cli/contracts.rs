@@ -319,6 +319,22 @@ fn every_json_output_validates_against_its_published_schema() {
         &mut seen,
     );
     assert!(controls["table"]["provider"].as_u64() > Some(0));
+    // Your own CUECs, from the manufacturer's responsibility matrix (the workspace's estate).
+    let own = check(
+        d,
+        "cuec-own",
+        &["cuec", "own", "--format", "json"],
+        &mut seen,
+    );
+    let own = own["cuecs"].as_array().cloned().unwrap_or_default();
+    assert!(!own.is_empty());
+    assert_eq!(own[0]["id"], "CUEC-01");
+    assert!(
+        own.iter()
+            .any(|c| c["controls"].as_array().is_some_and(|k| !k.is_empty())
+                && c["criteria"].as_array().is_some_and(|k| !k.is_empty())),
+        "a CUEC with the controls that rely on it: {own:?}"
+    );
     #[cfg(feature = "analytics")]
     {
         let sources = super::repo().join("examples/sources");

@@ -781,6 +781,36 @@ fn the_supplier_register_keeps_reviews_as_evidence_and_carries_cuec_gaps_into_re
     assert_eq!(gap["owner"], "site ops");
     assert_eq!(gap["due"], "2026-09-30");
     assert_eq!(gap["roadmap_item"], "FP-VM-01");
+    // The controls matrix shows which control answers which supplier's CUEC.
+    let ac06 = r["controls"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["control"] == "FP-AC-06").cloned())
+        .expect("FP-AC-06 applies");
+    assert_eq!(
+        ac06["supplier_cuecs"],
+        serde_json::json!(["northwind CUEC 2"])
+    );
+    let matrix = String::from_utf8(
+        fieldproof(d)
+            .args(["report", "controls", "--format", "csv"])
+            .output()
+            .expect("run")
+            .stdout,
+    )
+    .unwrap_or_default();
+    assert!(
+        matrix
+            .lines()
+            .next()
+            .is_some_and(|h| h.contains("supplier_cuecs")),
+        "{matrix}"
+    );
+    assert!(
+        matrix
+            .lines()
+            .any(|l| l.starts_with("FP-AC-06,") && l.contains("northwind CUEC 2")),
+        "{matrix}"
+    );
     // Every answer and the review are in the change log.
     let log = json_of(fieldproof(d).args(["log", "--format", "json"])).to_string();
     for key in [
