@@ -48,6 +48,22 @@ fn twelve() -> u32 {
 }
 
 impl Supplier {
+    /// Whether it provides or operates the estate component `id`: it names the component, or
+    /// the component is operated by a subservice organisation known by one of `subservice` (its
+    /// id and name in the estate) that is the supplier's name or id (case and spacing aside).
+    pub fn provides(&self, id: &str, subservice: &[&str]) -> bool {
+        let same = |a: &str, b: &str| {
+            a.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .eq_ignore_ascii_case(&b.split_whitespace().collect::<Vec<_>>().join(" "))
+        };
+        self.components.iter().any(|c| c == id)
+            || subservice
+                .iter()
+                .any(|s| same(s, &self.name) || same(s, &self.id))
+    }
+
     /// What is wrong with the entry, field by field (`(field, problem)`), or nothing.
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();

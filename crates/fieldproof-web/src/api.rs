@@ -56,6 +56,7 @@ pub(crate) fn routes() -> Router<Arc<Server>> {
             post(cuec_answer),
         )
         .route("/api/v1/o/{org}/cuecs", get(cuecs))
+        .route("/api/v1/o/{org}/cuecs/own", get(own_cuecs))
         .route("/api/v1/o/{org}/evidence/{id}/retire", post(retire))
         .route("/api/v1/o/{org}/estate/preview", post(estate_preview))
         .route("/api/v1/o/{org}/estate", post(estate_apply))
@@ -487,6 +488,16 @@ async fn supplier_controls(
         member
             .app(&server)
             .supplier_controls(&id, baseline.as_deref())
+            .await?,
+    )
+    .into_response())
+}
+
+async fn own_cuecs(State(server): Shared, Org { member, .. }: Org) -> Result<Response, WebError> {
+    Ok(Json(
+        member
+            .app(&server)
+            .own_cuecs(&EstateSource::Workspace, &mut |_, _| {})
             .await?,
     )
     .into_response())

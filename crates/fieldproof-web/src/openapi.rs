@@ -226,6 +226,15 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "get",
+        "/api/v1/o/{org}/cuecs/own",
+        Input::None,
+        Output::Json("cuec-own"),
+        200,
+        "Your own CUECs: the customer duties of the workspace estate's responsibility matrix, with the controls that rely on each",
+        false,
+    ),
+    route(
+        "get",
         "/api/v1/o/{org}/ledger",
         Input::None,
         Output::Json("evidence-log"),

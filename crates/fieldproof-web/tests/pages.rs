@@ -799,6 +799,37 @@ async fn a_supplier_report_is_reviewed_and_its_cuecs_answered_in_the_browser() {
     assert!(
         doc["system-security-plan"]["system-implementation"]["leveraged-authorizations"].is_array()
     );
+    // A component operated by a subservice organisation links its supplier: the estate's
+    // guard-co (Sentinel Guarding Services) operates the CCTV.
+    let guard = send(
+        s,
+        form(
+            "/o/acme/suppliers",
+            Some(&owner),
+            &[
+                ("csrf", &csrf),
+                ("id", "sentinel"),
+                ("name", "Sentinel Guarding Services"),
+                ("criticality", "medium"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(guard.status, StatusCode::SEE_OTHER, "{}", guard.text());
+    let cctv = send(s, get("/o/acme/estate/cctv-dc2", Some(&owner)))
+        .await
+        .text();
+    assert!(
+        cctv.contains("<a href=\"/o/acme/suppliers/sentinel\">Sentinel Guarding Services</a>"),
+        "{cctv}"
+    );
+    let bms = send(s, get("/o/acme/estate/bms-dc2", Some(&owner)))
+        .await
+        .text();
+    assert!(
+        !bms.contains("/o/acme/suppliers/sentinel"),
+        "a component it does not operate"
+    );
     // A recorded review's page links each fact to its page of the stored PDF, which is served
     // for the browser's viewer; the review report downloads as HTML, PDF and Markdown.
     let review = send(s, get("/o/acme/suppliers/lumen/reviews/1", Some(&owner))).await;
@@ -837,6 +868,13 @@ async fn a_supplier_report_is_reviewed_and_its_cuecs_answered_in_the_browser() {
         assert_eq!(r.status, StatusCode::OK, "{format}");
         assert_eq!(r.headers[header::CONTENT_TYPE], kind);
     }
+    let own = send(s, get("/o/acme/cuecs/own", Some(&owner))).await;
+    assert_eq!(own.status, StatusCode::OK);
+    let own = own.text();
+    assert!(
+        own.contains("CUEC-01") && own.contains("Relies on it"),
+        "{own}"
+    );
     let missing = send(s, get("/o/acme/suppliers/lumen/reviews/9", Some(&owner))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let unknown = send(

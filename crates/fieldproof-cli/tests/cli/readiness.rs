@@ -932,3 +932,32 @@ fn the_supplier_register_keeps_reviews_as_evidence_and_carries_cuec_gaps_into_re
             "neither NIST SP 800-53 nor a baseline of it",
         ));
 }
+
+/// The fixture reports' reviews, as a reader sees them in the terminal and as the review
+/// report in Markdown, are golden: a change to what is read or found shows as a diff.
+#[test]
+fn fixture_reports_have_golden_reviews() {
+    let dir = temp();
+    let d = dir.path();
+    for name in [
+        "northwind-hosting-soc2-type2",
+        "tallow-mills-soc1-type1",
+        "lumen-devices-soc2-type2",
+    ] {
+        let file = format!("{name}.pdf");
+        std::fs::copy(repo().join("examples/reports").join(&file), d.join(&file))
+            .expect("copy the fixture");
+        for (format, extension) in [("text", "txt"), ("md", "md")] {
+            let out = fieldproof(d)
+                .args(["review", &file, "--as-of", "2026-06-30", "--format", format])
+                .output()
+                .expect("run");
+            assert!(out.status.success(), "{name} {format}");
+            super::check_golden(
+                "reviews",
+                &format!("{name}.review.{extension}"),
+                &String::from_utf8_lossy(&out.stdout),
+            );
+        }
+    }
+}

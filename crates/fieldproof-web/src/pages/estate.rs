@@ -127,6 +127,28 @@ async fn component_page(
         return Err(WebError::not_found());
     };
     let view = fieldproof_report::scope::component_view(&assessment, c, d);
+    let subservice: Vec<&str> = c
+        .subservice
+        .iter()
+        .flat_map(|s| {
+            let name = assessment
+                .estate
+                .subservice_organisations
+                .iter()
+                .find(|o| &o.id == s)
+                .map(|o| o.name.as_str());
+            std::iter::once(s.as_str()).chain(name)
+        })
+        .collect();
+    let suppliers: Vec<(String, String)> = member
+        .app(server)
+        .suppliers()
+        .await?
+        .suppliers
+        .into_iter()
+        .filter(|s| s.supplier.provides(&c.id, &subservice))
+        .map(|s| (s.supplier.id, s.supplier.name))
+        .collect();
     let form = match refused {
         Some((sent, _)) => ComponentValues {
             declared: sent.declared_scope.clone().unwrap_or_default(),
@@ -156,6 +178,7 @@ async fn component_page(
         form,
         problem: refused.map(|(_, e)| crate::html::Problem::of(e)),
         saved,
+        suppliers: &suppliers,
     });
     form_page(page, refused.is_some())
 }
@@ -184,6 +207,8 @@ pub(crate) struct ComponentPage<'a> {
     pub(crate) form: ComponentValues,
     pub(crate) problem: Option<crate::html::Problem>,
     pub(crate) saved: Option<i64>,
+    /// The suppliers of the register that provide or operate it: id, name.
+    pub(crate) suppliers: &'a [(String, String)],
 }
 
 /// The component form: a checkbox per fact (`fact=NAME`, checked ones only).

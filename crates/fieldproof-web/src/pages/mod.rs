@@ -84,6 +84,7 @@ pub(crate) fn routes(limits: &crate::Limits) -> Router<Arc<Server>> {
         )
         .route("/o/{org}/suppliers/{id}", get(supplier))
         .route("/o/{org}/suppliers/{id}/controls", get(supplier_controls))
+        .route("/o/{org}/cuecs/own", get(own_cuecs_page))
         .route(
             "/o/{org}/suppliers/{id}/reviews/{number}",
             get(supplier_review_page),

@@ -458,3 +458,32 @@ pub(crate) async fn supplier_report_pdf(
     )
         .into_response())
 }
+
+/// Your own CUECs: the customer duties of the workspace estate's responsibility matrix, with
+/// the controls of yours that rely on each.
+pub(crate) async fn own_cuecs_page(
+    State(server): Shared,
+    Org { member, org }: Org,
+) -> Result<Response, WebError> {
+    let own = member
+        .app(&server)
+        .own_cuecs(&EstateSource::Workspace, &mut |_, _| {})
+        .await?;
+    Ok(Html(render(&OwnCuecsPage {
+        title: "Your own CUECs",
+        nav: &nav(&member),
+        org: &org,
+        own: &own,
+    }))
+    .into_response())
+}
+
+/// Your own CUECs.
+#[derive(askama::Template)]
+#[template(path = "own_cuecs.html")]
+pub(crate) struct OwnCuecsPage<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) nav: &'a Nav,
+    pub(crate) org: &'a str,
+    pub(crate) own: &'a fieldproof_catalog::views::OwnCuecs,
+}
