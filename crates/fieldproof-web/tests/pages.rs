@@ -875,6 +875,39 @@ async fn a_supplier_report_is_reviewed_and_its_cuecs_answered_in_the_browser() {
         own.contains("CUEC-01") && own.contains("Relies on it"),
         "{own}"
     );
+    // A stored report swapped on disk (here for an HTML page) is not served.
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    files(f._dir.path(), &mut all);
+    let blob = all
+        .into_iter()
+        .find(|p| std::fs::read(p).is_ok_and(|b| b == pdf))
+        .expect("the stored report");
+    let mut perms = std::fs::metadata(&blob).expect("meta").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&blob, perms).expect("writable");
+    std::fs::write(&blob, b"%PDF-1.7\n<html><script>alert(1)</script></html>").expect("swap");
+    let swapped = send(
+        s,
+        get("/o/acme/suppliers/lumen/reviews/1/report.pdf", Some(&owner)),
+    )
+    .await;
+    assert_ne!(swapped.status, StatusCode::OK, "a swapped file is refused");
+    assert!(
+        swapped.text().contains("does not match the hash"),
+        "{}",
+        swapped.text()
+    );
     let missing = send(s, get("/o/acme/suppliers/lumen/reviews/9", Some(&owner))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let unknown = send(
