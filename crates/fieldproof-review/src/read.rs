@@ -736,6 +736,16 @@ fn row_exceptions(doc: &Document, tests: &[ControlTest]) -> Vec<TestException> {
         .filter(|t| t.result == TestResult::Exception)
         .filter_map(|t| {
             let text = exception_sentence(&t.text)?;
+            // The row's sample cell runs into the result cell ("Sample of 60 Deviation noted:
+            // ..."): the sentence starts after it.
+            let text = match t.sample.as_deref() {
+                Some(sample) => text
+                    .strip_prefix(sample)
+                    .map(|rest| rest.trim().to_string())
+                    .filter(|rest| !rest.is_empty())
+                    .unwrap_or(text),
+                None => text,
+            };
             // The page whose text holds the sentence's first words (a row may run over a page
             // break).
             let head: String = text
