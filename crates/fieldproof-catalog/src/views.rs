@@ -38,6 +38,9 @@ pub struct FrameworkSummary {
     pub origin: String,
     /// Provenance.
     pub source: String,
+    /// The framework whose requirements it selects under the same ids (a NIST baseline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub based_on: Option<String>,
 }
 
 /// The control library in the catalog list.
@@ -227,6 +230,7 @@ pub fn list(catalog: &Catalog) -> CatalogList {
                 withdrawn: f.requirements.iter().filter(|r| r.withdrawn).count(),
                 origin: origin_text(f),
                 source: f.source.clone(),
+                based_on: f.based_on.clone(),
             })
             .collect(),
         control_library: LibrarySummary {

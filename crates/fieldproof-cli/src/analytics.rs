@@ -112,11 +112,7 @@ pub async fn sample(app: &App, args: &SampleArgs) -> Result<Outcome> {
         })
         .await?;
     let bytes = match args.format {
-        SampleFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&r)?;
-            text.push('\n');
-            text.into_bytes()
-        }
+        SampleFormat::Json => output::json_bytes(&r)?,
         SampleFormat::Csv => results::sample_csv(&r)?,
         SampleFormat::Table => results::sample_text(&r).into_bytes(),
     };

@@ -181,11 +181,7 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
             use crate::cli::ReviewFormat;
             let document = || fieldproof_report::review::review_document(&r, &app.now());
             let bytes = match args.format {
-                ReviewFormat::Json => {
-                    let mut s = serde_json::to_string_pretty(&r)?;
-                    s.push('\n');
-                    s.into_bytes()
-                }
+                ReviewFormat::Json => output::json_bytes(&r)?,
                 ReviewFormat::Text => fieldproof_report::review::review_text(&r).into_bytes(),
                 ReviewFormat::Md => fieldproof_report::doc::markdown(&document()).into_bytes(),
                 ReviewFormat::Html => fieldproof_report::doc::html(&document()).into_bytes(),
@@ -804,9 +800,7 @@ async fn export_readiness(
     for item in &to_complete {
         eprintln!("to complete in the OSCAL document: {item}");
     }
-    let mut text = serde_json::to_string_pretty(&document)?;
-    text.push('\n');
-    output::emit(output.as_deref(), text.as_bytes())?;
+    output::emit(output.as_deref(), &output::json_bytes(&document)?)?;
     Ok(Outcome::Ok)
 }
 
@@ -839,9 +833,7 @@ async fn export(app: &App, args: &ExportArgs) -> Result<Outcome> {
             }
             CrosswalkFormat::Json => {
                 let crosswalk = app.crosswalk(id).await?;
-                let mut text = serde_json::to_string_pretty(&crosswalk)?;
-                text.push('\n');
-                output::emit(output.as_deref(), text.as_bytes())?;
+                output::emit(output.as_deref(), &output::json_bytes(&crosswalk)?)?;
                 return Ok(Outcome::Ok);
             }
         },
@@ -886,9 +878,7 @@ async fn export(app: &App, args: &ExportArgs) -> Result<Outcome> {
         }
     };
     let document = app.export_oscal(&what).await?;
-    let mut text = serde_json::to_string_pretty(&document)?;
-    text.push('\n');
-    output::emit(output.as_deref(), text.as_bytes())?;
+    output::emit(output.as_deref(), &output::json_bytes(&document)?)?;
     Ok(Outcome::Ok)
 }
 
@@ -1210,16 +1200,9 @@ async fn supplier(app: &App, args: &crate::cli::SupplierArgs) -> Result<Outcome>
             let bytes = match format {
                 ProviderFormat::Text => text::supplier_controls_text(&r).into_bytes(),
                 ProviderFormat::Csv => text::supplier_controls_csv(&r).into_bytes(),
-                ProviderFormat::Json => {
-                    let mut s = serde_json::to_string_pretty(&r)?;
-                    s.push('\n');
-                    s.into_bytes()
-                }
+                ProviderFormat::Json => output::json_bytes(&r)?,
                 ProviderFormat::Oscal => {
-                    let doc = fieldproof_report::oscal::leveraged_ssp(&r, &app.now());
-                    let mut s = serde_json::to_string_pretty(&doc)?;
-                    s.push('\n');
-                    s.into_bytes()
+                    output::json_bytes(&fieldproof_report::oscal::leveraged_ssp(&r, &app.now()))?
                 }
             };
             output::emit(file.as_deref(), &bytes)?;

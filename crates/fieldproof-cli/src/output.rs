@@ -19,11 +19,16 @@ pub fn print(text: &str) -> Result<()> {
     }
 }
 
-/// Prints a JSON contract, pretty, with a final newline.
-pub fn json<T: Serialize>(value: &T) -> Result<()> {
+/// A JSON contract or document, pretty, with a final newline.
+pub fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    print(&text)
+    Ok(text.into_bytes())
+}
+
+/// Prints a JSON contract, pretty, with a final newline.
+pub fn json<T: Serialize>(value: &T) -> Result<()> {
+    print(&String::from_utf8_lossy(&json_bytes(value)?))
 }
 
 /// Writes `bytes` to `path` when given (atomically), else to stdout.

@@ -34,6 +34,9 @@ pub fn list_text(list: &CatalogList) -> String {
         if f.origin != "bundled" {
             let _ = writeln!(out, "{:<22} {}", "", f.origin);
         }
+        if let Some(base) = &f.based_on {
+            let _ = writeln!(out, "{:<22} a baseline of {base}: its ids link there", "");
+        }
     }
     let _ = writeln!(
         out,

@@ -308,12 +308,13 @@ pub(crate) async fn supplier_controls(
         }
         _ => {}
     }
-    let catalog = app.catalog().await?;
-    let baselines: Vec<(String, String)> = catalog
+    let baselines: Vec<(String, String)> = app
+        .catalog_list()
+        .await?
         .frameworks
-        .iter()
+        .into_iter()
         .filter(|f| f.based_on.is_some())
-        .map(|f| (f.id.clone(), f.name.clone()))
+        .map(|f| (f.id, f.name))
         .collect();
     let all = q.show.as_deref() == Some("all");
     Ok(Html(render(&SupplierControlsPage {
