@@ -679,7 +679,7 @@ impl Engine {
                 order.join(", ")
             ))
             .await?;
-        let schema = Arc::new(sorted.schema().as_arrow().clone());
+        let schema = result_schema(sorted.schema().as_arrow());
         let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         let file = std::fs::File::create(csv_path).map_err(io(csv_path))?;
         let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(file));
@@ -695,7 +695,7 @@ impl Engine {
         let mut count = 0u64;
         let mut first = Vec::new();
         while let Some(batch) = stream.next().await {
-            let batch = batch?;
+            let batch = conform(batch?, &schema)?;
             parquet.write(&batch)?;
             for row in canonical_rows(&batch)? {
                 if first.len() < 20 {
@@ -934,4 +934,45 @@ pub fn canonical_rows(batch: &RecordBatch) -> Result<Vec<Vec<String>>> {
     Ok((0..batch.num_rows())
         .map(|i| formatters.iter().map(|f| f(i)).collect())
         .collect())
+}
+
+/// The schema exception rows are written in: the plan's, with every timestamp as the datasets
+/// store it, microseconds without a zone (UTC by convention, written with `Z`). A result then
+/// does not depend on how an engine version coerces types: DataFusion 55 types a UNION of
+/// microsecond timestamps with `CAST(NULL AS TIMESTAMP)` as nanoseconds where 54 kept
+/// microseconds (apache/datafusion#22759), which would change the CSV and the result hash of
+/// the same rows.
+fn result_schema(plan: &Schema) -> Arc<Schema> {
+    let fields: Vec<Field> = plan
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Timestamp(_, _) => f
+                .as_ref()
+                .clone()
+                .with_data_type(DataType::Timestamp(TimeUnit::Microsecond, None)),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, plan.metadata().clone()))
+}
+
+/// A batch in the result schema: columns whose type differs are cast to it.
+fn conform(batch: RecordBatch, schema: &Arc<Schema>) -> Result<RecordBatch> {
+    if batch.schema().fields() == schema.fields() {
+        return Ok(batch);
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| {
+            if column.data_type() == field.data_type() {
+                Ok(Arc::clone(column))
+            } else {
+                datafusion::arrow::compute::cast(column, field.data_type())
+            }
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
 }
