@@ -25,13 +25,17 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::catalog::TableProvider;
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::datasource::empty::EmptyTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use datafusion::datasource::MemTable;
+use datafusion::datasource::ViewTable;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::{lit, Expr, LogicalPlanBuilder};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use fieldproof_core::control_test::{substitute, Input, Outcome};
@@ -119,6 +123,9 @@ pub struct Setup {
     pub memory_limit: usize,
     /// Parallel partitions (default: the number of cores).
     pub partitions: usize,
+    /// Run the queries on the Ballista cluster whose scheduler is at this URL
+    /// (`df://HOST:PORT`) instead of in this process (the `cluster` feature).
+    pub cluster: Option<String>,
 }
 
 /// A test run's result before it is recorded.
@@ -148,6 +155,8 @@ pub struct Executed {
     pub parameters: BTreeMap<String, String>,
     /// The result hash.
     pub result_sha256: String,
+    /// The engine that ran it, recorded with the result.
+    pub engine: String,
     /// The components in scope the run was restricted to, sorted.
     pub components: Vec<String>,
 }
@@ -214,6 +223,9 @@ impl Setup {
 pub struct Engine {
     ctx: SessionContext,
     setup: Setup,
+    /// The engine recorded with each result: the DataFusion version, and the cluster's when
+    /// the queries run on one.
+    name: String,
 }
 
 impl std::fmt::Debug for Engine {
@@ -224,7 +236,7 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-fn scope_table(setup: &Setup) -> Result<MemTable> {
+fn scope_table(setup: &Setup) -> Result<RecordBatch> {
     let components = &setup.components;
     let instant = || DataType::Timestamp(TimeUnit::Microsecond, None);
     let schema = Arc::new(Schema::new(vec![
@@ -249,7 +261,7 @@ fn scope_table(setup: &Setup) -> Result<MemTable> {
         ))
     };
     let batch = RecordBatch::try_new(
-        Arc::clone(&schema),
+        schema,
         vec![
             text(|c| &c.id),
             text(|c| &c.kind),
@@ -265,7 +277,7 @@ fn scope_table(setup: &Setup) -> Result<MemTable> {
             )),
         ],
     )?;
-    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+    Ok(batch)
 }
 
 /// The OT backups the estate expects: one row (`target`, `kind`) per component in scope or
@@ -281,14 +293,14 @@ fn backup_rows(components: &[ScopedComponent]) -> Vec<(&str, &'static str)> {
         .collect()
 }
 
-fn backup_table(components: &[ScopedComponent]) -> Result<MemTable> {
+fn backup_table(components: &[ScopedComponent]) -> Result<RecordBatch> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("target", DataType::Utf8, false),
         Field::new("kind", DataType::Utf8, false),
     ]));
     let rows = backup_rows(components);
     let batch = RecordBatch::try_new(
-        Arc::clone(&schema),
+        schema,
         vec![
             Arc::new(StringArray::from(
                 rows.iter().map(|r| r.0).collect::<Vec<_>>(),
@@ -298,19 +310,19 @@ fn backup_table(components: &[ScopedComponent]) -> Result<MemTable> {
             )),
         ],
     )?;
-    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+    Ok(batch)
 }
 
 /// The expected reporting interval per device class, from the components in scope or shared
 /// that state one (`telemetry` in the estate): `device_class`, `max_gap_hours`.
-fn telemetry_table(components: &[ScopedComponent]) -> Result<MemTable> {
+fn telemetry_table(components: &[ScopedComponent]) -> Result<RecordBatch> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("device_class", DataType::Utf8, false),
         Field::new("max_gap_hours", DataType::Float64, false),
     ]));
     let rows: Vec<(&str, f64)> = telemetry_rows(components);
     let batch = RecordBatch::try_new(
-        Arc::clone(&schema),
+        schema,
         vec![
             Arc::new(StringArray::from(
                 rows.iter().map(|r| r.0).collect::<Vec<_>>(),
@@ -320,7 +332,7 @@ fn telemetry_table(components: &[ScopedComponent]) -> Result<MemTable> {
             )),
         ],
     )?;
-    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+    Ok(batch)
 }
 
 fn telemetry_rows(components: &[ScopedComponent]) -> Vec<(&str, f64)> {
@@ -334,6 +346,37 @@ fn telemetry_rows(components: &[ScopedComponent]) -> Vec<(&str, f64)> {
         .collect();
     rows.sort_by(|a, b| a.0.cmp(b.0));
     rows
+}
+
+/// A helper table as the engine sees it: its rows as a `VALUES` plan behind a view, or an empty
+/// table. Unlike an in-memory table, both travel inside a query plan, so a cluster's executors
+/// get them with the query; the local engine reads them the same way.
+fn helper_table(batch: RecordBatch) -> Result<Arc<dyn TableProvider>> {
+    let schema = batch.schema();
+    if batch.num_rows() == 0 {
+        return Ok(Arc::new(EmptyTable::new(schema)));
+    }
+    let rows = (0..batch.num_rows())
+        .map(|row| {
+            batch
+                .columns()
+                .iter()
+                .map(|column| Ok(lit(ScalarValue::try_from_array(column, row)?)))
+                .collect::<Result<Vec<Expr>>>()
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let df_schema = Arc::new(DFSchema::try_from(schema.as_ref().clone())?);
+    let values = LogicalPlanBuilder::values_with_schema(rows, &df_schema)?;
+    // VALUES names its columns column1, column2, ...: give them the table's names.
+    let names: Vec<Expr> = values
+        .schema()
+        .columns()
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(column, field)| Expr::Column(column).alias(field.name()))
+        .collect();
+    let plan = values.project(names)?.build()?;
+    Ok(Arc::new(ViewTable::new(plan, None)))
 }
 
 /// The calendar quarters of a period, clipped to it: (label, start, end exclusive), in UTC.
@@ -372,7 +415,7 @@ pub fn quarters_in(period: &Period, zone: Option<&str>) -> Vec<(String, i64, i64
     out
 }
 
-fn quarter_table(setup: &Setup) -> Result<MemTable> {
+fn quarter_table(setup: &Setup) -> Result<RecordBatch> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("quarter", DataType::Utf8, false),
         Field::new(
@@ -388,7 +431,7 @@ fn quarter_table(setup: &Setup) -> Result<MemTable> {
     ]));
     let qs = quarters_in(&setup.period, setup.time_zone.as_deref());
     let batch = RecordBatch::try_new(
-        Arc::clone(&schema),
+        schema,
         vec![
             Arc::new(StringArray::from(
                 qs.iter().map(|q| q.0.as_str()).collect::<Vec<_>>(),
@@ -401,7 +444,41 @@ fn quarter_table(setup: &Setup) -> Result<MemTable> {
             )),
         ],
     )?;
-    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+    Ok(batch)
+}
+
+/// The session settings of every engine, local or a cluster's (whose scheduler and executors
+/// take them from here too): `partitions` parallel partitions, no information schema.
+pub fn session_config(partitions: usize) -> SessionConfig {
+    SessionConfig::new()
+        .with_target_partitions(partitions.max(1))
+        .with_information_schema(false)
+}
+
+#[cfg(feature = "cluster")]
+async fn remote(
+    url: &str,
+    config: SessionConfig,
+    runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>,
+) -> Result<(SessionContext, String)> {
+    let ctx = crate::cluster::remote_context(url, config, runtime).await?;
+    let name = format!(
+        "{} on ballista {} at {url}",
+        crate::engine_name(),
+        crate::cluster::BALLISTA_VERSION
+    );
+    Ok((ctx, name))
+}
+
+#[cfg(not(feature = "cluster"))]
+async fn remote(
+    url: &str,
+    _config: SessionConfig,
+    _runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>,
+) -> Result<(SessionContext, String)> {
+    Err(AnalyticsError::Input(format!(
+        "cannot run on the cluster at {url}: this fieldproof was built without the `cluster` feature; build it with `cargo build --release --features cluster` (docs/scale-out.md)"
+    )))
 }
 
 /// The SQL of the two views of a dataset over its raw table `NAME__raw`: the period's bounds
@@ -440,19 +517,23 @@ impl Engine {
             .with_memory_pool(Arc::new(FairSpillPool::new(setup.memory_limit)))
             .with_temp_file_path(setup.spill_dir.clone())
             .build_arc()?;
-        let config = SessionConfig::new()
-            .with_target_partitions(setup.partitions.max(1))
-            .with_information_schema(false);
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
-        ctx.register_table("scope_components", Arc::new(scope_table(&setup)?))?;
-        ctx.register_table("period_quarters", Arc::new(quarter_table(&setup)?))?;
+        let config = session_config(setup.partitions);
+        let (ctx, name) = match &setup.cluster {
+            None => (
+                SessionContext::new_with_config_rt(config, runtime),
+                crate::engine_name(),
+            ),
+            Some(url) => remote(url, config, runtime).await?,
+        };
+        ctx.register_table("scope_components", helper_table(scope_table(&setup)?)?)?;
+        ctx.register_table("period_quarters", helper_table(quarter_table(&setup)?)?)?;
         ctx.register_table(
             "expected_backups",
-            Arc::new(backup_table(&setup.components)?),
+            helper_table(backup_table(&setup.components)?)?,
         )?;
         ctx.register_table(
             "telemetry_expectations",
-            Arc::new(telemetry_table(&setup.components)?),
+            helper_table(telemetry_table(&setup.components)?)?,
         )?;
         for dataset in dataset::DATASETS {
             let schema = crate::schema::of(dataset);
@@ -463,7 +544,7 @@ impl Engine {
                 .collect();
             let raw = format!("{}__raw", dataset.name);
             if files.is_empty() {
-                ctx.register_table(&raw, Arc::new(MemTable::try_new(schema, vec![vec![]])?))?;
+                ctx.register_table(&raw, Arc::new(EmptyTable::new(schema)))?;
             } else {
                 let urls = files
                     .iter()
@@ -480,7 +561,7 @@ impl Engine {
                 ctx.sql(&sql).await?.collect().await?;
             }
         }
-        Ok(Engine { ctx, setup })
+        Ok(Engine { ctx, setup, name })
     }
 
     /// The parameters of a test with overrides, as SQL text, with the built-in period bounds.
@@ -640,6 +721,7 @@ impl Engine {
             inputs,
             parameters,
             result_sha256,
+            engine: self.name.clone(),
             components: components.iter().map(|c| (*c).to_string()).collect(),
         })
     }
@@ -711,6 +793,11 @@ impl Engine {
         parquet.close()?;
         csv.flush().map_err(io(csv_path))?;
         Ok((columns, count, first))
+    }
+
+    /// The engine recorded with each result.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The session, for queries beyond tests (samples).

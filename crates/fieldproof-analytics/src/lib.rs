@@ -14,6 +14,8 @@
 //! This is the only crate that depends on Arrow and DataFusion; the result types live in
 //! `fieldproof-core` (`control_test`), so reports and front ends do not.
 
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod engine;
 pub mod generate;
 pub mod ingest;

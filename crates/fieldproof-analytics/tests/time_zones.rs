@@ -51,6 +51,7 @@ async fn exceptions(
         spill_dir: dir.join("spill"),
         memory_limit: 256 << 20,
         partitions: 1,
+        cluster: None,
     })
     .await
     .expect("engine");

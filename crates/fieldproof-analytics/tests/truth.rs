@@ -113,6 +113,7 @@ async fn run_scenario(
         spill_dir: dir.path().join("spill"),
         memory_limit: 512 << 20,
         partitions: 2,
+        cluster: None,
     })
     .await
     .expect("engine");

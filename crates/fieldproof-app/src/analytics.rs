@@ -64,6 +64,9 @@ pub struct TestRequest {
     pub params: Vec<String>,
     /// Memory the engine may use before spilling to disk, in MiB (default 1024).
     pub memory_mb: Option<usize>,
+    /// Run the queries on the Ballista cluster whose scheduler is at this URL
+    /// (`df://HOST:PORT`, docs/scale-out.md) instead of in this process.
+    pub cluster: Option<String>,
 }
 
 /// How a sample's size is chosen.
@@ -584,7 +587,15 @@ impl App {
         engagement: &Engagement,
         assessment: &Assessment<'_>,
         memory_mb: Option<usize>,
+        cluster: Option<&str>,
     ) -> Result<(Engine, Vec<String>)> {
+        let cluster = cluster
+            .map(|c| {
+                fieldproof_core::cluster::ClusterUrl::parse(c)
+                    .map(|u| u.to_string())
+                    .map_err(|e| FieldError::value(Field::Cluster, c, e))
+            })
+            .transpose()?;
         let components = scoped(assessment);
         let ids = components.iter().map(|c| c.id.clone()).collect();
         let parts: Vec<Part> = self
@@ -610,6 +621,7 @@ impl App {
             spill_dir: ws.dir.join("tmp").join("spill"),
             memory_limit: memory_mb.unwrap_or(1024) << 20,
             partitions: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            cluster,
         })
         .await?;
         Ok((engine, ids))
@@ -735,15 +747,21 @@ impl App {
             components,
             results: Vec::new(),
             skipped,
+            engine: engine.name().to_string(),
         };
+        // Every test runs before any is recorded: a run that fails part-way (a bad test, an
+        // engine error, a cluster that loses an executor for good) records nothing.
+        let mut executed = Vec::with_capacity(tests.len());
         for test in &tests {
+            executed.push(engine.run(test, overrides, &out_dir).await?);
+        }
+        for (test, executed) in tests.iter().zip(executed) {
             let previous = current.iter().rfind(|a| {
                 a.engagement.as_deref() == Some(engagement.id.as_str())
                     && a.test
                         .as_ref()
                         .is_some_and(|t| t.test == test.definition.id)
             });
-            let executed = engine.run(test, overrides, &out_dir).await?;
             run.results.push(
                 self.record_run(ws, &engagement, test, executed, previous)
                     .await?,
@@ -764,7 +782,13 @@ impl App {
             .select_tests(ws, &engagement, &assessment, request)
             .await?;
         let (engine, components) = self
-            .engine_for(ws, &engagement, &assessment, request.memory_mb)
+            .engine_for(
+                ws,
+                &engagement,
+                &assessment,
+                request.memory_mb,
+                request.cluster.as_deref(),
+            )
             .await?;
         Ok(Prepared {
             engagement,
@@ -844,7 +868,7 @@ impl App {
             inputs: executed.inputs.clone(),
             exceptions_parquet: Some(parquet.evidence.clone()),
             result_sha256: hex256(&executed.result_sha256),
-            engine: fieldproof_analytics::engine_name(),
+            engine: executed.engine.clone(),
         };
         let recorded = match unchanged {
             Some(p) => fieldproof_evidence::AddOutcome {
@@ -915,7 +939,7 @@ impl App {
                 .await?;
             let estate = self.estate_for_tests(&ws).await?;
             let (engine, _) = self
-                .engine_for(&ws, &engagement, &assess(&estate), None)
+                .engine_for(&ws, &engagement, &assess(&estate), None, None)
                 .await?;
             let seed = match &request.seed {
                 Some(s) if !s.trim().is_empty() => s.trim().to_string(),

@@ -13,6 +13,8 @@ pub mod accounts;
 pub mod analytics;
 pub mod catalog;
 pub mod clock;
+#[cfg(feature = "analytics")]
+pub mod cluster;
 pub mod contract;
 pub mod engagement;
 pub mod evidence;

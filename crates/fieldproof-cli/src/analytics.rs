@@ -67,6 +67,7 @@ pub async fn test(app: &App, args: &TestArgs) -> Result<Outcome> {
         only: args.only.clone(),
         params: args.params.clone(),
         memory_mb: Some(args.memory_mb),
+        cluster: args.cluster.clone(),
     };
     if let Some(file) = &args.emit_sql {
         let r = app.export_test_sql(&request, file).await?;
@@ -145,6 +146,48 @@ pub async fn generate(app: &App, args: &GenerateArgs) -> Result<Outcome> {
     match args.format {
         SummaryFormat::Json => output::json(&r)?,
         SummaryFormat::Text => output::print(&results::generate_text(&r))?,
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `fieldproof cluster scheduler|executor`: runs the role until the process is stopped.
+pub async fn cluster(app: &App, args: crate::cli::ClusterArgs) -> Result<Outcome> {
+    use crate::cli::ClusterCommand;
+    match args.command {
+        ClusterCommand::Scheduler {
+            bind,
+            external_host,
+            executor_timeout,
+        } => {
+            eprintln!("fieldproof cluster scheduler listening on {bind}");
+            app.cluster_scheduler(&fieldproof_app::cluster::SchedulerRequest {
+                bind,
+                external_host,
+                executor_timeout_secs: executor_timeout,
+            })
+            .await?;
+        }
+        ClusterCommand::Executor {
+            scheduler,
+            bind,
+            external_host,
+            vcores,
+            memory_mb,
+            work_dir,
+            heartbeat,
+        } => {
+            eprintln!("fieldproof cluster executor on {bind}, scheduler {scheduler}");
+            app.cluster_executor(&fieldproof_app::cluster::ExecutorRequest {
+                scheduler,
+                bind,
+                external_host,
+                vcores,
+                memory_mb,
+                work_dir,
+                heartbeat_secs: heartbeat,
+            })
+            .await?;
+        }
     }
     Ok(Outcome::Ok)
 }

@@ -129,6 +129,57 @@ pub enum Command {
     /// truth file listing them.
     #[cfg(feature = "analytics")]
     Generate(GenerateArgs),
+    /// Run a role of a test cluster (Apache DataFusion Ballista): the scheduler, or an executor
+    /// (needs the `cluster` feature; docs/scale-out.md).
+    #[cfg(feature = "analytics")]
+    Cluster(ClusterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    #[command(subcommand)]
+    pub command: ClusterCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ClusterCommand {
+    /// The scheduler: plans each query into stages and hands their tasks to the executors.
+    Scheduler {
+        /// IP:PORT to listen on for executors and `fieldproof test --cluster`.
+        #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:50050")]
+        bind: String,
+        /// The host name executors and clients reach this scheduler by, when not the bind IP.
+        #[arg(long, value_name = "HOST")]
+        external_host: Option<String>,
+        /// Seconds without a heartbeat after which an executor is taken as lost and its tasks
+        /// rerun elsewhere.
+        #[arg(long, value_name = "SECONDS", default_value_t = 180)]
+        executor_timeout: u64,
+    },
+    /// An executor: runs the tasks the scheduler gives it over the workspace's Parquet parts.
+    Executor {
+        /// The scheduler.
+        #[arg(long, value_name = "df://HOST:PORT")]
+        scheduler: String,
+        /// IP:PORT to serve shuffle data on (Arrow Flight); gRPC listens on PORT+1.
+        #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:50051")]
+        bind: String,
+        /// The host name other executors fetch shuffle data from, when not the bind IP.
+        #[arg(long, value_name = "HOST")]
+        external_host: Option<String>,
+        /// Tasks run at once (default: the cores).
+        #[arg(long, value_name = "N")]
+        vcores: Option<usize>,
+        /// Memory its tasks may use before spilling, in MiB (default: a share of the host's).
+        #[arg(long, value_name = "MIB")]
+        memory_mb: Option<u64>,
+        /// Where shuffle files and spills go.
+        #[arg(long, value_name = "DIR", default_value = "fieldproof-executor")]
+        work_dir: PathBuf,
+        /// Seconds between heartbeats to the scheduler.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        heartbeat: u64,
+    },
 }
 
 impl Command {
@@ -141,7 +192,11 @@ impl Command {
         {
             matches!(
                 self,
-                Command::Ingest(_) | Command::Test(_) | Command::Sample(_) | Command::Generate(_)
+                Command::Ingest(_)
+                    | Command::Test(_)
+                    | Command::Sample(_)
+                    | Command::Generate(_)
+                    | Command::Cluster(_)
             )
         }
         #[cfg(not(feature = "analytics"))]
@@ -194,6 +249,10 @@ pub struct TestArgs {
     /// Memory the engine may use before spilling to disk, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
     pub memory_mb: usize,
+    /// Run the queries on the Ballista cluster whose scheduler is at this URL instead of in this
+    /// process (needs the `cluster` feature; docs/scale-out.md).
+    #[arg(long, value_name = "df://HOST:PORT", env = "FIELDPROOF_CLUSTER")]
+    pub cluster: Option<String>,
     /// List the test library instead of running it.
     #[arg(long, conflicts_with_all = ["only", "params", "emit_sql"])]
     pub list: bool,

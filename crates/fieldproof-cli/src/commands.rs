@@ -554,6 +554,8 @@ async fn dispatch(app: &App, store: Option<&str>, command: Command) -> Result<Ou
         Command::Sample(args) => crate::analytics::sample(app, &args).await,
         #[cfg(feature = "analytics")]
         Command::Generate(args) => crate::analytics::generate(app, &args).await,
+        #[cfg(feature = "analytics")]
+        Command::Cluster(args) => crate::analytics::cluster(app, args).await,
         Command::Store(args) => {
             let crate::cli::StoreCommand::Migrate { from, to, format } = &args.command;
             let r = app.migrate_store(from, to).await?;

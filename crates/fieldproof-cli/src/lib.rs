@@ -25,6 +25,16 @@ pub enum Outcome {
     FindingsAtThreshold,
 }
 
+/// Whether `args` (without the program's name) form a valid command line, or clap's message
+/// saying why not. The tests of the deployment files (deploy/) check their commands with it.
+#[doc(hidden)]
+pub fn check_command_line(args: &[String]) -> Result<(), String> {
+    let argv = std::iter::once("fieldproof".to_string()).chain(args.iter().cloned());
+    cli::Cli::try_parse_from(argv)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// Runs the CLI and maps the result to an exit code.
 pub fn main() -> ExitCode {
     exit_quietly_on_closed_stdout();

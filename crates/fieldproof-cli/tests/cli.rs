@@ -998,8 +998,14 @@ mod analytics;
 #[cfg(feature = "analytics")]
 #[path = "cli/browser.rs"]
 mod browser;
+#[cfg(feature = "cluster")]
+#[path = "cli/cluster.rs"]
+mod cluster;
 #[path = "cli/contracts.rs"]
 mod contracts;
+#[cfg(feature = "analytics")]
+#[path = "cli/deploy.rs"]
+mod deploy;
 #[path = "cli/evidence.rs"]
 mod evidence;
 #[path = "cli/inventory.rs"]

@@ -159,6 +159,10 @@ pub struct TestRun {
     pub results: Vec<TestResult>,
     /// Tests not run, with why (no applicable control, not selected).
     pub skipped: Vec<Skipped>,
+    /// The engine that ran them, as recorded with each result: the DataFusion version, and the
+    /// Ballista version and scheduler when they ran on a cluster.
+    #[serde(default)]
+    pub engine: String,
 }
 
 impl TestRun {

@@ -66,6 +66,10 @@ pub enum Field {
     Lookup,
     /// Which tests to run.
     Only,
+    /// The Ballista cluster a run uses, `df://HOST:PORT`.
+    Cluster,
+    /// The address a cluster role listens on.
+    Bind,
     /// The seed of a random sample.
     Seed,
     /// The first day of a sample's period.
@@ -153,6 +157,8 @@ impl Field {
             Field::Map => "map",
             Field::Lookup => "lookup",
             Field::Only => "only",
+            Field::Cluster => "cluster",
+            Field::Bind => "bind",
             Field::Seed => "seed",
             Field::Start => "start",
             Field::Param => "param",
@@ -214,6 +220,8 @@ impl Field {
             Field::Map => "Mapping",
             Field::Lookup => "Lookup table",
             Field::Only => "Tests",
+            Field::Cluster => "Cluster",
+            Field::Bind => "Listen on",
             Field::Seed => "Seed",
             Field::Start => "Start date",
             Field::Param => "Parameter",

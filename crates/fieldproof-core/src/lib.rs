@@ -8,6 +8,7 @@
 pub mod access;
 pub mod assessment;
 pub mod cadence;
+pub mod cluster;
 pub mod component;
 pub mod control_test;
 pub mod dataset;

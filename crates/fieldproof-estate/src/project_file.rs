@@ -41,6 +41,8 @@ struct ProjectDocument {
     evidence: Vec<Spanned<EvidenceEntry>>,
     #[serde(default)]
     events: Vec<Spanned<EventsEntry>>,
+    #[serde(default)]
+    cluster: Option<Spanned<String>>,
 }
 
 /// The engagement a project assesses, as `engagement create` takes it.
@@ -125,6 +127,8 @@ pub struct ProjectFile {
     pub evidence: Vec<(EvidenceEntry, usize)>,
     /// Event evidence to ingest (paths resolved; a `map` that names a file is resolved too).
     pub events: Vec<(EventsEntry, usize)>,
+    /// The Ballista cluster the tests run on (`df://HOST:PORT`); none: in this process.
+    pub cluster: Option<String>,
 }
 
 fn line_of<T>(spanned: &Spanned<T>) -> Option<usize> {
@@ -246,6 +250,15 @@ pub fn parse(path: &Path, text: &str) -> Result<ProjectFile, LoadError> {
             .collect();
         events.push((e, line.unwrap_or(0)));
     }
+    let cluster = document.cluster.as_ref().map(|c| {
+        match fieldproof_core::cluster::ClusterUrl::parse(c.as_str()) {
+            Ok(url) => url.to_string(),
+            Err(e) => {
+                problem(line_of(c), "cluster".into(), e);
+                c.to_string()
+            }
+        }
+    });
     let problems = problems.into_inner();
     if !problems.is_empty() {
         return Err(LoadError::Invalid { problems });
@@ -257,6 +270,7 @@ pub fn parse(path: &Path, text: &str) -> Result<ProjectFile, LoadError> {
         engagement,
         evidence,
         events,
+        cluster,
     })
 }
 

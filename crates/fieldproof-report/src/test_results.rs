@@ -20,10 +20,11 @@ pub const fn outcome_label(outcome: Outcome) -> &'static str {
 /// without data, then the tests not run and why.
 pub fn run_text(run: &TestRun) -> String {
     let mut out = format!(
-        "Tests for {} over {} ({} in scope or shared)\n\n",
+        "Tests for {} over {} ({} in scope or shared), on {}\n\n",
         run.engagement.as_deref().unwrap_or("(no engagement)"),
         run.period,
-        count(run.components.len(), "component", "components")
+        count(run.components.len(), "component", "components"),
+        run.engine
     );
     let width = run
         .results
@@ -194,8 +195,10 @@ mod tests {
                 test: "t-skip".into(),
                 reason: "not applicable".into(),
             }],
+            engine: "datafusion 55.2.0".into(),
         };
         let text = run_text(&run);
+        assert!(text.contains("(1 component in scope or shared), on datafusion 55.2.0\n"));
         assert!(text.contains("1 passed, 1 failed, 1 without data; 1 not applicable."));
         assert!(text.contains("dev-4 | 2026-01-01T00:00:00Z"));
         assert!(!text.contains("dev-5 |"), "only the first rows are shown");
