@@ -13,6 +13,7 @@
 //! lay that out, how to size it and what an auditor sees.
 
 use crate::{AnalyticsError, Result};
+use ballista_core::config::TaskSchedulingPolicy;
 use ballista_core::extension::SessionConfigExt;
 use ballista_executor::executor_process::{start_executor_process, ExecutorProcessConfig};
 use ballista_scheduler::cluster::BallistaCluster;
@@ -40,7 +41,8 @@ pub struct SchedulerOptions {
     pub bind: SocketAddr,
     /// The host name executors and clients reach it by, when not the bind address.
     pub external_host: Option<String>,
-    /// After how long without a heartbeat an executor is taken as lost and its tasks rerun.
+    /// After how long without a poll an executor is taken as lost and its tasks rerun; more
+    /// than [`EXECUTOR_POLL`], which is how often a busy executor polls.
     pub executor_timeout: Duration,
 }
 
@@ -49,7 +51,7 @@ pub struct SchedulerOptions {
 pub struct ExecutorOptions {
     /// The scheduler, `df://HOST:PORT`.
     pub scheduler: String,
-    /// Where it serves shuffle data (Arrow Flight); gRPC listens on the next port.
+    /// Where it serves shuffle data (Arrow Flight) to other executors and clients.
     pub bind: SocketAddr,
     /// The host name other executors fetch shuffle data from, when not the bind address.
     pub external_host: Option<String>,
@@ -59,9 +61,12 @@ pub struct ExecutorOptions {
     pub memory_limit: Option<u64>,
     /// Where shuffle files and spills go.
     pub work_dir: PathBuf,
-    /// How often it tells the scheduler it is alive.
-    pub heartbeat: Duration,
 }
+
+/// How often a busy executor polls the scheduler at the least (Ballista's pull loop polls
+/// every 50 ms when idle and at least every 5 s when all its task slots are busy); the poll is
+/// its heartbeat, so an executor timeout must be longer.
+pub const EXECUTOR_POLL: Duration = Duration::from_secs(5);
 
 /// Splits `df://HOST:PORT` (or `HOST:PORT`) into its host and port.
 pub fn parse_url(url: &str) -> Result<(String, u16)> {
@@ -206,6 +211,7 @@ pub async fn run_scheduler(options: SchedulerOptions) -> Result<()> {
         executor_timeout_seconds: timeout,
         no_executors_grace_period_seconds: timeout,
         expire_dead_executor_interval_seconds: (timeout / 4).clamp(1, 15),
+        scheduling_policy: TaskSchedulingPolicy::PullStaged,
         override_config_producer: Some(config_producer()),
         override_session_builder: Some(session_builder()),
         ..Default::default()
@@ -222,24 +228,17 @@ pub async fn run_scheduler(options: SchedulerOptions) -> Result<()> {
 pub async fn run_executor(options: ExecutorOptions) -> Result<()> {
     let (scheduler_host, scheduler_port) = parse_url(&options.scheduler)?;
     std::fs::create_dir_all(&options.work_dir).map_err(crate::io(&options.work_dir))?;
-    let grpc_port = options.bind.port().checked_add(1).ok_or_else(|| {
-        AnalyticsError::Input(format!(
-            "--bind {}: the executor also listens on the next port for gRPC; choose a lower port",
-            options.bind
-        ))
-    })?;
     let config = ExecutorProcessConfig {
         bind_host: options.bind.ip().to_string(),
         external_host: options.external_host.clone(),
         port: options.bind.port(),
-        grpc_port,
         scheduler_host,
         scheduler_port,
         scheduler_connect_timeout_seconds: 10,
         vcores: options.vcores.max(1),
         work_dir: Some(options.work_dir.to_string_lossy().into_owned()),
         memory_pool_size: options.memory_limit,
-        executor_heartbeat_interval_seconds: options.heartbeat.as_secs().max(1),
+        task_scheduling_policy: TaskSchedulingPolicy::PullStaged,
         override_config_producer: Some(config_producer()),
         ..Default::default()
     };

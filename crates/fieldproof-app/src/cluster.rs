@@ -13,7 +13,7 @@ pub struct SchedulerRequest {
     pub bind: String,
     /// The name executors and clients reach it by, when not the bind address.
     pub external_host: Option<String>,
-    /// Seconds without a heartbeat after which an executor is lost and its tasks rerun.
+    /// Seconds without a poll after which an executor is lost and its tasks rerun.
     pub executor_timeout_secs: u64,
 }
 
@@ -22,7 +22,7 @@ pub struct SchedulerRequest {
 pub struct ExecutorRequest {
     /// The scheduler, `df://HOST:PORT`.
     pub scheduler: String,
-    /// `HOST:PORT` for shuffle data (Arrow Flight); gRPC listens on the next port.
+    /// `HOST:PORT` for shuffle data (Arrow Flight).
     pub bind: String,
     /// The name other executors fetch shuffle data from, when not the bind address.
     pub external_host: Option<String>,
@@ -32,9 +32,11 @@ pub struct ExecutorRequest {
     pub memory_mb: Option<u64>,
     /// Shuffle files and spills.
     pub work_dir: PathBuf,
-    /// Seconds between heartbeats to the scheduler.
-    pub heartbeat_secs: u64,
 }
+
+/// The shortest executor timeout: twice the longest gap between a busy executor's polls
+/// (Ballista's pull loop polls at least every 5 s), so a busy executor is never taken as lost.
+pub const MIN_EXECUTOR_TIMEOUT_SECS: u64 = 10;
 
 fn bind_address(field: Field, value: &str) -> Result<SocketAddr> {
     value.parse().map_err(|_| {
@@ -54,17 +56,39 @@ fn scheduler_url(value: &str) -> Result<String> {
 }
 
 impl App {
-    /// Runs the scheduler role until the process is stopped.
-    pub async fn cluster_scheduler(&self, request: &SchedulerRequest) -> Result<()> {
+    /// Runs the scheduler role until the process is stopped; `starting` hears the address once
+    /// the request is valid.
+    pub async fn cluster_scheduler(
+        &self,
+        request: &SchedulerRequest,
+        starting: impl FnOnce(SocketAddr),
+    ) -> Result<()> {
         let bind = bind_address(Field::Bind, &request.bind)?;
+        if request.executor_timeout_secs < MIN_EXECUTOR_TIMEOUT_SECS {
+            return Err(FieldError::value(
+                Field::ExecutorTimeout,
+                request.executor_timeout_secs.to_string(),
+                format!(
+                    "give at least {MIN_EXECUTOR_TIMEOUT_SECS} seconds: a busy executor polls the scheduler every 5 s, and a shorter timeout would take it as lost"
+                ),
+            )
+            .into());
+        }
+        starting(bind);
         run_scheduler(bind, request).await
     }
 
-    /// Runs an executor role until the process is stopped.
-    pub async fn cluster_executor(&self, request: &ExecutorRequest) -> Result<()> {
+    /// Runs an executor role until the process is stopped; `starting` hears its address and the
+    /// scheduler's once the request is valid.
+    pub async fn cluster_executor(
+        &self,
+        request: &ExecutorRequest,
+        starting: impl FnOnce(SocketAddr, &str),
+    ) -> Result<()> {
         let bind = bind_address(Field::Bind, &request.bind)?;
         let scheduler = scheduler_url(&request.scheduler)?;
         let work_dir = self.path(&request.work_dir);
+        starting(bind, &scheduler);
         run_executor(bind, scheduler, work_dir, request).await
     }
 }
@@ -98,7 +122,6 @@ async fn run_executor(
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         memory_limit: request.memory_mb.map(|mb| mb << 20),
         work_dir,
-        heartbeat: std::time::Duration::from_secs(request.heartbeat_secs),
     })
     .await
     .map_err(AppError::from)

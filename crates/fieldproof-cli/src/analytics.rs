@@ -159,11 +159,13 @@ pub async fn cluster(app: &App, args: crate::cli::ClusterArgs) -> Result<Outcome
             external_host,
             executor_timeout,
         } => {
-            eprintln!("fieldproof cluster scheduler listening on {bind}");
-            app.cluster_scheduler(&fieldproof_app::cluster::SchedulerRequest {
+            let request = fieldproof_app::cluster::SchedulerRequest {
                 bind,
                 external_host,
                 executor_timeout_secs: executor_timeout,
+            };
+            app.cluster_scheduler(&request, |bind| {
+                eprintln!("fieldproof cluster scheduler listening on {bind}");
             })
             .await?;
         }
@@ -174,17 +176,17 @@ pub async fn cluster(app: &App, args: crate::cli::ClusterArgs) -> Result<Outcome
             vcores,
             memory_mb,
             work_dir,
-            heartbeat,
         } => {
-            eprintln!("fieldproof cluster executor on {bind}, scheduler {scheduler}");
-            app.cluster_executor(&fieldproof_app::cluster::ExecutorRequest {
+            let request = fieldproof_app::cluster::ExecutorRequest {
                 scheduler,
                 bind,
                 external_host,
                 vcores,
                 memory_mb,
                 work_dir,
-                heartbeat_secs: heartbeat,
+            };
+            app.cluster_executor(&request, |bind, scheduler| {
+                eprintln!("fieldproof cluster executor on {bind}, scheduler {scheduler}");
             })
             .await?;
         }

@@ -151,9 +151,9 @@ pub enum ClusterCommand {
         /// The host name executors and clients reach this scheduler by, when not the bind IP.
         #[arg(long, value_name = "HOST")]
         external_host: Option<String>,
-        /// Seconds without a heartbeat after which an executor is taken as lost and its tasks
-        /// rerun elsewhere.
-        #[arg(long, value_name = "SECONDS", default_value_t = 180)]
+        /// Seconds without a poll from an executor after which it is taken as lost and its
+        /// tasks rerun elsewhere (at least 10: a busy executor polls every 5 s).
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         executor_timeout: u64,
     },
     /// An executor: runs the tasks the scheduler gives it over the workspace's Parquet parts.
@@ -161,7 +161,7 @@ pub enum ClusterCommand {
         /// The scheduler.
         #[arg(long, value_name = "df://HOST:PORT")]
         scheduler: String,
-        /// IP:PORT to serve shuffle data on (Arrow Flight); gRPC listens on PORT+1.
+        /// IP:PORT to serve shuffle data on (Arrow Flight).
         #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:50051")]
         bind: String,
         /// The host name other executors fetch shuffle data from, when not the bind IP.
@@ -176,9 +176,6 @@ pub enum ClusterCommand {
         /// Where shuffle files and spills go.
         #[arg(long, value_name = "DIR", default_value = "fieldproof-executor")]
         work_dir: PathBuf,
-        /// Seconds between heartbeats to the scheduler.
-        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-        heartbeat: u64,
     },
 }
 

@@ -70,6 +70,8 @@ pub enum Field {
     Cluster,
     /// The address a cluster role listens on.
     Bind,
+    /// How long a cluster scheduler waits to hear from an executor before taking it as lost.
+    ExecutorTimeout,
     /// The seed of a random sample.
     Seed,
     /// The first day of a sample's period.
@@ -159,6 +161,7 @@ impl Field {
             Field::Only => "only",
             Field::Cluster => "cluster",
             Field::Bind => "bind",
+            Field::ExecutorTimeout => "executor-timeout",
             Field::Seed => "seed",
             Field::Start => "start",
             Field::Param => "param",
@@ -222,6 +225,7 @@ impl Field {
             Field::Only => "Tests",
             Field::Cluster => "Cluster",
             Field::Bind => "Listen on",
+            Field::ExecutorTimeout => "Executor timeout",
             Field::Seed => "Seed",
             Field::Start => "Start date",
             Field::Param => "Parameter",

@@ -20,17 +20,12 @@ impl Drop for Role {
     }
 }
 
-/// A loopback port free now, and the next one too (an executor's gRPC port).
+/// A loopback port free now.
 fn free_port() -> u16 {
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("port")
-            .port();
-        if port < u16::MAX && TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            return port;
-        }
-    }
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port()
 }
 
 fn wait_for_port(port: u16, role: &mut Role) {
@@ -67,7 +62,7 @@ fn cluster(dir: &Path) -> (String, Vec<Role>) {
             "--bind",
             &bind,
             "--executor-timeout",
-            "5",
+            "10",
         ],
     );
     wait_for_port(port, &mut scheduler);
@@ -88,8 +83,6 @@ fn cluster(dir: &Path) -> (String, Vec<Role>) {
                 &bind,
                 "--vcores",
                 "2",
-                "--heartbeat",
-                "1",
                 "--work-dir",
                 work.to_str().expect("utf-8"),
             ],
@@ -313,6 +306,18 @@ fn an_unreachable_scheduler_is_named_and_nothing_is_recorded() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("--cluster df://nowhere") && stderr.contains("df://HOST:PORT"),
+        "{stderr}"
+    );
+    // An executor timeout a busy executor's polls could outlast is refused before listening.
+    let out = fieldproof(d)
+        .args(["cluster", "scheduler", "--bind", "127.0.0.1:0"])
+        .args(["--executor-timeout", "5"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--executor-timeout 5") && stderr.contains("at least 10"),
         "{stderr}"
     );
 }
