@@ -35,6 +35,8 @@ fn manufacturer() -> (Vec<Target>, Vec<ScopedComponent>) {
 struct Scenario {
     clean: bool,
     rate: Option<u32>,
+    /// The multiplier of the datasets that do not come from devices (default 1).
+    scale: Option<u32>,
     telemetry: Vec<(String, u32)>,
     overrides: BTreeMap<String, f64>,
     /// The estate's time zone.
@@ -72,6 +74,7 @@ async fn run_scenario(
         days: 200,
         start: Date::parse("2026-01-01").expect("date"),
         rate: scenario.rate.unwrap_or(24),
+        scale: scenario.scale.unwrap_or(1),
         seed: 7,
         clean: scenario.clean,
     };
@@ -162,11 +165,14 @@ async fn run_scenario(
     (truth.exceptions, found)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_test_finds_exactly_the_injected_exceptions() {
-    let (truth, found) = run(false).await;
+/// Every test reports exactly the exceptions the truth file lists for it, fails where there are
+/// some and passes where there are none.
+fn assert_exactly_the_truth(
+    truth: &BTreeMap<String, Vec<Vec<String>>>,
+    found: &BTreeMap<String, (Outcome, Vec<Vec<String>>)>,
+) {
     let mut problems = Vec::new();
-    for (test, (outcome, keys)) in &found {
+    for (test, (outcome, keys)) in found {
         let expected = truth.get(test).cloned().unwrap_or_default();
         if *keys != expected {
             problems.push(format!("{test}: expected {expected:?}\n    found {keys:?}"));
@@ -186,11 +192,29 @@ async fn every_test_finds_exactly_the_injected_exceptions() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_test_finds_exactly_the_injected_exceptions() {
+    let (truth, found) = run(false).await;
+    assert_exactly_the_truth(&truth, &found);
     assert!(
         truth.len() >= 20,
         "every test has injected exceptions: {:?}",
         truth.keys()
     );
+}
+
+/// A benchmark's scale multiplies sessions, changes, batches and alarms: the tests over them see
+/// more rows and still exactly the injected exceptions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scaled_datasets_keep_exactly_the_injected_exceptions() {
+    let (truth, found) = run_scenario(Scenario {
+        scale: Some(3),
+        ..Scenario::default()
+    })
+    .await;
+    assert_exactly_the_truth(&truth, &found);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -110,6 +110,8 @@ pub struct GenerateRequest {
     pub start: Option<String>,
     /// Messages per device per day.
     pub rate: u32,
+    /// Multiplier of the datasets that do not come from devices (1: the estate's own pace).
+    pub scale: u32,
     /// Seed.
     pub seed: u64,
     /// No injected exception.
@@ -1041,6 +1043,7 @@ impl App {
                 days: request.days,
                 start,
                 rate: request.rate,
+                scale: request.scale,
                 seed: request.seed,
                 clean: request.clean,
             },
@@ -1051,6 +1054,7 @@ impl App {
             period: truth.period.clone(),
             devices: truth.devices,
             rate: truth.rate,
+            scale: truth.scale,
             clean: truth.clean,
             files: truth.files.clone(),
             rows: truth.rows.clone(),

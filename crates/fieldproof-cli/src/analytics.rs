@@ -135,6 +135,7 @@ pub async fn generate(app: &App, args: &GenerateArgs) -> Result<Outcome> {
                 days: args.days,
                 start: Some(args.start.clone()),
                 rate: args.rate,
+                scale: args.scale,
                 seed: args.seed,
                 clean: args.clean,
                 out: args.out.clone(),

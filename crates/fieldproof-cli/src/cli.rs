@@ -341,6 +341,11 @@ pub struct GenerateArgs {
     /// Telemetry messages per device per day (at least 5).
     #[arg(long, default_value_t = 24)]
     pub rate: u32,
+    /// Multiplies the rows of the datasets that do not come from devices (privileged
+    /// sessions, changes, production batches, alarms), for a benchmark whose whole library
+    /// grows with the fleet.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub scale: u32,
     /// First day, YYYY-MM-DD.
     #[arg(long, default_value = "2026-01-01")]
     pub start: String,

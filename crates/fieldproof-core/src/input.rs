@@ -90,6 +90,8 @@ pub enum Field {
     Where,
     /// Devices in a generated fleet.
     Devices,
+    /// How many times the generator multiplies the datasets that do not come from devices.
+    Scale,
     /// Days of generated data.
     Days,
     /// Messages per device per day in generated data.
@@ -171,6 +173,7 @@ impl Field {
             Field::Expected => "expected",
             Field::Where => "where",
             Field::Devices => "devices",
+            Field::Scale => "scale",
             Field::Days => "days",
             Field::Rate => "rate",
             Field::Alias => "alias",
@@ -235,6 +238,7 @@ impl Field {
             Field::Expected => "Expected deviation rate",
             Field::Where => "Condition",
             Field::Devices => "Devices",
+            Field::Scale => "Scale",
             Field::Days => "Days",
             Field::Rate => "Messages a day",
             Field::Alias => "Alias",

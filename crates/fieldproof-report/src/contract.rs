@@ -728,6 +728,9 @@ pub struct GenerateResult {
     pub devices: u64,
     /// Messages per device per day.
     pub rate: u32,
+    /// Multiplier of the datasets that do not come from devices (sessions, changes, batches,
+    /// alarms); 1 is the estate's own pace.
+    pub scale: u32,
     /// Whether no exception was injected.
     pub clean: bool,
     /// Dataset → file.

@@ -15,7 +15,7 @@ pub(super) fn write(ctx: &Ctx, run: &mut Run) -> Result<()> {
     let outside = ctx.outside;
     let period = &ctx.period;
     let mut sess = run.w.open("access_sessions", None)?;
-    let sessions = i64::from(options.days) * 4;
+    let sessions = i64::from(options.days) * 4 * i64::from(options.scale);
     for s in 0..sessions {
         let target = inside[(s as usize) % inside.len()];
         let at = start + (s * (end - start)) / sessions + run.rng.range(0, HOUR);

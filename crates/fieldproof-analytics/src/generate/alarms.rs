@@ -13,7 +13,7 @@ pub(super) fn write(ctx: &Ctx, run: &mut Run) -> Result<()> {
     let inside = &ctx.inside;
     let outside = ctx.outside;
     let mut alm = run.w.open("alarms", None)?;
-    let alarms = i64::from(options.days) * 5;
+    let alarms = i64::from(options.days) * 5 * i64::from(options.scale);
     /// A shelve as the journal records it: who, under which approval, until when, ended when.
     struct Shelve<'a> {
         actor: Option<&'a str>,

@@ -1,6 +1,6 @@
 //! Change tickets, and the changes the OT assets' own logs saw.
 
-use super::{Ctx, Run, DAY, HOUR, MINUTE};
+use super::{Ctx, Run, Target, DAY, HOUR, MINUTE};
 use crate::timestamp::format as ts;
 use crate::Result;
 
@@ -28,7 +28,7 @@ pub(super) fn write(ctx: &Ctx, run: &mut Run) -> Result<()> {
         ]),
     )?;
     let mut seen = run.w.open("ot_change_events", None)?;
-    let changes = (i64::from(options.days) / 2).max(10);
+    let changes = (i64::from(options.days) / 2).max(10) * i64::from(options.scale);
     let kinds = ["plc_program", "recipe", "config", "firmware", "software"];
     let mut deployments: Vec<(&str, i64)> = Vec::new();
     for c in 0..changes {
@@ -111,24 +111,31 @@ pub(super) fn write(ctx: &Ctx, run: &mut Run) -> Result<()> {
         }
     }
     if inject {
-        // An online edit no ticket covers: two days clear of any deployment on its target.
-        let target = inside[0];
-        let mut at = start + 3 * DAY + 7 * HOUR + 13 * MINUTE;
-        while deployments
-            .iter()
-            .any(|(t, d)| *t == target.id && (d - at).abs() < 2 * DAY)
-            && at < end - DAY
-        {
-            at += DAY;
+        // An online edit no ticket covers: two days clear of any deployment on its target, on
+        // the first component in scope that has such a day (at a large --scale the first ones
+        // may have deployments every other day).
+        let near = |target: &Target, at: i64| {
+            deployments
+                .iter()
+                .any(|(t, d)| *t == target.id && (d - at).abs() < 2 * DAY)
+        };
+        let clear = inside.iter().find_map(|target| {
+            let mut at = start + 3 * DAY + 7 * HOUR + 13 * MINUTE;
+            while near(target, at) && at < end - DAY {
+                at += DAY;
+            }
+            (!near(target, at)).then_some((*target, at))
+        });
+        if let Some((target, at)) = clear {
+            seen.json(&serde_json::json!({
+                "ts": ts(at), "target": target.id, "actor": "eng-ws-03", "what": "online edit",
+                "change_ref": null, "source": "controller audit log",
+            }))?;
+            run.expect(
+                "cm-observed-changes-ticketed",
+                vec![target.id.clone(), ts(at), "online edit".to_string()],
+            );
         }
-        seen.json(&serde_json::json!({
-            "ts": ts(at), "target": target.id, "actor": "eng-ws-03", "what": "online edit",
-            "change_ref": null, "source": "controller audit log",
-        }))?;
-        run.expect(
-            "cm-observed-changes-ticketed",
-            vec![target.id.clone(), ts(at), "online edit".to_string()],
-        );
     }
     if let Some(out) = outside {
         chg.csv(&[

@@ -61,6 +61,11 @@ pub struct Options {
     pub start: Date,
     /// Messages per device per day.
     pub rate: u32,
+    /// Multiplies the rows of the datasets that do not come from devices (privileged sessions,
+    /// changes and the changes the assets logged, production batches and their postings, the
+    /// alarm journal), so a benchmark's whole library grows with its fleet; 1 is the estate's
+    /// own pace.
+    pub scale: u32,
     /// Seed.
     pub seed: u64,
     /// Write clean data: no injected exception.
@@ -78,6 +83,9 @@ pub struct Truth {
     pub devices: u64,
     /// Messages per device per day.
     pub rate: u32,
+    /// The multiplier of the datasets that do not come from devices (absent when 1).
+    #[serde(skip_serializing_if = "is_one")]
+    pub scale: u32,
     /// Whether the data is clean.
     pub clean: bool,
     /// Dataset → file written.
@@ -87,6 +95,10 @@ pub struct Truth {
     /// Test id → the keys of the exceptions it must report (key columns in the test's order,
     /// as canonical text), sorted.
     pub exceptions: BTreeMap<String, Vec<Vec<String>>>,
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 /// A small, fast, deterministic generator (SplitMix64).
@@ -263,6 +275,7 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
         (Field::Devices, options.devices),
         (Field::Days, u64::from(options.days)),
         (Field::Rate, u64::from(options.rate)),
+        (Field::Scale, u64::from(options.scale)),
     ] {
         if value == 0 {
             return Err(FieldError::value(field, "0", "give at least 1").into());
@@ -327,6 +340,7 @@ pub fn generate(options: &Options, dir: &Path) -> Result<Truth> {
         period: ctx.period.to_string(),
         devices: options.devices,
         rate: options.rate,
+        scale: options.scale,
         clean: options.clean,
         files: run.w.files,
         rows: run.w.rows,

@@ -12,7 +12,7 @@ pub(super) fn write(ctx: &Ctx, run: &mut Run) -> Result<()> {
     let options = ctx.options;
     let mut prod = run.w.open("production_counts", None)?;
     let mut post = run.w.open("erp_postings", None)?;
-    let batches = i64::from(options.days) * 3;
+    let batches = i64::from(options.days) * 3 * i64::from(options.scale);
     // A batch produced before the period, posted in it (clean).
     prod.json(&serde_json::json!({"batch_id": "B-PRIOR", "site": "site-1", "line": "line-1", "product": "P-1", "quantity": 1000.0, "unit": "kg", "ts": ts(start - 2 * HOUR)}))?;
     post.json(&serde_json::json!({"batch_id": "B-PRIOR", "product": "P-1", "quantity": 1000.0, "unit": "kg", "posted_at": ts(start + HOUR)}))?;
