@@ -46,6 +46,61 @@ pub(crate) fn temp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
+/// A child process (a server, a driver, a cluster role) killed when the test ends, pass or fail.
+#[cfg(feature = "analytics")]
+pub(crate) struct Running(pub(crate) std::process::Child);
+
+#[cfg(feature = "analytics")]
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback port free now.
+#[cfg(feature = "analytics")]
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The JSON a command prints, exiting 0 or 1 (1: a test failed, which is still a result).
+#[cfg(feature = "analytics")]
+pub(crate) fn json_result(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = fieldproof(dir).args(args).output().expect("runs");
+    assert!(
+        out.status.success() || out.status.code() == Some(1),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// Generates data for `estate` with `options` into `gen/` and ingests every file.
+#[cfg(feature = "analytics")]
+pub(crate) fn generate_and_ingest(d: &Path, estate: &str, options: &[&str]) {
+    let mut args = vec![
+        "generate", "--estate", estate, "-o", "gen", "--format", "json",
+    ];
+    args.extend_from_slice(options);
+    let generated = json_result(d, &args);
+    for (dataset, file) in generated["files"].as_object().expect("files") {
+        let file = format!("gen/{}", file.as_str().unwrap_or_default());
+        fieldproof(d)
+            .args(["ingest", dataset, &file])
+            .assert()
+            .success();
+    }
+}
+
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().expect("runs");
     String::from_utf8(out.stdout).expect("utf-8")

@@ -4,40 +4,9 @@
 //! never lost, re-ingestion a no-op, "no data" never a pass, reproducible samples, and a pack
 //! that carries the inputs and verifies.
 
-use super::{example, fieldproof, temp, write};
+use super::{example, fieldproof, generate_and_ingest, json_result as json, temp, write};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
-    let out = fieldproof(dir).args(args).output().expect("runs");
-    assert!(
-        out.status.success() || out.status.code() == Some(1),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{args:?}: not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-/// Generates data for `estate` with `options` into `gen/` and ingests every file.
-fn generate_and_ingest(d: &Path, estate: &str, options: &[&str]) {
-    let mut args = vec![
-        "generate", "--estate", estate, "-o", "gen", "--format", "json",
-    ];
-    args.extend_from_slice(options);
-    let generated = json(d, &args);
-    for (dataset, file) in generated["files"].as_object().expect("files") {
-        let file = format!("gen/{}", file.as_str().unwrap_or_default());
-        fieldproof(d)
-            .args(["ingest", dataset, &file])
-            .assert()
-            .success();
-    }
-}
 
 /// A workspace with `example`'s estate applied and the engagement `args` create.
 fn workspace(example_name: &str, engagement: &[&str]) -> (tempfile::TempDir, String) {

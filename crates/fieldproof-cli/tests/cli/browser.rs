@@ -5,33 +5,16 @@
 //! with the CLI; an auditor comments but cannot upload. Screenshots of the main pages are saved
 //! under `target/tmp/screenshots/` for a reviewer.
 
-use super::{fieldproof, repo, temp};
+use super::{fieldproof, free_port, repo, temp, Running};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "correct horse battery";
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-/// A child process killed when the test ends, pass or fail.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 /// One HTTP/1.1 request; returns status and body (chunked bodies decoded).
 /// The evidence page's row of the FP-AM-01 inventory request.

@@ -4,29 +4,13 @@
 //! engine. A scheduler nobody listens for is named; an executor killed mid-run never leaves a
 //! partial run in the ledger.
 
-use super::{example, fieldproof, temp};
-use std::net::{TcpListener, TcpStream};
+use super::{
+    example, fieldproof, free_port, generate_and_ingest, json_result as json, temp, Running as Role,
+};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// A cluster role, stopped when dropped.
-struct Role(Child);
-
-impl Drop for Role {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A loopback port free now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port()
-}
 
 fn wait_for_port(port: u16, role: &mut Role) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -93,21 +77,6 @@ fn cluster(dir: &Path) -> (String, Vec<Role>) {
     (url, roles)
 }
 
-fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
-    let out = fieldproof(dir).args(args).output().expect("runs");
-    assert!(
-        out.status.success() || out.status.code() == Some(1),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{args:?}: not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
 /// A workspace with the hardware-SaaS estate, an engagement and generated data of `devices`
 /// devices ingested; the ids of every test in the library.
 fn workspace(d: &Path, devices: &str) -> Vec<String> {
@@ -128,16 +97,10 @@ fn workspace(d: &Path, devices: &str) -> Vec<String> {
         ])
         .assert()
         .success();
-    let generated = json(
+    generate_and_ingest(
         d,
+        estate,
         &[
-            "generate",
-            "--estate",
-            estate,
-            "-o",
-            "gen",
-            "--format",
-            "json",
             "--devices",
             devices,
             "--days",
@@ -148,13 +111,6 @@ fn workspace(d: &Path, devices: &str) -> Vec<String> {
             "11",
         ],
     );
-    for (dataset, file) in generated["files"].as_object().expect("files") {
-        let file = format!("gen/{}", file.as_str().unwrap_or_default());
-        fieldproof(d)
-            .args(["ingest", dataset, &file])
-            .assert()
-            .success();
-    }
     json(d, &["test", "--list", "--format", "json"])["tests"]
         .as_array()
         .expect("tests")
