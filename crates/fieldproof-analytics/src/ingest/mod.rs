@@ -24,7 +24,7 @@ mod sink;
 mod source;
 
 use plan::{Plan, Val};
-use record::{Entries, Record};
+use record::{Entries, Record, Slots};
 pub use sink::writer_properties;
 use sink::{reject_line, Builders, Chunk, Sink};
 use source::{file_name, open};
@@ -101,13 +101,23 @@ fn parse_json_chunk(
     let mut chunk = Chunk::default();
     let mut builders = Builders::new(dataset);
     let mut row = Vec::with_capacity(dataset.columns.len());
-    for (i, raw_line) in block.split(|b| *b == b'\n').enumerate() {
+    let mut slots = Slots::default();
+    let mut entries = Entries(Vec::with_capacity(16));
+    // A block is usually valid UTF-8 as a whole: checked once, and line by line only if not.
+    let utf8 = std::str::from_utf8(block).ok();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len()));
+    for (i, end) in ends.enumerate() {
         let line_no = first_line + i as u64;
+        let raw_line = &block[start..end];
         let raw_line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
+        // A newline is a character boundary, and so is the carriage return before it.
+        let text = utf8.map(|all| &all[start..start + raw_line.len()]);
+        start = end + 1;
         if raw_line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let text = match std::str::from_utf8(raw_line) {
+        let text = match text.map_or_else(|| std::str::from_utf8(raw_line), Ok) {
             Ok(t) => t,
             Err(_) => {
                 chunk.rejects.push(reject_line(
@@ -119,19 +129,21 @@ fn parse_json_chunk(
                 continue;
             }
         };
-        let entries: Entries<'_> = match serde_json::from_str(text) {
-            Ok(e) => e,
-            Err(e) => {
-                chunk.rejects.push(reject_line(
-                    file,
-                    line_no,
-                    &format!("not a JSON object: {e}"),
-                    text,
-                ));
-                continue;
-            }
+        if let Err(e) = entries.parse_into(text) {
+            chunk.rejects.push(reject_line(
+                file,
+                line_no,
+                &format!("not a JSON object: {e}"),
+                text,
+            ));
+            continue;
+        }
+        slots.find_json(&plan.paths, &entries.0);
+        let record = Record::Json {
+            entries: &entries.0,
+            paths: &plan.paths,
+            slots: &slots,
         };
-        let record = Record::Json(&entries.0);
         if !plan.keeps(&record) {
             chunk.skipped += 1;
             continue;
@@ -159,24 +171,84 @@ fn parse_json_chunk(
     Ok(chunk)
 }
 
-/// Reads the next block of whole lines (about `CHUNK_BYTES`), or `None` at the end.
-fn next_block(reader: &mut dyn BufRead, path: &Path) -> Result<Option<(Vec<u8>, u64)>> {
-    let mut block = Vec::with_capacity(CHUNK_BYTES + 4096);
-    let mut lines = 0u64;
-    while block.len() < CHUNK_BYTES {
-        let n = reader.read_until(b'\n', &mut block).map_err(io(path))?;
-        if n == 0 {
-            break;
+/// Reads a source in blocks of whole lines (about `CHUNK_BYTES` each).
+struct Blocks<'r> {
+    reader: &'r mut dyn BufRead,
+    /// The start of a line read past the end of the last block.
+    carry: Vec<u8>,
+    done: bool,
+    /// Blocks parsed and handed back, whose memory is used again.
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl<'r> Blocks<'r> {
+    /// Blocks of `reader`; blocks sent back on `spare` once parsed are filled again.
+    fn new(reader: &'r mut dyn BufRead, spare: std::sync::mpsc::Receiver<Vec<u8>>) -> Blocks<'r> {
+        Blocks {
+            reader,
+            carry: Vec::new(),
+            done: false,
+            spare,
         }
-        lines += 1;
     }
-    if block.is_empty() {
-        return Ok(None);
+
+    /// The next block (without its last line's newline) and the number of lines in it, or
+    /// `None` at the end.
+    fn next(&mut self, path: &Path) -> Result<Option<(Vec<u8>, u64)>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut block = match self.spare.try_recv().ok() {
+            Some(mut used) => {
+                used.clear();
+                used
+            }
+            None => Vec::with_capacity(CHUNK_BYTES + (2 << 20)),
+        };
+        block.append(&mut self.carry);
+        // The block ends with the line that reaches `CHUNK_BYTES`: the first newline at or
+        // after its last byte.
+        let mut searched = CHUNK_BYTES - 1;
+        let cut = loop {
+            if block.len() > searched {
+                if let Some(at) = memchr::memchr(b'\n', &block[searched..]) {
+                    break Some(searched + at);
+                }
+                searched = block.len();
+            }
+            // Reads of the reader's whole buffer size go straight to the block.
+            let start = block.len();
+            block.resize(start + (1 << 20), 0);
+            let n = loop {
+                match self.reader.read(&mut block[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(io(path)(e)),
+                }
+            };
+            block.truncate(start + n);
+            if n == 0 {
+                self.done = true;
+                break None;
+            }
+        };
+        match cut {
+            Some(at) => {
+                self.carry.extend_from_slice(&block[at + 1..]);
+                block.truncate(at);
+            }
+            None => {
+                if block.is_empty() {
+                    return Ok(None);
+                }
+                if block.last() == Some(&b'\n') {
+                    block.pop();
+                }
+            }
+        }
+        let lines = memchr::memchr_iter(b'\n', &block).count() as u64 + 1;
+        Ok(Some((block, lines)))
     }
-    if block.last() == Some(&b'\n') {
-        block.pop();
-    }
-    Ok(Some((block, lines)))
 }
 
 /// Ingests one file into a Parquet part written under `out_dir`; the caller registers it.
@@ -210,11 +282,14 @@ pub fn ingest_file(
             let threads = options.threads.max(1);
             let mut line = 1u64;
             if threads == 1 {
-                while let Some((block, lines)) = next_block(&mut *reader, path)? {
+                let (spare, spare_rx) = std::sync::mpsc::channel();
+                let mut blocks = Blocks::new(&mut *reader, spare_rx);
+                while let Some((block, lines)) = blocks.next(path)? {
                     sink.take(parse_json_chunk(
                         &block, line, &plan, dataset, &schema, &name,
                     )?)?;
                     line += lines;
+                    let _ = spare.send(block);
                 }
             } else {
                 // Blocks are read in order, parsed on `threads` workers, and written in order.
@@ -224,9 +299,12 @@ pub fn ingest_file(
                     let work_rx = Arc::new(std::sync::Mutex::new(work_rx));
                     let (done_tx, done_rx) =
                         std::sync::mpsc::sync_channel::<(u64, Result<Chunk>)>(threads * 2);
+                    // Parsed blocks go back to the reader, which fills them again.
+                    let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
                     for _ in 0..threads {
                         let work_rx = Arc::clone(&work_rx);
                         let done_tx = done_tx.clone();
+                        let spare_tx = spare_tx.clone();
                         let (plan, schema, name) = (&plan, &schema, &name);
                         scope.spawn(move || loop {
                             let next = work_rx.lock().ok().and_then(|rx| rx.recv().ok());
@@ -238,6 +316,7 @@ pub fn ingest_file(
                             if done_tx.send((index, chunk)).is_err() {
                                 break;
                             }
+                            let _ = spare_tx.send(block);
                         });
                     }
                     drop(done_tx);
@@ -245,7 +324,8 @@ pub fn ingest_file(
                     let reader_handle = scope.spawn(move || -> Result<u64> {
                         let mut index = 0u64;
                         let mut line = 1u64;
-                        while let Some((block, lines)) = next_block(&mut *reader, &reader_path)? {
+                        let mut blocks = Blocks::new(&mut *reader, spare_rx);
+                        while let Some((block, lines)) = blocks.next(&reader_path)? {
                             if work_tx.send((index, block, line)).is_err() {
                                 break;
                             }
@@ -301,9 +381,9 @@ pub fn ingest_file(
                 .iter()
                 .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
                 .collect();
+            let slots = Slots::find_csv(&plan.paths, &header);
             let mut chunk = Chunk::default();
             let mut builders = Builders::new(dataset);
-            let mut row = Vec::with_capacity(dataset.columns.len());
             let mut record = csv::StringRecord::new();
             loop {
                 let line_no = csv.position().line();
@@ -327,10 +407,12 @@ pub fn ingest_file(
                             let rec = Record::Csv {
                                 header: &header,
                                 fields: &fields,
+                                slots: &slots,
                             };
                             if !plan.keeps(&rec) {
                                 chunk.skipped += 1;
                             } else {
+                                let mut row = Vec::with_capacity(dataset.columns.len());
                                 match plan.row(&rec, &mut row) {
                                     Ok(()) => {
                                         if let Val::Ts(t) = row[plan.time_index] {

@@ -1,6 +1,6 @@
 //! The mapping plan: how each of the dataset's columns is computed from a record, converted and checked.
 
-use super::record::{Field, Record};
+use super::record::{Field, Paths, Record};
 use super::LookupTable;
 use crate::mapping::{ColumnRule, Convert, Mapping};
 use crate::timestamp;
@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 /// One value of a row.
 #[derive(Debug, Clone)]
-pub(super) enum Val {
+pub(super) enum Val<'a> {
     Null,
-    Text(String),
+    Text(Cow<'a, str>),
     Ts(i64),
     Bool(bool),
     Int(i64),
@@ -26,6 +26,8 @@ pub(super) struct ColumnPlan {
     pub(super) rule: ColumnRule,
     pub(super) offset: i64,
     pub(super) zone: Option<chrono_tz::Tz>,
+    /// The index in the plan's [`Paths`] of the field it reads (`from`, else its own name).
+    pub(super) path: usize,
 }
 
 /// The UTC instant of a local wall-clock time in `zone`: where clocks go back and the time
@@ -49,8 +51,11 @@ pub(super) fn wall_to_utc(wall_micros: i64, zone: chrono_tz::Tz) -> Result<i64, 
 /// source fields read (everything else goes to `extra`).
 pub(super) struct Plan<'a> {
     pub(super) columns: Vec<ColumnPlan>,
-    pub(super) filters: Vec<(String, Vec<String>)>,
+    /// Each filter: the index of its field's path, and the values kept.
+    pub(super) filters: Vec<(usize, Vec<String>)>,
     pub(super) used: Vec<String>,
+    /// Every path read, by columns and filters.
+    pub(super) paths: Paths,
     pub(super) lookups: &'a BTreeMap<String, LookupTable>,
     pub(super) time_index: usize,
 }
@@ -62,6 +67,7 @@ impl<'a> Plan<'a> {
         lookups: &'a BTreeMap<String, LookupTable>,
     ) -> Plan<'a> {
         let mut used = Vec::new();
+        let mut paths = Paths::new();
         let columns: Vec<ColumnPlan> = dataset
             .columns
             .iter()
@@ -82,28 +88,26 @@ impl<'a> Plan<'a> {
                     .and_then(|m| m.offsets.get(column.name).copied())
                     .unwrap_or(0);
                 let zone = mapping.and_then(|m| m.zones.get(column.name).copied());
+                let path = paths.add(rule.from.as_deref().unwrap_or(column.name));
                 ColumnPlan {
                     column,
                     rule,
                     offset,
                     zone,
+                    path,
                 }
             })
             .collect();
-        let filters: Vec<(String, Vec<String>)> = mapping
-            .map(|m| {
-                m.file
-                    .filter
-                    .iter()
-                    .map(|f| (f.field.clone(), f.values.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for (field, _) in &filters {
-            let head = field.split('.').next().unwrap_or(field).to_string();
+        let mut filters = Vec::new();
+        for f in mapping
+            .map(|m| m.file.filter.as_slice())
+            .unwrap_or_default()
+        {
+            let head = f.field.split('.').next().unwrap_or(&f.field).to_string();
             if !used.contains(&head) {
                 used.push(head);
             }
+            filters.push((paths.add(&f.field), f.values.clone()));
         }
         let time_index = dataset
             .columns
@@ -114,6 +118,7 @@ impl<'a> Plan<'a> {
             columns,
             filters,
             used,
+            paths,
             lookups,
             time_index,
         }
@@ -121,27 +126,34 @@ impl<'a> Plan<'a> {
 
     /// Whether the mapping's filters keep the record.
     pub(super) fn keeps(&self, record: &Record<'_, '_>) -> bool {
-        self.filters.iter().all(|(field, values)| {
-            Record::text(&record.get(field)).is_some_and(|v| values.contains(&v.to_string()))
+        self.filters.iter().all(|(path, values)| {
+            record
+                .get(*path)
+                .into_text()
+                .is_some_and(|v| values.iter().any(|x| *x == v))
         })
     }
 
-    pub(super) fn value(&self, plan: &ColumnPlan, record: &Record<'_, '_>) -> Result<Val, String> {
+    pub(super) fn value<'r>(
+        &self,
+        plan: &ColumnPlan,
+        record: &Record<'r, '_>,
+    ) -> Result<Val<'r>, String> {
         let rule = &plan.rule;
         let column = plan.column;
         let field = if let Some(constant) = &rule.value {
             Field::Text(Cow::Owned(constant.clone()))
         } else if let (Some(table), Some(wanted)) = (&rule.lookup, &rule.column) {
-            let key = Record::text(&record.get(rule.from.as_deref().unwrap_or(column.name)));
+            let key = record.get(plan.path).into_text();
             match key
-                .and_then(|k| self.lookups.get(table)?.rows.get(&k))
+                .and_then(|k| self.lookups.get(table)?.rows.get(k.as_ref()))
                 .and_then(|row| row.get(wanted))
             {
                 Some(v) => Field::Text(Cow::Owned(v.clone())),
                 None => Field::Null,
             }
         } else {
-            record.get(rule.from.as_deref().unwrap_or(column.name))
+            record.get(plan.path)
         };
         let source = rule.from.as_deref().unwrap_or(column.name);
         let absent = matches!(field, Field::Missing | Field::Null)
@@ -157,28 +169,28 @@ impl<'a> Plan<'a> {
         }
         match column.ty {
             ColumnType::Text => {
-                let mut text = match &field {
+                let mut text = match field {
                     Field::Nested(_) => {
                         return Err(format!(
                             "{}: '{source}' is an object or array; map a field inside it with a dotted path",
                             column.name
                         ))
                     }
-                    other => Record::text(other).unwrap_or_default(),
+                    other => other.into_text().unwrap_or_default(),
                 };
                 if let Some(prefix) = &rule.strip_prefix {
                     if let Some(rest) = text.strip_prefix(prefix.as_str()) {
-                        text = rest.to_string();
+                        text = Cow::Owned(rest.to_string());
                     }
                 }
                 if rule.lowercase {
-                    text = text.to_lowercase();
+                    text = Cow::Owned(text.to_lowercase());
                 }
                 if !rule.values.is_empty() {
                     let key = fieldproof_core::value_table::key(&text);
                     text = match (rule.values.get(&key), &rule.otherwise) {
-                        (Some(v), _) => v.clone(),
-                        (None, Some(o)) => o.clone(),
+                        (Some(v), _) => Cow::Owned(v.clone()),
+                        (None, Some(o)) => Cow::Owned(o.clone()),
                         (None, None) => {
                             return Err(format!(
                                 "{}: '{text}' is not one of the mapped values ({})",
@@ -188,7 +200,7 @@ impl<'a> Plan<'a> {
                         }
                     };
                 }
-                if !column.values.is_empty() && !column.values.contains(&text.as_str()) {
+                if !column.values.is_empty() && !column.values.contains(&text.as_ref()) {
                     return Err(format!(
                         "{}: '{text}' is not one of {}",
                         column.name,
@@ -198,7 +210,7 @@ impl<'a> Plan<'a> {
                 Ok(Val::Text(text))
             }
             ColumnType::Timestamp => {
-                let text = Record::text(&field).unwrap_or_default();
+                let text = field.into_text().unwrap_or_default();
                 let micros = match (rule.convert, &rule.format) {
                     (Some(Convert::EpochSeconds), _) => text
                         .parse::<f64>()
@@ -236,7 +248,7 @@ impl<'a> Plan<'a> {
                 let b = match &field {
                     Field::Bool(b) => Some(*b),
                     other => {
-                        let text = Record::text(other).unwrap_or_default();
+                        let text = other.clone().into_text().unwrap_or_default();
                         if rule
                             .true_values
                             .iter()
@@ -262,19 +274,19 @@ impl<'a> Plan<'a> {
                     format!(
                         "{}: '{}' is not true or false",
                         column.name,
-                        Record::text(&field).unwrap_or_default()
+                        field.into_text().unwrap_or_default()
                     )
                 })
             }
             ColumnType::Integer => {
-                let text = Record::text(&field).unwrap_or_default();
+                let text = field.into_text().unwrap_or_default();
                 text.trim()
                     .parse::<i64>()
                     .map(Val::Int)
                     .map_err(|_| format!("{}: '{text}' is not a whole number", column.name))
             }
             ColumnType::Float => {
-                let text = Record::text(&field).unwrap_or_default();
+                let text = field.into_text().unwrap_or_default();
                 text.trim()
                     .parse::<f64>()
                     .ok()
@@ -286,7 +298,11 @@ impl<'a> Plan<'a> {
     }
 
     /// The row of a record, or why it is rejected.
-    pub(super) fn row(&self, record: &Record<'_, '_>, out: &mut Vec<Val>) -> Result<(), String> {
+    pub(super) fn row<'r>(
+        &self,
+        record: &Record<'r, '_>,
+        out: &mut Vec<Val<'r>>,
+    ) -> Result<(), String> {
         out.clear();
         let mut problems = Vec::new();
         for plan in &self.columns {

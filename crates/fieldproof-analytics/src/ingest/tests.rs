@@ -409,3 +409,62 @@ time_zone = "America/Chicago"
         ]
     );
 }
+
+#[test]
+fn line_numbers_and_rows_hold_across_blocks_and_line_endings() {
+    // More than two blocks of lines, CRLF and LF mixed, a blank line, bad lines in the second
+    // and third blocks and one not UTF-8: every block boundary falls inside the file.
+    let dir = tempfile::tempdir().expect("temp");
+    let input = dir.path().join("big.jsonl");
+    let mut bytes = Vec::new();
+    let mut bad = Vec::new();
+    let mut good = 0u64;
+    let mut n = 0u64;
+    while bytes.len() < 2 * CHUNK_BYTES + CHUNK_BYTES / 2 {
+        n += 1;
+        let line = if n.is_multiple_of(50_000) {
+            bad.push(n);
+            b"{\"ts\":\"never\"}".to_vec()
+        } else if n == 70_001 {
+            bad.push(n);
+            vec![b'{', 0xff, b'}']
+        } else if n == 3 {
+            Vec::new()
+        } else {
+            good += 1;
+            GOOD.replace("m1", &format!("m{n}")).into_bytes()
+        };
+        bytes.extend_from_slice(&line);
+        bytes.extend_from_slice(if n.is_multiple_of(2) { b"\r\n" } else { b"\n" });
+    }
+    std::fs::write(&input, &bytes).expect("write");
+    let lookups = BTreeMap::new();
+    let mut hashes = Vec::new();
+    for threads in [1, 2] {
+        let part = ingest_file(
+            &input,
+            dir.path(),
+            &options("telemetry_ingest", None, &lookups, threads),
+            &Progress::default(),
+        )
+        .expect("ingest");
+        assert_eq!((part.rows, part.rejected), (good, bad.len() as u64));
+        let rejects =
+            std::fs::read_to_string(part.rejects.as_ref().expect("rejects file")).expect("read");
+        let lines: Vec<u64> = rejects
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).expect("json")["line"]
+                    .as_u64()
+                    .unwrap_or(0)
+            })
+            .collect();
+        assert_eq!(lines, bad, "threads {threads}");
+        assert_eq!(part.source.size, bytes.len() as u64);
+        hashes.push(std::fs::read(&part.parquet).expect("part"));
+    }
+    assert!(
+        hashes[0] == hashes[1],
+        "one thread and two write the same part"
+    );
+}
