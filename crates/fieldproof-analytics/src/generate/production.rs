@@ -18,7 +18,14 @@ pub(super) fn write(ctx: &Ctx, run: &mut Run) -> Result<()> {
     post.json(&serde_json::json!({"batch_id": "B-PRIOR", "product": "P-1", "quantity": 1000.0, "unit": "kg", "posted_at": ts(start + HOUR)}))?;
     for b in 0..batches {
         let id = format!("B-{:07}", b + 1);
-        let at = start + (b * (end - start)) / batches + run.rng.range(0, HOUR);
+        // At a large --scale batches come minutes apart: they stop four hours before the end so
+        // that no clean batch is posted after it (the last one is the injected cut-off).
+        let span = if options.scale > 1 {
+            end - start - 4 * HOUR
+        } else {
+            end - start
+        };
+        let at = start + (b * span) / batches + run.rng.range(0, HOUR);
         let quantity = 1000.0 + run.rng.below(9000) as f64;
         let product = format!("P-{}", b % 7 + 1);
         prod.json(&serde_json::json!({"batch_id": id, "site": "site-1", "line": format!("line-{}", b % 4 + 1), "product": product, "quantity": quantity, "unit": "kg", "ts": ts(at)}))?;

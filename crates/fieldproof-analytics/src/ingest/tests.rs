@@ -33,6 +33,18 @@ fn read_rows(path: &Path) -> Vec<RecordBatch> {
         .expect("batches")
 }
 
+/// Ingests a telemetry file in the dataset's own shape on `threads` threads.
+fn telemetry(input: &Path, out: &Path, threads: usize) -> IngestedPart {
+    let lookups = BTreeMap::new();
+    ingest_file(
+        input,
+        out,
+        &options("telemetry_ingest", None, &lookups, threads),
+        &Progress::default(),
+    )
+    .expect("ingest")
+}
+
 const GOOD: &str = r#"{"ts":"2026-03-01T09:00:00Z","tenant":"t1","device_id":"d1","message_id":"m1","outcome":"accepted","reason":null,"stored_tenant":"t1","firmware":"4.1"}"#;
 
 #[test]
@@ -49,15 +61,8 @@ fn bad_rows_are_rejected_with_line_and_reason_and_the_rest_is_stored() {
         &GOOD.replace("m1", "m5").replace("09:00", "09:10"),
     ];
     std::fs::write(&input, lines.join("\n")).expect("write");
-    let lookups = BTreeMap::new();
     for threads in [1, 2] {
-        let part = ingest_file(
-            &input,
-            dir.path(),
-            &options("telemetry_ingest", None, &lookups, threads),
-            &Progress::default(),
-        )
-        .expect("ingest");
+        let part = telemetry(&input, dir.path(), threads);
         assert_eq!((part.rows, part.rejected, part.skipped), (2, 4, 0));
         let rejects =
             std::fs::read_to_string(part.rejects.as_ref().expect("rejects file")).expect("read");
@@ -438,16 +443,9 @@ fn line_numbers_and_rows_hold_across_blocks_and_line_endings() {
         bytes.extend_from_slice(if n.is_multiple_of(2) { b"\r\n" } else { b"\n" });
     }
     std::fs::write(&input, &bytes).expect("write");
-    let lookups = BTreeMap::new();
     let mut hashes = Vec::new();
     for threads in [1, 2] {
-        let part = ingest_file(
-            &input,
-            dir.path(),
-            &options("telemetry_ingest", None, &lookups, threads),
-            &Progress::default(),
-        )
-        .expect("ingest");
+        let part = telemetry(&input, dir.path(), threads);
         assert_eq!((part.rows, part.rejected), (good, bad.len() as u64));
         let rejects =
             std::fs::read_to_string(part.rejects.as_ref().expect("rejects file")).expect("read");
