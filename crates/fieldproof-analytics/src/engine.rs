@@ -49,6 +49,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod incremental;
+
 /// A registered dataset part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
@@ -126,7 +128,14 @@ pub struct Setup {
     /// Run the queries on the Ballista cluster whose scheduler is at this URL
     /// (`df://HOST:PORT`) instead of in this process (the `cluster` feature).
     pub cluster: Option<String>,
+    /// Keep each test's result under this directory and, on the next run, reuse it: a test
+    /// whose parts are unchanged is not run again, and a test declaring `incremental` runs
+    /// only over the new parts of that dataset and adds them to its earlier result
+    /// (`fieldproof test --incremental`). None: every test runs over every part.
+    pub cache: Option<PathBuf>,
 }
+
+pub use fieldproof_core::control_test::Reuse;
 
 /// A test run's result before it is recorded.
 #[derive(Debug, Clone)]
@@ -155,11 +164,17 @@ pub struct Executed {
     pub parameters: BTreeMap<String, String>,
     /// The result hash.
     pub result_sha256: String,
-    /// The engine that ran it, recorded with the result.
+    /// The engine that ran it, recorded with the result (with how much came from an earlier
+    /// run, when any did).
     pub engine: String,
     /// The components in scope the run was restricted to, sorted.
     pub components: Vec<String>,
+    /// What came from an earlier run (`Setup::cache`).
+    pub reused: Option<Reuse>,
 }
+
+/// Exception rows written: their columns, how many, and the first rows as text.
+type Written = (Vec<String>, u64, Vec<Vec<String>>);
 
 /// The first instant of the period and the instant after its last day, in UTC days.
 pub fn period_bounds(period: &Period) -> (i64, i64) {
@@ -637,10 +652,32 @@ impl Engine {
         let context = |e: AnalyticsError| {
             AnalyticsError::Engine(format!("test {} ({}): {e}", def.id, test.origin))
         };
-        let population = if missing.is_empty() {
-            self.count(&population_sql).await.map_err(context)?
+        std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+        let csv = out_dir.join(format!("{}-exceptions.csv", def.id));
+        let parquet = out_dir.join(format!("{}-exceptions.parquet", def.id));
+        let (population, written, reused) = if !missing.is_empty() {
+            (0, None, None)
+        } else if let Some(cache) = &self.setup.cache {
+            self.run_cached(
+                test,
+                [&population_sql, &exceptions_sql],
+                [&csv, &parquet],
+                cache,
+            )
+            .await
+            .map_err(context)?
         } else {
-            0
+            let population = self.count(&population_sql).await.map_err(context)?;
+            let written = if population > 0 {
+                Some(
+                    write_exceptions(&self.ctx, &exceptions_sql, &csv, &parquet)
+                        .await
+                        .map_err(context)?,
+                )
+            } else {
+                None
+            };
+            (population, written, None)
         };
         let no_data = if !missing.is_empty() {
             Some(format!(
@@ -656,13 +693,8 @@ impl Engine {
         } else {
             None
         };
-        std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
-        let csv = out_dir.join(format!("{}-exceptions.csv", def.id));
-        let parquet = out_dir.join(format!("{}-exceptions.parquet", def.id));
-        let (columns, exceptions, first_rows) = if no_data.is_none() {
-            self.exceptions(&exceptions_sql, &csv, &parquet)
-                .await
-                .map_err(context)?
+        let (columns, exceptions, first_rows) = if let Some(written) = written {
+            written
         } else {
             // Nothing tested: an empty exception file with the exception columns.
             let columns = match self.ctx.sql(&exceptions_sql).await {
@@ -721,8 +753,12 @@ impl Engine {
             inputs,
             parameters,
             result_sha256,
-            engine: self.name.clone(),
+            engine: match &reused {
+                Some(r) => format!("{} ({r})", self.name),
+                None => self.name.clone(),
+            },
             components: components.iter().map(|c| (*c).to_string()).collect(),
+            reused,
         })
     }
 
@@ -743,56 +779,6 @@ impl Engine {
             })
             .unwrap_or(0);
         Ok(u64::try_from(n).unwrap_or(0))
-    }
-
-    async fn exceptions(
-        &self,
-        sql: &str,
-        csv_path: &Path,
-        parquet_path: &Path,
-    ) -> Result<(Vec<String>, u64, Vec<Vec<String>>)> {
-        let df = self.ctx.sql(sql).await?;
-        let n = df.schema().fields().len();
-        let order: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
-        let sorted = self
-            .ctx
-            .sql(&format!(
-                "SELECT * FROM ({sql}) AS exceptions ORDER BY {}",
-                order.join(", ")
-            ))
-            .await?;
-        let schema = result_schema(sorted.schema().as_arrow());
-        let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let file = std::fs::File::create(csv_path).map_err(io(csv_path))?;
-        let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(file));
-        csv.write_record(spreadsheet_record(&columns))
-            .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
-        let pfile = std::fs::File::create(parquet_path).map_err(io(parquet_path))?;
-        let mut parquet = ArrowWriter::try_new(
-            pfile,
-            Arc::clone(&schema),
-            Some(crate::ingest::writer_properties()),
-        )?;
-        let mut stream = sorted.execute_stream().await?;
-        let mut count = 0u64;
-        let mut first = Vec::new();
-        while let Some(batch) = stream.next().await {
-            let batch = conform(batch?, &schema)?;
-            parquet.write(&batch)?;
-            for row in canonical_rows(&batch)? {
-                if first.len() < 20 {
-                    first.push(row.clone());
-                }
-                // The CSV is for reading in a spreadsheet: no cell may run as a formula. The
-                // Parquet file beside it keeps every value exactly.
-                csv.write_record(spreadsheet_record(&row))
-                    .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
-                count += 1;
-            }
-        }
-        parquet.close()?;
-        csv.flush().map_err(io(csv_path))?;
-        Ok((columns, count, first))
     }
 
     /// The engine recorded with each result.
@@ -843,6 +829,35 @@ impl Engine {
                 self.setup.zones_differ(),
             ));
         }
+        let mut out_tests = Vec::new();
+        for test in tests {
+            let (population, exceptions) = self.final_sql(test, overrides)?;
+            out_tests.push(serde_json::json!({
+                "id": test.definition.id,
+                "datasets": test.definition.datasets,
+                "definition_sha256": test.sha256,
+                "population": population,
+                "exceptions": exceptions,
+            }));
+        }
+        let mut document = serde_json::json!({
+            "engine": crate::engine_name(),
+            "period": self.setup.period.to_string(),
+            "datasets": datasets,
+        });
+        if let (Some(document), serde_json::Value::Object(helpers)) =
+            (document.as_object_mut(), self.helper_rows())
+        {
+            document.extend(helpers);
+            document.insert("views".into(), serde_json::json!(views));
+            document.insert("tests".into(), serde_json::json!(out_tests));
+        }
+        Ok(document)
+    }
+
+    /// The helper tables' columns and rows, as `export_sql` writes them (and as an incremental
+    /// run's cache key binds them).
+    fn helper_rows(&self) -> serde_json::Value {
         let mut components: Vec<&ScopedComponent> = self.setup.components.iter().collect();
         components.sort_by(|a, b| a.id.cmp(&b.id));
         let scope: Vec<serde_json::Value> = components
@@ -866,21 +881,7 @@ impl Engine {
                 .into_iter()
                 .map(|(q, a, b)| serde_json::json!([q, timestamp::format(a), timestamp::format(b)]))
                 .collect();
-        let mut out_tests = Vec::new();
-        for test in tests {
-            let (population, exceptions) = self.final_sql(test, overrides)?;
-            out_tests.push(serde_json::json!({
-                "id": test.definition.id,
-                "datasets": test.definition.datasets,
-                "definition_sha256": test.sha256,
-                "population": population,
-                "exceptions": exceptions,
-            }));
-        }
-        Ok(serde_json::json!({
-            "engine": crate::engine_name(),
-            "period": self.setup.period.to_string(),
-            "datasets": datasets,
+        serde_json::json!({
             "scope_components": {
                 "columns": [["id", "text"], ["kind", "text"], ["scope", "text"], ["enforces_access_control", "boolean"], ["affects_availability", "boolean"], ["affects_financial_reporting", "boolean"], ["period_start", "timestamp"], ["period_end", "timestamp"]],
                 "rows": scope,
@@ -903,9 +904,7 @@ impl Engine {
                     .map(|(class, hours)| serde_json::json!([class, hours]))
                     .collect::<Vec<_>>(),
             },
-            "views": views,
-            "tests": out_tests,
-        }))
+        })
     }
 
     /// The SQL a test runs after substitution: (population, exceptions).
@@ -920,6 +919,57 @@ impl Engine {
             substitute(&test.definition.exceptions, &values),
         ))
     }
+}
+
+/// Runs an exception query and writes its rows, sorted on every column, as CSV (the canonical
+/// form that is hashed) and as Parquet.
+async fn write_exceptions(
+    ctx: &SessionContext,
+    sql: &str,
+    csv_path: &Path,
+    parquet_path: &Path,
+) -> Result<Written> {
+    let df = ctx.sql(sql).await?;
+    let n = df.schema().fields().len();
+    let order: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+    let sorted = ctx
+        .sql(&format!(
+            "SELECT * FROM ({sql}) AS exceptions ORDER BY {}",
+            order.join(", ")
+        ))
+        .await?;
+    let schema = result_schema(sorted.schema().as_arrow());
+    let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let file = std::fs::File::create(csv_path).map_err(io(csv_path))?;
+    let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    csv.write_record(spreadsheet_record(&columns))
+        .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
+    let pfile = std::fs::File::create(parquet_path).map_err(io(parquet_path))?;
+    let mut parquet = ArrowWriter::try_new(
+        pfile,
+        Arc::clone(&schema),
+        Some(crate::ingest::writer_properties()),
+    )?;
+    let mut stream = sorted.execute_stream().await?;
+    let mut count = 0u64;
+    let mut first = Vec::new();
+    while let Some(batch) = stream.next().await {
+        let batch = conform(batch?, &schema)?;
+        parquet.write(&batch)?;
+        for row in canonical_rows(&batch)? {
+            if first.len() < 20 {
+                first.push(row.clone());
+            }
+            // The CSV is for reading in a spreadsheet: no cell may run as a formula. The
+            // Parquet file beside it keeps every value exactly.
+            csv.write_record(spreadsheet_record(&row))
+                .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
+            count += 1;
+        }
+    }
+    parquet.close()?;
+    csv.flush().map_err(io(csv_path))?;
+    Ok((columns, count, first))
 }
 
 /// A number as SQL text: whole numbers without a decimal point.

@@ -33,6 +33,8 @@ struct Header {
     severity: fieldproof_core::Severity,
     exception: String,
     key: Vec<String>,
+    #[serde(default)]
+    incremental: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -180,6 +182,7 @@ pub fn parse(text: &str, origin: &str) -> Result<LoadedTest> {
         severity: h.severity,
         exception: h.exception,
         key: h.key,
+        incremental: h.incremental,
         parameters: file.parameters,
         population: file.sql.population,
         exceptions: file.sql.exceptions,

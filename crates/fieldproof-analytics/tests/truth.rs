@@ -82,31 +82,11 @@ async fn run_scenario(
     let truth = generate(&options, &data).expect("generate");
     let parts_dir = dir.path().join("parts");
     std::fs::create_dir_all(&parts_dir).expect("dir");
-    let lookups = BTreeMap::new();
     let mut parts = Vec::new();
     for (name, file) in &truth.files {
-        let ds = dataset::dataset(name).expect("dataset");
-        let part = ingest_file(
-            &data.join(file),
-            &parts_dir,
-            &IngestOptions {
-                dataset: ds,
-                mapping: None,
-                lookups: &lookups,
-                threads: 2,
-            },
-            &Progress::default(),
-        )
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(part.rejected, 0, "{name}: {:?}", part.first_rejections);
+        let part = ingest_part(&data.join(file), name, &parts_dir);
         assert_eq!(part.rows, truth.rows[name], "{name}");
-        parts.push(Part {
-            dataset: name.clone(),
-            evidence: format!("EV-{name}"),
-            sha256: part.source.sha256.clone(),
-            rows: part.rows,
-            path: part.parquet.clone(),
-        });
+        parts.push(part);
     }
     let engine = Engine::new(Setup {
         period: Period::parse(&truth.period).expect("period"),
@@ -117,6 +97,7 @@ async fn run_scenario(
         memory_limit: 512 << 20,
         partitions: 2,
         cluster: None,
+        cache: None,
     })
     .await
     .expect("engine");
@@ -163,6 +144,31 @@ async fn run_scenario(
         found.insert(test.definition.id.clone(), (executed.outcome, keys));
     }
     (truth.exceptions, found)
+}
+
+/// Ingests one file of a dataset (every row must be accepted) as a part.
+fn ingest_part(file: &Path, name: &str, parts_dir: &Path) -> Part {
+    let ds = dataset::dataset(name).expect("dataset");
+    let part = ingest_file(
+        file,
+        parts_dir,
+        &IngestOptions {
+            dataset: ds,
+            mapping: None,
+            lookups: &BTreeMap::new(),
+            threads: 2,
+        },
+        &Progress::default(),
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(part.rejected, 0, "{name}: {:?}", part.first_rejections);
+    Part {
+        dataset: name.to_string(),
+        evidence: format!("EV-{}", part.source.sha256),
+        sha256: part.source.sha256.clone(),
+        rows: part.rows,
+        path: part.parquet.clone(),
+    }
 }
 
 /// Every test reports exactly the exceptions the truth file lists for it, fails where there are
@@ -290,4 +296,220 @@ async fn a_device_class_interval_stated_on_a_component_wins() {
         .cloned()
         .collect();
     assert_eq!(found["ti-silent-gaps"].1, expected);
+}
+
+/// Splits a generated file into `n` files of consecutive lines (a CSV file's header repeated
+/// in each), named `NAME-I.EXT`.
+fn split_lines(file: &Path, name: &str, n: usize, out: &Path) -> Vec<std::path::PathBuf> {
+    let text = std::fs::read_to_string(file).expect("read");
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .expect("extension");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = if ext == "csv" {
+        Some(lines.remove(0))
+    } else {
+        None
+    };
+    let size = lines.len().div_ceil(n).max(1);
+    (0..n)
+        .map(|i| {
+            let chunk = lines.iter().skip(i * size).take(size);
+            let mut body: String = header.map(|h| format!("{h}\n")).unwrap_or_default();
+            for line in chunk {
+                body.push_str(line);
+                body.push('\n');
+            }
+            let path = out.join(format!("{name}-{i}.{ext}"));
+            std::fs::write(&path, body).expect("write");
+            path
+        })
+        .collect()
+}
+
+/// Runs the whole library over `parts`, keeping and reusing results under `cache` when given.
+async fn run_library(
+    setup: &Setup,
+    parts: &[Part],
+    cache: Option<&Path>,
+    out: &Path,
+) -> BTreeMap<String, fieldproof_analytics::engine::Executed> {
+    let engine = Engine::new(Setup {
+        parts: parts.to_vec(),
+        cache: cache.map(Path::to_path_buf),
+        ..setup.clone()
+    })
+    .await
+    .expect("engine");
+    let mut runs = BTreeMap::new();
+    for test in library::load(None).expect("library") {
+        let executed = engine
+            .run(&test, &BTreeMap::new(), out)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        runs.insert(test.definition.id.clone(), executed);
+    }
+    runs
+}
+
+/// An incremental run gives exactly a full run's results — population, exception rows, CSV
+/// bytes and result hash — for every test, as parts arrive: two parts of every dataset, then a
+/// third of telemetry alone, then a third of every other dataset, then nothing new. It reuses
+/// what it may and no more: a test reading nothing new is not run again, a test declaring
+/// `incremental` over the one dataset that grew runs only over the new part, any other test
+/// runs in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incremental_runs_give_exactly_the_full_runs_results() {
+    use fieldproof_analytics::engine::Reuse;
+    let dir = tempfile::tempdir().expect("temp");
+    let (targets, scoped) = manufacturer();
+    let options = Options {
+        targets,
+        devices: 40,
+        days: 200,
+        start: Date::parse("2026-01-01").expect("date"),
+        rate: 24,
+        scale: 3,
+        seed: 11,
+        clean: false,
+    };
+    let data = dir.path().join("data");
+    let truth = generate(&options, &data).expect("generate");
+    let (chunks, parts_dir) = (dir.path().join("chunks"), dir.path().join("parts"));
+    std::fs::create_dir_all(&chunks).expect("dir");
+    std::fs::create_dir_all(&parts_dir).expect("dir");
+    let mut thirds: BTreeMap<String, Vec<Part>> = BTreeMap::new();
+    for (name, file) in &truth.files {
+        let files = split_lines(&data.join(file), name, 3, &chunks);
+        let parts = files
+            .iter()
+            .map(|f| ingest_part(f, name, &parts_dir))
+            .collect();
+        thirds.insert(name.clone(), parts);
+    }
+    let setup = Setup {
+        period: Period::parse(&truth.period).expect("period"),
+        time_zone: None,
+        components: scoped,
+        parts: Vec::new(),
+        spill_dir: dir.path().join("spill"),
+        memory_limit: 512 << 20,
+        partitions: 2,
+        cluster: None,
+        cache: None,
+    };
+    let tests = library::load(None).expect("library");
+    let cache = dir.path().join("cache");
+    let telemetry = "telemetry_ingest".to_string();
+    let others: Vec<String> = thirds
+        .keys()
+        .filter(|d| **d != telemetry)
+        .cloned()
+        .collect();
+    let rounds: [(Vec<String>, std::ops::Range<usize>); 4] = [
+        (thirds.keys().cloned().collect(), 0..2),
+        (vec![telemetry.clone()], 2..3),
+        (others, 2..3),
+        (Vec::new(), 0..0),
+    ];
+    let mut parts: Vec<Part> = Vec::new();
+    let mut problems = Vec::new();
+    let mut incremental_seen = 0;
+    for (round, (grown, range)) in rounds.iter().enumerate() {
+        for d in grown {
+            parts.extend(thirds[d][range.clone()].iter().cloned());
+        }
+        let full = run_library(&setup, &parts, None, &dir.path().join("full")).await;
+        let cached = run_library(&setup, &parts, Some(&cache), &dir.path().join("incr")).await;
+        for test in &tests {
+            let def = &test.definition;
+            let (f, c) = (&full[&def.id], &cached[&def.id]);
+            let same = (
+                f.outcome,
+                f.population,
+                f.exceptions,
+                &f.csv_sha256,
+                &f.result_sha256,
+            ) == (
+                c.outcome,
+                c.population,
+                c.exceptions,
+                &c.csv_sha256,
+                &c.result_sha256,
+            ) && std::fs::read(&f.csv).expect("csv")
+                == std::fs::read(&c.csv).expect("csv");
+            if !same {
+                problems.push(format!(
+                    "round {round}, {}: full {:?} {} {} {}, incremental {:?} {} {} {} ({:?})",
+                    def.id,
+                    f.outcome,
+                    f.population,
+                    f.exceptions,
+                    f.result_sha256,
+                    c.outcome,
+                    c.population,
+                    c.exceptions,
+                    c.result_sha256,
+                    c.reused
+                ));
+            }
+            let changed: Vec<&String> = def.datasets.iter().filter(|d| grown.contains(d)).collect();
+            let expected = if round == 0 || f.population == 0 {
+                None
+            } else if changed.is_empty() {
+                Some(Reuse {
+                    dataset: None,
+                    reused: parts
+                        .iter()
+                        .filter(|p| def.incremental.as_ref() == Some(&p.dataset))
+                        .count(),
+                    parts: parts
+                        .iter()
+                        .filter(|p| def.incremental.as_ref() == Some(&p.dataset))
+                        .count(),
+                })
+            } else if changed.len() == 1 && def.incremental.as_ref() == Some(changed[0]) {
+                incremental_seen += 1;
+                Some(Reuse {
+                    dataset: def.incremental.clone(),
+                    reused: 2,
+                    parts: 3,
+                })
+            } else {
+                None
+            };
+            if c.reused != expected {
+                problems.push(format!(
+                    "round {round}, {}: reused {:?}, expected {expected:?}",
+                    def.id, c.reused
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        incremental_seen >= 10,
+        "the declared tests ran over new parts only {incremental_seen} times"
+    );
+    // A kept result whose rows were altered is never used: the run starts over and is right.
+    let mut altered = 0;
+    for context in std::fs::read_dir(&cache).expect("cache") {
+        for file in std::fs::read_dir(context.expect("entry").path()).expect("context") {
+            let file = file.expect("file").path();
+            if file.extension().is_some_and(|x| x == "parquet") {
+                let mut bytes = std::fs::read(&file).expect("read");
+                bytes.push(0);
+                std::fs::write(&file, bytes).expect("write");
+                altered += 1;
+            }
+        }
+    }
+    assert!(altered >= 20, "{altered} kept results");
+    let full = run_library(&setup, &parts, None, &dir.path().join("full")).await;
+    let cached = run_library(&setup, &parts, Some(&cache), &dir.path().join("incr")).await;
+    for (id, c) in &cached {
+        assert_eq!(c.reused, None, "{id} reused an altered result");
+        assert_eq!(c.result_sha256, full[id].result_sha256, "{id}");
+    }
 }

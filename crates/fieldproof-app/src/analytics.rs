@@ -67,6 +67,11 @@ pub struct TestRequest {
     /// Run the queries on the Ballista cluster whose scheduler is at this URL
     /// (`df://HOST:PORT`, docs/scale-out.md) instead of in this process.
     pub cluster: Option<String>,
+    /// Keep each test's result in the workspace (`cache/tests`) and build on it next time: a
+    /// test whose parts are unchanged is not run again, and a test declaring `incremental`
+    /// runs only over the new parts of that dataset (docs/tests.md). The results and their
+    /// hashes are those of a full run; the engine recorded with each says what was reused.
+    pub incremental: bool,
 }
 
 /// How a sample's size is chosen.
@@ -590,6 +595,7 @@ impl App {
         assessment: &Assessment<'_>,
         memory_mb: Option<usize>,
         cluster: Option<&str>,
+        incremental: bool,
     ) -> Result<(Engine, Vec<String>)> {
         let cluster = cluster
             .map(|c| {
@@ -624,6 +630,11 @@ impl App {
             memory_limit: memory_mb.unwrap_or(1024) << 20,
             partitions: std::thread::available_parallelism().map_or(2, |n| n.get()),
             cluster,
+            cache: if incremental {
+                Some(self.analytics_dir(ws, "cache/tests")?)
+            } else {
+                None
+            },
         })
         .await?;
         Ok((engine, ids))
@@ -790,6 +801,7 @@ impl App {
                 &assessment,
                 request.memory_mb,
                 request.cluster.as_deref(),
+                request.incremental,
             )
             .await?;
         Ok(Prepared {
@@ -924,6 +936,7 @@ impl App {
             result_sha256: executed.result_sha256.clone(),
             evidence: Some(recorded.evidence),
             duplicate: recorded.duplicate,
+            reused: executed.reused.clone(),
             files: vec![
                 executed.csv.display().to_string(),
                 executed.parquet.display().to_string(),
@@ -941,7 +954,7 @@ impl App {
                 .await?;
             let estate = self.estate_for_tests(&ws).await?;
             let (engine, _) = self
-                .engine_for(&ws, &engagement, &assess(&estate), None, None)
+                .engine_for(&ws, &engagement, &assess(&estate), None, None, false)
                 .await?;
             let seed = match &request.seed {
                 Some(s) if !s.trim().is_empty() => s.trim().to_string(),

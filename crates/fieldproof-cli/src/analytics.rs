@@ -68,6 +68,7 @@ pub async fn test(app: &App, args: &TestArgs) -> Result<Outcome> {
         params: args.params.clone(),
         memory_mb: Some(args.memory_mb),
         cluster: args.cluster.clone(),
+        incremental: args.incremental,
     };
     if let Some(file) = &args.emit_sql {
         let r = app.export_test_sql(&request, file).await?;

@@ -250,6 +250,11 @@ pub struct TestArgs {
     /// process (needs the `cluster` feature; docs/scale-out.md).
     #[arg(long, value_name = "df://HOST:PORT", env = "FIELDPROOF_CLUSTER")]
     pub cluster: Option<String>,
+    /// Keep each test's result in the workspace and build on it: a test whose parts are
+    /// unchanged is not run again, and a test declaring `incremental` runs only over the new
+    /// parts of that dataset. Results and hashes are a full run's (docs/tests.md).
+    #[arg(long)]
+    pub incremental: bool,
     /// List the test library instead of running it.
     #[arg(long, conflicts_with_all = ["only", "params", "emit_sql"])]
     pub list: bool,

@@ -56,6 +56,13 @@ pub struct TestDefinition {
     /// Parameters with defaults, referenced as `{name}` in the SQL.
     #[serde(default)]
     pub parameters: BTreeMap<String, Parameter>,
+    /// The dataset whose parts a result adds up over, for incremental runs: the author states
+    /// that every population row and every exception row comes from one row of this dataset,
+    /// the test's other datasets read whole, so the result over new parts of it can be added to
+    /// an earlier result (`fieldproof test --incremental`; docs/tests.md). None: the test is
+    /// run again in full whenever any part it reads changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<String>,
     /// The rows tested: `SELECT` over the datasets (their count is the population).
     pub population: String,
     /// The exception rows: `SELECT` over the datasets.
@@ -100,6 +107,32 @@ pub struct Input {
     pub rows: u64,
 }
 
+/// How much of a result came from an earlier run (`fieldproof test --incremental`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Reuse {
+    /// The dataset whose new parts were added (the test's `incremental`); none when the whole
+    /// earlier result was reused because nothing the test reads changed.
+    pub dataset: Option<String>,
+    /// Parts of that dataset the earlier result covered.
+    pub reused: usize,
+    /// Parts of that dataset the result covers now.
+    pub parts: usize,
+}
+
+impl std::fmt::Display for Reuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.dataset {
+            Some(d) if self.reused < self.parts => write!(
+                f,
+                "incremental: {} new of {} {d} parts added to an earlier result",
+                self.parts - self.reused,
+                self.parts
+            ),
+            _ => f.write_str("incremental: an earlier result over the same parts"),
+        }
+    }
+}
+
 /// The result of one test over one engagement period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TestResult {
@@ -140,6 +173,11 @@ pub struct TestResult {
     pub evidence: Option<String>,
     /// An identical run was already recorded: nothing new was added.
     pub duplicate: bool,
+    /// What an incremental run (`--incremental`) took from an earlier result: the whole of it
+    /// (nothing the test reads changed), or all but the new parts of its `incremental`
+    /// dataset. Absent when the test ran over every part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reused: Option<Reuse>,
     /// The exception rows as CSV and as Parquet, where they were written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
@@ -230,6 +268,14 @@ pub fn check_definition(def: &TestDefinition) -> Vec<String> {
             problems.push(format!(
                 "unknown dataset '{d}'; the datasets are: {}",
                 crate::dataset::names().join(", ")
+            ));
+        }
+    }
+    if let Some(d) = &def.incremental {
+        if !def.datasets.contains(d) {
+            problems.push(format!(
+                "`incremental` names {d}, which is not one of the test's `datasets` ({})",
+                def.datasets.join(", ")
             ));
         }
     }

@@ -59,6 +59,17 @@ pub fn run_text(run: &TestRun) -> String {
         "\n{pass} passed, {fail} failed, {none} without data; {} not applicable.\n",
         run.skipped.len()
     ));
+    let reused: Vec<_> = run.results.iter().filter(|r| r.reused.is_some()).collect();
+    if !reused.is_empty() {
+        let added = reused
+            .iter()
+            .filter(|r| r.reused.as_ref().is_some_and(|u| u.dataset.is_some()))
+            .count();
+        out.push_str(&format!(
+            "Incremental: {} reused an earlier result, {added} of them adding only new parts; the results and hashes are a full run's.\n",
+            count(reused.len(), "test", "tests")
+        ));
+    }
     for r in run.results.iter().filter(|r| r.outcome == Outcome::Fail) {
         out.push_str(&format!(
             "\n{} — {} ({} severity)\n  {}: {}\n",
@@ -173,6 +184,7 @@ mod tests {
             result_sha256: String::new(),
             evidence: None,
             duplicate: false,
+            reused: None,
             files: vec!["x.csv".into()],
         }
     }

@@ -864,3 +864,92 @@ fn tickets_exported_again_are_not_stored_twice() {
     assert_eq!(file["rejected"], 1, "the changed ticket: {file}");
     assert!(file["already_stored"].as_u64().unwrap_or(0) > 10, "{file}");
 }
+
+/// `test --incremental` builds on kept results, and what it records is a full run's: after a
+/// day's telemetry arrives, the tests declaring `incremental` over it run only over the new part,
+/// the tests that read no telemetry are not run again, and a full run afterwards records nothing
+/// new because every result hash is the same.
+#[test]
+fn an_incremental_run_records_exactly_a_full_runs_results() {
+    let dir = workspace_with_data();
+    let d = dir.path();
+    let first = json(d, &["test", "--incremental", "--format", "json"]);
+    let results = first["results"].as_array().expect("results");
+    assert!(results.len() >= 15, "{first}");
+    assert!(
+        results.iter().all(|r| r.get("reused").is_none()),
+        "nothing kept yet: {first}"
+    );
+    // A new day: messages never seen, one rejected without a reason.
+    let stored = std::fs::read_to_string(d.join("gen/telemetry_ingest.jsonl")).expect("read");
+    let day: Vec<String> = stored
+        .lines()
+        .take(40)
+        .enumerate()
+        .map(|(i, line)| {
+            let mut row: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            row["message_id"] = serde_json::Value::from(format!("next-day-{i}"));
+            row["ts"] = serde_json::Value::from(format!("2026-02-27T10:{:02}:00Z", i % 60));
+            if i == 0 {
+                row["outcome"] = serde_json::Value::from("rejected");
+                row["reason"] = serde_json::Value::Null;
+            }
+            row.to_string()
+        })
+        .collect();
+    write(d, "next-day.jsonl", &(day.join("\n") + "\n"));
+    fieldproof(d)
+        .args(["ingest", "telemetry_ingest", "next-day.jsonl"])
+        .assert()
+        .success();
+    let daily = json(d, &["test", "--incremental", "--format", "json"]);
+    let by_test = |run: &serde_json::Value, id: &str| -> serde_json::Value {
+        run["results"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["test"] == id).cloned())
+            .unwrap_or_else(|| panic!("no {id} in {run}"))
+    };
+    let rejects = by_test(&daily, "ti-rejects-accounted");
+    assert_eq!(
+        rejects["reused"],
+        serde_json::json!({"dataset": "telemetry_ingest", "reused": 1, "parts": 2}),
+        "{rejects}"
+    );
+    assert_eq!(
+        rejects["exceptions"].as_u64(),
+        by_test(&first, "ti-rejects-accounted")["exceptions"]
+            .as_u64()
+            .map(|n| n + 1),
+        "the new day's rejection without a reason is found: {rejects}"
+    );
+    assert!(by_test(&daily, "ti-replay").get("reused").is_none());
+    let changes = by_test(&daily, "cm-approved-before-deploy");
+    assert_eq!(
+        changes["reused"]["dataset"],
+        serde_json::Value::Null,
+        "{changes}"
+    );
+    assert_eq!(changes["duplicate"], true, "{changes}");
+    let text = fieldproof(d)
+        .args(["test", "--incremental"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&text);
+    assert!(text.contains("Incremental: "), "{text}");
+    // A full run over the same parts: the same result for every test, so nothing new is recorded.
+    let full = json(d, &["test", "--format", "json"]);
+    for r in full["results"].as_array().expect("results") {
+        let id = r["test"].as_str().expect("id");
+        assert_eq!(
+            r["result_sha256"],
+            by_test(&daily, id)["result_sha256"],
+            "{id}"
+        );
+        assert_eq!(r["duplicate"], true, "{id}: {r}");
+    }
+    // The ledger, with the incremental runs in it, verifies.
+    fieldproof(d).args(["verify"]).assert().success();
+}

@@ -1,0 +1,266 @@
+//! Incremental runs (`Setup::cache`, `fieldproof test --incremental`): a test's result is kept
+//! with the parts it covers, and the next run over more parts adds to it instead of running
+//! again over everything.
+//!
+//! A result is kept under a *context key*: the SHA-256 of everything a result depends on except
+//! the parts of the test's `incremental` dataset — the engine, the test file's hash, its
+//! substituted queries (parameters and period bounds), the helper tables' rows, the views, and
+//! the hashes of the parts of the test's other datasets. Within that context each kept result
+//! names the parts of the `incremental` dataset it covers. A run looks for the kept result
+//! covering the most of the current parts and no other part:
+//!
+//! - none: the test runs in full, and its result is kept;
+//! - the same parts: nothing the test reads changed, and the kept rows are its result;
+//! - fewer parts: the queries run over only the new parts (with the other datasets whole),
+//!   their population is added and their exception rows are merged with the kept ones, sorted
+//!   on every column as a full run sorts them.
+//!
+//! A test without `incremental` has no varying dataset, so it is reused only when nothing it
+//! reads changed. The result — population, exception rows, CSV bytes, result hash — equals a
+//! full run's because the author declares the test's rows come one from each row of the
+//! `incremental` dataset (the truth tests check every bundled declaration against full runs).
+//! A kept Parquet file whose SHA-256 no longer matches its entry is never used.
+
+use super::{
+    file_sha256, hex, session_config, view_sql, write_exceptions, Engine, Part, Reuse, Setup,
+    Written,
+};
+use crate::library::LoadedTest;
+use crate::{io, AnalyticsError, Result};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::prelude::SessionContext;
+use fieldproof_core::dataset;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The version of the kept results' layout, bound into every context key.
+const FORMAT: u32 = 1;
+
+/// A kept result, `SET.json` beside its rows in `SET.parquet`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    /// SHA-256 of the parts of the `incremental` dataset the result covers, sorted.
+    parts: Vec<String>,
+    /// The population over those parts.
+    population: u64,
+    /// SHA-256 of `SET.parquet`.
+    parquet_sha256: String,
+}
+
+/// What [`Engine::run_cached`] gives back: the population, the exception rows written (none
+/// when nothing was tested) and what was reused.
+type Cached = (u64, Option<Written>, Option<Reuse>);
+
+fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+impl Engine {
+    /// Runs a test's `[population, exceptions]` queries, writing the rows to `[csv, parquet]`,
+    /// from and into the kept results under `cache` (see the module documentation).
+    pub(super) async fn run_cached(
+        &self,
+        test: &LoadedTest,
+        [population_sql, exceptions_sql]: [&String; 2],
+        [csv, parquet]: [&PathBuf; 2],
+        cache: &Path,
+    ) -> Result<Cached> {
+        let def = &test.definition;
+        let over = def.incremental.as_deref();
+        let (varying, fixed): (Vec<&Part>, Vec<&Part>) = self
+            .setup
+            .parts
+            .iter()
+            .filter(|p| def.datasets.contains(&p.dataset))
+            .partition(|p| Some(p.dataset.as_str()) == over);
+        let current: BTreeSet<&str> = varying.iter().map(|p| p.sha256.as_str()).collect();
+        if current.len() != varying.len() {
+            // The same part registered twice: a union of per-part results would not count its
+            // rows as the full run does, so run in full and keep nothing.
+            let population = self.count(population_sql).await?;
+            let written = if population > 0 {
+                Some(write_exceptions(&self.ctx, exceptions_sql, csv, parquet).await?)
+            } else {
+                None
+            };
+            return Ok((population, written, None));
+        }
+        let dir = cache.join(self.context_key(test, [population_sql, exceptions_sql], &fixed));
+        let Some((earlier, earlier_rows)) = best_entry(&dir, &current)? else {
+            let population = self.count(population_sql).await?;
+            if population == 0 {
+                return Ok((0, None, None));
+            }
+            let written = write_exceptions(&self.ctx, exceptions_sql, csv, parquet).await?;
+            keep(&dir, &current, population, parquet)?;
+            return Ok((population, Some(written), None));
+        };
+        let new: Vec<&Part> = varying
+            .iter()
+            .filter(|p| !earlier.parts.contains(&p.sha256))
+            .copied()
+            .collect();
+        let mut population = earlier.population;
+        let mut files = vec![earlier_rows];
+        let scratch = dir.join(format!("new-{}", std::process::id()));
+        if !new.is_empty() {
+            let sub = Engine::new(Setup {
+                parts: fixed.iter().chain(&new).map(|p| (*p).clone()).collect(),
+                cache: None,
+                ..self.setup.clone()
+            })
+            .await?;
+            population += sub.count(population_sql).await?;
+            std::fs::create_dir_all(&scratch).map_err(io(&scratch))?;
+            let rows = scratch.join("exceptions.parquet");
+            write_exceptions(
+                &sub.ctx,
+                exceptions_sql,
+                &scratch.join("exceptions.csv"),
+                &rows,
+            )
+            .await?;
+            files.push(rows);
+        }
+        let written = merge(&files, csv, parquet, self.setup.partitions).await;
+        if scratch.exists() {
+            std::fs::remove_dir_all(&scratch).map_err(io(&scratch))?;
+        }
+        let written = written?;
+        if !new.is_empty() {
+            keep(&dir, &current, population, parquet)?;
+        }
+        let reused = Reuse {
+            dataset: over.filter(|_| !new.is_empty()).map(str::to_string),
+            reused: earlier.parts.len(),
+            parts: current.len(),
+        };
+        Ok((population, Some(written), Some(reused)))
+    }
+
+    /// The context key of a test's kept results: everything its result depends on except the
+    /// parts of its `incremental` dataset.
+    fn context_key(&self, test: &LoadedTest, queries: [&String; 2], fixed: &[&Part]) -> String {
+        let mut fixed: Vec<(&str, &str)> = fixed
+            .iter()
+            .map(|p| (p.dataset.as_str(), p.sha256.as_str()))
+            .collect();
+        fixed.sort_unstable();
+        let views: Vec<[String; 2]> = dataset::DATASETS
+            .iter()
+            .filter(|d| test.definition.datasets.iter().any(|n| n == d.name))
+            .map(|d| view_sql(d, self.setup.bounds(), self.setup.zones_differ()))
+            .collect();
+        let binding = serde_json::json!({
+            "format": FORMAT,
+            "engine": crate::engine_name(),
+            "test": test.definition.id,
+            "definition_sha256": test.sha256,
+            "incremental": test.definition.incremental,
+            "queries": queries,
+            "helpers": self.helper_rows(),
+            "views": views,
+            "parts": fixed,
+        });
+        sha256_hex(&binding.to_string())
+    }
+}
+
+/// The kept result in `dir` covering the most parts, all of them among `current`, whose rows
+/// are intact: its entry and its Parquet file.
+fn best_entry(dir: &Path, current: &BTreeSet<&str>) -> Result<Option<(Entry, PathBuf)>> {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return Ok(None);
+    };
+    let mut best: Option<(Entry, PathBuf)> = None;
+    for file in listing.filter_map(|e| e.ok().map(|e| e.path())) {
+        if file.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let Some(entry) = std::fs::read(&file)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Entry>(&b).ok())
+        else {
+            continue;
+        };
+        if !entry.parts.iter().all(|p| current.contains(p.as_str()))
+            || best
+                .as_ref()
+                .is_some_and(|(b, _)| b.parts.len() >= entry.parts.len())
+        {
+            continue;
+        }
+        let rows = file.with_extension("parquet");
+        if rows.is_file() && file_sha256(&rows)? == entry.parquet_sha256 {
+            best = Some((entry, rows));
+        }
+    }
+    Ok(best)
+}
+
+/// Keeps the result over `parts` (its rows are `rows`) in `dir`, and drops the kept results it
+/// covers.
+fn keep(dir: &Path, parts: &BTreeSet<&str>, population: u64, rows: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let list: Vec<String> = parts.iter().map(|p| (*p).to_string()).collect();
+    let name = sha256_hex(&list.join("\n"));
+    let kept_rows = dir.join(format!("{name}.parquet"));
+    std::fs::copy(rows, &kept_rows).map_err(io(&kept_rows))?;
+    let entry = Entry {
+        parts: list,
+        population,
+        parquet_sha256: file_sha256(&kept_rows)?,
+    };
+    let text =
+        serde_json::to_vec_pretty(&entry).map_err(|e| AnalyticsError::Engine(e.to_string()))?;
+    let staged = dir.join(format!("{name}.json.new"));
+    std::fs::write(&staged, text).map_err(io(&staged))?;
+    let json = dir.join(format!("{name}.json"));
+    std::fs::rename(&staged, &json).map_err(io(&json))?;
+    for file in std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+    {
+        if file == json || file.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let covered = std::fs::read(&file)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Entry>(&b).ok())
+            .is_some_and(|e| e.parts.iter().all(|p| parts.contains(p.as_str())));
+        if covered {
+            let _ = std::fs::remove_file(file.with_extension("parquet"));
+            let _ = std::fs::remove_file(&file);
+        }
+    }
+    Ok(())
+}
+
+/// Exception rows from several Parquet files written as one result, sorted on every column.
+async fn merge(
+    files: &[PathBuf],
+    csv: &Path,
+    parquet: &Path,
+    partitions: usize,
+) -> Result<Written> {
+    let first = std::fs::File::open(&files[0]).map_err(io(&files[0]))?;
+    let schema = Arc::clone(ParquetRecordBatchReaderBuilder::try_new(first)?.schema());
+    let urls = files
+        .iter()
+        .map(|f| ListingTableUrl::parse(f.to_string_lossy()))
+        .collect::<datafusion::error::Result<Vec<_>>>()?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    let ctx = SessionContext::new_with_config(session_config(partitions));
+    ctx.register_table("kept_and_new", Arc::new(ListingTable::try_new(config)?))?;
+    write_exceptions(&ctx, "SELECT * FROM kept_and_new", csv, parquet).await
+}
