@@ -35,6 +35,8 @@ struct Header {
     key: Vec<String>,
     #[serde(default)]
     incremental: Option<String>,
+    #[serde(default)]
+    incremental_key: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +185,7 @@ pub fn parse(text: &str, origin: &str) -> Result<LoadedTest> {
         exception: h.exception,
         key: h.key,
         incremental: h.incremental,
+        incremental_key: h.incremental_key,
         parameters: file.parameters,
         population: file.sql.population,
         exceptions: file.sql.exceptions,

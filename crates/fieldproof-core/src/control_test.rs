@@ -63,6 +63,13 @@ pub struct TestDefinition {
     /// run again in full whenever any part it reads changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incremental: Option<String>,
+    /// Columns of the `incremental` dataset that group its rows, when the exception rows are not
+    /// one per row but each depends only on the rows sharing these columns (and carries them):
+    /// a run over new parts then recomputes just the groups the new parts touch, over every
+    /// part, and keeps the earlier rows of every other group. The population still comes one
+    /// row from each row. Empty: one exception row per row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incremental_key: Vec<String>,
     /// The rows tested: `SELECT` over the datasets (their count is the population).
     pub population: String,
     /// The exception rows: `SELECT` over the datasets.
@@ -278,6 +285,28 @@ pub fn check_definition(def: &TestDefinition) -> Vec<String> {
                 def.datasets.join(", ")
             ));
         }
+    }
+    match (&def.incremental, def.incremental_key.is_empty()) {
+        (None, false) => problems.push(
+            "`incremental_key` groups the rows of the `incremental` dataset: name that dataset too"
+                .to_string(),
+        ),
+        (Some(d), false) => {
+            if let Some(ds) = crate::dataset::dataset(d) {
+                for column in &def.incremental_key {
+                    if ds.column(column).is_none() {
+                        problems.push(format!(
+                            "`incremental_key` names {column}, which is not a column of {d}"
+                        ));
+                    } else if !def.key.contains(column) {
+                        problems.push(format!(
+                            "`incremental_key` names {column}, which is not in `key`: every exception row must carry it"
+                        ));
+                    }
+                }
+            }
+        }
+        _ => {}
     }
     for a in &def.answers {
         if !def.controls.contains(&a.control) {

@@ -13,12 +13,15 @@
 //! - the same parts: nothing the test reads changed, and the kept rows are its result;
 //! - fewer parts: the queries run over only the new parts (with the other datasets whole),
 //!   their population is added and their exception rows are merged with the kept ones, sorted
-//!   on every column as a full run sorts them.
+//!   on every column as a full run sorts them. With `incremental_key`, the exception query runs
+//!   instead over the rows of every part whose key the new parts hold, and its rows replace the
+//!   kept rows of those keys.
 //!
 //! A test without `incremental` has no varying dataset, so it is reused only when nothing it
 //! reads changed. The result — population, exception rows, CSV bytes, result hash — equals a
 //! full run's because the author declares the test's rows come one from each row of the
-//! `incremental` dataset (the truth tests check every bundled declaration against full runs).
+//! `incremental` dataset, or its exception rows from the rows sharing the key (the truth tests
+//! check every bundled declaration against full runs).
 //! A kept Parquet file whose SHA-256 no longer matches its entry is never used.
 
 use super::{
@@ -108,9 +111,10 @@ impl Engine {
             .copied()
             .collect();
         let mut population = earlier.population;
-        let mut files = vec![earlier_rows];
         let scratch = dir.join(format!("new-{}", std::process::id()));
-        if !new.is_empty() {
+        let written = if new.is_empty() {
+            merge(&[earlier_rows], None, [csv, parquet], self.setup.partitions).await
+        } else {
             let sub = Engine::new(Setup {
                 parts: fixed.iter().chain(&new).map(|p| (*p).clone()).collect(),
                 cache: None,
@@ -120,16 +124,42 @@ impl Engine {
             population += sub.count(population_sql).await?;
             std::fs::create_dir_all(&scratch).map_err(io(&scratch))?;
             let rows = scratch.join("exceptions.parquet");
-            write_exceptions(
-                &sub.ctx,
+            let key = &def.incremental_key;
+            // One row per row: the new parts' rows. Grouped: every group the new parts touch,
+            // recomputed over every part.
+            let (engine, replaced) = if key.is_empty() {
+                (sub, None)
+            } else {
+                let dataset = over.and_then(dataset::dataset).ok_or_else(|| {
+                    AnalyticsError::Input(format!("test {}: no dataset to add parts of", def.id))
+                })?;
+                let groups = NewGroups {
+                    dataset,
+                    key,
+                    parts: new.iter().map(|p| p.path.clone()).collect(),
+                };
+                (self.restricted(&groups).await?, Some(groups))
+            };
+            let recomputed = write_exceptions(
+                &engine.ctx,
                 exceptions_sql,
                 &scratch.join("exceptions.csv"),
                 &rows,
             )
-            .await?;
-            files.push(rows);
-        }
-        let written = merge(&files, csv, parquet, self.setup.partitions).await;
+            .await;
+            match recomputed {
+                Ok(_) => {
+                    merge(
+                        &[earlier_rows, rows],
+                        replaced.as_ref(),
+                        [csv, parquet],
+                        self.setup.partitions,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            }
+        };
         if scratch.exists() {
             std::fs::remove_dir_all(&scratch).map_err(io(&scratch))?;
         }
@@ -143,6 +173,54 @@ impl Engine {
             parts: current.len(),
         };
         Ok((population, Some(written), Some(reused)))
+    }
+
+    /// This engine with the dataset of `groups` narrowed to the rows of the groups its new
+    /// parts touch (in every part): its raw table and both views are replaced.
+    async fn restricted(&self, groups: &NewGroups<'_>) -> Result<Engine> {
+        let engine = Engine::new(Setup {
+            cache: None,
+            ..self.setup.clone()
+        })
+        .await?;
+        let name = groups.dataset.name;
+        let ctx = &engine.ctx;
+        for table in [
+            format!("{name}__raw"),
+            format!("{name}_all"),
+            name.to_string(),
+        ] {
+            ctx.deregister_table(table.as_str())?;
+        }
+        let every = self
+            .setup
+            .parts
+            .iter()
+            .filter(|p| p.dataset == name)
+            .map(|p| p.path.clone())
+            .collect::<Vec<_>>();
+        let schema = crate::schema::of(groups.dataset);
+        ctx.register_table(
+            "incremental_every_part",
+            listing(&every, Arc::clone(&schema))?,
+        )?;
+        ctx.register_table("incremental_new_parts", listing(&groups.parts, schema)?)?;
+        ctx.sql(&format!(
+            "CREATE VIEW {name}__raw AS SELECT r.* FROM incremental_every_part r LEFT SEMI JOIN ({}) g ON {}",
+            groups.distinct("incremental_new_parts"),
+            groups.on("r", "g")
+        ))
+        .await?
+        .collect()
+        .await?;
+        for sql in view_sql(
+            groups.dataset,
+            self.setup.bounds(),
+            self.setup.zones_differ(),
+        ) {
+            ctx.sql(&sql).await?.collect().await?;
+        }
+        Ok(engine)
     }
 
     /// The context key of a test's kept results: everything its result depends on except the
@@ -243,15 +321,35 @@ fn keep(dir: &Path, parts: &BTreeSet<&str>, population: u64, rows: &Path) -> Res
     Ok(())
 }
 
-/// Exception rows from several Parquet files written as one result, sorted on every column.
-async fn merge(
+/// The groups of rows (by `key`) that new parts of a dataset touch.
+struct NewGroups<'a> {
+    dataset: &'static dataset::Dataset,
+    key: &'a [String],
+    parts: Vec<PathBuf>,
+}
+
+impl NewGroups<'_> {
+    /// The distinct groups of `table`, as SQL.
+    fn distinct(&self, table: &str) -> String {
+        format!("SELECT DISTINCT {} FROM {table}", self.key.join(", "))
+    }
+
+    /// The join condition of `a` and `b` on every key column, nulls equal (a null is a group
+    /// as `GROUP BY` makes it one).
+    fn on(&self, a: &str, b: &str) -> String {
+        self.key
+            .iter()
+            .map(|c| format!("({a}.{c} IS NOT DISTINCT FROM {b}.{c})"))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+}
+
+/// A table over Parquet files with `schema`.
+fn listing(
     files: &[PathBuf],
-    csv: &Path,
-    parquet: &Path,
-    partitions: usize,
-) -> Result<Written> {
-    let first = std::fs::File::open(&files[0]).map_err(io(&files[0]))?;
-    let schema = Arc::clone(ParquetRecordBatchReaderBuilder::try_new(first)?.schema());
+    schema: datafusion::arrow::datatypes::SchemaRef,
+) -> Result<Arc<ListingTable>> {
     let urls = files
         .iter()
         .map(|f| ListingTableUrl::parse(f.to_string_lossy()))
@@ -260,7 +358,39 @@ async fn merge(
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(schema);
+    Ok(Arc::new(ListingTable::try_new(config)?))
+}
+
+/// Exception rows written as one result, sorted on every column: the kept rows `files[0]` and
+/// the rows over the new parts `files[1]`; with `replaced`, the kept rows of the groups the new
+/// parts touch are left out (the new rows recompute them).
+async fn merge(
+    files: &[PathBuf],
+    replaced: Option<&NewGroups<'_>>,
+    [csv, parquet]: [&PathBuf; 2],
+    partitions: usize,
+) -> Result<Written> {
+    let first = std::fs::File::open(&files[0]).map_err(io(&files[0]))?;
+    let schema = Arc::clone(ParquetRecordBatchReaderBuilder::try_new(first)?.schema());
     let ctx = SessionContext::new_with_config(session_config(partitions));
-    ctx.register_table("kept_and_new", Arc::new(ListingTable::try_new(config)?))?;
-    write_exceptions(&ctx, "SELECT * FROM kept_and_new", csv, parquet).await
+    let sql = match replaced {
+        None => {
+            ctx.register_table("kept_and_new", listing(files, schema)?)?;
+            "SELECT * FROM kept_and_new".to_string()
+        }
+        Some(groups) => {
+            ctx.register_table("kept", listing(&files[..1], Arc::clone(&schema))?)?;
+            ctx.register_table("recomputed", listing(&files[1..], schema)?)?;
+            ctx.register_table(
+                "new_parts",
+                listing(&groups.parts, crate::schema::of(groups.dataset))?,
+            )?;
+            format!(
+                "SELECT k.* FROM kept k LEFT ANTI JOIN ({}) g ON {} UNION ALL SELECT * FROM recomputed",
+                groups.distinct("new_parts"),
+                groups.on("k", "g")
+            )
+        }
+    };
+    write_exceptions(&ctx, &sql, csv, parquet).await
 }

@@ -880,9 +880,16 @@ fn an_incremental_run_records_exactly_a_full_runs_results() {
         results.iter().all(|r| r.get("reused").is_none()),
         "nothing kept yet: {first}"
     );
-    // A new day: messages never seen, one rejected without a reason.
+    // A new day: messages never seen, one rejected without a reason, and a message accepted
+    // before accepted again (a replay).
     let stored = std::fs::read_to_string(d.join("gen/telemetry_ingest.jsonl")).expect("read");
-    let day: Vec<String> = stored
+    let accepted = stored
+        .lines()
+        .find(|l| l.contains(r#""outcome":"accepted""#))
+        .expect("an accepted message");
+    let mut replay: serde_json::Value = serde_json::from_str(accepted).expect("JSON");
+    replay["ts"] = serde_json::Value::from("2026-02-27T11:00:00Z");
+    let mut day: Vec<String> = stored
         .lines()
         .take(40)
         .enumerate()
@@ -897,6 +904,7 @@ fn an_incremental_run_records_exactly_a_full_runs_results() {
             row.to_string()
         })
         .collect();
+    day.push(replay.to_string());
     write(d, "next-day.jsonl", &(day.join("\n") + "\n"));
     fieldproof(d)
         .args(["ingest", "telemetry_ingest", "next-day.jsonl"])
@@ -922,7 +930,19 @@ fn an_incremental_run_records_exactly_a_full_runs_results() {
             .map(|n| n + 1),
         "the new day's rejection without a reason is found: {rejects}"
     );
-    assert!(by_test(&daily, "ti-replay").get("reused").is_none());
+    let replays = by_test(&daily, "ti-replay");
+    assert_eq!(
+        replays["reused"]["dataset"], "telemetry_ingest",
+        "{replays}"
+    );
+    assert_eq!(
+        replays["exceptions"].as_u64(),
+        by_test(&first, "ti-replay")["exceptions"]
+            .as_u64()
+            .map(|n| n + 1),
+        "the replay of a message stored in an earlier part is found: {replays}"
+    );
+    assert!(by_test(&daily, "ti-silent-gaps").get("reused").is_none());
     let changes = by_test(&daily, "cm-approved-before-deploy");
     assert_eq!(
         changes["reused"]["dataset"],
