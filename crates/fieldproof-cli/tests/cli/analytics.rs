@@ -865,23 +865,10 @@ fn tickets_exported_again_are_not_stored_twice() {
     assert!(file["already_stored"].as_u64().unwrap_or(0) > 10, "{file}");
 }
 
-/// `test --incremental` builds on kept results, and what it records is a full run's: after a
-/// day's telemetry arrives, the tests declaring `incremental` over it run only over the new part,
-/// the tests that read no telemetry are not run again, and a full run afterwards records nothing
-/// new because every result hash is the same.
-#[test]
-fn an_incremental_run_records_exactly_a_full_runs_results() {
-    let dir = workspace_with_data();
-    let d = dir.path();
-    let first = json(d, &["test", "--incremental", "--format", "json"]);
-    let results = first["results"].as_array().expect("results");
-    assert!(results.len() >= 15, "{first}");
-    assert!(
-        results.iter().all(|r| r.get("reused").is_none()),
-        "nothing kept yet: {first}"
-    );
-    // A new day: messages never seen, one rejected without a reason, and a message accepted
-    // before accepted again (a replay).
+/// Ingests a new day of telemetry (2026-02-27) into a workspace of `workspace_with_data`'s
+/// shape: 39 messages never seen, one rejected without a reason, and a message accepted before
+/// accepted again (a replay).
+pub(super) fn ingest_next_day(d: &Path) {
     let stored = std::fs::read_to_string(d.join("gen/telemetry_ingest.jsonl")).expect("read");
     let accepted = stored
         .lines()
@@ -910,6 +897,24 @@ fn an_incremental_run_records_exactly_a_full_runs_results() {
         .args(["ingest", "telemetry_ingest", "next-day.jsonl"])
         .assert()
         .success();
+}
+
+/// `test --incremental` builds on kept results, and what it records is a full run's: after a
+/// day's telemetry arrives, the tests declaring `incremental` over it run only over the new part,
+/// the tests that read no telemetry are not run again, and a full run afterwards records nothing
+/// new because every result hash is the same.
+#[test]
+fn an_incremental_run_records_exactly_a_full_runs_results() {
+    let dir = workspace_with_data();
+    let d = dir.path();
+    let first = json(d, &["test", "--incremental", "--format", "json"]);
+    let results = first["results"].as_array().expect("results");
+    assert!(results.len() >= 15, "{first}");
+    assert!(
+        results.iter().all(|r| r.get("reused").is_none()),
+        "nothing kept yet: {first}"
+    );
+    ingest_next_day(d);
     let daily = json(d, &["test", "--incremental", "--format", "json"]);
     let by_test = |run: &serde_json::Value, id: &str| -> serde_json::Value {
         run["results"]

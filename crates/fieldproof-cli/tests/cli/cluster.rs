@@ -211,6 +211,30 @@ fn a_loopback_cluster_gives_the_local_results_for_every_test_in_the_library() {
     for r in remote["results"].as_array().expect("results") {
         assert_eq!(r["duplicate"], serde_json::json!(true), "{r}");
     }
+    // Incremental runs on the cluster: every result kept, a new day of telemetry added, and
+    // what the cluster builds on its kept results is a local full run's.
+    let incremental = |d: &Path| {
+        let mut args = run_args(&tests, Some(&url));
+        args.push("--incremental");
+        json(d, &args)
+    };
+    incremental(d);
+    super::analytics::ingest_next_day(d);
+    let daily = incremental(d);
+    let added: Vec<&serde_json::Value> = daily["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["reused"]["dataset"] == "telemetry_ingest")
+        .collect();
+    assert!(
+        added.iter().any(|r| r["test"] == "ti-replay") && added.len() >= 4,
+        "tests adding the new part on the cluster: {added:?}"
+    );
+    assert_same(
+        &outcomes(&daily),
+        &outcomes(&json(d, &run_args(&tests, None))),
+    );
     // A cluster run that changes a result is recorded, with its engine.
     let changed = json(
         d,
