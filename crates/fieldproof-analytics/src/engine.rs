@@ -561,16 +561,8 @@ impl Engine {
             if files.is_empty() {
                 ctx.register_table(&raw, Arc::new(EmptyTable::new(schema)))?;
             } else {
-                let urls = files
-                    .iter()
-                    .map(|p| ListingTableUrl::parse(p.path.to_string_lossy()))
-                    .collect::<datafusion::error::Result<Vec<_>>>()?;
-                let options =
-                    ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
-                let config = ListingTableConfig::new_with_multi_paths(urls)
-                    .with_listing_options(options)
-                    .with_schema(schema);
-                ctx.register_table(&raw, Arc::new(ListingTable::try_new(config)?))?;
+                let paths: Vec<PathBuf> = files.iter().map(|p| p.path.clone()).collect();
+                ctx.register_table(&raw, listing(&paths, schema)?)?;
             }
             for sql in view_sql(dataset, setup.bounds(), setup.zones_differ()) {
                 ctx.sql(&sql).await?.collect().await?;
@@ -667,16 +659,10 @@ impl Engine {
             .await
             .map_err(context)?
         } else {
-            let population = self.count(&population_sql).await.map_err(context)?;
-            let written = if population > 0 {
-                Some(
-                    write_exceptions(&self.ctx, &exceptions_sql, &csv, &parquet)
-                        .await
-                        .map_err(context)?,
-                )
-            } else {
-                None
-            };
+            let (population, written) = self
+                .run_full(&population_sql, &exceptions_sql, &csv, &parquet)
+                .await
+                .map_err(context)?;
             (population, written, None)
         };
         let no_data = if !missing.is_empty() {
@@ -760,6 +746,24 @@ impl Engine {
             components: components.iter().map(|c| (*c).to_string()).collect(),
             reused,
         })
+    }
+
+    /// Runs a test's queries over every part: the population, and the exception rows written
+    /// when there is a population to test.
+    async fn run_full(
+        &self,
+        population_sql: &str,
+        exceptions_sql: &str,
+        csv: &Path,
+        parquet: &Path,
+    ) -> Result<(u64, Option<Written>)> {
+        let population = self.count(population_sql).await?;
+        let written = if population > 0 {
+            Some(write_exceptions(&self.ctx, exceptions_sql, csv, parquet).await?)
+        } else {
+            None
+        };
+        Ok((population, written))
     }
 
     async fn count(&self, sql: &str) -> Result<u64> {
@@ -919,6 +923,22 @@ impl Engine {
             substitute(&test.definition.exceptions, &values),
         ))
     }
+}
+
+/// A table over Parquet files with `schema`.
+fn listing(
+    files: &[PathBuf],
+    schema: datafusion::arrow::datatypes::SchemaRef,
+) -> Result<Arc<ListingTable>> {
+    let urls = files
+        .iter()
+        .map(|f| ListingTableUrl::parse(f.to_string_lossy()))
+        .collect::<datafusion::error::Result<Vec<_>>>()?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(Arc::new(ListingTable::try_new(config)?))
 }
 
 /// Runs an exception query and writes its rows, sorted on every column, as CSV (the canonical

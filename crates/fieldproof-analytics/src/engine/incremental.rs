@@ -25,15 +25,11 @@
 //! A kept Parquet file whose SHA-256 no longer matches its entry is never used.
 
 use super::{
-    file_sha256, hex, session_config, view_sql, write_exceptions, Engine, Part, Reuse, Setup,
-    Written,
+    file_sha256, hex, listing, session_config, view_sql, write_exceptions, Engine, Part, Reuse,
+    Setup, Written,
 };
 use crate::library::LoadedTest;
 use crate::{io, AnalyticsError, Result};
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::prelude::SessionContext;
 use fieldproof_core::dataset;
@@ -87,23 +83,20 @@ impl Engine {
         if current.len() != varying.len() {
             // The same part registered twice: a union of per-part results would not count its
             // rows as the full run does, so run in full and keep nothing.
-            let population = self.count(population_sql).await?;
-            let written = if population > 0 {
-                Some(write_exceptions(&self.ctx, exceptions_sql, csv, parquet).await?)
-            } else {
-                None
-            };
+            let (population, written) = self
+                .run_full(population_sql, exceptions_sql, csv, parquet)
+                .await?;
             return Ok((population, written, None));
         }
         let dir = cache.join(self.context_key(test, [population_sql, exceptions_sql], &fixed));
         let Some((earlier, earlier_rows)) = best_entry(&dir, &current)? else {
-            let population = self.count(population_sql).await?;
-            if population == 0 {
-                return Ok((0, None, None));
+            let (population, written) = self
+                .run_full(population_sql, exceptions_sql, csv, parquet)
+                .await?;
+            if written.is_some() {
+                keep(&dir, &current, population, parquet)?;
             }
-            let written = write_exceptions(&self.ctx, exceptions_sql, csv, parquet).await?;
-            keep(&dir, &current, population, parquet)?;
-            return Ok((population, Some(written), None));
+            return Ok((population, written, None));
         };
         let new: Vec<&Part> = varying
             .iter()
@@ -140,17 +133,13 @@ impl Engine {
                 };
                 (self.restricted(&groups).await?, Some(groups))
             };
-            let recomputed = write_exceptions(
-                &engine.ctx,
-                exceptions_sql,
-                &scratch.join("exceptions.csv"),
-                &rows,
-            )
-            .await;
-            match recomputed {
+            let scratch_csv = scratch.join("exceptions.csv");
+            let recomputed = write_exceptions(&engine.ctx, exceptions_sql, &scratch_csv, &rows);
+            match recomputed.await {
                 Ok(_) => {
+                    let files = [earlier_rows, rows];
                     merge(
-                        &[earlier_rows, rows],
+                        &files,
                         replaced.as_ref(),
                         [csv, parquet],
                         self.setup.partitions,
@@ -343,22 +332,6 @@ impl NewGroups<'_> {
             .collect::<Vec<_>>()
             .join(" AND ")
     }
-}
-
-/// A table over Parquet files with `schema`.
-fn listing(
-    files: &[PathBuf],
-    schema: datafusion::arrow::datatypes::SchemaRef,
-) -> Result<Arc<ListingTable>> {
-    let urls = files
-        .iter()
-        .map(|f| ListingTableUrl::parse(f.to_string_lossy()))
-        .collect::<datafusion::error::Result<Vec<_>>>()?;
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
-    let config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(options)
-        .with_schema(schema);
-    Ok(Arc::new(ListingTable::try_new(config)?))
 }
 
 /// Exception rows written as one result, sorted on every column: the kept rows `files[0]` and
