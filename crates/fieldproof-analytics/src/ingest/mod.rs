@@ -105,6 +105,7 @@ fn parse_json_chunk(
     let mut entries = Entries(Vec::with_capacity(16));
     // A block is usually valid UTF-8 as a whole: checked once, and line by line only if not.
     let utf8 = std::str::from_utf8(block).ok();
+    let plain = record::plain(block);
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len()));
     for (i, end) in ends.enumerate() {
@@ -129,7 +130,7 @@ fn parse_json_chunk(
                 continue;
             }
         };
-        if let Err(e) = entries.parse_into(text) {
+        if let Err(e) = entries.parse_into(text, plain) {
             chunk.rejects.push(reject_line(
                 file,
                 line_no,
@@ -171,6 +172,22 @@ fn parse_json_chunk(
     Ok(chunk)
 }
 
+/// A block of whole lines: the first `len` bytes of `buf`. The buffer keeps its full length
+/// when it is handed back and filled again, so its memory is zeroed only once.
+struct Block {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Block {
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// Bytes asked of the reader at a time.
+const READ_BYTES: usize = 1 << 20;
+
 /// Reads a source in blocks of whole lines (about `CHUNK_BYTES` each).
 struct Blocks<'r> {
     reader: &'r mut dyn BufRead,
@@ -178,12 +195,12 @@ struct Blocks<'r> {
     carry: Vec<u8>,
     done: bool,
     /// Blocks parsed and handed back, whose memory is used again.
-    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+    spare: std::sync::mpsc::Receiver<Block>,
 }
 
 impl<'r> Blocks<'r> {
     /// Blocks of `reader`; blocks sent back on `spare` once parsed are filled again.
-    fn new(reader: &'r mut dyn BufRead, spare: std::sync::mpsc::Receiver<Vec<u8>>) -> Blocks<'r> {
+    fn new(reader: &'r mut dyn BufRead, spare: std::sync::mpsc::Receiver<Block>) -> Blocks<'r> {
         Blocks {
             reader,
             carry: Vec::new(),
@@ -194,59 +211,66 @@ impl<'r> Blocks<'r> {
 
     /// The next block (without its last line's newline) and the number of lines in it, or
     /// `None` at the end.
-    fn next(&mut self, path: &Path) -> Result<Option<(Vec<u8>, u64)>> {
+    fn next(&mut self, path: &Path) -> Result<Option<(Block, u64)>> {
         if self.done {
             return Ok(None);
         }
-        let mut block = match self.spare.try_recv().ok() {
-            Some(mut used) => {
-                used.clear();
-                used
-            }
-            None => Vec::with_capacity(CHUNK_BYTES + (2 << 20)),
+        let mut buf = match self.spare.try_recv().ok() {
+            Some(used) => used.buf,
+            None => vec![0; CHUNK_BYTES + 2 * READ_BYTES],
         };
-        block.append(&mut self.carry);
+        if buf.len() < self.carry.len() + READ_BYTES {
+            buf.resize(self.carry.len() + READ_BYTES, 0);
+        }
+        buf[..self.carry.len()].copy_from_slice(&self.carry);
+        let mut filled = self.carry.len();
+        self.carry.clear();
         // The block ends with the line that reaches `CHUNK_BYTES`: the first newline at or
         // after its last byte.
         let mut searched = CHUNK_BYTES - 1;
         let cut = loop {
-            if block.len() > searched {
-                if let Some(at) = memchr::memchr(b'\n', &block[searched..]) {
+            if filled > searched {
+                if let Some(at) = memchr::memchr(b'\n', &buf[searched..filled]) {
                     break Some(searched + at);
                 }
-                searched = block.len();
+                searched = filled;
             }
-            // Reads of the reader's whole buffer size go straight to the block.
-            let start = block.len();
-            block.resize(start + (1 << 20), 0);
+            // Reads of the reader's whole buffer size go straight to the block; the buffer
+            // grows (zeroed) only past its length, for a line longer than a block.
+            if buf.len() < filled + READ_BYTES {
+                buf.resize(filled + READ_BYTES, 0);
+            }
             let n = loop {
-                match self.reader.read(&mut block[start..]) {
+                match self.reader.read(&mut buf[filled..filled + READ_BYTES]) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(io(path)(e)),
                 }
             };
-            block.truncate(start + n);
+            filled += n;
             if n == 0 {
                 self.done = true;
                 break None;
             }
         };
-        match cut {
+        let len = match cut {
             Some(at) => {
-                self.carry.extend_from_slice(&block[at + 1..]);
-                block.truncate(at);
+                self.carry.extend_from_slice(&buf[at + 1..filled]);
+                at
             }
             None => {
-                if block.is_empty() {
+                if filled == 0 {
                     return Ok(None);
                 }
-                if block.last() == Some(&b'\n') {
-                    block.pop();
+                if buf[filled - 1] == b'\n' {
+                    filled - 1
+                } else {
+                    filled
                 }
             }
-        }
-        let lines = memchr::memchr_iter(b'\n', &block).count() as u64 + 1;
+        };
+        let block = Block { buf, len };
+        let lines = memchr::memchr_iter(b'\n', block.bytes()).count() as u64 + 1;
         Ok(Some((block, lines)))
     }
 }
@@ -286,7 +310,12 @@ pub fn ingest_file(
                 let mut blocks = Blocks::new(&mut *reader, spare_rx);
                 while let Some((block, lines)) = blocks.next(path)? {
                     sink.take(parse_json_chunk(
-                        &block, line, &plan, dataset, &schema, &name,
+                        block.bytes(),
+                        line,
+                        &plan,
+                        dataset,
+                        &schema,
+                        &name,
                     )?)?;
                     line += lines;
                     let _ = spare.send(block);
@@ -295,12 +324,12 @@ pub fn ingest_file(
                 // Blocks are read in order, parsed on `threads` workers, and written in order.
                 let result: Result<()> = std::thread::scope(|scope| {
                     let (work_tx, work_rx) =
-                        std::sync::mpsc::sync_channel::<(u64, Vec<u8>, u64)>(threads);
+                        std::sync::mpsc::sync_channel::<(u64, Block, u64)>(threads);
                     let work_rx = Arc::new(std::sync::Mutex::new(work_rx));
                     let (done_tx, done_rx) =
                         std::sync::mpsc::sync_channel::<(u64, Result<Chunk>)>(threads * 2);
                     // Parsed blocks go back to the reader, which fills them again.
-                    let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+                    let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Block>();
                     for _ in 0..threads {
                         let work_rx = Arc::clone(&work_rx);
                         let done_tx = done_tx.clone();
@@ -312,7 +341,7 @@ pub fn ingest_file(
                                 break;
                             };
                             let chunk =
-                                parse_json_chunk(&block, first, plan, dataset, schema, name);
+                                parse_json_chunk(block.bytes(), first, plan, dataset, schema, name);
                             if done_tx.send((index, chunk)).is_err() {
                                 break;
                             }

@@ -43,13 +43,19 @@ impl<'a> Entries<'a> {
     /// Splits a line holding one JSON object into its entries.
     pub(super) fn parse(text: &'a str) -> Result<Entries<'a>, serde_json::Error> {
         let mut out = Entries(Vec::with_capacity(16));
-        out.parse_into(text)?;
+        out.parse_into(text, false)?;
         Ok(out)
     }
 
     /// Splits a line holding one JSON object into these entries, reusing their memory.
-    pub(super) fn parse_into(&mut self, text: &'a str) -> Result<(), serde_json::Error> {
-        if !flat::scan(text.as_bytes(), text, &mut self.0) {
+    /// `plain`: the line is known to hold no backslash and no control character
+    /// ([`plain`]), so each string ends at its next quote.
+    pub(super) fn parse_into(
+        &mut self,
+        text: &'a str,
+        plain: bool,
+    ) -> Result<(), serde_json::Error> {
+        if !flat::scan(text.as_bytes(), text, &mut self.0, plain) {
             *self = serde_json::from_str(text)?;
         }
         Ok(())
@@ -331,6 +337,20 @@ impl<'a> Record<'a, '_> {
     }
 }
 
+/// Whether `block` holds no backslash and no control character other than the newlines
+/// between its lines: then no string in it has an escape or a character JSON forbids, and the
+/// strict scanner need not look for them string by string. One pass over the block, which the
+/// compiler vectorises, instead of a check of every string's bytes.
+pub(super) fn plain(block: &[u8]) -> bool {
+    memchr::memchr(b'\\', block).is_none()
+        && block.chunks(4096).all(|chunk| {
+            chunk
+                .iter()
+                .fold(0u8, |seen, &c| seen | u8::from(c < 0x20 && c != b'\n'))
+                == 0
+        })
+}
+
 /// The strict scanner for flat JSON objects.
 mod flat {
     use std::borrow::Cow;
@@ -380,21 +400,49 @@ mod flat {
         Some(i)
     }
 
+    /// The first quote at or after `from`. Eight bytes at a time without a call: the strings
+    /// of an export (ids, names, times) are short, and `memchr`'s set-up per call cost more
+    /// than the search.
+    pub(super) fn next_quote(b: &[u8], from: usize) -> Option<usize> {
+        const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+        const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+        const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
+        let mut i = from;
+        while let Some(eight) = b.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(eight);
+            // A byte of `x` is zero where the input has a quote; the lowest flagged byte is
+            // exact (only bytes above a zero can be flagged wrongly).
+            let x = u64::from_le_bytes(word) ^ QUOTES;
+            let found = x.wrapping_sub(ONES) & !x & HIGHS;
+            if found != 0 {
+                return Some(i + (found.trailing_zeros() / 8) as usize);
+            }
+            i += 8;
+        }
+        b.get(i..)?.iter().position(|&c| c == b'"').map(|at| i + at)
+    }
+
     fn word(b: &[u8], i: usize, w: &[u8]) -> Option<usize> {
         b[i..].starts_with(w).then_some(i + w.len())
     }
 
     /// Splits `text` (whose bytes are `b`) into entries if it is a flat JSON object this
-    /// scanner accepts; `false` leaves the line to `serde_json`.
+    /// scanner accepts; `false` leaves the line to `serde_json`. `plain`: `b` is known to
+    /// hold no backslash and no control character ([`super::plain`]).
     pub(super) fn scan<'a>(
         b: &[u8],
         text: &'a str,
         out: &mut Vec<(Cow<'a, str>, &'a str)>,
+        plain: bool,
     ) -> bool {
         out.clear();
         // No escape and no control character anywhere: then every quote opens or closes a
         // string, and a string ends at the next quote.
         let string = |i: usize| -> Option<usize> {
+            if plain {
+                return Some(next_quote(b, i + 1)? + 1);
+            }
             let at = i + 1 + memchr::memchr2(b'"', b'\\', &b[i + 1..])?;
             (b[at] == b'"' && !b[i + 1..at].iter().any(|c| *c < 0x20)).then_some(at + 1)
         };
@@ -491,21 +539,58 @@ mod tests {
                     .collect()
             });
             assert_eq!(ours, by_serde(line), "{line}");
+            // A line of a block found plain reads the same.
+            let mut entries = Entries(Vec::new());
+            let plain_read = entries
+                .parse_into(line, plain(line.as_bytes()))
+                .ok()
+                .map(|()| {
+                    entries
+                        .0
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect()
+                });
+            assert_eq!(plain_read, by_serde(line), "plain: {line}");
             let mut out = Vec::new();
-            if flat::scan(line.as_bytes(), line, &mut out) {
+            if flat::scan(line.as_bytes(), line, &mut out, false) {
                 assert!(
                     by_serde(line).is_some(),
                     "the scanner accepted what JSON does not: {line}"
                 );
             }
         }
+        assert!(plain(lines[0].as_bytes()) && plain(b"{\"a\":1}\n{\"b\":2}"));
+        assert!(!plain(lines[21].as_bytes()) && !plain(lines[6].as_bytes()));
+        assert!(!plain(b"{\"a\":1}\r\n{\"b\":2}"));
+        for (text, from) in [
+            (&b"abc\"def"[..], 0),
+            (b"0123456789abcdef\"", 0),
+            (b"0123456\"", 0),
+            (b"01234567\"", 0),
+            (b"\"\"", 1),
+            (b"no quote at all, not one", 0),
+            (b"\"\xff\x80\"\x22", 1),
+            (b"", 0),
+        ] {
+            let expected = text[from..]
+                .iter()
+                .position(|&c| c == b'"')
+                .map(|at| from + at);
+            assert_eq!(flat::next_quote(text, from), expected, "{text:?}");
+        }
         // The common shape takes the fast path.
         let mut out = Vec::new();
-        assert!(flat::scan(lines[0].as_bytes(), lines[0], &mut out));
+        assert!(flat::scan(lines[0].as_bytes(), lines[0], &mut out, false));
         assert_eq!(out.len(), 5);
         // Escapes and nesting do not.
-        assert!(!flat::scan(lines[21].as_bytes(), lines[21], &mut out));
-        assert!(!flat::scan(lines[7].as_bytes(), lines[7], &mut out));
+        assert!(!flat::scan(
+            lines[21].as_bytes(),
+            lines[21],
+            &mut out,
+            false
+        ));
+        assert!(!flat::scan(lines[7].as_bytes(), lines[7], &mut out, false));
     }
 
     #[test]

@@ -417,52 +417,84 @@ time_zone = "America/Chicago"
 
 #[test]
 fn line_numbers_and_rows_hold_across_blocks_and_line_endings() {
-    // More than two blocks of lines, CRLF and LF mixed, a blank line, bad lines in the second
-    // and third blocks and one not UTF-8: every block boundary falls inside the file.
+    // More than four blocks of lines, a blank line, bad lines in the second and third blocks
+    // (one not UTF-8, one with a tab in a string), and a line longer than a block: every block boundary falls inside the file.
+    // Written twice: with CRLF and LF mixed, and with LF only, whose blocks (no backslash, no
+    // control character) take the scanner's plain path; both store the same rows (the blocks
+    // fall differently, so batches and pages may differ).
     let dir = tempfile::tempdir().expect("temp");
-    let input = dir.path().join("big.jsonl");
-    let mut bytes = Vec::new();
-    let mut bad = Vec::new();
-    let mut good = 0u64;
-    let mut n = 0u64;
-    while bytes.len() < 2 * CHUNK_BYTES + CHUNK_BYTES / 2 {
-        n += 1;
-        let line = if n.is_multiple_of(50_000) {
-            bad.push(n);
-            b"{\"ts\":\"never\"}".to_vec()
-        } else if n == 70_001 {
-            bad.push(n);
-            vec![b'{', 0xff, b'}']
-        } else if n == 3 {
-            Vec::new()
-        } else {
-            good += 1;
-            GOOD.replace("m1", &format!("m{n}")).into_bytes()
-        };
-        bytes.extend_from_slice(&line);
-        bytes.extend_from_slice(if n.is_multiple_of(2) { b"\r\n" } else { b"\n" });
+    let mut parts = Vec::new();
+    for crlf in [true, false] {
+        let input = dir.path().join(format!("big-{crlf}.jsonl"));
+        let mut bytes = Vec::new();
+        let mut bad = Vec::new();
+        let mut good = 0u64;
+        let mut n = 0u64;
+        while n < 200_000 {
+            n += 1;
+            let line = if n.is_multiple_of(50_000) {
+                bad.push(n);
+                b"{\"ts\":\"never\"}".to_vec()
+            } else if n == 70_001 {
+                bad.push(n);
+                vec![b'{', 0xff, b'}']
+            } else if n == 3 {
+                Vec::new()
+            } else if n == 90_001 {
+                // A tab inside a string, which JSON forbids: the block is not plain.
+                bad.push(n);
+                GOOD.replace("\"d1\"", "\"d\t1\"").into_bytes()
+            } else if n == 120_000 {
+                // Longer than a block, in a field no column reads (kept in `extra`).
+                good += 1;
+                GOOD.replace(
+                    "\"firmware\"",
+                    &format!("\"note\":\"{}\",\"firmware\"", "x".repeat(CHUNK_BYTES + 3)),
+                )
+                .into_bytes()
+            } else {
+                good += 1;
+                GOOD.replace("m1", &format!("m{n}")).into_bytes()
+            };
+            bytes.extend_from_slice(&line);
+            bytes.extend_from_slice(if crlf && n.is_multiple_of(2) {
+                b"\r\n"
+            } else {
+                b"\n"
+            });
+        }
+        assert!(bytes.len() > 4 * CHUNK_BYTES);
+        std::fs::write(&input, &bytes).expect("write");
+        for threads in [1, 2] {
+            let part = telemetry(&input, dir.path(), threads);
+            assert_eq!((part.rows, part.rejected), (good, bad.len() as u64));
+            let rejects = std::fs::read_to_string(part.rejects.as_ref().expect("rejects file"))
+                .expect("read");
+            let lines: Vec<u64> = rejects
+                .lines()
+                .map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l).expect("json")["line"]
+                        .as_u64()
+                        .unwrap_or(0)
+                })
+                .collect();
+            assert_eq!(lines, bad, "threads {threads}, CRLF {crlf}");
+            assert_eq!(part.source.size, bytes.len() as u64);
+            parts.push(part.parquet);
+        }
     }
-    std::fs::write(&input, &bytes).expect("write");
-    let mut hashes = Vec::new();
-    for threads in [1, 2] {
-        let part = telemetry(&input, dir.path(), threads);
-        assert_eq!((part.rows, part.rejected), (good, bad.len() as u64));
-        let rejects =
-            std::fs::read_to_string(part.rejects.as_ref().expect("rejects file")).expect("read");
-        let lines: Vec<u64> = rejects
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).expect("json")["line"]
-                    .as_u64()
-                    .unwrap_or(0)
-            })
-            .collect();
-        assert_eq!(lines, bad, "threads {threads}");
-        assert_eq!(part.source.size, bytes.len() as u64);
-        hashes.push(std::fs::read(&part.parquet).expect("part"));
-    }
+    let bytes: Vec<Vec<u8>> = parts
+        .iter()
+        .map(|p| std::fs::read(p).expect("part"))
+        .collect();
     assert!(
-        hashes[0] == hashes[1],
+        bytes[0] == bytes[1] && bytes[2] == bytes[3],
         "one thread and two write the same part"
     );
+    let rows = |path: &Path| {
+        let batches = read_rows(path);
+        datafusion::arrow::compute::concat_batches(&batches[0].schema(), &batches).expect("rows")
+    };
+    let (a, b) = (rows(&parts[0]), rows(&parts[2]));
+    assert!(a == b, "CRLF and LF store the same rows");
 }
