@@ -25,7 +25,7 @@ use fieldproof_core::sampling::{self, SizeBasis};
 use fieldproof_core::{assess, Assessment, Estate, Scope};
 use fieldproof_evidence::hash::Sha256Hex;
 use fieldproof_evidence::ledger::{Added, DatasetRecord, EvidenceKind, SourceFile, TestRecord};
-use fieldproof_evidence::Metadata;
+use fieldproof_evidence::{Metadata, Produced};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -455,10 +455,13 @@ impl App {
                 };
                 let name = format!("{} part from {}", dataset.name, part.source.name);
                 let outcome = ledger
-                    .add_produced(EvidenceKind::Dataset, &name, &part.parquet, &meta)
-                    .await;
-                let _ = std::fs::remove_file(&part.parquet);
-                let outcome = outcome?;
+                    .add_produced(
+                        EvidenceKind::Dataset,
+                        &name,
+                        Produced::Taken(&part.parquet),
+                        &meta,
+                    )
+                    .await?;
                 if !outcome.duplicate {
                     known.push(outcome.sha256.to_string());
                     earlier.push(StoredPart {
@@ -847,20 +850,18 @@ impl App {
             .add_produced(
                 EvidenceKind::File,
                 &format!("test definition {}.toml", def.id),
-                &definition_file,
+                Produced::Taken(&definition_file),
                 &Metadata {
                     note: Some(format!("definition of test {} ({})", def.id, test.origin)),
                     ..base.clone()
                 },
             )
-            .await;
-        let _ = std::fs::remove_file(&definition_file);
-        let definition = definition?;
+            .await?;
         let parquet = ledger
             .add_produced(
                 EvidenceKind::File,
                 &format!("{}-exceptions.parquet", def.id),
-                &executed.parquet,
+                Produced::Kept(&executed.parquet),
                 &Metadata {
                     note: Some(format!("exception rows of test {} as Parquet", def.id)),
                     ..base.clone()
@@ -904,7 +905,7 @@ impl App {
                     .add_produced(
                         EvidenceKind::TestResult,
                         &format!("test {}: {}", def.id, executed.outcome.as_str()),
-                        &executed.csv,
+                        Produced::Kept(&executed.csv),
                         &Metadata {
                             controls: def.controls.clone(),
                             answers: def.answers.clone(),

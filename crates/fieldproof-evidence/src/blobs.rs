@@ -46,6 +46,16 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     /// Streams `reader` into the store; `origin` names it in errors.
     fn put(&self, reader: &mut dyn Read, origin: &Path) -> Result<Blob, EvidenceError>;
 
+    /// Stores a file the caller wrote and no longer needs; it is gone from `file` afterwards,
+    /// stored or not. This copy-and-remove is for stores elsewhere; the local store moves it.
+    fn take(&self, file: &Path) -> Result<Blob, EvidenceError> {
+        let blob = std::fs::File::open(file)
+            .map_err(io(file))
+            .and_then(|mut reader| self.put(&mut reader, file));
+        let _ = std::fs::remove_file(file);
+        blob
+    }
+
     /// Opens a stored blob, `None` when it is missing.
     fn open(&self, sha256: &Sha256Hex) -> Result<Option<Box<dyn Read + Send>>, EvidenceError>;
 
@@ -160,27 +170,33 @@ impl BlobStore for LocalBlobStore {
             let file = std::fs::File::create(&temp).map_err(io(&temp))?;
             let (sha256, size, file) = copy_hashing(reader, file, origin, &temp)?;
             file.sync_all().map_err(io(&temp))?;
-            let target = self.path(&sha256);
-            if target.is_file() {
-                std::fs::remove_file(&temp).map_err(io(&temp))?;
-                return Ok(Blob {
-                    sha256,
-                    size,
-                    deduplicated: true,
-                });
-            }
-            let parent = target.parent().unwrap_or(&self.root).to_path_buf();
-            std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-            std::fs::rename(&temp, &target).map_err(io(&target))?;
-            // Make the rename durable before a ledger entry can point at it.
-            if let Ok(dir) = std::fs::File::open(&parent) {
-                let _ = dir.sync_all();
-            }
-            Ok(Blob {
-                sha256,
-                size,
-                deduplicated: false,
-            })
+            self.settle(&temp, sha256, size)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        result
+    }
+
+    /// Moves the file into the store when it is on the same file system (a dataset part
+    /// written in the workspace: no second copy of it is written), and hashes it there, where
+    /// nothing else writes; else copies it.
+    fn take(&self, file: &Path) -> Result<Blob, EvidenceError> {
+        let temp_dir = self.temp_dir();
+        std::fs::create_dir_all(&temp_dir).map_err(io(&temp_dir))?;
+        let temp = temp_dir.join(temp_name(".part"));
+        if std::fs::rename(file, &temp).is_err() {
+            let blob = std::fs::File::open(file)
+                .map_err(io(file))
+                .and_then(|mut reader| self.put(&mut reader, file));
+            let _ = std::fs::remove_file(file);
+            return blob;
+        }
+        let result = (|| {
+            let moved = std::fs::File::open(&temp).map_err(io(&temp))?;
+            let (sha256, size) = hash_reader(&moved, &temp)?;
+            moved.sync_all().map_err(io(&temp))?;
+            self.settle(&temp, sha256, size)
         })();
         if result.is_err() {
             let _ = std::fs::remove_file(&temp);
@@ -228,6 +244,34 @@ impl BlobStore for LocalBlobStore {
 
     fn locate(&self, sha256: &Sha256Hex) -> String {
         self.path(sha256).display().to_string()
+    }
+}
+
+impl LocalBlobStore {
+    /// Puts a complete, synced temporary file with this hash at its place, or drops it when
+    /// the store has the content already.
+    fn settle(&self, temp: &Path, sha256: Sha256Hex, size: u64) -> Result<Blob, EvidenceError> {
+        let target = self.path(&sha256);
+        if target.is_file() {
+            std::fs::remove_file(temp).map_err(io(temp))?;
+            return Ok(Blob {
+                sha256,
+                size,
+                deduplicated: true,
+            });
+        }
+        let parent = target.parent().unwrap_or(&self.root).to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        std::fs::rename(temp, &target).map_err(io(&target))?;
+        // Make the rename durable before a ledger entry can point at it.
+        if let Ok(dir) = std::fs::File::open(&parent) {
+            let _ = dir.sync_all();
+        }
+        Ok(Blob {
+            sha256,
+            size,
+            deduplicated: false,
+        })
     }
 }
 
@@ -382,6 +426,35 @@ mod tests {
             .put(&mut content.as_slice(), Path::new("x"))
             .expect("put again");
         assert!(second.deduplicated);
+        assert!(store.leftovers().is_empty());
+    }
+
+    #[test]
+    fn a_taken_file_is_moved_in_hashed_and_deduplicated() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = LocalBlobStore::new(dir.path().join("blobs"));
+        let content: Vec<u8> = (0..(2 * BUFFER + 7)).map(|i| (i % 241) as u8).collect();
+        let part = dir.path().join("part.parquet");
+        std::fs::write(&part, &content).expect("write");
+        let first = store.take(&part).expect("take");
+        assert_eq!(first.sha256, Sha256Hex::of(&content));
+        assert_eq!(first.size, content.len() as u64);
+        assert!(!first.deduplicated && !part.exists());
+        assert_eq!(
+            std::fs::read(store.path(&first.sha256)).expect("stored"),
+            content
+        );
+        std::fs::write(&part, &content).expect("write again");
+        let second = store.take(&part).expect("take again");
+        assert!(second.deduplicated && !part.exists());
+        assert_eq!(store.list().expect("list").len(), 1);
+        assert!(store.leftovers().is_empty());
+        let err = store
+            .take(&dir.path().join("gone.parquet"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("gone.parquet"), "{err}");
         assert!(store.leftovers().is_empty());
     }
 

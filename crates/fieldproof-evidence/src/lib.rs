@@ -133,6 +133,17 @@ pub struct Metadata {
     pub test: Option<ledger::TestRecord>,
 }
 
+/// A file fieldproof produced, for [`Ledger::add_produced`].
+#[derive(Debug, Clone, Copy)]
+pub enum Produced<'a> {
+    /// The caller keeps the file (test results it lists): the store copies it.
+    Kept(&'a Path),
+    /// The caller no longer needs the file (a dataset part just written): the store takes it,
+    /// moving it where it can instead of writing a copy. It is gone afterwards, recorded or
+    /// not.
+    Taken(&'a Path),
+}
+
 /// What one add did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AddOutcome {
@@ -441,16 +452,32 @@ impl Ledger<'_> {
         &self,
         kind: EvidenceKind,
         name: &str,
-        file: &Path,
+        file: Produced<'_>,
         meta: &Metadata,
     ) -> Result<AddOutcome, EvidenceError> {
-        self.check_head().await?;
-        let key = self.signing_key().await?;
-        let mut reader = std::fs::File::open(file).map_err(|source| EvidenceError::Io {
-            path: file.to_path_buf(),
-            source,
-        })?;
-        let blob = self.blobs.put(&mut reader, file)?;
+        let ready = async {
+            self.check_head().await?;
+            self.signing_key().await
+        }
+        .await;
+        let key = match (ready, file) {
+            (Ok(key), _) => key,
+            (Err(e), Produced::Taken(path)) => {
+                let _ = std::fs::remove_file(path);
+                return Err(e);
+            }
+            (Err(e), Produced::Kept(_)) => return Err(e),
+        };
+        let blob = match file {
+            Produced::Kept(path) => {
+                let mut reader = std::fs::File::open(path).map_err(|source| EvidenceError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                self.blobs.put(&mut reader, path)?
+            }
+            Produced::Taken(path) => self.blobs.take(path)?,
+        };
         self.record(&key, kind, name.to_string(), blob, meta).await
     }
 
