@@ -213,17 +213,23 @@ impl Paths {
     }
 }
 
-/// Where each path of a [`Paths`] is in one record: the index of its JSON entry or CSV field.
+/// Where each path of a [`Paths`] is in one record.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Slots(pub(super) Vec<Option<usize>>, u64);
+pub(super) struct Slots {
+    /// For each path, the index of its JSON entry or CSV field.
+    pub(super) at: Vec<Option<usize>>,
+    /// The JSON entries (of the first 64) some path points at, one bit each: what
+    /// [`Record::extra`] need not look at by name.
+    read: u64,
+}
 
 impl Slots {
     /// Finds each path's top-level key among a JSON record's entries, trying first where the
     /// previous record had it. The first entry with the key wins, as in [`json_path`].
     pub(super) fn find_json(&mut self, paths: &Paths, entries: &[(Cow<'_, str>, &str)]) {
-        self.0.resize(paths.head.len(), None);
-        self.1 = 0;
-        for (slot, head) in self.0.iter_mut().zip(&paths.head) {
+        self.at.resize(paths.head.len(), None);
+        self.read = 0;
+        for (slot, head) in self.at.iter_mut().zip(&paths.head) {
             let same = |k: &Cow<'_, str>| k.len() == head.len() && k == head;
             let hinted = slot.filter(|&i| {
                 entries.get(i).is_some_and(|(k, _)| same(k))
@@ -231,21 +237,21 @@ impl Slots {
             });
             *slot = hinted.or_else(|| entries.iter().position(|(k, _)| same(k)));
             if let Some(i) = slot.filter(|i| *i < 64) {
-                self.1 |= 1 << i;
+                self.read |= 1 << i;
             }
         }
     }
 
     /// Finds each path among a CSV file's header, by its whole name.
     pub(super) fn find_csv(paths: &Paths, header: &[String]) -> Slots {
-        Slots(
-            paths
+        Slots {
+            at: paths
                 .full
                 .iter()
                 .map(|p| header.iter().position(|h| h == p))
                 .collect(),
-            0,
-        )
+            read: 0,
+        }
     }
 }
 
@@ -272,7 +278,7 @@ impl<'a> Record<'a, '_> {
                 paths,
                 slots,
             } => {
-                let Some(Some(at)) = slots.0.get(index) else {
+                let Some(Some(at)) = slots.at.get(index) else {
                     return Field::Missing;
                 };
                 let raw = entries[*at].1;
@@ -281,7 +287,7 @@ impl<'a> Record<'a, '_> {
                     Some(rest) => inside(raw, rest),
                 }
             }
-            Record::Csv { fields, slots, .. } => match slots.0.get(index) {
+            Record::Csv { fields, slots, .. } => match slots.at.get(index) {
                 Some(Some(i)) => match fields.get(*i).copied() {
                     Some("") => Field::Null,
                     Some(v) => Field::Text(Cow::Borrowed(v)),
@@ -310,11 +316,11 @@ impl<'a> Record<'a, '_> {
                 } else {
                     u64::MAX
                 };
-                if entries.len() <= 64 && slots.1 == all {
+                if entries.len() <= 64 && slots.read == all {
                     return None;
                 }
                 for (i, (k, v)) in entries.iter().enumerate() {
-                    let pointed = i < 64 && slots.1 & (1 << i) != 0;
+                    let pointed = i < 64 && slots.read & (1 << i) != 0;
                     if !pointed && !used.iter().any(|u| u == k) {
                         push(k, v);
                     }
@@ -601,7 +607,7 @@ mod tests {
         let mut slots = Slots::default();
         let first = Entries::parse(r#"{"x":1,"a":"one","b":{"c":"deep"}}"#).expect("json");
         slots.find_json(&paths, &first.0);
-        assert_eq!(slots.0, vec![Some(1), Some(2)]);
+        assert_eq!(slots.at, vec![Some(1), Some(2)]);
         let record = Record::Json {
             entries: &first.0,
             paths: &paths,
