@@ -43,6 +43,8 @@ struct ProjectDocument {
     events: Vec<Spanned<EventsEntry>>,
     #[serde(default)]
     cluster: Option<Spanned<String>>,
+    #[serde(default)]
+    incremental: bool,
 }
 
 /// The engagement a project assesses, as `engagement create` takes it.
@@ -129,6 +131,9 @@ pub struct ProjectFile {
     pub events: Vec<(EventsEntry, usize)>,
     /// The Ballista cluster the tests run on (`df://HOST:PORT`); none: in this process.
     pub cluster: Option<String>,
+    /// Whether the tests run incrementally, as `test --incremental`: each result is kept and
+    /// the next run builds on it (docs/tests.md, "Incremental runs").
+    pub incremental: bool,
 }
 
 fn line_of<T>(spanned: &Spanned<T>) -> Option<usize> {
@@ -271,6 +276,7 @@ pub fn parse(path: &Path, text: &str) -> Result<ProjectFile, LoadError> {
         evidence,
         events,
         cluster,
+        incremental: document.incremental,
     })
 }
 
@@ -308,6 +314,12 @@ mod tests {
             Some("aws-iot-registry-events")
         );
         assert_eq!(p.events[0].1, 6);
+        assert!(!p.incremental);
+        let (_dir, parsed) = project(
+            &[("estate.yaml", "x")],
+            "estate: estate.yaml\nengagement:\n  id: x\nincremental: true\n",
+        );
+        assert!(parsed.expect("valid").incremental);
     }
 
     #[test]
@@ -333,6 +345,10 @@ mod tests {
             (
                 "estate: estate.yaml\nengagement:\n  id: x\nevents:\n  - dataset: alarmz\n    files: [estate.yaml]\n",
                 "fieldproof.yaml:5: field `events[0].dataset`: 'alarmz' is not a dataset",
+            ),
+            (
+                "estate: estate.yaml\nengagement:\n  id: x\nincremental: sometimes\n",
+                "incremental",
             ),
             ("", "the file is empty"),
         ] {

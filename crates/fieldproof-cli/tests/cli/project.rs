@@ -152,6 +152,15 @@ fn a_project_runs_again_recording_only_what_changed() {
         "{again}"
     );
     assert!(again.contains("(1 file already ingested)"), "{again}");
+    // `incremental: true` keeps each test's result for the next run, as `test --incremental`.
+    let kept = dir.path().join("out/.fieldproof/cache/tests");
+    assert!(!kept.exists(), "a run without it keeps nothing");
+    let project_file = colo.join("fieldproof.yaml");
+    let text = std::fs::read_to_string(&project_file).expect("project file");
+    std::fs::write(&project_file, format!("{text}incremental: true\n")).expect("write");
+    run();
+    let entries = std::fs::read_dir(&kept).map_or(0, |d| d.count());
+    assert!(entries > 0, "kept results in {}", kept.display());
     // A design status changes: the next run records that one change, with history.
     let status = colo.join("status.yaml");
     let text = std::fs::read_to_string(&status).expect("status");
