@@ -285,8 +285,24 @@ async fn a_fleet_reporting_once_a_day_is_held_to_days_not_hours() {
 /// silent for the whole period or its last 40 days still is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_class_interval_stated_on_a_component_wins() {
+    only_the_long_silent_sensors_are_found(&[("sensor", 24), ("meter-daily", 100)]).await;
+}
+
+/// Two components stating the same device class with different intervals: the shorter one
+/// holds, and every silence is one exception, not one per component.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_class_stated_twice_is_held_to_the_shorter_interval() {
+    only_the_long_silent_sensors_are_found(&[("sensor", 24), ("sensor", 2000)]).await;
+}
+
+/// Runs the library with these class intervals on the first components in scope and checks
+/// that `ti-silent-gaps` finds exactly the injected silences of the two long-silent sensors.
+async fn only_the_long_silent_sensors_are_found(telemetry: &[(&str, u32)]) {
     let (truth, found) = run_scenario(Scenario {
-        telemetry: vec![("sensor".to_string(), 24), ("meter-daily".to_string(), 100)],
+        telemetry: telemetry
+            .iter()
+            .map(|(class, hours)| (class.to_string(), *hours))
+            .collect(),
         ..Scenario::default()
     })
     .await;
