@@ -49,11 +49,7 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     /// Stores a file the caller wrote and no longer needs; it is gone from `file` afterwards,
     /// stored or not. This copy-and-remove is for stores elsewhere; the local store moves it.
     fn take(&self, file: &Path) -> Result<Blob, EvidenceError> {
-        let blob = std::fs::File::open(file)
-            .map_err(io(file))
-            .and_then(|mut reader| self.put(&mut reader, file));
-        let _ = std::fs::remove_file(file);
-        blob
+        put_and_remove(self, file)
     }
 
     /// Opens a stored blob, `None` when it is missing.
@@ -186,11 +182,7 @@ impl BlobStore for LocalBlobStore {
         std::fs::create_dir_all(&temp_dir).map_err(io(&temp_dir))?;
         let temp = temp_dir.join(temp_name(".part"));
         if std::fs::rename(file, &temp).is_err() {
-            let blob = std::fs::File::open(file)
-                .map_err(io(file))
-                .and_then(|mut reader| self.put(&mut reader, file));
-            let _ = std::fs::remove_file(file);
-            return blob;
+            return put_and_remove(self, file);
         }
         let result = (|| {
             let moved = std::fs::File::open(&temp).map_err(io(&temp))?;
@@ -245,6 +237,16 @@ impl BlobStore for LocalBlobStore {
     fn locate(&self, sha256: &Sha256Hex) -> String {
         self.path(sha256).display().to_string()
     }
+}
+
+/// Copies a file into a store and removes it, stored or not: [`BlobStore::take`] where the
+/// file cannot be moved in.
+fn put_and_remove<S: BlobStore + ?Sized>(store: &S, file: &Path) -> Result<Blob, EvidenceError> {
+    let blob = std::fs::File::open(file)
+        .map_err(io(file))
+        .and_then(|mut reader| store.put(&mut reader, file));
+    let _ = std::fs::remove_file(file);
+    blob
 }
 
 impl LocalBlobStore {
