@@ -9,8 +9,11 @@
 //! as in a local run.
 //!
 //! Every process of the cluster reads the Parquet parts at the paths the workspace gives them
-//! (a shared file system mounted at the same path everywhere); docs/scale-out.md says how to
-//! lay that out, how to size it and what an auditor sees.
+//! (a shared file system mounted at the same path everywhere), or, when the run names a bucket
+//! ([`crate::engine::Setup::cluster_parts`]), their copies in S3-compatible object storage
+//! ([`crate::parts_store`]): every role reads `s3://` URLs with a client built from its own
+//! environment. docs/scale-out.md says how to lay that out, how to size it and what an auditor
+//! sees.
 
 use crate::{AnalyticsError, Result};
 use ballista_core::config::TaskSchedulingPolicy;
@@ -21,7 +24,7 @@ use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
@@ -184,13 +187,28 @@ impl datafusion::physical_optimizer::PhysicalOptimizerRule for NoEmptyExec {
     }
 }
 
-/// The scheduler's sessions: Ballista's, with [`NoEmptyExec`] as the last physical rule.
+/// The scheduler's sessions: Ballista's, with [`NoEmptyExec`] as the last physical rule and
+/// the process's object stores (the scheduler lists the parts and reads their footers to plan).
 fn session_builder() -> ballista_scheduler::SessionBuilder {
     Arc::new(|config: SessionConfig| {
         let state = ballista_core::utils::default_session_builder(config)?;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_object_store_registry(crate::parts_store::stores())
+            .build_arc()?;
         Ok(SessionStateBuilder::new_from_existing(state)
+            .with_runtime_env(runtime)
             .with_physical_optimizer_rule(Arc::new(NoEmptyExec))
             .build())
+    })
+}
+
+/// The executor's task runtimes: spills in its work directory, and the process's object stores.
+fn runtime_producer(work_dir: PathBuf) -> ballista_core::RuntimeProducer {
+    Arc::new(move |_config: &SessionConfig| {
+        RuntimeEnvBuilder::new()
+            .with_temp_file_path(work_dir.clone())
+            .with_object_store_registry(crate::parts_store::stores())
+            .build_arc()
     })
 }
 
@@ -240,6 +258,7 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<()> {
         memory_pool_size: options.memory_limit,
         task_scheduling_policy: TaskSchedulingPolicy::PullStaged,
         override_config_producer: Some(config_producer()),
+        override_runtime_producer: Some(runtime_producer(options.work_dir.clone())),
         ..Default::default()
     };
     start_executor_process(Arc::new(config))

@@ -17,8 +17,9 @@
 //! hashed) and as Parquet.
 
 use crate::library::LoadedTest;
+use crate::parts_store::PartsStore;
 use crate::timestamp;
-use crate::{io, AnalyticsError, Result};
+use crate::{hex, io, AnalyticsError, Result};
 use datafusion::arrow::array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
     TimestampMicrosecondArray,
@@ -128,6 +129,10 @@ pub struct Setup {
     /// Run the queries on the Ballista cluster whose scheduler is at this URL
     /// (`df://HOST:PORT`) instead of in this process (the `cluster` feature).
     pub cluster: Option<String>,
+    /// Where the cluster's executors read the parts when they share no file system with this
+    /// process: the run copies each part there first ([`crate::parts_store`]). None: at the
+    /// parts' local paths.
+    pub cluster_parts: Option<PartsStore>,
     /// Keep each test's result under this directory and, on the next run, reuse it: a test
     /// whose parts are unchanged is not run again, and a test declaring `incremental` runs
     /// only over the new parts of that dataset and adds them to its earlier result
@@ -224,6 +229,19 @@ impl Setup {
             &self.period,
             c.time_zone.as_deref().or(self.time_zone.as_deref()),
         )
+    }
+
+    /// Where the engine reads a part: its copy in the cluster's bucket, else its local path.
+    pub fn location(&self, part: &Part) -> String {
+        match &self.cluster_parts {
+            Some(store) => store.location(&part.sha256),
+            None => part.path.to_string_lossy().into_owned(),
+        }
+    }
+
+    /// Where the engine reads each of `parts`.
+    pub fn locations<'a>(&self, parts: impl IntoIterator<Item = &'a Part>) -> Vec<String> {
+        parts.into_iter().map(|p| self.location(p)).collect()
     }
 
     /// Whether a component counts the period in another time zone than the estate's.
@@ -470,6 +488,42 @@ pub fn session_config(partitions: usize) -> SessionConfig {
         .with_information_schema(false)
 }
 
+/// A runtime that reads S3 objects when the parts are in a bucket, else the default one.
+#[cfg(feature = "cluster")]
+fn runtime_builder(setup: &Setup) -> RuntimeEnvBuilder {
+    let builder = RuntimeEnvBuilder::new();
+    if setup.cluster_parts.is_some() {
+        builder.with_object_store_registry(crate::parts_store::stores())
+    } else {
+        builder
+    }
+}
+
+#[cfg(not(feature = "cluster"))]
+fn runtime_builder(_setup: &Setup) -> RuntimeEnvBuilder {
+    RuntimeEnvBuilder::new()
+}
+
+#[cfg(feature = "cluster")]
+async fn publish(store: &PartsStore, setup: &Setup) -> Result<()> {
+    if setup.cluster.is_none() {
+        return Err(AnalyticsError::Input(format!(
+            "cluster parts {}: only a run on a cluster reads its parts from a bucket; give the cluster too (--cluster df://HOST:PORT)",
+            store.url
+        )));
+    }
+    crate::parts_store::publish(store, &setup.parts).await?;
+    Ok(())
+}
+
+#[cfg(not(feature = "cluster"))]
+async fn publish(store: &PartsStore, _setup: &Setup) -> Result<()> {
+    Err(AnalyticsError::Input(format!(
+        "cannot read the parts from {}: this fieldproof was built without the `cluster` feature; build it with `cargo build --release --features cluster` (docs/scale-out.md)",
+        store.url
+    )))
+}
+
 #[cfg(feature = "cluster")]
 async fn remote(
     url: &str,
@@ -525,21 +579,34 @@ pub fn view_sql(dataset: &Dataset, bounds: (i64, i64), per_component: bool) -> [
 }
 
 impl Engine {
-    /// Registers every dataset (empty when it has no part), the views and the helper tables.
+    /// Copies the parts to the cluster's bucket when the run names one
+    /// ([`Setup::cluster_parts`]), then registers every dataset (empty when it has no part),
+    /// the views and the helper tables.
     pub async fn new(setup: Setup) -> Result<Engine> {
+        if let Some(store) = &setup.cluster_parts {
+            publish(store, &setup).await?;
+        }
+        Engine::open(setup).await
+    }
+
+    /// [`Engine::new`] over parts already copied.
+    async fn open(setup: Setup) -> Result<Engine> {
         std::fs::create_dir_all(&setup.spill_dir).map_err(io(&setup.spill_dir))?;
-        let runtime = RuntimeEnvBuilder::new()
+        let runtime = runtime_builder(&setup)
             .with_memory_pool(Arc::new(FairSpillPool::new(setup.memory_limit)))
             .with_temp_file_path(setup.spill_dir.clone())
             .build_arc()?;
         let config = session_config(setup.partitions);
-        let (ctx, name) = match &setup.cluster {
+        let (ctx, mut name) = match &setup.cluster {
             None => (
                 SessionContext::new_with_config_rt(config, runtime),
                 crate::engine_name(),
             ),
             Some(url) => remote(url, config, runtime).await?,
         };
+        if let Some(store) = &setup.cluster_parts {
+            name.push_str(&format!(", parts from {}", store.url));
+        }
         ctx.register_table("scope_components", helper_table(scope_table(&setup)?)?)?;
         ctx.register_table("period_quarters", helper_table(quarter_table(&setup)?)?)?;
         ctx.register_table(
@@ -561,8 +628,7 @@ impl Engine {
             if files.is_empty() {
                 ctx.register_table(&raw, Arc::new(EmptyTable::new(schema)))?;
             } else {
-                let paths: Vec<PathBuf> = files.iter().map(|p| p.path.clone()).collect();
-                ctx.register_table(&raw, listing(&paths, schema)?)?;
+                ctx.register_table(&raw, listing(&setup.locations(files), schema)?)?;
             }
             for sql in view_sql(dataset, setup.bounds(), setup.zones_differ()) {
                 ctx.sql(&sql).await?.collect().await?;
@@ -925,14 +991,14 @@ impl Engine {
     }
 }
 
-/// A table over Parquet files with `schema`.
+/// A table over Parquet files (local paths or object URLs, [`Setup::location`]) with `schema`.
 fn listing(
-    files: &[PathBuf],
+    files: &[String],
     schema: datafusion::arrow::datatypes::SchemaRef,
 ) -> Result<Arc<ListingTable>> {
     let urls = files
         .iter()
-        .map(|f| ListingTableUrl::parse(f.to_string_lossy()))
+        .map(ListingTableUrl::parse)
         .collect::<datafusion::error::Result<Vec<_>>>()?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
     let config = ListingTableConfig::new_with_multi_paths(urls)
@@ -999,10 +1065,6 @@ fn number(v: f64) -> String {
     } else {
         format!("{v}")
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn file_sha256(path: &Path) -> Result<String> {

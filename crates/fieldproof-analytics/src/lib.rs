@@ -22,6 +22,7 @@ pub mod ingest;
 pub mod keys;
 pub mod library;
 pub mod mapping;
+pub mod parts_store;
 pub mod sample;
 pub mod schema;
 pub mod timestamp;
@@ -73,6 +74,11 @@ pub type Result<T, E = AnalyticsError> = std::result::Result<T, E>;
 /// The engine name and version recorded with every test run.
 pub fn engine_name() -> String {
     format!("datafusion {}", datafusion::DATAFUSION_VERSION)
+}
+
+/// Bytes as lowercase hexadecimal (how every SHA-256 is written).
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> AnalyticsError + '_ {

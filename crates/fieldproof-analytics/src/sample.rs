@@ -9,7 +9,7 @@
 //! population.
 
 use crate::engine::{canonical_rows, Engine};
-use crate::{AnalyticsError, Result};
+use crate::{hex, AnalyticsError, Result};
 use fieldproof_core::dataset::Dataset;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
@@ -26,10 +26,6 @@ pub struct Drawn {
     pub columns: Vec<String>,
     /// The sample: (rank hash, key, row), in rank order.
     pub rows: Vec<(String, String, Vec<String>)>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The rank of a key under a seed.

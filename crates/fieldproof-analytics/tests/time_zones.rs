@@ -52,6 +52,7 @@ async fn exceptions(
         memory_limit: 256 << 20,
         partitions: 1,
         cluster: None,
+        cluster_parts: None,
         cache: None,
     })
     .await

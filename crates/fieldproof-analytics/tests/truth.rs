@@ -97,6 +97,7 @@ async fn run_scenario(
         memory_limit: 512 << 20,
         partitions: 2,
         cluster: None,
+        cluster_parts: None,
         cache: None,
     })
     .await
@@ -453,6 +454,7 @@ async fn incremental_runs_give_exactly_the_full_runs_results() {
         memory_limit: 512 << 20,
         partitions: 2,
         cluster: None,
+        cluster_parts: None,
         cache: None,
     };
     let tests = library::load(None).expect("library");

@@ -15,6 +15,7 @@ use fieldproof_analytics::ingest::{self, IngestedPart, LookupTable};
 use fieldproof_analytics::keys::{self, StoredPart};
 use fieldproof_analytics::library::{self, LoadedTest};
 use fieldproof_analytics::mapping::Mapping;
+use fieldproof_analytics::parts_store::PartsStore;
 use fieldproof_analytics::timestamp;
 use fieldproof_analytics::{generate, AnalyticsError};
 use fieldproof_catalog::applicability::applicable;
@@ -67,6 +68,10 @@ pub struct TestRequest {
     /// Run the queries on the Ballista cluster whose scheduler is at this URL
     /// (`df://HOST:PORT`, docs/scale-out.md) instead of in this process.
     pub cluster: Option<String>,
+    /// Where the cluster's executors read the parts when they share no file system with this
+    /// process: an S3-compatible bucket and prefix, `s3://BUCKET[/PREFIX]` (docs/scale-out.md).
+    /// The run copies each part there first, checked by its SHA-256.
+    pub cluster_parts: Option<String>,
     /// Keep each test's result in the workspace (`cache/tests`) and build on it next time: a
     /// test whose parts are unchanged is not run again, and a test declaring `incremental`
     /// runs only over the new parts of that dataset (docs/tests.md). The results and their
@@ -601,15 +606,34 @@ impl App {
         ws: &Workspace,
         engagement: &Engagement,
         assessment: &Assessment<'_>,
-        memory_mb: Option<usize>,
-        cluster: Option<&str>,
-        incremental: bool,
+        request: &TestRequest,
     ) -> Result<(Engine, Vec<String>)> {
-        let cluster = cluster
+        let cluster = request
+            .cluster
+            .as_deref()
             .map(|c| {
                 fieldproof_core::cluster::ClusterUrl::parse(c)
                     .map(|u| u.to_string())
                     .map_err(|e| FieldError::value(Field::Cluster, c, e))
+            })
+            .transpose()?;
+        let cluster_parts = request
+            .cluster_parts
+            .as_deref()
+            .map(|p| {
+                let url = fieldproof_core::cluster::PartsUrl::parse(p)
+                    .map_err(|e| FieldError::value(Field::ClusterParts, p, e))?;
+                if cluster.is_none() {
+                    return Err(FieldError::value(
+                        Field::ClusterParts,
+                        p,
+                        "only a run on a cluster reads its parts from a bucket: give the cluster too, or leave this out to run here",
+                    ));
+                }
+                Ok::<_, FieldError>(PartsStore {
+                    url,
+                    record: ws.dir.join("cache").join("cluster-parts.json"),
+                })
             })
             .transpose()?;
         let components = scoped(assessment);
@@ -635,10 +659,11 @@ impl App {
             components,
             parts,
             spill_dir: ws.dir.join("tmp").join("spill"),
-            memory_limit: memory_mb.unwrap_or(1024) << 20,
+            memory_limit: request.memory_mb.unwrap_or(1024) << 20,
             partitions: std::thread::available_parallelism().map_or(2, |n| n.get()),
             cluster,
-            cache: if incremental {
+            cluster_parts,
+            cache: if request.incremental {
                 Some(self.analytics_dir(ws, "cache/tests")?)
             } else {
                 None
@@ -803,14 +828,7 @@ impl App {
             .select_tests(ws, &engagement, &assessment, request)
             .await?;
         let (engine, components) = self
-            .engine_for(
-                ws,
-                &engagement,
-                &assessment,
-                request.memory_mb,
-                request.cluster.as_deref(),
-                request.incremental,
-            )
+            .engine_for(ws, &engagement, &assessment, request)
             .await?;
         Ok(Prepared {
             engagement,
@@ -960,7 +978,7 @@ impl App {
                 .await?;
             let estate = self.estate_for_tests(&ws).await?;
             let (engine, _) = self
-                .engine_for(&ws, &engagement, &assess(&estate), None, None, false)
+                .engine_for(&ws, &engagement, &assess(&estate), &TestRequest::default())
                 .await?;
             let seed = match &request.seed {
                 Some(s) if !s.trim().is_empty() => s.trim().to_string(),

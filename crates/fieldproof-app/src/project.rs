@@ -184,9 +184,7 @@ impl App {
         let (evidence_added, evidence_unchanged) =
             app.record_project_evidence(&project, &id).await?;
         let datasets = app.ingest_project_events(&project, progress).await?;
-        let tests_ran = app
-            .run_project_tests(&id, project.cluster.clone(), project.incremental)
-            .await?;
+        let tests_ran = app.run_project_tests(&id, &project).await?;
         let basis = app.readiness(Some(&id)).await?;
 
         // Documents: the scope set, the reports and the OSCAL documents.
@@ -366,16 +364,12 @@ impl App {
     /// Runs the test library for the engagement (recorded in the ledger); false when the build
     /// has no test engine.
     #[cfg(feature = "analytics")]
-    async fn run_project_tests(
-        &self,
-        engagement: &str,
-        cluster: Option<String>,
-        incremental: bool,
-    ) -> Result<bool> {
+    async fn run_project_tests(&self, engagement: &str, project: &ProjectFile) -> Result<bool> {
         self.run_tests(&crate::analytics::TestRequest {
             engagement: Some(engagement.to_string()),
-            cluster,
-            incremental,
+            cluster: project.cluster.clone(),
+            cluster_parts: project.cluster_parts.clone(),
+            incremental: project.incremental,
             ..Default::default()
         })
         .await?;
@@ -383,12 +377,7 @@ impl App {
     }
 
     #[cfg(not(feature = "analytics"))]
-    async fn run_project_tests(
-        &self,
-        _engagement: &str,
-        _cluster: Option<String>,
-        _incremental: bool,
-    ) -> Result<bool> {
+    async fn run_project_tests(&self, _engagement: &str, _project: &ProjectFile) -> Result<bool> {
         Ok(false)
     }
 }

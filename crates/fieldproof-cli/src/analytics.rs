@@ -68,6 +68,7 @@ pub async fn test(app: &App, args: &TestArgs) -> Result<Outcome> {
         params: args.params.clone(),
         memory_mb: Some(args.memory_mb),
         cluster: args.cluster.clone(),
+        cluster_parts: args.cluster_parts.clone(),
         incremental: args.incremental,
     };
     if let Some(file) = &args.emit_sql {

@@ -250,6 +250,16 @@ pub struct TestArgs {
     /// process (needs the `cluster` feature; docs/scale-out.md).
     #[arg(long, value_name = "df://HOST:PORT", env = "FIELDPROOF_CLUSTER")]
     pub cluster: Option<String>,
+    /// With --cluster: copy the parts to this S3-compatible bucket and prefix, checked by
+    /// SHA-256, and have the executors read them there (credentials from the AWS_* environment
+    /// of each process; docs/scale-out.md).
+    #[arg(
+        long,
+        value_name = "s3://BUCKET[/PREFIX]",
+        env = "FIELDPROOF_CLUSTER_PARTS",
+        requires = "cluster"
+    )]
+    pub cluster_parts: Option<String>,
     /// Keep each test's result in the workspace and build on it: a test whose parts are
     /// unchanged is not run again, and a test declaring `incremental` runs only over the new
     /// parts of that dataset. Results and hashes are a full run's (docs/tests.md).

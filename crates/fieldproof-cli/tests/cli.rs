@@ -58,6 +58,25 @@ impl Drop for Running {
     }
 }
 
+/// The path a setup script prints (`scripts/axe`, `scripts/s3-fixture`): from the variable
+/// `env` when scripts/test exported it, else by running the script, which installs what it
+/// names the first time. Never skipped: a script that fails fails the test.
+#[cfg(feature = "analytics")]
+pub(crate) fn installed(env: &str, script: &str) -> String {
+    if let Ok(path) = std::env::var(env) {
+        return path;
+    }
+    let out = std::process::Command::new(repo().join("scripts").join(script))
+        .output()
+        .unwrap_or_else(|e| panic!("scripts/{script} runs: {e}"));
+    assert!(
+        out.status.success(),
+        "scripts/{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// A loopback port free now.
 #[cfg(feature = "analytics")]
 pub(crate) fn free_port() -> u16 {

@@ -46,6 +46,77 @@ impl std::fmt::Display for ClusterUrl {
     }
 }
 
+/// Where a cluster's executors read a run's Parquet parts when they share no file system with
+/// the test runner: an S3-compatible bucket and a key prefix, `s3://BUCKET[/PREFIX]`
+/// (docs/scale-out.md, "How executors reach the data").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartsUrl {
+    /// The bucket.
+    pub bucket: String,
+    /// The key prefix, without leading or trailing `/`; empty: the bucket's root.
+    pub prefix: String,
+}
+
+impl PartsUrl {
+    /// Parses `s3://BUCKET[/PREFIX]`; the error says what is wrong and how to write it.
+    pub fn parse(url: &str) -> Result<PartsUrl, String> {
+        let bad = |why: &str| {
+            format!(
+                "cluster parts URL {url:?}: {why}; write s3://BUCKET or s3://BUCKET/PREFIX, a bucket every executor can read"
+            )
+        };
+        let rest = url
+            .trim()
+            .strip_prefix("s3://")
+            .ok_or_else(|| bad("only s3:// (S3 and S3-compatible object storage) is supported"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid_bucket = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if !valid_bucket {
+            return Err(bad(
+                "the bucket name must be 3 to 63 lowercase letters, digits, dots or hyphens",
+            ));
+        }
+        let prefix = prefix.trim_matches('/');
+        if prefix.split('/').any(|s| s == "." || s == "..")
+            || prefix.contains("//")
+            || prefix.chars().any(char::is_control)
+        {
+            return Err(bad(
+                "the prefix has an empty, `.` or `..` segment or a control character",
+            ));
+        }
+        Ok(PartsUrl {
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+        })
+    }
+
+    /// The key of the copy of the part whose SHA-256 is `sha256`: content-addressed, so a copy
+    /// is written once and never rewritten.
+    pub fn key(&self, sha256: &str) -> String {
+        if self.prefix.is_empty() {
+            format!("sha256/{sha256}")
+        } else {
+            format!("{}/sha256/{sha256}", self.prefix)
+        }
+    }
+}
+
+impl std::fmt::Display for PartsUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.prefix.is_empty() {
+            write!(f, "s3://{}", self.bucket)
+        } else {
+            write!(f, "s3://{}/{}", self.bucket, self.prefix)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +146,31 @@ mod tests {
         ] {
             let e = ClusterUrl::parse(bad).expect_err(bad);
             assert!(e.contains(bad) && e.contains("df://HOST:PORT"), "{e}");
+        }
+    }
+
+    #[test]
+    fn parts_urls_name_a_bucket_and_a_prefix() {
+        let url = PartsUrl::parse("s3://acme-evidence/fieldproof/parts/").expect("valid");
+        assert_eq!(url.bucket, "acme-evidence");
+        assert_eq!(url.prefix, "fieldproof/parts");
+        assert_eq!(url.to_string(), "s3://acme-evidence/fieldproof/parts");
+        assert_eq!(url.key("ab12"), "fieldproof/parts/sha256/ab12");
+        let root = PartsUrl::parse("s3://acme-evidence").expect("valid");
+        assert_eq!(root.key("ab12"), "sha256/ab12");
+        assert_eq!(root.to_string(), "s3://acme-evidence");
+        for bad in [
+            "/mnt/parts",
+            "gs://bucket/x",
+            "s3://",
+            "s3://Upper/x",
+            "s3://ab",
+            "s3://-bucket",
+            "s3://bucket/../x",
+            "s3://bucket/a//b",
+        ] {
+            let e = PartsUrl::parse(bad).expect_err(bad);
+            assert!(e.contains(bad) && e.contains("s3://BUCKET"), "{e}");
         }
     }
 }

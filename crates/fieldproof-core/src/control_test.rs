@@ -205,7 +205,8 @@ pub struct TestRun {
     /// Tests not run, with why (no applicable control, not selected).
     pub skipped: Vec<Skipped>,
     /// The engine that ran them, as recorded with each result: the DataFusion version, and the
-    /// Ballista version and scheduler when they ran on a cluster.
+    /// Ballista version and scheduler when they ran on a cluster (with the bucket the executors
+    /// read the parts from, when they read them from one).
     #[serde(default)]
     pub engine: String,
 }

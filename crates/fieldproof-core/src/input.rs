@@ -68,6 +68,8 @@ pub enum Field {
     Only,
     /// The Ballista cluster a run uses, `df://HOST:PORT`.
     Cluster,
+    /// Where a cluster's executors read the parts, `s3://BUCKET/PREFIX`.
+    ClusterParts,
     /// The address a cluster role listens on.
     Bind,
     /// How long a cluster scheduler waits to hear from an executor before taking it as lost.
@@ -162,6 +164,7 @@ impl Field {
             Field::Lookup => "lookup",
             Field::Only => "only",
             Field::Cluster => "cluster",
+            Field::ClusterParts => "cluster-parts",
             Field::Bind => "bind",
             Field::ExecutorTimeout => "executor-timeout",
             Field::Seed => "seed",
@@ -227,6 +230,7 @@ impl Field {
             Field::Lookup => "Lookup table",
             Field::Only => "Tests",
             Field::Cluster => "Cluster",
+            Field::ClusterParts => "Cluster parts",
             Field::Bind => "Listen on",
             Field::ExecutorTimeout => "Executor timeout",
             Field::Seed => "Seed",

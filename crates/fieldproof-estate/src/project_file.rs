@@ -44,6 +44,8 @@ struct ProjectDocument {
     #[serde(default)]
     cluster: Option<Spanned<String>>,
     #[serde(default)]
+    cluster_parts: Option<Spanned<String>>,
+    #[serde(default)]
     incremental: bool,
 }
 
@@ -131,6 +133,9 @@ pub struct ProjectFile {
     pub events: Vec<(EventsEntry, usize)>,
     /// The Ballista cluster the tests run on (`df://HOST:PORT`); none: in this process.
     pub cluster: Option<String>,
+    /// Where the cluster's executors read the parts (`s3://BUCKET[/PREFIX]`); none: at the
+    /// workspace's paths (docs/scale-out.md, "How executors reach the data").
+    pub cluster_parts: Option<String>,
     /// Whether the tests run incrementally, as `test --incremental`: each result is kept and
     /// the next run builds on it (docs/tests.md, "Incremental runs").
     pub incremental: bool,
@@ -264,6 +269,22 @@ pub fn parse(path: &Path, text: &str) -> Result<ProjectFile, LoadError> {
             }
         }
     });
+    let cluster_parts = document.cluster_parts.as_ref().map(|p| {
+        if cluster.is_none() {
+            problem(
+                line_of(p),
+                "cluster_parts".into(),
+                "only a run on a cluster reads its parts from a bucket: add `cluster: df://HOST:PORT` or remove this key".into(),
+            );
+        }
+        match fieldproof_core::cluster::PartsUrl::parse(p.as_str()) {
+            Ok(url) => url.to_string(),
+            Err(e) => {
+                problem(line_of(p), "cluster_parts".into(), e);
+                p.to_string()
+            }
+        }
+    });
     let problems = problems.into_inner();
     if !problems.is_empty() {
         return Err(LoadError::Invalid { problems });
@@ -276,6 +297,7 @@ pub fn parse(path: &Path, text: &str) -> Result<ProjectFile, LoadError> {
         evidence,
         events,
         cluster,
+        cluster_parts,
         incremental: document.incremental,
     })
 }
@@ -320,6 +342,13 @@ mod tests {
             "estate: estate.yaml\nengagement:\n  id: x\nincremental: true\n",
         );
         assert!(parsed.expect("valid").incremental);
+        let (_dir, parsed) = project(
+            &[("estate.yaml", "x")],
+            "estate: estate.yaml\nengagement:\n  id: x\ncluster: df://10.0.0.10:50050\ncluster_parts: s3://acme-evidence/parts/\n",
+        );
+        let p = parsed.expect("valid");
+        assert_eq!(p.cluster.as_deref(), Some("df://10.0.0.10:50050"));
+        assert_eq!(p.cluster_parts.as_deref(), Some("s3://acme-evidence/parts"));
     }
 
     #[test]
@@ -349,6 +378,14 @@ mod tests {
             (
                 "estate: estate.yaml\nengagement:\n  id: x\nincremental: sometimes\n",
                 "incremental",
+            ),
+            (
+                "estate: estate.yaml\nengagement:\n  id: x\ncluster_parts: s3://acme-evidence\n",
+                "fieldproof.yaml:4: field `cluster_parts`: only a run on a cluster",
+            ),
+            (
+                "estate: estate.yaml\nengagement:\n  id: x\ncluster: df://h:1\ncluster_parts: /mnt/parts\n",
+                "fieldproof.yaml:5: field `cluster_parts`: cluster parts URL \"/mnt/parts\"",
             ),
             ("", "the file is empty"),
         ] {

@@ -108,7 +108,7 @@ impl Engine {
         let written = if new.is_empty() {
             merge(&[earlier_rows], None, [csv, parquet], self.setup.partitions).await
         } else {
-            let sub = Engine::new(Setup {
+            let sub = Engine::open(Setup {
                 parts: fixed.iter().chain(&new).map(|p| (*p).clone()).collect(),
                 cache: None,
                 ..self.setup.clone()
@@ -129,7 +129,7 @@ impl Engine {
                 let groups = NewGroups {
                     dataset,
                     key,
-                    parts: new.iter().map(|p| p.path.clone()).collect(),
+                    parts: new.clone(),
                 };
                 (self.restricted(&groups).await?, Some(groups))
             };
@@ -167,7 +167,7 @@ impl Engine {
     /// This engine with the dataset of `groups` narrowed to the rows of the groups its new
     /// parts touch (in every part): its raw table and both views are replaced.
     async fn restricted(&self, groups: &NewGroups<'_>) -> Result<Engine> {
-        let engine = Engine::new(Setup {
+        let engine = Engine::open(Setup {
             cache: None,
             ..self.setup.clone()
         })
@@ -183,17 +183,14 @@ impl Engine {
         }
         let every = self
             .setup
-            .parts
-            .iter()
-            .filter(|p| p.dataset == name)
-            .map(|p| p.path.clone())
-            .collect::<Vec<_>>();
+            .locations(self.setup.parts.iter().filter(|p| p.dataset == name));
         let schema = crate::schema::of(groups.dataset);
         ctx.register_table(
             "incremental_every_part",
             listing(&every, Arc::clone(&schema))?,
         )?;
-        ctx.register_table("incremental_new_parts", listing(&groups.parts, schema)?)?;
+        let new = self.setup.locations(groups.parts.iter().copied());
+        ctx.register_table("incremental_new_parts", listing(&new, schema)?)?;
         ctx.sql(&format!(
             "CREATE VIEW {name}__raw AS SELECT r.* FROM incremental_every_part r LEFT SEMI JOIN ({}) g ON {}",
             groups.distinct("incremental_new_parts"),
@@ -314,7 +311,8 @@ fn keep(dir: &Path, parts: &BTreeSet<&str>, population: u64, rows: &Path) -> Res
 struct NewGroups<'a> {
     dataset: &'static dataset::Dataset,
     key: &'a [String],
-    parts: Vec<PathBuf>,
+    /// The new parts.
+    parts: Vec<&'a Part>,
 }
 
 impl NewGroups<'_> {
@@ -344,19 +342,28 @@ async fn merge(
     partitions: usize,
 ) -> Result<Written> {
     let first = std::fs::File::open(&files[0]).map_err(io(&files[0]))?;
+    // This engine runs here, on the files of this machine.
+    let local = |files: &[&Path]| -> Vec<String> {
+        files
+            .iter()
+            .map(|f| f.to_string_lossy().into_owned())
+            .collect()
+    };
+    let kept: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let schema = Arc::clone(ParquetRecordBatchReaderBuilder::try_new(first)?.schema());
     let ctx = SessionContext::new_with_config(session_config(partitions));
     let sql = match replaced {
         None => {
-            ctx.register_table("kept_and_new", listing(files, schema)?)?;
+            ctx.register_table("kept_and_new", listing(&local(&kept), schema)?)?;
             "SELECT * FROM kept_and_new".to_string()
         }
         Some(groups) => {
-            ctx.register_table("kept", listing(&files[..1], Arc::clone(&schema))?)?;
-            ctx.register_table("recomputed", listing(&files[1..], schema)?)?;
+            ctx.register_table("kept", listing(&local(&kept[..1]), Arc::clone(&schema))?)?;
+            ctx.register_table("recomputed", listing(&local(&kept[1..]), schema)?)?;
+            let new: Vec<&Path> = groups.parts.iter().map(|p| p.path.as_path()).collect();
             ctx.register_table(
                 "new_parts",
-                listing(&groups.parts, crate::schema::of(groups.dataset))?,
+                listing(&local(&new), crate::schema::of(groups.dataset))?,
             )?;
             format!(
                 "SELECT k.* FROM kept k LEFT ANTI JOIN ({}) g ON {} UNION ALL SELECT * FROM recomputed",

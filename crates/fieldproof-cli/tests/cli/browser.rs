@@ -447,20 +447,7 @@ fn a_compliance_lead_and_an_auditor_use_the_web_app_in_a_real_browser() {
     };
     let base = format!("http://127.0.0.1:{web}");
     // axe-core, the accessibility checker run on every page (scripts/axe installs it).
-    let axe_file = match std::env::var("FIELDPROOF_AXE") {
-        Ok(path) => path,
-        Err(_) => {
-            let out = Command::new(repo().join("scripts/axe"))
-                .output()
-                .expect("scripts/axe runs");
-            assert!(
-                out.status.success(),
-                "scripts/axe could not install axe-core: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8_lossy(&out.stdout).trim().to_string()
-        }
-    };
+    let axe_file = super::installed("FIELDPROOF_AXE", "axe");
     let axe = std::fs::read_to_string(&axe_file).expect("axe-core's axe.min.js");
     let mut checked = Vec::new();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

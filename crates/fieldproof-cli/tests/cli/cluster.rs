@@ -2,13 +2,15 @@
 //! fieldproof binary on loopback ports, run every test of the library over generated data with
 //! injected exceptions and give the populations, exceptions and result hashes of the local
 //! engine. A scheduler nobody listens for is named; an executor killed mid-run never leaves a
-//! partial run in the ledger.
+//! partial run in the ledger. Executors that share no file system with the runner read the
+//! parts from an S3-compatible bucket (moto's server on a loopback port), each copy checked by
+//! its SHA-256.
 
 use super::{
     example, fieldproof, free_port, generate_and_ingest, json_result as json, temp, Running as Role,
 };
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,9 +25,10 @@ fn wait_for_port(port: u16, role: &mut Role) {
     }
 }
 
-fn role(dir: &Path, args: &[&str]) -> Role {
+fn role(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Role {
     let child = Command::new(assert_cmd::cargo::cargo_bin("fieldproof"))
         .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -36,6 +39,11 @@ fn role(dir: &Path, args: &[&str]) -> Role {
 
 /// A scheduler and two executors on loopback ports; the URL and the roles.
 fn cluster(dir: &Path) -> (String, Vec<Role>) {
+    cluster_with(dir, &[])
+}
+
+/// [`cluster`] with roles whose environment has `env` too.
+fn cluster_with(dir: &Path, env: &[(&str, String)]) -> (String, Vec<Role>) {
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
     let mut scheduler = role(
@@ -48,6 +56,7 @@ fn cluster(dir: &Path) -> (String, Vec<Role>) {
             "--executor-timeout",
             "10",
         ],
+        env,
     );
     wait_for_port(port, &mut scheduler);
     let url = format!("df://127.0.0.1:{port}");
@@ -70,6 +79,7 @@ fn cluster(dir: &Path) -> (String, Vec<Role>) {
                 "--work-dir",
                 work.to_str().expect("utf-8"),
             ],
+            env,
         );
         wait_for_port(port, &mut executor);
         roles.push(executor);
@@ -347,5 +357,207 @@ fn an_executor_killed_mid_run_leaves_no_partial_run_in_the_ledger() {
         assert!(stderr.contains("error:"), "{stderr}");
         assert_eq!(ledger_head(d), head, "a failed run records nothing");
     }
+    fieldproof(d).args(["verify"]).assert().success();
+}
+
+/// An S3-compatible object store on a loopback port: moto's server, which scripts/s3-fixture
+/// installs from PyPI into a cache (scripts/test exports its path as `FIELDPROOF_MOTO`).
+struct S3 {
+    port: u16,
+    python: PathBuf,
+    log: PathBuf,
+    _server: Role,
+}
+
+impl S3 {
+    fn start(dir: &Path) -> S3 {
+        let server = PathBuf::from(super::installed("FIELDPROOF_MOTO", "s3-fixture"));
+        let port = free_port();
+        let log = dir.join("moto.log");
+        let child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} starts: {e}", server.display()));
+        let mut role = Role(child);
+        wait_for_port(port, &mut role);
+        S3 {
+            port,
+            python: server.with_file_name("python"),
+            log,
+            _server: role,
+        }
+    }
+
+    /// The settings every process reads the bucket with (the object_store crate's names).
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ACCESS_KEY_ID", "fieldproof-test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "fieldproof-test-secret".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ENDPOINT", format!("http://127.0.0.1:{}", self.port)),
+            ("AWS_ALLOW_HTTP", "true".into()),
+        ]
+    }
+
+    /// Runs a boto3 command on the bucket: `create BUCKET`, `keys BUCKET` (one per line) or
+    /// `put BUCKET KEY TEXT`.
+    fn boto(&self, args: &[&str]) -> String {
+        let script = r#"
+import sys, boto3
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+                  aws_access_key_id="fieldproof-test", aws_secret_access_key="fieldproof-test-secret")
+command, bucket = sys.argv[2], sys.argv[3]
+if command == "create":
+    s3.create_bucket(Bucket=bucket)
+elif command == "keys":
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            print(item["Key"])
+elif command == "put":
+    s3.put_object(Bucket=bucket, Key=sys.argv[4], Body=sys.argv[5].encode())
+"#;
+        let out = Command::new(&self.python)
+            .arg("-c")
+            .arg(script)
+            .arg(format!("http://127.0.0.1:{}", self.port))
+            .args(args)
+            .output()
+            .expect("boto3 runs");
+        assert!(
+            out.status.success(),
+            "boto3 {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// How many requests of `method` on keys under `prefix` the server has answered.
+    fn requests(&self, method: &str, prefix: &str) -> usize {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        // The server colours some lines: match the request, not the quote before it.
+        let needle = format!("{method} /{prefix}");
+        log.lines().filter(|l| l.contains(&needle)).count()
+    }
+}
+
+/// `fieldproof ARGS` with the bucket's settings; (exit code, stdout, stderr).
+fn with_env(d: &Path, env: &[(&str, String)], args: &[&str]) -> (Option<i32>, String, String) {
+    let out = fieldproof(d)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .args(args)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    )
+}
+
+#[test]
+fn executors_read_the_parts_from_a_bucket_each_copy_checked_by_its_hash() {
+    let dir = temp();
+    let d = dir.path();
+    let tests = workspace(d, "10");
+    let local = outcomes(&json(d, &run_args(&tests, None)));
+    let s3 = S3::start(d);
+    let env = s3.env();
+    s3.boto(&["create", "fieldproof-parts"]);
+    let (url, _roles) = cluster_with(d, &env);
+    let parts = "s3://fieldproof-parts/acme/evidence";
+    let mut args = run_args(&tests, Some(&url));
+    args.extend(["--cluster-parts", parts]);
+
+    // The first run copies every part, and the cluster reads the copies: the local results.
+    let (code, stdout, stderr) = with_env(d, &env, &args);
+    assert!(matches!(code, Some(0 | 1)), "{stderr}");
+    let remote: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_same(&outcomes(&remote), &local);
+    let engine = remote["engine"].as_str().unwrap_or_default();
+    assert!(
+        engine.contains(" on ballista ") && engine.ends_with(&format!(", parts from {parts}")),
+        "{engine}"
+    );
+    let keys = s3.boto(&["keys", "fieldproof-parts"]);
+    for result in remote["results"].as_array().expect("results") {
+        for input in result["inputs"].as_array().expect("inputs") {
+            let key = format!(
+                "acme/evidence/sha256/{}",
+                input["sha256"].as_str().expect("sha")
+            );
+            assert!(
+                keys.lines().any(|k| k == key),
+                "{key} not in the bucket:\n{keys}"
+            );
+        }
+    }
+    assert!(
+        s3.requests("GET", "fieldproof-parts/acme/evidence/sha256/") > 0,
+        "nobody read a part from the bucket"
+    );
+
+    // The next runs find the copies: checked by their ETag and size as recorded, or, without
+    // the record (another runner, a new checkout), read back and hashed. Nothing is copied again.
+    let copies = s3.requests("PUT", "fieldproof-parts/acme/evidence/sha256/");
+    assert!(copies > 0, "the first run copied the parts");
+    let record = d.join(".fieldproof/cache/cluster-parts.json");
+    assert!(record.is_file(), "the checked copies are recorded");
+    for forget in [false, true] {
+        if forget {
+            std::fs::remove_file(&record).expect("record removed");
+        }
+        let (code, stdout, stderr) = with_env(d, &env, &args);
+        assert!(matches!(code, Some(0 | 1)), "{stderr}");
+        let again: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+        assert_same(&outcomes(&again), &local);
+        assert_eq!(
+            s3.requests("PUT", "fieldproof-parts/acme/evidence/sha256/"),
+            copies,
+            "nothing copied twice"
+        );
+    }
+
+    // A copy changed in the bucket stops the run, named, and nothing is recorded.
+    let head = ledger_head(d);
+    let first = keys.lines().next().expect("a key").to_string();
+    s3.boto(&["put", "fieldproof-parts", &first, "not the part"]);
+    let (code, _, stderr) = with_env(d, &env, &args);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("s3://fieldproof-parts/{first}"))
+            && stderr.contains("holds other bytes"),
+        "{stderr}"
+    );
+    assert_eq!(ledger_head(d), head, "nothing recorded");
+
+    // A bucket that does not exist is named, and nothing is recorded.
+    let mut args = run_args(&tests, Some(&url));
+    args.extend(["--cluster-parts", "s3://no-such-bucket/x"]);
+    let (code, _, stderr) = with_env(d, &env, &args);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("s3://no-such-bucket/x/sha256/") && stderr.contains("bucket exists"),
+        "{stderr}"
+    );
+    assert_eq!(ledger_head(d), head, "nothing recorded");
+
+    // A bucket without a cluster, and a URL that is not one, are refused by name.
+    let (code, _, stderr) = with_env(d, &env, &["test", "--cluster-parts", parts]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--cluster"), "{stderr}");
+    let (code, _, stderr) = with_env(
+        d,
+        &env,
+        &["test", "--cluster", &url, "--cluster-parts", "/mnt/parts"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--cluster-parts /mnt/parts") && stderr.contains("s3://BUCKET"),
+        "{stderr}"
+    );
     fieldproof(d).args(["verify"]).assert().success();
 }
