@@ -618,7 +618,7 @@ impl Engine {
             helper_table(telemetry_table(&setup.components)?)?,
         )?;
         for dataset in dataset::DATASETS {
-            let schema = crate::schema::of(dataset);
+            let schema = crate::schema::scan(dataset);
             let files: Vec<&Part> = setup
                 .parts
                 .iter()
@@ -1170,6 +1170,8 @@ fn result_schema(plan: &Schema) -> Arc<Schema> {
                 .as_ref()
                 .clone()
                 .with_data_type(DataType::Timestamp(TimeUnit::Microsecond, None)),
+            // Text is scanned as views (`schema::scan`) and written as plain strings.
+            DataType::Utf8View => f.as_ref().clone().with_data_type(DataType::Utf8),
             _ => f.as_ref().clone(),
         })
         .collect();

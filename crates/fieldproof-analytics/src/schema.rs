@@ -25,3 +25,20 @@ pub fn of(dataset: &Dataset) -> SchemaRef {
     fields.push(Field::new(EXTRA, DataType::Utf8, true));
     Arc::new(Schema::new(fields))
 }
+
+/// The schema the engine scans `dataset`'s parts with: the stored one, with text as Arrow's
+/// string view. DataFusion's Parquet reader reads text as views anyway (and casts them to the
+/// table's type when it is plain `Utf8`); comparing and hashing views of short strings, such as
+/// device and message ids, needs no pointer chase. Results are written in the stored types.
+pub fn scan(dataset: &Dataset) -> SchemaRef {
+    let stored = of(dataset);
+    let fields: Vec<Field> = stored
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 => f.as_ref().clone().with_data_type(DataType::Utf8View),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}

@@ -184,7 +184,7 @@ impl Engine {
         let every = self
             .setup
             .locations(self.setup.parts.iter().filter(|p| p.dataset == name));
-        let schema = crate::schema::of(groups.dataset);
+        let schema = crate::schema::scan(groups.dataset);
         ctx.register_table(
             "incremental_every_part",
             listing(&every, Arc::clone(&schema))?,
@@ -363,7 +363,7 @@ async fn merge(
             let new: Vec<&Path> = groups.parts.iter().map(|p| p.path.as_path()).collect();
             ctx.register_table(
                 "new_parts",
-                listing(&local(&new), crate::schema::of(groups.dataset))?,
+                listing(&local(&new), crate::schema::scan(groups.dataset))?,
             )?;
             format!(
                 "SELECT k.* FROM kept k LEFT ANTI JOIN ({}) g ON {} UNION ALL SELECT * FROM recomputed",
