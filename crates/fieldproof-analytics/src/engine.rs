@@ -504,20 +504,14 @@ fn runtime_builder(_setup: &Setup) -> RuntimeEnvBuilder {
     RuntimeEnvBuilder::new()
 }
 
+/// Copies the parts to the bucket (whether a run needs a cluster for it is the use case's rule).
 #[cfg(feature = "cluster")]
-async fn publish(store: &PartsStore, setup: &Setup) -> Result<()> {
-    if setup.cluster.is_none() {
-        return Err(AnalyticsError::Input(format!(
-            "cluster parts {}: only a run on a cluster reads its parts from a bucket; give the cluster too (--cluster df://HOST:PORT)",
-            store.url
-        )));
-    }
-    crate::parts_store::publish(store, &setup.parts).await?;
-    Ok(())
+async fn publish(store: &PartsStore, parts: &[Part]) -> Result<()> {
+    crate::parts_store::publish(store, parts).await
 }
 
 #[cfg(not(feature = "cluster"))]
-async fn publish(store: &PartsStore, _setup: &Setup) -> Result<()> {
+async fn publish(store: &PartsStore, _parts: &[Part]) -> Result<()> {
     Err(AnalyticsError::Input(format!(
         "cannot read the parts from {}: this fieldproof was built without the `cluster` feature; build it with `cargo build --release --features cluster` (docs/scale-out.md)",
         store.url
@@ -584,7 +578,7 @@ impl Engine {
     /// the views and the helper tables.
     pub async fn new(setup: Setup) -> Result<Engine> {
         if let Some(store) = &setup.cluster_parts {
-            publish(store, &setup).await?;
+            publish(store, &setup.parts).await?;
         }
         Engine::open(setup).await
     }

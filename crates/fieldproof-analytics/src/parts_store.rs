@@ -41,7 +41,7 @@ impl PartsStore {
 }
 
 #[cfg(feature = "cluster")]
-pub use s3::{publish, stores, Published, Stores};
+pub use s3::{publish, stores, Stores};
 
 #[cfg(feature = "cluster")]
 mod s3 {
@@ -138,23 +138,12 @@ mod s3 {
         objects: BTreeMap<String, Checked>,
     }
 
-    /// What [`publish`] did.
-    #[derive(Debug, Clone, Default, PartialEq, Eq)]
-    pub struct Published {
-        /// Parts copied to the bucket.
-        pub copied: usize,
-        /// Objects already there, read back and found to hold the part.
-        pub hashed: usize,
-        /// Objects already there whose ETag and size the record had.
-        pub recorded: usize,
-    }
-
     /// How many objects are checked or copied at once.
     const AT_ONCE: usize = 4;
 
     /// Makes every part of `parts` readable at its location in `store`, checking what is there
     /// (see the module), and rewrites the record.
-    pub async fn publish(store: &PartsStore, parts: &[Part]) -> Result<Published> {
+    pub async fn publish(store: &PartsStore, parts: &[Part]) -> Result<()> {
         let client = stores().bucket(&store.url.bucket).map_err(|e| {
             AnalyticsError::Input(format!(
                 "cluster parts {}: cannot build the S3 client: {e}; set AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT for S3-compatible storage)",
@@ -176,32 +165,18 @@ mod s3 {
                 let client = Arc::clone(&client);
                 let key = Key::from(store.url.key(&part.sha256));
                 async move {
-                    let (checked, how) = ensure(client.as_ref(), &key, &url, &part, known).await?;
-                    Ok::<_, AnalyticsError>((url, checked, how))
+                    let checked = ensure(client.as_ref(), &key, &url, &part, known).await?;
+                    Ok::<_, AnalyticsError>((url, checked))
                 }
             })
             .collect();
-        let results: Vec<(String, Checked, How)> = futures::stream::iter(jobs)
+        let results: Vec<(String, Checked)> = futures::stream::iter(jobs)
             .buffer_unordered(AT_ONCE)
             .try_collect()
             .await?;
-        let mut published = Published::default();
-        for (url, checked, how) in results {
-            match how {
-                How::Copied => published.copied += 1,
-                How::Hashed => published.hashed += 1,
-                How::Recorded => published.recorded += 1,
-            }
-            record.objects.insert(url, checked);
-        }
-        save(&store.record, &record)?;
-        Ok(published)
-    }
-
-    enum How {
-        Copied,
-        Hashed,
-        Recorded,
+        record.version = 1;
+        record.objects.extend(results);
+        save(&store.record, &record)
     }
 
     async fn ensure(
@@ -210,7 +185,7 @@ mod s3 {
         url: &str,
         part: &Part,
         known: Option<Checked>,
-    ) -> Result<(Checked, How)> {
+    ) -> Result<Checked> {
         let unreachable = |e: object_store::Error| {
             AnalyticsError::Input(format!(
                 "cluster parts: cannot read {url}: {e}; check that the bucket exists and that this process's AWS_* settings may read and write it"
@@ -229,7 +204,7 @@ mod s3 {
                 e_tag: meta.e_tag,
                 size: meta.size,
             };
-            return Ok((checked, How::Copied));
+            return Ok(checked);
         };
         let seen = Checked {
             sha256: part.sha256.clone(),
@@ -237,7 +212,7 @@ mod s3 {
             size: meta.size,
         };
         if meta.e_tag.is_some() && known.as_ref() == Some(&seen) {
-            return Ok((seen, How::Recorded));
+            return Ok(seen);
         }
         let mut hasher = Sha256::new();
         let mut stream = client.get(key).await.map_err(unreachable)?.into_stream();
@@ -250,7 +225,7 @@ mod s3 {
                 "cluster parts: {url} holds other bytes than the part it is named for (its SHA-256 is {found}); something changed it after it was copied: find out what (the bucket's access log), delete the object and run again, and let only test runners write to the prefix"
             )));
         }
-        Ok((seen, How::Hashed))
+        Ok(seen)
     }
 
     /// Copies a part to `key`, hashing it as it is read: a part that no longer has its hash is
@@ -308,11 +283,8 @@ mod s3 {
             std::fs::create_dir_all(dir).map_err(crate::io(dir))?;
         }
         let staged = path.with_extension("json.new");
-        let json = serde_json::to_vec_pretty(&Record {
-            version: 1,
-            objects: record.objects.clone(),
-        })
-        .map_err(|e| AnalyticsError::Engine(e.to_string()))?;
+        let json =
+            serde_json::to_vec_pretty(record).map_err(|e| AnalyticsError::Engine(e.to_string()))?;
         std::fs::write(&staged, json).map_err(crate::io(&staged))?;
         std::fs::rename(&staged, path).map_err(crate::io(path))
     }
